@@ -1,0 +1,44 @@
+// One esbuild configuration for every add-on: `node scripts/build.mjs [ingestor|influxdb|admin ...]`.
+// Each add-on becomes one ESM bundle (plus source map) for Node 24, the runtime of the HA base image.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ADDONS = ['ingestor', 'influxdb', 'admin'];
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = requested.filter((a) => !ADDONS.includes(a));
+if (unknown.length > 0) {
+  console.error(`build: unknown add-on ${unknown.join(', ')}; expected one of ${ADDONS.join(', ')}`);
+  process.exit(2);
+}
+const targets = requested.length > 0 ? requested : ADDONS;
+
+async function bundle(name) {
+  const dir = join(root, `homeiq-${name}`);
+  const started = Date.now();
+  const result = await build({
+    entryPoints: [join(dir, 'src', 'main.ts')],
+    outfile: join(dir, 'dist', 'main.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    sourcemap: true,
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    // Bundled CommonJS dependencies (pino, koa) call require() for Node built-ins; ESM has no require.
+    banner: { js: "import { createRequire as __homeiqCreateRequire } from 'node:module'; const require = __homeiqCreateRequire(import.meta.url);" },
+    // ws uses these native accelerators only when installed; the pure-JS path is what we ship.
+    external: ['bufferutil', 'utf-8-validate'],
+  });
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.log(`built homeiq-${name}/dist/main.mjs (${(bytes / 1024).toFixed(0)} KiB with map) in ${Date.now() - started} ms`);
+}
+
+const results = await Promise.allSettled(targets.map(bundle));
+const failed = results.filter((r) => r.status === 'rejected');
+for (const f of failed) console.error(`build failed: ${f.reason?.message ?? f.reason}`);
+process.exit(failed.length > 0 ? 1 : 0);

@@ -1,0 +1,63 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export interface HttpRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Bind the outgoing socket to this address (tests give each add-on its own loopback address). */
+  localAddress?: string | undefined;
+  timeoutMs?: number;
+  /** Largest response body accepted; a larger one is an error rather than unbounded memory. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export class HttpRequestError extends Error {
+  override readonly name = 'HttpRequestError';
+}
+
+const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
+
+/**
+ * One HTTP request with a deadline and a body cap. node:http rather than fetch because fetch cannot bind
+ * a local address without undici's Agent, and sibling identity checks depend on the source address.
+ */
+export function httpRequestRaw(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
+  const u = new URL(url);
+  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      u,
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        localAddress: opts.localAddress,
+        timeout: opts.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBody) {
+            req.destroy(new HttpRequestError(`${u.pathname}: response larger than ${maxBody} bytes`));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new HttpRequestError(`${u.host}${u.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}

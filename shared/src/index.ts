@@ -1,0 +1,24 @@
+export { Backoff, type BackoffOptions } from './backoff.js';
+export { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
+export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';
+export { HttpRequestError, httpRequestRaw, type HttpRequestOptions, type HttpResponse } from './http-request.js';
+export { errorMiddleware, healthMiddleware, HttpError, HttpService, type HttpServiceOptions } from './http-server.js';
+export {
+  EXIT_CONFIG,
+  runMain,
+  ServiceGroup,
+  type ComposeContext,
+  type Composition,
+  type MainOptions,
+  type Service,
+} from './lifecycle.js';
+export { bootstrapLogger, createLogger, LogSecrets, pinoLevel, type Logger, type LoggerOptions } from './logger.js';
+export { loadOptions, logLevelSchema, OptionsError, parseOptions, type LogLevelOption } from './options.js';
+export { ADDON_SLUGS, hostnameOf, repositoryPrefix, siblingOf, siblingSlug, type AddonSlug } from './siblings.js';
+export {
+  SupervisorClient,
+  SupervisorError,
+  type AddonInfo,
+  type SupervisorClientOptions,
+  type SupervisorInfo,
+} from './supervisor-client.js';
