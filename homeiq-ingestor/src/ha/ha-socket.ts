@@ -1,0 +1,224 @@
+import { Backoff, type Health, type Logger, type Service } from '@homeiq/shared';
+import WebSocket from 'ws';
+import { parseFrame, type HaEvent, type ServerMessage } from './messages.js';
+
+export interface HaSocketOptions {
+  /** `ws://supervisor/core/websocket` in production. */
+  url: string;
+  token: string;
+  localAddress?: string | undefined;
+  /** Event types to subscribe to; state_changed is always included. */
+  eventTypes: readonly string[];
+  log: Logger;
+  health: Health;
+  /** Called synchronously for every event; must never block (HA cuts consumers that fall behind). */
+  onEvent(event: HaEvent): void;
+  /** How long HA may be unreachable before health turns red. */
+  graceMs?: number;
+  /** Heartbeat: a ping this often; no pong by the next one means a dead connection. */
+  pingIntervalMs?: number;
+  authTimeoutMs?: number;
+  backoff?: Backoff;
+}
+
+export interface HaSocketStats {
+  connected: boolean;
+  haVersion: string | undefined;
+  connects: number;
+  reconnects: number;
+  badFrames: number;
+  unknownMessages: number;
+  lastError: string | undefined;
+}
+
+const CHECK = 'home-assistant';
+
+/**
+ * One connection to Home Assistant's WebSocket API through the Supervisor proxy: auth, coalescing,
+ * subscriptions, heartbeat and reconnection with jittered backoff. Reading never waits on anything.
+ */
+export class HaSocket implements Service {
+  readonly name = 'home-assistant connection';
+  readonly #stats: HaSocketStats = {
+    connected: false,
+    haVersion: undefined,
+    connects: 0,
+    reconnects: 0,
+    badFrames: 0,
+    unknownMessages: 0,
+    lastError: undefined,
+  };
+  #ws: WebSocket | undefined;
+  #nextId = 1;
+  #stopped = true;
+  #timers = new Set<NodeJS.Timeout>();
+  #pingTimer: NodeJS.Timeout | undefined;
+  #pendingPing: number | undefined;
+  #redTimer: NodeJS.Timeout | undefined;
+  #seenUnknown = new Set<string>();
+  readonly #backoff: Backoff;
+
+  constructor(private readonly opts: HaSocketOptions) {
+    this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
+  }
+
+  stats(): Readonly<HaSocketStats> {
+    return { ...this.#stats };
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#markDown('connecting to Home Assistant');
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#clearHeartbeat();
+    if (this.#redTimer) clearTimeout(this.#redTimer);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      ws.close(1000, 'add-on stopping');
+      const kill = setTimeout(() => ws.terminate(), 2000);
+      await closed;
+      clearTimeout(kill);
+    }
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  #send(msg: Record<string, unknown>): number {
+    const id = this.#nextId++;
+    this.#ws?.send(JSON.stringify({ id, ...msg }));
+    return id;
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const ws = new WebSocket(this.opts.url, { localAddress: this.opts.localAddress, perMessageDeflate: false });
+    this.#ws = ws;
+    this.#nextId = 1;
+    const authTimer = setTimeout(() => {
+      this.#stats.lastError = 'Home Assistant did not complete authentication in time';
+      ws.terminate();
+    }, this.opts.authTimeoutMs ?? 15_000);
+    ws.on('message', (data, isBinary) => {
+      const messages = isBinary ? undefined : parseFrame(data.toString());
+      if (!messages) {
+        this.#stats.badFrames += 1;
+        if (this.#stats.badFrames === 1) this.opts.log.warn('received a frame that is not a Home Assistant message; counting and ignoring such frames');
+        return;
+      }
+      for (const m of messages) this.#handle(ws, m, authTimer);
+    });
+    ws.on('error', (err) => {
+      this.#stats.lastError = err.message;
+    });
+    ws.on('close', (code) => {
+      clearTimeout(authTimer);
+      this.#clearHeartbeat();
+      if (this.#ws !== ws) return;
+      this.#ws = undefined;
+      const wasConnected = this.#stats.connected;
+      this.#stats.connected = false;
+      if (this.#stopped) return;
+      const delay = this.#backoff.next();
+      const why = this.#stats.lastError ?? `socket closed (code ${code})`;
+      this.#markDown(`Home Assistant connection lost: ${why}`);
+      (wasConnected ? this.opts.log.warn.bind(this.opts.log) : this.opts.log.debug.bind(this.opts.log))(
+        `Home Assistant connection closed (${why}); reconnecting in ${delay} ms`,
+      );
+      this.#stats.reconnects += 1;
+      this.#later(delay, () => this.#connect());
+    });
+  }
+
+  #handle(ws: WebSocket, m: ServerMessage, authTimer: NodeJS.Timeout): void {
+    switch (m.type) {
+      case 'auth_required':
+        ws.send(JSON.stringify({ type: 'auth', access_token: this.opts.token }));
+        return;
+      case 'auth_ok':
+        clearTimeout(authTimer);
+        this.#onReady(m.ha_version);
+        return;
+      case 'auth_invalid':
+        this.#stats.lastError = `authentication rejected: ${m.message ?? 'no reason given'}`;
+        this.opts.log.error(`Home Assistant rejected our token (${m.message ?? 'no reason'}); does the add-on have homeassistant_api?`);
+        ws.close();
+        return;
+      case 'event':
+        this.opts.onEvent(m.event);
+        return;
+      case 'pong':
+        if (m.id === this.#pendingPing) this.#pendingPing = undefined;
+        return;
+      case 'result':
+        if (!m.success) this.opts.log.warn({ id: m.id, code: m.error?.code }, `Home Assistant refused a command: ${m.error?.message ?? ''}`);
+        return;
+      default: {
+        this.#stats.unknownMessages += 1;
+        const type = String((m as { type: unknown }).type).slice(0, 40);
+        if (!this.#seenUnknown.has(type) && this.#seenUnknown.size < 100) {
+          this.#seenUnknown.add(type);
+          this.opts.log.info(`ignoring unknown message type '${type}' (logged once per type)`);
+        }
+      }
+    }
+  }
+
+  #onReady(haVersion: string | undefined): void {
+    this.#backoff.reset();
+    this.#stats.connected = true;
+    this.#stats.haVersion = haVersion;
+    this.#stats.lastError = undefined;
+    this.#stats.connects += 1;
+    if (this.#redTimer) clearTimeout(this.#redTimer);
+    this.#redTimer = undefined;
+    this.#send({ type: 'supported_features', features: { coalesce_messages: 1 } });
+    for (const eventType of new Set(['state_changed', ...this.opts.eventTypes])) {
+      this.#send({ type: 'subscribe_events', event_type: eventType });
+    }
+    this.opts.health.set(CHECK, 'green', `connected to Home Assistant ${haVersion ?? ''}`.trim());
+    this.opts.log.info(`connected to Home Assistant ${haVersion ?? '(unknown version)'} (connection #${this.#stats.connects})`);
+    this.#startHeartbeat();
+  }
+
+  #startHeartbeat(): void {
+    const interval = this.opts.pingIntervalMs ?? 30_000;
+    this.#pingTimer = setInterval(() => {
+      if (this.#pendingPing !== undefined) {
+        this.#stats.lastError = `no pong within ${interval} ms`;
+        this.#ws?.terminate();
+        return;
+      }
+      this.#pendingPing = this.#send({ type: 'ping' });
+    }, interval);
+  }
+
+  #clearHeartbeat(): void {
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+    this.#pendingPing = undefined;
+  }
+
+  #markDown(reason: string): void {
+    if (this.#redTimer) return;
+    const grace = this.opts.graceMs ?? 60_000;
+    this.opts.health.set(CHECK, 'amber', reason, 'Home Assistant may be restarting; this clears by itself');
+    this.#redTimer = setTimeout(() => {
+      this.opts.health.set(CHECK, 'red', `Home Assistant unreachable for over ${Math.round(grace / 1000)} s: ${this.#stats.lastError ?? reason}`,
+        'Check that Home Assistant is running and that this add-on has Home Assistant API access');
+    }, grace);
+  }
+}
