@@ -168,7 +168,6 @@ export CARGO_HOME="$CACHE_ROOT/cargo"
 # flux's libflux has #![deny(warnings)] under its default `strict` feature; lints
 # added by newer rustc releases would become hard errors. Downgrade them.
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cap-lints=warn"
-export PKG_CONFIG_LOG="$VDIR/pkg-config.log"
 unset CARGO_TARGET_DIR CARGO_BUILD_TARGET GOOS GOARCH GOFIPS140 || true
 mkdir -p "$GOPATH" "$GOMODCACHE" "$GOCACHE" "$CARGO_HOME"
 
