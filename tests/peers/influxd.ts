@@ -27,7 +27,7 @@ export interface RealInfluxd {
   dataDir: string;
   /** Onboards with a user, org, bucket and operator token (POST /api/v2/setup). */
   setup(opts?: { org?: string; bucket?: string; retentionSeconds?: number }): Promise<InfluxSetup>;
-  /** SIGTERM and wait; the data dir is kept so `start()` brings the same database back. */
+  /** SIGINT (influxd's clean shutdown; SIGTERM kills it at once) and wait; the data dir is kept for `start()`. */
   stop(): Promise<void>;
   /** SIGKILL: a crash. */
   kill(): Promise<void>;
@@ -47,7 +47,9 @@ export interface StartInfluxdOptions {
 /** The flags that keep influxd inside its data dir, on loopback, and silent towards the internet. */
 export function influxdArgs(dataDir: string, host: string, port: number): string[] {
   return [
+    'run',
     '--reporting-disabled',
+    '--ui-disabled',
     `--http-bind-address=${host}:${port}`,
     `--bolt-path=${join(dataDir, 'influxd.bolt')}`,
     `--engine-path=${join(dataDir, 'engine')}`,
@@ -89,7 +91,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Real
   };
 
   const stop = async (): Promise<void> => {
-    if (child) await stopChild(child, 'SIGTERM');
+    if (child) await stopChild(child, 'SIGINT');
     child = undefined;
   };
 

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runScript } from '../peers/process.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Node 24 from the npm registry (root devDependency), the production runtime. */
+export const NODE24 = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+
+export type AddonName = 'ingestor' | 'influxdb' | 'admin';
+
+/** Bundles the add-ons with the project's one esbuild config, as the Dockerfile does. */
+export function buildBundles(...names: AddonName[]): Promise<string> {
+  return runScript(NODE24, [join(REPO_ROOT, 'scripts', 'build.mjs'), ...names]);
+}
+
+export interface AddonProcess {
+  name: AddonName;
+  dataDir: string;
+  child: ChildProcess;
+  /** Every line the add-on printed (stdout and stderr), in order. */
+  lines: string[];
+  /** Resolves when a printed line matches. */
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (or signal name) and how long the exit took after the call. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | string; ms: number }>;
+  exited: Promise<number | string>;
+}
+
+export interface StartAddonOptions {
+  name: AddonName;
+  /** Written to `<dataDir>/options.json` unless `rawOptions` is given. */
+  options?: unknown;
+  rawOptions?: string;
+  env: Record<string, string>;
+  dataDir?: string;
+}
+
+/** Starts an add-on's bundle outside Docker, in a container-like layout: a data dir with options.json, and env. */
+export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), `homeiq-${opts.name}-`)));
+  if (opts.rawOptions !== undefined) await writeFile(join(dataDir, 'options.json'), opts.rawOptions);
+  else if (opts.options !== undefined) await writeFile(join(dataDir, 'options.json'), JSON.stringify(opts.options));
+  const bundle = join(REPO_ROOT, `homeiq-${opts.name}`, 'dist', 'main.mjs');
+  const child = spawn(NODE24, ['--enable-source-maps', bundle], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOMEIQ_DATA_DIR: dataDir, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<{ re: RegExp; resolve: (l: string) => void }>();
+  const onData = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line === '') continue;
+      lines.push(line);
+      for (const w of waiters) {
+        if (w.re.test(line)) {
+          waiters.delete(w);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | string>((res) => child.once('exit', (code, sig) => res(code ?? sig ?? -1)));
+  return {
+    name: opts.name,
+    dataDir,
+    child,
+    lines,
+    exited,
+    waitForLine(re, timeoutMs = 15_000) {
+      const found = lines.find((l) => re.test(l));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolveLine, reject) => {
+        const w = { re, resolve: resolveLine };
+        waiters.add(w);
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`homeiq-${opts.name}: no line matching ${re} within ${timeoutMs} ms. Output:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        void exited.then(() => {
+          if (!waiters.has(w)) return;
+          clearTimeout(t);
+          waiters.delete(w);
+          reject(new Error(`homeiq-${opts.name} exited before printing ${re}. Output:\n${lines.join('\n')}`));
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      const t0 = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      return { code, ms: Date.now() - t0 };
+    },
+  };
+}
