@@ -1,0 +1,147 @@
+/**
+ * InfluxDB line protocol, encoded exactly (influxdb.md §1.2, `models/points.go` of InfluxDB 2.x).
+ *
+ * | element            | escaped here                         |
+ * |--------------------|--------------------------------------|
+ * | measurement        | `,` and space                        |
+ * | tag key/value      | `,`, `=` and space                   |
+ * | field key          | `,`, `=` and space                   |
+ * | string field value | `"` and `\` (inside double quotes)   |
+ *
+ * What line protocol cannot carry is sanitised, never passed through, so no input can inject a tag, a field
+ * or a line:
+ * - control characters (U+0000–U+001F, U+007F) in names and tag values become U+FFFD (the parser ends a line at
+ *   `\n` outside quotes, and InfluxDB reserves `\x00`/`\xff` in keys);
+ * - a backslash in a name or tag value becomes U+29F5 `⧵`: InfluxDB's scanners disagree about backslashes there
+ *   (the line and field scanners skip `\` + any byte, the tag scanner only looks one byte back, the unescaper
+ *   handles only `\,`, `\=`, `\ `), so a literal one could escape our own delimiter; with it gone, every
+ *   backslash in the key part is one of our escapes and all scanners agree;
+ * - a measurement starting with `#` would make the whole line a comment (silently not stored): the `#` becomes U+FFFD;
+ * - an empty name cannot be written: the caller gets `undefined` and drops that tag or field;
+ * - NaN and ±Infinity have no float syntax: such a field is dropped.
+ * String field values keep every character (the 2.x parser accepts raw newlines inside quotes); the spool frames
+ * points by length, not by newline, so this is safe end to end.
+ */
+
+export type FieldValue =
+  | { type: 'float'; value: number }
+  | { type: 'int'; value: number | bigint }
+  | { type: 'bool'; value: boolean }
+  | { type: 'string'; value: string };
+
+export interface Point {
+  measurement: string;
+  /** Tag key → value; empty values are omitted (InfluxDB rejects empty tag values). */
+  tags: Record<string, string | undefined>;
+  fields: Record<string, FieldValue>;
+  /** Nanoseconds since the epoch, as decimal digits. */
+  timestampNs: string;
+}
+
+const REPLACEMENT = '\uFFFD';
+// eslint-disable-next-line no-control-regex -- control characters are exactly what we are removing
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const MEASUREMENT_SPECIALS = /[, ]/g;
+const KEY_SPECIALS = /[,= ]/g;
+const STRING_SPECIALS = /["\\]/g;
+
+const BACKSLASH = /\\/g;
+const BACKSLASH_LOOKALIKE = '\u29F5';
+
+function clean(s: string): string {
+  return s.replace(CONTROL, REPLACEMENT).replace(BACKSLASH, BACKSLASH_LOOKALIKE);
+}
+
+/** Escaped measurement name, or undefined when there is nothing to write. */
+export function escapeMeasurement(name: string): string | undefined {
+  if (name.length === 0) return undefined;
+  const cleaned = clean(name);
+  return (cleaned.startsWith('#') ? `${REPLACEMENT}${cleaned.slice(1)}` : cleaned).replace(MEASUREMENT_SPECIALS, (c) => `\\${c}`);
+}
+
+/** Escaped tag key, tag value or field key, or undefined when empty. */
+export function escapeKey(key: string): string | undefined {
+  if (key.length === 0) return undefined;
+  return clean(key).replace(KEY_SPECIALS, (c) => `\\${c}`);
+}
+
+/** A string field value, quoted. */
+export function quoteString(value: string): string {
+  return `"${value.replace(STRING_SPECIALS, (c) => `\\${c}`)}"`;
+}
+
+/** Encoded field value, or undefined when the value has no line-protocol form (NaN, ±Infinity, non-integer int). */
+export function encodeFieldValue(f: FieldValue): string | undefined {
+  switch (f.type) {
+    case 'float':
+      if (!Number.isFinite(f.value)) return undefined;
+      // JS number → shortest round-trip decimal; Go's ParseFloat reads every form String() produces (incl. 1e+21).
+      return Object.is(f.value, -0) ? '0' : String(f.value);
+    case 'int': {
+      if (typeof f.value === 'number' && !Number.isSafeInteger(f.value)) return undefined;
+      const b = BigInt(f.value);
+      if (b > 9223372036854775807n || b < -9223372036854775808n) return undefined;
+      return `${b}i`;
+    }
+    case 'bool':
+      return f.value ? 'true' : 'false';
+    case 'string':
+      return quoteString(f.value);
+  }
+}
+
+/** Reserved by InfluxDB: tag keys the parser rejects. */
+const RESERVED_TAG_KEYS = new Set(['_field', '_measurement', 'time']);
+
+/**
+ * One line (without the trailing newline), or undefined when the point has no encodable field.
+ * Tags are written sorted by key (InfluxDB's recommended order; it sorts them anyway).
+ */
+export function encodePoint(p: Point): string | undefined {
+  const measurement = escapeMeasurement(p.measurement);
+  if (measurement === undefined) return undefined;
+  let line = measurement;
+  for (const key of Object.keys(p.tags).sort()) {
+    const value = p.tags[key];
+    if (value === undefined || value.length === 0 || RESERVED_TAG_KEYS.has(key)) continue;
+    const k = escapeKey(key);
+    const v = escapeKey(value);
+    if (k === undefined || v === undefined) continue;
+    line += `,${k}=${v}`;
+  }
+  let fields = '';
+  for (const [key, f] of Object.entries(p.fields)) {
+    if (key === 'time') continue; // InfluxDB skips a field named time
+    const k = escapeKey(key);
+    const v = encodeFieldValue(f);
+    if (k === undefined || v === undefined) continue;
+    fields += `${fields.length === 0 ? '' : ','}${k}=${v}`;
+  }
+  if (fields.length === 0) return undefined;
+  if (!/^-?\d{1,19}$/.test(p.timestampNs)) return undefined;
+  return `${line} ${fields} ${p.timestampNs}`;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * HA's ISO 8601 timestamp (`2026-09-01T10:01:00.123456+00:00`) → nanoseconds since the epoch as digits,
+ * keeping every fractional digit (µs from HA; a JS Date would cut it to ms and make replays collide).
+ * Undefined for anything that is not such a timestamp.
+ */
+export function isoToNs(iso: string): string | undefined {
+  const m = ISO.exec(iso);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (!Number.isFinite(ms) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  let offsetMin = 0;
+  if (zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  }
+  const seconds = BigInt(ms / 1000 - offsetMin * 60);
+  const ns = seconds * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
+  return ns.toString();
+}

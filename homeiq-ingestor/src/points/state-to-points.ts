@@ -1,0 +1,171 @@
+import type { HaEvent } from '../ha/messages.js';
+import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
+
+/**
+ * HomeIQ's data model: Home Assistant events → line-protocol lines (documented for users in DOCS.md).
+ *
+ * `state_changed` → one point in the measurement named after the entity's domain (`sensor`, `light`, …):
+ * - tags: `entity_id` (full, e.g. `sensor.kitchen_temp`), `domain`, `device_class`, `unit` (from
+ *   `unit_of_measurement`); area/floor/device/labels come from HA's registries and are not written yet
+ *   (the registry enrichment is the next step; nothing is emitted for them until it is real);
+ * - field `state` (string, always, even `unavailable`/`unknown`, so outages are visible);
+ * - field `value` (float) when the state is a number, or boolean-like: on/open/locked/home/true/above_horizon = 1,
+ *   off/closed/unlocked/not_home/false/below_horizon = 0 (`unknown`/`unavailable` get no value, unlike HA's
+ *   integration, which writes 0 for unknown);
+ * - every attribute as `attr_<name>_<type>`: `_num` (float), `_str`, `_bool`, `_json` (objects and arrays);
+ *   the type is part of the name, so a field type conflict cannot happen. `null` attributes are skipped;
+ *   `device_class` and `unit_of_measurement` are tags, not fields;
+ * - strings longer than the cap end with a visible marker `…[truncated N chars]`;
+ * - time = `new_state.last_updated` at full precision, so a snapshot, replay or backfill of the same state
+ *   overwrites the same point instead of duplicating it.
+ * An entity removal (`new_state: null`) writes nothing (HA's recorder does not store it either).
+ *
+ * Any other event type → measurement `ha_events`, tag `event_type`, fields `data_json`, `origin`, `context_id`,
+ * `context_user_id`, `context_parent_id`; time = `time_fired`.
+ */
+
+export interface EncodeOptions {
+  /** Longest string field, in characters, before the truncation marker. */
+  maxStringLength: number;
+  /** Attribute names never written. */
+  excludeAttributes: ReadonlySet<string>;
+  /** `ha_compatible`: the layout of HA's own influxdb integration (see ha-compatible.ts). */
+  layout: 'homeiq' | 'ha_compatible';
+}
+
+/** What an encoder could not take as is; counted and logged once per kind by the caller. */
+export type Problem =
+  | 'bad_event'
+  | 'bad_timestamp'
+  | 'hostile_entity_id'
+  | 'truncated'
+  | 'unencodable_attribute'
+  | 'entity_removed'
+  | 'skipped_state';
+
+export interface Encoded {
+  line?: string;
+  problems: Problem[];
+}
+
+export interface HaState {
+  entity_id: string;
+  state: string;
+  attributes: Record<string, unknown>;
+  last_updated: string;
+  last_changed?: string;
+}
+
+const ENTITY_ID = /^([a-z0-9][a-z0-9_]*)\.([a-z0-9_]+)$/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const ONE = new Set(['on', 'open', 'locked', 'home', 'true', 'above_horizon']);
+const ZERO = new Set(['off', 'closed', 'unlocked', 'not_home', 'false', 'below_horizon']);
+const TAG_ATTRIBUTES = new Set(['device_class', 'unit_of_measurement']);
+
+export function isHaState(v: unknown): v is HaState {
+  if (v === null || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s['entity_id'] === 'string' &&
+    typeof s['state'] === 'string' &&
+    typeof s['last_updated'] === 'string' &&
+    s['attributes'] !== null &&
+    typeof s['attributes'] === 'object' &&
+    !Array.isArray(s['attributes'])
+  );
+}
+
+/** Splits an entity id; hostile ids (not `domain.object_id`) are kept whole under the domain `invalid`. */
+export function splitEntityId(entityId: string): { domain: string; objectId: string; valid: boolean } {
+  const m = ENTITY_ID.exec(entityId);
+  return m ? { domain: m[1] as string, objectId: m[2] as string, valid: true } : { domain: 'invalid', objectId: entityId, valid: false };
+}
+
+/** Numeric value of a state, per the rules above; undefined when it has none. */
+export function stateValue(state: string): number | undefined {
+  if (NUMBER.test(state)) {
+    const n = Number(state);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  const lower = state.toLowerCase();
+  if (ONE.has(lower)) return 1;
+  if (ZERO.has(lower)) return 0;
+  return undefined;
+}
+
+export function cap(s: string, max: number, problems: Problem[]): string {
+  if (s.length <= max) return s;
+  problems.push('truncated');
+  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+}
+
+/** JSON for objects and arrays; deep or otherwise unserialisable values become a visible marker. */
+export function toJson(v: unknown, max: number, problems: Problem[]): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch (err) {
+    problems.push('unencodable_attribute');
+    return `[unencodable: ${(err as Error).name}]`;
+  }
+  return cap(text ?? 'null', max, problems);
+}
+
+/** Typed attribute fields: `attr_<name>_num|_str|_bool|_json`. */
+export function attributeFields(attrs: Record<string, unknown>, opts: EncodeOptions, problems: Problem[]): Record<string, FieldValue> {
+  const fields: Record<string, FieldValue> = {};
+  for (const [name, v] of Object.entries(attrs)) {
+    if (TAG_ATTRIBUTES.has(name) || opts.excludeAttributes.has(name) || v === null || v === undefined) continue;
+    const key = `attr_${name}`;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) fields[`${key}_num`] = { type: 'float', value: v };
+      else problems.push('unencodable_attribute');
+    } else if (typeof v === 'boolean') fields[`${key}_bool`] = { type: 'bool', value: v };
+    else if (typeof v === 'string') fields[`${key}_str`] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
+    else fields[`${key}_json`] = { type: 'string', value: toJson(v, opts.maxStringLength, problems) };
+  }
+  return fields;
+}
+
+/** One state → one line in HomeIQ's layout. */
+export function encodeState(s: HaState, opts: EncodeOptions, problems: Problem[] = []): Encoded {
+  const ts = isoToNs(s.last_updated);
+  if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
+  const { domain, valid } = splitEntityId(s.entity_id);
+  if (!valid) problems.push('hostile_entity_id');
+  const deviceClass = s.attributes['device_class'];
+  const unit = s.attributes['unit_of_measurement'];
+  const fields: Record<string, FieldValue> = { state: { type: 'string', value: cap(s.state, opts.maxStringLength, problems) } };
+  const value = stateValue(s.state);
+  if (value !== undefined) fields['value'] = { type: 'float', value };
+  Object.assign(fields, attributeFields(s.attributes, opts, problems));
+  const line = encodePoint({
+    measurement: domain,
+    tags: {
+      entity_id: cap(s.entity_id, 255, problems),
+      domain,
+      device_class: typeof deviceClass === 'string' ? cap(deviceClass, 255, problems) : undefined,
+      unit: typeof unit === 'string' ? cap(unit, 255, problems) : undefined,
+    },
+    fields,
+    timestampNs: ts,
+  });
+  return line === undefined ? { problems } : { line, problems };
+}
+
+/** Any non-state event → `ha_events`. */
+export function encodeOtherEvent(e: HaEvent, opts: EncodeOptions): Encoded {
+  const problems: Problem[] = [];
+  const ts = typeof e.time_fired === 'string' ? isoToNs(e.time_fired) : undefined;
+  if (ts === undefined) return { problems: ['bad_timestamp'] };
+  const fields: Record<string, FieldValue> = { data_json: { type: 'string', value: toJson(e.data ?? {}, opts.maxStringLength, problems) } };
+  const str = (name: string, v: unknown): void => {
+    if (typeof v === 'string' && v.length > 0) fields[name] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
+  };
+  str('origin', e.origin);
+  str('context_id', e.context?.id);
+  str('context_user_id', e.context?.user_id);
+  str('context_parent_id', e.context?.parent_id);
+  const line = encodePoint({ measurement: 'ha_events', tags: { event_type: cap(String(e.event_type), 255, problems) }, fields, timestampNs: ts });
+  return line === undefined ? { problems } : { line, problems };
+}
