@@ -1,0 +1,101 @@
+import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger } from '@homeiq/shared';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { z } from 'zod';
+import { CALLERS, type SiblingIdentity } from '../identity.js';
+import type { Management } from '../management.js';
+import type { Provisioning } from '../provisioning.js';
+import type { TokenIssuer } from '../tokens.js';
+
+export interface AppDeps {
+  health: Health;
+  identity: SiblingIdentity;
+  provisioning: Provisioning;
+  tokens: TokenIssuer;
+  management: Management;
+  /** Port and version the siblings connect to. */
+  influx: () => { port: number; version: string };
+  log: Logger;
+}
+
+const retentionBody = z.object({
+  retentionDays: z.number().int().min(0).max(36500),
+});
+
+const MAX_BODY = 16 * 1024;
+
+async function readJson(ctx: Koa.Context): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`);
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new HttpError(400, 'invalid request', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
+  }
+  return r.data;
+}
+
+/** The manager API on port 8326: `/health` for everyone, `/api/*` for siblings proven through the Supervisor. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  const admin = (ctx: Koa.Context) => deps.identity.require(ctx.socket.remoteAddress, ['homeiq-admin']);
+
+  router.post('/api/tokens', async (ctx) => {
+    const sibling = await deps.identity.require(ctx.socket.remoteAddress, CALLERS);
+    const s = deps.provisioning.current();
+    const issued = await deps.tokens.issue(sibling, s);
+    const { port, version } = deps.influx();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      sibling,
+      token: issued.token,
+      org: s.org,
+      orgId: s.orgId,
+      bucket: s.raw.name,
+      buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
+      port,
+      influxdbVersion: version,
+    };
+  });
+
+  router.get('/api/buckets', async (ctx) => {
+    await admin(ctx);
+    ctx.body = { buckets: await deps.management.buckets() };
+  });
+
+  router.patch('/api/buckets/:name', async (ctx) => {
+    await admin(ctx);
+    const body = parse(retentionBody, await readJson(ctx));
+    ctx.body = await deps.management.setRetention(ctx.params['name'] ?? '', body.retentionDays);
+  });
+
+  router.get('/api/tasks', async (ctx) => {
+    await admin(ctx);
+    ctx.body = { tasks: await deps.management.tasks() };
+  });
+
+  router.post('/api/tasks/:id/run', async (ctx) => {
+    await admin(ctx);
+    const wait = ctx.query['wait'] === '1' || ctx.query['wait'] === 'true';
+    ctx.body = await deps.management.run(ctx.params['id'] ?? '', wait);
+  });
+
+  app.use(errorMiddleware(deps.log));
+  app.use(healthMiddleware(deps.health));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

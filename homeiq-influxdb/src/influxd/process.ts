@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backoff, Health, Logger, Service } from '@homeiq/shared';
+import { LineSplitter, parseInfluxdLine, Tail } from './log-line.js';
+
+export interface InfluxdProcessOptions {
+  binary: string;
+  /** `<data dir>/influxdb2`: bolt, sqlite and engine live here, so a cold backup of the data dir has everything. */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** influxd's own `--log-level`; its lines are re-levelled by {@link parseInfluxdLine}. */
+  influxdLogLevel: 'debug' | 'info' | 'error';
+  /** Child logger `influxd` for influxd's lines. */
+  influxdLog: Logger;
+  /** Child logger for our supervision messages. */
+  log: Logger;
+  health: Health;
+  backoff: Backoff;
+  /** `GET /health` of influxd: true once it passes. */
+  probe: () => Promise<{ pass: boolean; version: string }>;
+  /** SIGTERM grace before SIGKILL. */
+  stopTimeoutMs: number;
+  /** How long `start()` waits for the first readiness (crash restarts included). */
+  readyTimeoutMs?: number;
+  /** Liveness poll interval once ready. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+const CHECK = 'influxd';
+/** A run this long counts as healthy: the next crash starts the backoff from the beginning again. */
+const STABLE_MS = 60_000;
+
+/** The flags that keep influxd in our data dir, on our address, and silent towards the internet. */
+export function influxdArgs(dataDir: string, host: string, port: number, logLevel: string): string[] {
+  return [
+    '--reporting-disabled',
+    `--http-bind-address=${host}:${port}`,
+    `--bolt-path=${join(dataDir, 'influxd.bolt')}`,
+    `--engine-path=${join(dataDir, 'engine')}`,
+    `--sqlite-path=${join(dataDir, 'influxd.sqlite')}`,
+    `--log-level=${logLevel}`,
+  ];
+}
+
+/**
+ * Runs influxd as a child process: readiness through `/health`, restarts with jittered backoff after a
+ * crash (the reason goes to the log and to the `influxd` health check), SIGTERM then SIGKILL on stop.
+ */
+export class InfluxdProcess implements Service {
+  readonly name = 'influxd';
+  #child: ChildProcess | undefined;
+  #stopping = false;
+  #startedAt = 0;
+  #ready = false;
+  #version = '';
+  #crashes = 0;
+  #lastCrash: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: InfluxdProcessOptions) {}
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get version(): string {
+    return this.#version;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Crashes since start, and the last one's reason. */
+  crashes(): { count: number; last: string | undefined } {
+    return { count: this.#crashes, last: this.#lastCrash };
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    this.opts.health.set(CHECK, 'red', 'influxd is starting');
+    this.#spawn();
+    const deadline = this.#now() + (this.opts.readyTimeoutMs ?? 120_000);
+    while (!this.#ready) {
+      if (this.#now() > deadline) {
+        throw new Error(`influxd did not become ready within ${this.opts.readyTimeoutMs ?? 120_000} ms${this.#lastCrash ? ` (last crash: ${this.#lastCrash})` : ''}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.opts.log.info('stopping influxd');
+    child.kill('SIGTERM');
+    const killed = await Promise.race([this.#exited.then(() => false), sleep(this.opts.stopTimeoutMs).then(() => true)]);
+    if (killed) {
+      this.opts.log.error(`influxd did not stop within ${this.opts.stopTimeoutMs} ms of SIGTERM; sending SIGKILL`);
+      child.kill('SIGKILL');
+      await this.#exited;
+    }
+    this.opts.health.set(CHECK, 'red', 'influxd is stopped');
+  }
+
+  #spawn(): void {
+    const { binary, dataDir, host, port, influxdLogLevel } = this.opts;
+    const tail = new Tail();
+    const out = new LineSplitter();
+    const err = new LineSplitter();
+    // A clean environment: influxd must not see our Supervisor token, nor INFLUXD_* settings from the image.
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dataDir, TZ: process.env['TZ'] ?? 'UTC' };
+    const child = spawn(binary, influxdArgs(dataDir, host, port, influxdLogLevel), { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#startedAt = this.#now();
+    this.#ready = false;
+    const onLine = (line: string): void => {
+      tail.push(line);
+      const l = parseInfluxdLine(line);
+      this.opts.influxdLog[l.level](l.fields, l.msg);
+    };
+    child.stdout?.on('data', (c: Buffer) => out.push(c, onLine));
+    child.stderr?.on('data', (c: Buffer) => err.push(c, onLine));
+    let ended = false;
+    let resolveExit: () => void = () => undefined;
+    this.#exited = new Promise((r) => (resolveExit = r));
+    const onEnd = (reason: string): void => {
+      if (ended) return;
+      ended = true;
+      this.#ready = false;
+      resolveExit();
+      if (!this.#stopping) this.#crashed(reason, tail.lines());
+    };
+    child.once('error', (e) => onEnd(`cannot run ${binary}: ${e.message}`));
+    child.once('exit', (code, signal) => onEnd(signal ? `killed by ${signal}` : `exit code ${code}`));
+    this.opts.log.debug(`started influxd (pid ${child.pid}) on ${host}:${port}`);
+    void this.#watch(child);
+  }
+
+  /** Waits for `/health` to pass, then keeps probing it while this child lives. */
+  async #watch(child: ChildProcess): Promise<void> {
+    const poll = this.opts.pollMs ?? 10_000;
+    let failures = 0;
+    while (this.#child === child && child.exitCode === null && child.signalCode === null && !this.#stopping) {
+      const r = await this.opts.probe().catch(() => ({ pass: false, version: '' }));
+      if (this.#child !== child || this.#stopping || child.exitCode !== null || child.signalCode !== null) return;
+      if (r.pass) {
+        failures = 0;
+        if (!this.#ready) this.#becameReady(r.version);
+        else this.#setGreen();
+      } else if (this.#ready) {
+        failures += 1;
+        this.opts.health.set(CHECK, failures >= 3 ? 'red' : 'amber', `influxd does not answer /health (${failures} checks in a row)`);
+      }
+      await sleep(this.#ready ? poll : 200);
+    }
+  }
+
+  #becameReady(version: string): void {
+    this.#ready = true;
+    this.#version = version.replace(/^v/, '');
+    const took = this.#now() - this.#startedAt;
+    this.opts.log.info(`influxd ${this.#version} ready in ${took} ms${this.#crashes > 0 ? ` after restart #${this.#crashes}` : ''}`);
+    this.#setGreen();
+  }
+
+  #setGreen(): void {
+    const restarts = this.#crashes > 0 ? `; restarted ${this.#crashes} time(s) after a crash, last: ${this.#lastCrash}` : '';
+    this.opts.health.set(CHECK, 'green', `influxd ${this.#version} is running${restarts}`);
+  }
+
+  #crashed(reason: string, lastLines: string[]): void {
+    const uptime = this.#now() - this.#startedAt;
+    if (uptime > STABLE_MS) this.opts.backoff.reset();
+    const delay = this.opts.backoff.next();
+    this.#crashes += 1;
+    this.#lastCrash = `${reason} at ${new Date().toISOString()} after ${Math.round(uptime / 1000)} s`;
+    this.opts.log.error(`influxd stopped unexpectedly (${reason}) after ${Math.round(uptime / 1000)} s; restarting in ${delay} ms`);
+    if (lastLines.length > 0) this.opts.log.error(`last influxd output: ${lastLines.slice(-5).join(' | ')}`);
+    this.opts.health.set(CHECK, 'red', `influxd crashed (${reason}); restart #${this.#crashes} in ${Math.round(delay / 100) / 10} s`, 'If this repeats, open the add-on log for influxd\'s last lines.');
+    this.#timer = setTimeout(() => {
+      if (!this.#stopping) this.#spawn();
+    }, delay);
+  }
+
+  #now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { Backoff, createLogger, Health, HttpService, loadOptions, runMain, SupervisorClient } from '@homeiq/shared';
+import { CredentialsStore } from './credentials.js';
+import { createApp } from './http/app.js';
+import { SiblingIdentity } from './identity.js';
+import { InfluxApi } from './influx/api.js';
+import { InfluxdProcess } from './influxd/process.js';
+import { Management } from './management.js';
+import { influxdbOptionsSchema } from './options.js';
+import { Provisioning } from './provisioning.js';
+import { TokenIssuer } from './tokens.js';
+
+/** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
+const STOP_TIMEOUT_MS = 110_000;
+/** influxd gets most of the stop budget to flush its WAL; the rest is for our HTTP server and the exit. */
+const INFLUXD_STOP_MS = 95_000;
+const HTTP_PORT = 8326;
+const INFLUXD_PORT = 8086;
+
+await runMain({
+  name: 'homeiq-influxdb',
+  stopTimeoutMs: STOP_TIMEOUT_MS,
+  async compose({ env, secrets }) {
+    const options = await loadOptions(influxdbOptionsSchema, env.dataDir);
+    const log = createLogger({ level: options.log_level, name: 'homeiq-influxdb', secrets });
+    const health = new Health();
+    const influxDir = join(env.dataDir, 'influxdb2');
+    // Loopback when we listen everywhere: the manager reaches influxd fastest there.
+    const influxHost = env.localAddress ?? '127.0.0.1';
+    const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
+    const store = new CredentialsStore(join(env.dataDir, 'homeiq', 'credentials.json'));
+
+    let provisioning: Provisioning | undefined;
+    const api = new InfluxApi({ baseUrl: `http://${influxHost}:${INFLUXD_PORT}`, token: () => provisioning?.operatorToken() });
+    const tokens = new TokenIssuer(api, secrets, log.child({ module: 'tokens' }));
+    provisioning = new Provisioning({
+      api,
+      store,
+      options,
+      secrets,
+      health,
+      log: log.child({ module: 'setup' }),
+      revokeSiblingTokens: async () => tokens.revokeAll(provisioning?.current().orgId ?? ''),
+    });
+    const influxd = new InfluxdProcess({
+      binary: process.env['HOMEIQ_INFLUXD_BIN'] ?? '/usr/local/bin/influxd',
+      dataDir: influxDir,
+      host: env.bindHost,
+      port: INFLUXD_PORT,
+      influxdLogLevel: options.log_level === 'trace' ? 'debug' : 'info',
+      influxdLog: log.child({ module: 'influxd' }),
+      log: log.child({ module: 'influxd/supervisor' }),
+      health,
+      backoff: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
+      probe: async () => {
+        const h = await api.health();
+        return { pass: h.status === 'pass', version: h.version };
+      },
+      stopTimeoutMs: INFLUXD_STOP_MS,
+    });
+    const management = new Management(api, provisioning, health, join(influxDir, 'engine'));
+    const http = new HttpService({
+      name: 'manager api',
+      app: createApp({
+        health,
+        identity: new SiblingIdentity(supervisor),
+        provisioning,
+        tokens,
+        management,
+        influx: () => ({ port: INFLUXD_PORT, version: influxd.version }),
+        log: log.child({ module: 'http' }),
+      }),
+      host: env.bindHost,
+      port: HTTP_PORT,
+      log: log.child({ module: 'http' }),
+    });
+    log.info(
+      `starting with org ${options.org}, bucket ${options.bucket} (retention ${options.retention_days || 'forever'} d; ` +
+        `5m ${options.retention_5m_days || 'forever'} d; 1h ${options.retention_1h_days || 'forever'} d)`,
+    );
+    // HTTP first so /health answers while influxd boots; stopped last for the same reason.
+    return { log, services: [http, influxd, provisioning] };
+  },
+});

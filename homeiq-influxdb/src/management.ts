@@ -1,0 +1,165 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HttpError, type Health } from '@homeiq/shared';
+import { bucketRetentionSeconds, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
+import { secondsToDays } from './options.js';
+import type { Provisioning } from './provisioning.js';
+
+export interface BucketView {
+  name: string;
+  id: string;
+  role: 'raw' | 'downsampled' | 'other';
+  retentionDays: number;
+  retentionSeconds: number;
+  /** Bytes on disk: TSM files, index and WAL under `engine/{data,wal}/<bucket id>` (null if unreadable). */
+  sizeBytes: number | null;
+  /** `influxdb.cardinality()` over all time (null if the query failed). */
+  seriesCardinality: number | null;
+}
+
+export interface TaskView {
+  id: string;
+  name: string;
+  every: string | undefined;
+  status: string;
+  lastRunStatus: string | null;
+  lastRunAt: string | null;
+  lastRunError: string | null;
+}
+
+export interface RunView extends Run {
+  durationMs: number | null;
+}
+
+const TASK_CHECK = 'tasks';
+
+/** Reads and changes what the admin sibling manages: buckets, retentions, downsampling tasks. */
+export class Management {
+  constructor(
+    private readonly api: InfluxApi,
+    private readonly provisioning: Provisioning,
+    private readonly health: Health,
+    /** `<data dir>/influxdb2/engine`. */
+    private readonly enginePath: string,
+  ) {}
+
+  async buckets(): Promise<BucketView[]> {
+    const s = await this.provisioning.refresh();
+    const all = (await this.api.buckets(s.orgId)).filter((b) => b.type === 'user');
+    const downsampled = new Set(s.downsampled.map((b) => b.id));
+    return Promise.all(
+      all.map(async (b) => ({
+        name: b.name,
+        id: b.id,
+        role: b.id === s.raw.id ? 'raw' : downsampled.has(b.id) ? 'downsampled' : 'other',
+        retentionDays: secondsToDays(bucketRetentionSeconds(b)),
+        retentionSeconds: bucketRetentionSeconds(b),
+        sizeBytes: await this.#size(b.id),
+        seriesCardinality: await this.#cardinality(s.orgId, b),
+      })),
+    );
+  }
+
+  async setRetention(name: string, days: number): Promise<BucketView> {
+    const s = this.provisioning.current();
+    const bucket = (await this.api.buckets(s.orgId)).find((b) => b.name === name && b.type === 'user');
+    if (!bucket) throw new HttpError(404, `no bucket named ${name}`);
+    await this.provisioning.setRetention(bucket, days);
+    const view = (await this.buckets()).find((b) => b.id === bucket.id);
+    if (!view) throw new HttpError(404, `bucket ${name} disappeared`);
+    return view;
+  }
+
+  async tasks(): Promise<TaskView[]> {
+    const s = await this.provisioning.refresh();
+    this.updateHealth(s.tasks);
+    return s.tasks.map(taskView);
+  }
+
+  /** Runs a managed task now; with `wait`, until it finished (at most `timeoutMs`). */
+  async run(id: string, wait: boolean, timeoutMs = 60_000): Promise<RunView> {
+    const s = this.provisioning.current();
+    if (!s.tasks.some((t) => t.id === id)) throw new HttpError(404, `no HomeIQ task with id ${id}`);
+    let run = await this.api.runTask(id);
+    const deadline = Date.now() + timeoutMs;
+    while (wait && (run.status === 'scheduled' || run.status === 'started') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = await this.api.run(id, run.id);
+    }
+    if (wait) this.updateHealth((await this.provisioning.refresh()).tasks);
+    const duration = run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
+    return { ...run, durationMs: duration };
+  }
+
+  /** `tasks` check: amber while a downsampling task's last run failed. */
+  updateHealth(tasks: Task[]): void {
+    const failed = tasks.filter((t) => t.lastRunStatus === 'failed');
+    if (failed.length > 0) {
+      const t = failed[0] as Task;
+      this.health.set(TASK_CHECK, 'amber', `task ${t.name} failed: ${t.lastRunError ?? 'no reason given'}`, 'Open the task runs in the admin panel');
+    } else {
+      const ran = tasks.filter((t) => t.latestCompleted).length;
+      this.health.set(TASK_CHECK, 'green', `${tasks.length} downsampling tasks active, ${ran} have run`);
+    }
+  }
+
+  async #size(bucketId: string): Promise<number | null> {
+    try {
+      return (await dirSize(join(this.enginePath, 'data', bucketId))) + (await dirSize(join(this.enginePath, 'wal', bucketId)));
+    } catch {
+      return null;
+    }
+  }
+
+  async #cardinality(orgId: string, b: Bucket): Promise<number | null> {
+    try {
+      const csv = await this.api.query(
+        orgId,
+        `import "influxdata/influxdb"\ninfluxdb.cardinality(bucketID: "${b.id}", start: 1970-01-01T00:00:00Z)`,
+      );
+      return lastNumber(csv) ?? 0;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function taskView(t: Task): TaskView {
+  return {
+    id: t.id,
+    name: t.name,
+    every: t.every,
+    status: t.status,
+    lastRunStatus: t.lastRunStatus ?? null,
+    lastRunAt: t.latestCompleted ?? null,
+    lastRunError: t.lastRunError ?? null,
+  };
+}
+
+/** The `_value` of a one-row CSV answer (`,result,table,_value` / `,_result,0,42`). */
+export function lastNumber(csv: string): number | undefined {
+  const rows = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = rows[0]?.split(',') ?? [];
+  const col = header.indexOf('_value');
+  if (col < 0 || rows.length < 2) return undefined;
+  const n = Number((rows[1] ?? '').split(',')[col]);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Bytes of the files under `dir`; 0 when it does not exist (a bucket without data yet). */
+export async function dirSize(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let total = 0;
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await dirSize(p);
+    else if (e.isFile()) total += (await stat(p)).size;
+  }
+  return total;
+}

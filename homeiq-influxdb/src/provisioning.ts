@@ -1,0 +1,197 @@
+import { HttpError, type Health, type Logger, type LogSecrets, type Service } from '@homeiq/shared';
+import { generateCredentials, type Credentials, type CredentialsStore } from './credentials.js';
+import { downsampledBucket, downsampleTask, TIERS } from './downsample.js';
+import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Task } from './influx/api.js';
+import { daysToSeconds, type InfluxdbOptions } from './options.js';
+
+/** What the rest of the manager needs once InfluxDB is set up. */
+export interface Provisioned {
+  orgId: string;
+  org: string;
+  raw: Bucket;
+  downsampled: Bucket[];
+  tasks: Task[];
+}
+
+export interface ProvisioningOptions {
+  api: InfluxApi;
+  store: CredentialsStore;
+  options: InfluxdbOptions;
+  secrets: LogSecrets;
+  health: Health;
+  log: Logger;
+  /** Called when the raw bucket changed since the sibling tokens were issued: they must ask again. */
+  revokeSiblingTokens: () => Promise<number>;
+}
+
+const CHECK = 'setup';
+
+/**
+ * Onboards InfluxDB on the first start and brings it in line with the options on every start:
+ * org name, raw bucket (created under a new name; the old one is kept), retentions, downsampled buckets
+ * and their tasks. The operator credentials are written to disk before InfluxDB learns them.
+ */
+export class Provisioning implements Service {
+  readonly name = 'provisioning';
+  #creds: Credentials | undefined;
+  #state: Provisioned | undefined;
+
+  constructor(private readonly opts: ProvisioningOptions) {}
+
+  /** The operator token (undefined before start). */
+  operatorToken(): string | undefined {
+    return this.#creds?.operatorToken;
+  }
+
+  /** The provisioned state; a 503 for HTTP callers while InfluxDB is not set up yet. */
+  current(): Provisioned {
+    if (!this.#state) throw new HttpError(503, 'InfluxDB is not set up yet; try again in a few seconds');
+    return this.#state;
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.#provision();
+      this.opts.health.set(CHECK, 'green', `org ${this.#state?.org}, bucket ${this.#state?.raw.name}, ${this.#state?.tasks.length} downsampling tasks`);
+      this.opts.log.info(`InfluxDB in step with the options in ${Date.now() - started} ms`);
+    } catch (err) {
+      this.opts.health.set(CHECK, 'red', `setting up InfluxDB failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Nothing runs in the background.
+  }
+
+  /** Sets a bucket's retention (used by the management API). */
+  async setRetention(bucket: Bucket, days: number): Promise<Bucket> {
+    const updated = await this.opts.api.setBucketRetention(bucket.id, daysToSeconds(days));
+    await this.refresh();
+    return updated;
+  }
+
+  /** Re-reads buckets and tasks (after a change through the management API). */
+  async refresh(): Promise<Provisioned> {
+    const s = this.current();
+    const buckets = await this.opts.api.buckets(s.orgId);
+    const tasks = await this.opts.api.tasks(s.orgId);
+    const byName = new Map(buckets.map((b) => [b.name, b]));
+    this.#state = {
+      ...s,
+      raw: byName.get(s.raw.name) ?? s.raw,
+      downsampled: s.downsampled.map((d) => byName.get(d.name) ?? d),
+      tasks: tasks.filter((t) => s.tasks.some((x) => x.id === t.id)),
+    };
+    return this.#state;
+  }
+
+  async #provision(): Promise<void> {
+    const { api, store, options, log } = this.opts;
+    let creds = await store.load();
+    if (creds) this.#remember(creds);
+    if (await api.setupAllowed()) {
+      creds ??= generateCredentials();
+      this.#remember(creds);
+      await store.save(creds);
+      const t0 = Date.now();
+      const r = await api.setup({
+        username: creds.username,
+        password: creds.password,
+        token: creds.operatorToken,
+        org: options.org,
+        bucket: options.bucket,
+        retentionPeriodSeconds: daysToSeconds(options.retention_days),
+      });
+      creds = { ...creds, orgId: r.orgId };
+      await store.save(creds);
+      log.info(`onboarded InfluxDB in ${Date.now() - t0} ms: org ${options.org}, bucket ${options.bucket}; operator credentials in ${store.file}`);
+    } else if (!creds) {
+      throw new Error(
+        `InfluxDB is already set up but ${store.file} is missing, so this add-on cannot manage it. ` +
+          'Restore the add-on from a backup, or uninstall and reinstall it to start with an empty database.',
+      );
+    }
+    this.#remember(creds);
+    const orgId = await this.#org(creds, options.org);
+    if (creds.orgId !== orgId) await store.save((creds = { ...creds, orgId }));
+
+    const buckets = await api.buckets(orgId);
+    const raw = await this.#bucket(buckets, orgId, options.bucket, options.retention_days);
+    const retentions = [options.retention_5m_days, options.retention_1h_days];
+    const downsampled: Bucket[] = [];
+    for (const [i, tier] of TIERS.entries()) {
+      downsampled.push(await this.#bucket(buckets, orgId, downsampledBucket(options.bucket, tier), retentions[i] ?? 0));
+    }
+    const tasks = await this.#tasks(orgId, options.org, options.bucket);
+
+    if (creds.rawBucketId !== undefined && creds.rawBucketId !== raw.id) {
+      const n = await this.opts.revokeSiblingTokens();
+      log.info(`raw bucket changed to ${raw.name}; revoked ${n} sibling token(s) so the siblings ask for new ones`);
+    }
+    if (creds.rawBucketId !== raw.id) await store.save({ ...creds, rawBucketId: raw.id });
+    this.#state = { orgId, org: options.org, raw, downsampled, tasks };
+  }
+
+  #remember(c: Credentials): void {
+    this.#creds = c;
+    this.opts.secrets.add(c.password);
+    this.opts.secrets.add(c.operatorToken);
+  }
+
+  /** Our org's id; renames it when the `org` option changed. */
+  async #org(creds: Credentials, name: string): Promise<string> {
+    const { api, log } = this.opts;
+    if (!creds.orgId) throw new Error('the credentials file has no org id; InfluxDB was set up by someone else');
+    let org: { id: string; name: string };
+    try {
+      org = await api.org(creds.orgId);
+    } catch (err) {
+      if (err instanceof InfluxApiError && err.status === 401) {
+        throw new Error('InfluxDB rejects the stored operator token; the data dir and credentials.json do not belong together');
+      }
+      throw err;
+    }
+    if (org.name !== name) {
+      await api.renameOrg(org.id, name);
+      log.info(`renamed org ${org.name} to ${name}`);
+    }
+    return org.id;
+  }
+
+  async #bucket(existing: Bucket[], orgId: string, name: string, days: number): Promise<Bucket> {
+    const { api, log } = this.opts;
+    const seconds = daysToSeconds(days);
+    const found = existing.find((b) => b.name === name);
+    if (!found) {
+      log.info(`creating bucket ${name} (retention ${days === 0 ? 'forever' : `${days} days`})`);
+      return api.createBucket(orgId, name, seconds);
+    }
+    if (bucketRetentionSeconds(found) !== seconds) {
+      log.info(`bucket ${name}: retention ${bucketRetentionSeconds(found)} s → ${seconds} s (${days === 0 ? 'forever' : `${days} days`})`);
+      return api.setBucketRetention(found.id, seconds);
+    }
+    return found;
+  }
+
+  async #tasks(orgId: string, org: string, raw: string): Promise<Task[]> {
+    const { api, log } = this.opts;
+    const existing = await api.tasks(orgId);
+    const out: Task[] = [];
+    for (const tier of TIERS) {
+      const spec = downsampleTask(org, raw, tier);
+      const found = existing.find((t) => t.name === spec.name);
+      if (!found) {
+        log.info(`creating task ${spec.name}`);
+        out.push(await api.createTask(orgId, spec.flux, spec.description));
+      } else if (found.flux !== spec.flux || found.status !== 'active') {
+        log.info(`updating task ${spec.name} to match the options`);
+        out.push(await api.updateTask(found.id, spec.flux, spec.description));
+      } else {
+        out.push(found);
+      }
+    }
+    return out;
+  }
+}
