@@ -1,0 +1,103 @@
+// JSON-schema validation with frenck/action-addon-linter's schemas (read in place, never copied),
+// plus lint.py's "property equals its schema default" rule.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Ajv from 'ajv';
+
+/** `$HOMEIQ_ADDON_SCHEMA`, else `<repo>/../shared/reference/addon-linter/config.schema.json`. */
+export function resolveSchemaPath(repoRoot, env = process.env) {
+  return env['HOMEIQ_ADDON_SCHEMA']
+    ? resolve(env['HOMEIQ_ADDON_SCHEMA'])
+    : resolve(repoRoot, '..', 'shared', 'reference', 'addon-linter', 'config.schema.json');
+}
+
+/** Loads config.schema.json and its sibling build.schema.json; throws a readable error if missing. */
+export function loadLinterSchemas(repoRoot, env = process.env) {
+  const configPath = resolveSchemaPath(repoRoot, env);
+  if (!existsSync(configPath)) {
+    throw new Error(
+      `add-on linter schema not found at ${configPath}; put frenck/action-addon-linter's src/config.schema.json ` +
+        'there (CI checks out shared/ beside the repo) or point HOMEIQ_ADDON_SCHEMA at it',
+    );
+  }
+  const buildPath = join(dirname(configPath), 'build.schema.json');
+  return {
+    configPath,
+    config: JSON.parse(readFileSync(configPath, 'utf8')),
+    build: existsSync(buildPath) ? JSON.parse(readFileSync(buildPath, 'utf8')) : undefined,
+  };
+}
+
+// The schemas were written for Python's `re`: translate its named groups for JS.
+const pyRegExp = (pattern, flags) => new RegExp(pattern.replace(/\(\?P</g, '(?<'), flags);
+pyRegExp.code = 'pyRegExp';
+
+/** Python `==` on YAML data (True == 1, 10.0 == 10), as lint.py compares against defaults. */
+export function pyEqual(a, b) {
+  const num = (v) => typeof v === 'number' || typeof v === 'boolean';
+  if (num(a) && num(b)) return Number(a) === Number(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => pyEqual(v, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && pyEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
+function reportDefaults(schema, data, path, report) {
+  if (!schema?.properties || !data || typeof data !== 'object' || Array.isArray(data)) return;
+  for (const [key, sub] of Object.entries(schema.properties)) {
+    if (!Object.hasOwn(data, key)) continue;
+    if ('default' in sub && pyEqual(data[key], sub.default)) {
+      report('default-value', `'${key}' should be removed, it uses a default value`, [...path, key]);
+    }
+    reportDefaults(sub, data[key], [...path, key], report);
+  }
+}
+
+const pointerToPath = (pointer) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
+/**
+ * Compiles a schema (draft-07, allErrors, strict false, formats not enforced, like lint.py's
+ * Draft7Validator without a format checker). The returned function reports into a ProblemSink.
+ */
+export function compileLinterSchema(schema) {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: pyRegExp } });
+  const validate = ajv.compile(schema);
+  return (data, sink) => {
+    if (!validate(data)) {
+      const errors = validate.errors ?? [];
+      // Fold the branch errors of anyOf/oneOf into one line per combinator.
+      const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+      const owner = (e) =>
+        combinators.find((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`) && e.instancePath.startsWith(c.instancePath));
+      const seen = new Set();
+      for (const e of errors) {
+        if (owner(e)) continue;
+        const path = pointerToPath(e.instancePath);
+        const label = () => `'${path.length ? path.join('.') : 'config'}'`;
+        let message = `${label()} ${e.message}`;
+        if (e.keyword === 'additionalProperties') {
+          path.push(e.params.additionalProperty);
+          message = `${label()} is not allowed (unknown key)`;
+        } else if (e.keyword === 'enum') {
+          message += ` (${e.params.allowedValues.join(', ')})`;
+        } else if (combinators.includes(e)) {
+          const details = [...new Set(errors.filter((d) => owner(d) === e).map((d) => d.message))];
+          message = `${label()} matches none of the allowed forms: ${details.join('; ')}`;
+        }
+        if (seen.has(message)) continue;
+        seen.add(message);
+        sink.error('schema', message, path);
+      }
+    }
+    reportDefaults(schema, data, [], sink.error);
+  };
+}
