@@ -55,6 +55,8 @@ export class Spool implements Service {
   #active = 0;
   #ack: Cursor = { segment: 0, offset: 0 };
   #waiters: Array<() => void> = [];
+  /** One shared promise for "new data", so an idle reader polling it cannot pile up waiters. */
+  #dataSignal: Promise<void> | undefined;
   #full = false;
   #fullLogged = false;
   readonly #stats = { appended: 0, committed: 0, refused: 0, commits: 0 };
@@ -155,7 +157,10 @@ export class Spool implements Service {
   waitForData(cursor: Cursor): Promise<void> {
     const e = this.end;
     if (e.segment > cursor.segment || e.offset > cursor.offset) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    this.#dataSignal ??= new Promise<void>((resolve) => this.#waiters.push(resolve)).finally(() => {
+      this.#dataSignal = undefined;
+    });
+    return this.#dataSignal;
   }
 
   /** Persists `cursor` as confirmed by InfluxDB and deletes the segments wholly before it. */

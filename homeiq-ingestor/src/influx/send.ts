@@ -1,0 +1,101 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+
+const gzip = promisify(gzipCb);
+
+/** Where points go: the sibling homeiq-influxdb (`auto`) or a user's InfluxDB (`external`). */
+export interface InfluxTarget {
+  url: string;
+  org: string;
+  bucket: string;
+  token: string;
+}
+
+export interface WriteResponse {
+  status: number;
+  /** InfluxDB's error message (`{"code","message"}` body), or the raw body start. */
+  message: string;
+  /** `Retry-After` in ms (seconds or an HTTP date), when the server sent one. */
+  retryAfterMs: number | undefined;
+}
+
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+/**
+ * POST /api/v2/write with our own node:http request rather than @influxdata/influxdb-client: we need the exact
+ * status of every request (the client folds 400/422 into "the batch failed", retries only ≥ 429, reads
+ * Retry-After as milliseconds and drops data after maxRetries/maxRetryTime or on close — influxdb.md §2.2).
+ * gzip always; keep-alive through the caller's Agent. Network errors throw.
+ */
+export class InfluxSender {
+  readonly #http: HttpAgent;
+  readonly #https: HttpsAgent;
+
+  constructor(private readonly opts: { localAddress?: string | undefined; timeoutMs?: number } = {}) {
+    this.#http = new HttpAgent({ keepAlive: true, maxSockets: 2 });
+    this.#https = new HttpsAgent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  async write(target: InfluxTarget, lines: readonly string[]): Promise<WriteResponse> {
+    const body = await gzip(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+    const u = new URL('/api/v2/write', target.url);
+    u.searchParams.set('org', target.org);
+    u.searchParams.set('bucket', target.bucket);
+    u.searchParams.set('precision', 'ns');
+    const https = u.protocol === 'https:';
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(
+        u,
+        {
+          method: 'POST',
+          agent: https ? this.#https : this.#http,
+          localAddress: this.opts.localAddress,
+          timeout: timeoutMs,
+          headers: {
+            Authorization: `Token ${target.token}`,
+            'Content-Type': 'text/plain; charset=utf-8',
+            'Content-Encoding': 'gzip',
+            'Content-Length': String(body.length),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= 64 * 1024) chunks.push(c);
+          });
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let message = text.slice(0, 2000);
+            try {
+              const parsed = JSON.parse(text) as { message?: unknown };
+              if (typeof parsed.message === 'string') message = parsed.message;
+            } catch {
+              // not JSON: keep the raw text
+            }
+            const ra = res.headers['retry-after'];
+            resolve({ status: res.statusCode ?? 0, message, retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra) });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`InfluxDB did not answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.#http.destroy();
+    this.#https.destroy();
+  }
+}
