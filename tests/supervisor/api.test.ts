@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index';
-import { tempDir, writeAddonConfig } from './test-helpers';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
+import { tempDir, writeAddonConfig } from './test-helpers.js';
 
 const tmp = tempDir();
 let emu: SupervisorEmulator;

@@ -3,10 +3,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES, type EmulatorContext } from './context';
-import { BodyTooLargeError, readBody, sendApiError, sendOk, sendPlainStatus } from './http-util';
-import { addonInfo, addonListEntry, renderOptions, supervisorInfo } from './info';
-import { RE_SLUG, type Addon } from './registry';
+import { MAX_BODY_BYTES, type EmulatorContext } from './context.js';
+import { BodyTooLargeError, readBody, sendApiError, sendOk, sendPlainStatus } from './http-util.js';
+import { addonInfo, addonListEntry, renderOptions, supervisorInfo } from './info.js';
+import { RE_SLUG, type Addon } from './registry.js';
 
 const ADDON_ROUTE = new RegExp(`^/addons/(${RE_SLUG})/(info|options|options/config)$`);
 

@@ -3,8 +3,8 @@
  * in one test process never see each other.
  * @module
  */
-import type { AddonRegistry } from './registry';
-import type { CoreTarget, IngressUser, RequestLogEntry } from './types';
+import type { AddonRegistry } from './registry.js';
+import type { CoreTarget, IngressUser, RequestLogEntry } from './types.js';
 
 export interface EmulatorContext {
   /** Address the emulator listens on and binds outgoing connections to. */

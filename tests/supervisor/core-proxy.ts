@@ -5,10 +5,10 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { EmulatorContext } from './context';
-import { headerValue, sendPlainStatus } from './http-util';
-import type { Addon } from './registry';
-import type { CoreTarget } from './types';
+import type { EmulatorContext } from './context.js';
+import { headerValue, sendPlainStatus } from './http-util.js';
+import type { Addon } from './registry.js';
+import type { CoreTarget } from './types.js';
 
 /** Request headers the proxy passes to Core besides Content-Type; everything else is dropped. */
 const FORWARD_HEADERS = ['x-speech-content', 'accept', 'last-event-id', 'mcp-session-id', 'mcp-protocol-version'];

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index';
-import { startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore } from './test-helpers';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
+import { startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore } from './test-helpers.js';
 
 const tmp = tempDir();
 let core: FakeCore;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index';
-import { openWs, startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore, type TestWs } from './test-helpers';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
+import { openWs, startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore, type TestWs } from './test-helpers.js';
 
 const tmp = tempDir();
 let core: FakeCore;

@@ -8,13 +8,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { EmulatorContext } from './context';
-import { coreIsRunning } from './core-proxy';
-import { rejectUpgrade } from './http-util';
-import { DEFAULT_HA_VERSION } from './info';
-import type { Addon } from './registry';
-import type { CoreTarget } from './types';
-import { bridge, closeSocket, sendJson, toBuffer } from './ws-relay';
+import type { EmulatorContext } from './context.js';
+import { coreIsRunning } from './core-proxy.js';
+import { rejectUpgrade } from './http-util.js';
+import { DEFAULT_HA_VERSION } from './info.js';
+import type { Addon } from './registry.js';
+import type { CoreTarget } from './types.js';
+import { bridge, closeSocket, sendJson, toBuffer } from './ws-relay.js';
 
 /** aiohttp's default `max_msg_size` for the add-on side; Core's side allows 64 MiB. */
 const MAX_MESSAGE_FROM_ADDON = 4 * 1024 * 1024;

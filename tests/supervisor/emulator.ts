@@ -6,14 +6,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { handleSupervisorApi } from './api';
-import type { EmulatorContext } from './context';
-import { CORE_API_PREFIXES, CORE_WS_PATHS, proxyCoreRest } from './core-proxy';
-import { createCoreWsServer, handleCoreWebSocketUpgrade } from './core-ws';
-import { rejectUpgrade, sendPlainStatus } from './http-util';
-import { createIngressWsServer, handleIngressHttp, handleIngressUpgrade, INGRESS_PREFIX } from './ingress';
-import { decideAccess, extractSupervisorToken, isFilteredRequest } from './permissions';
-import { AddonRegistry, ingressEntryOf, type Addon } from './registry';
+import { handleSupervisorApi } from './api.js';
+import type { EmulatorContext } from './context.js';
+import { CORE_API_PREFIXES, CORE_WS_PATHS, proxyCoreRest } from './core-proxy.js';
+import { createCoreWsServer, handleCoreWebSocketUpgrade } from './core-ws.js';
+import { rejectUpgrade, sendPlainStatus } from './http-util.js';
+import { createIngressWsServer, handleIngressHttp, handleIngressUpgrade, INGRESS_PREFIX } from './ingress.js';
+import { decideAccess, extractSupervisorToken, isFilteredRequest } from './permissions.js';
+import { AddonRegistry, ingressEntryOf, type Addon } from './registry.js';
 import type {
   CoreTarget,
   IngressUser,
@@ -21,7 +21,7 @@ import type {
   RequestLogEntry,
   StartOptions,
   SupervisorEmulator,
-} from './types';
+} from './types.js';
 
 /** Repository URL the HomeIQ add-ons are installed from unless a test says otherwise. */
 export const DEFAULT_REPOSITORY_URL = 'https://github.com/homeiq/homeiq-addons';

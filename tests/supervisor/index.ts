@@ -2,9 +2,9 @@
  * Supervisor emulator for tests and the dev launcher. See README.md in this folder for what it covers.
  * @module
  */
-export { DEFAULT_INGRESS_USER, DEFAULT_REPOSITORY_URL, startSupervisorEmulator } from './emulator';
-export { DEFAULT_HA_VERSION, SUPERVISOR_VERSION } from './info';
-export { hostnameFor, repositoryHash, storeSlug } from './registry';
+export { DEFAULT_INGRESS_USER, DEFAULT_REPOSITORY_URL, startSupervisorEmulator } from './emulator.js';
+export { DEFAULT_HA_VERSION, SUPERVISOR_VERSION } from './info.js';
+export { hostnameFor, repositoryHash, storeSlug } from './registry.js';
 export type {
   AddonState,
   CoreTarget,
@@ -15,4 +15,4 @@ export type {
   RequestLogEntry,
   StartOptions,
   SupervisorEmulator,
-} from './types';
+} from './types.js';

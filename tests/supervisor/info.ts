@@ -2,8 +2,8 @@
  * Data the Supervisor returns about add-ons and itself, and how it renders options.
  * @module
  */
-import { effectiveOptions, ingressEntryOf, type Addon } from './registry';
-import type { CoreTarget } from './types';
+import { effectiveOptions, ingressEntryOf, type Addon } from './registry.js';
+import type { CoreTarget } from './types.js';
 
 /** Version the emulator claims; new enough that options redaction and the WS command filter apply. */
 export const SUPERVISOR_VERSION = '2026.08.0';

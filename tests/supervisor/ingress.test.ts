@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INGRESS_USER, startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index';
-import { closeServer, openWs, tempDir, waitFor, writeAddonConfig } from './test-helpers';
+import { DEFAULT_INGRESS_USER, startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
+import { closeServer, openWs, tempDir, waitFor, writeAddonConfig } from './test-helpers.js';
 
 const ADDON_IP = '127.0.0.11';
 /** The "browser": a loopback address of its own so X-Forwarded-For shows who is who. */

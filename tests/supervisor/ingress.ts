@@ -7,10 +7,10 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MAX_BODY_BYTES, type EmulatorContext } from './context';
-import { BodyTooLargeError, headerValue, readBody, sendPlainStatus } from './http-util';
-import type { Addon } from './registry';
-import { bridge, closeSocket, toBuffer } from './ws-relay';
+import { MAX_BODY_BYTES, type EmulatorContext } from './context.js';
+import { BodyTooLargeError, headerValue, readBody, sendPlainStatus } from './http-util.js';
+import type { Addon } from './registry.js';
+import { bridge, closeSocket, toBuffer } from './ws-relay.js';
 
 export const INGRESS_PREFIX = '/api/hassio_ingress/';
 

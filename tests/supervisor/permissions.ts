@@ -5,8 +5,8 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { RE_SLUG, type Addon, type AddonRegistry } from './registry';
-import type { HassioRole } from './types';
+import { RE_SLUG, type Addon, type AddonRegistry } from './registry.js';
+import type { HassioRole } from './types.js';
 
 const anchored = (body: string): RegExp => new RegExp(`^(?:${body})$`);
 

@@ -6,8 +6,8 @@ import {
   startSupervisorEmulator,
   storeSlug,
   type SupervisorEmulator,
-} from './index';
-import { tempDir, writeAddonConfig } from './test-helpers';
+} from './index.js';
+import { tempDir, writeAddonConfig } from './test-helpers.js';
 
 describe('store slug and hostname derivation', () => {
   it('hashes the repository URL like the Supervisor (known community hash)', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { AddonState, RegisterAddonOptions } from './types';
+import type { AddonState, RegisterAddonOptions } from './types.js';
 
 /** Slug characters the Supervisor accepts (`RE_SLUG`). */
 export const RE_SLUG = '[-_.A-Za-z0-9]+';
