@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError, type Health } from '@homeiq/shared';
-import { bucketRetentionSeconds, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
+import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
 import { secondsToDays } from './options.js';
 import type { Provisioning } from './provisioning.js';
 
@@ -84,7 +84,11 @@ export class Management {
     const deadline = Date.now() + timeoutMs;
     while (wait && (run.status === 'scheduled' || run.status === 'started') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      run = await this.api.run(id, run.id);
+      // Between the queue and the run log InfluxDB briefly answers 404 for a run: still pending.
+      run = await this.api.run(id, run.id).catch((err: unknown) => {
+        if (err instanceof InfluxApiError && err.status === 404) return run;
+        throw err;
+      });
     }
     if (wait) this.updateHealth((await this.provisioning.refresh()).tasks);
     const duration = run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
