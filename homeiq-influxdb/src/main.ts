@@ -5,7 +5,7 @@ import { createApp } from './http/app.js';
 import { SiblingIdentity } from './identity.js';
 import { InfluxApi } from './influx/api.js';
 import { InfluxdProcess } from './influxd/process.js';
-import { Management } from './management.js';
+import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
 import { Provisioning } from './provisioning.js';
 import { TokenIssuer } from './tokens.js';
@@ -79,6 +79,6 @@ await runMain({
         `5m ${options.retention_5m_days || 'forever'} d; 1h ${options.retention_1h_days || 'forever'} d)`,
     );
     // HTTP first so /health answers while influxd boots; stopped last for the same reason.
-    return { log, services: [http, influxd, provisioning] };
+    return { log, services: [http, influxd, provisioning, new TaskWatch(management, log.child({ module: 'tasks' }))] };
   },
 });

@@ -167,3 +167,30 @@ export async function dirSize(dir: string): Promise<number> {
   }
   return total;
 }
+
+/** Refreshes the `tasks` health check from InfluxDB's last runs, every `everyMs`. */
+export class TaskWatch {
+  readonly name = 'task watch';
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly management: Management,
+    private readonly log: { warn(msg: string): void },
+    private readonly everyMs = 60_000,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.#check();
+    this.#timer = setInterval(() => void this.#check(), this.everyMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+  }
+
+  async #check(): Promise<void> {
+    // Errors end here, logged: influxd being down is already reported by the influxd check.
+    await this.management.tasks().catch((err: unknown) => this.log.warn(`cannot read the task runs: ${(err as Error).message}`));
+  }
+}

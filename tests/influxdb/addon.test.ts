@@ -109,7 +109,7 @@ describe('homeiq-influxdb with a real influxd', () => {
     const setup = await call(`${INFLUX}/api/v2/setup`, IP.admin);
     expect(setup.json()).toEqual({ allowed: false });
     const health = (await call(`${MANAGER}/health`, IP.admin)).json();
-    expect(health.checks.map((c: { name: string; status: string }) => `${c.name}:${c.status}`)).toEqual(expect.arrayContaining(['influxd:green', 'setup:green']));
+    expect(health.checks.map((c: { name: string; status: string }) => `${c.name}:${c.status}`)).toEqual(expect.arrayContaining(['influxd:green', 'setup:green', 'tasks:green']));
   }, 90_000);
 
   it('hands siblings scoped tokens and refuses everyone else', async () => {
@@ -168,6 +168,8 @@ describe('homeiq-influxdb with a real influxd', () => {
     expect(await fields('homeassistant_1h', 'sensor.h')).toEqual({ mean: 2, min: 1, max: 3, count: 2 });
     const listed = (await call(`${MANAGER}/api/tasks`, IP.admin)).json().tasks as { lastRunStatus: string; lastRunAt: string }[];
     expect(listed.every((t) => t.lastRunStatus === 'success' && t.lastRunAt)).toBe(true);
+    const health = (await call(`${MANAGER}/health`, IP.admin)).json();
+    expect(health.checks.find((c: { name: string }) => c.name === 'tasks').reason).toBe('2 downsampling tasks active, 2 have run');
   }, 60_000);
 
   it('lists buckets with retention, size and cardinality, and changes a retention for the admin only', async () => {
