@@ -191,6 +191,8 @@ describe('homeiq-influxdb with a real influxd', () => {
   it('stops on SIGTERM with exit 0, and a restart keeps data and tokens and applies a retention change', async () => {
     const stopped = await run.terminate();
     expect(stopped.code).toBe(0);
+    // influxd must have closed its databases itself (SIGINT), not died on a signal.
+    expect(run.output()).toContain('influxd stopped (exit code 0)');
     expect(stopped.ms).toBeLessThan(110_000);
     measured['sigtermStopMs'] = stopped.ms;
     await writeOptions(dataDir, { ...OPTIONS, retention_days: 30 });

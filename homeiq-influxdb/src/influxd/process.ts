@@ -20,7 +20,7 @@ export interface InfluxdProcessOptions {
   backoff: Backoff;
   /** `GET /health` of influxd: true once it passes. */
   probe: () => Promise<{ pass: boolean; version: string }>;
-  /** SIGTERM grace before SIGKILL. */
+  /** SIGINT grace before SIGKILL. */
   stopTimeoutMs: number;
   /** How long `start()` waits for the first readiness (crash restarts included). */
   readyTimeoutMs?: number;
@@ -47,7 +47,7 @@ export function influxdArgs(dataDir: string, host: string, port: number, logLeve
 
 /**
  * Runs influxd as a child process: readiness through `/health`, restarts with jittered backoff after a
- * crash (the reason goes to the log and to the `influxd` health check), SIGTERM then SIGKILL on stop.
+ * crash (the reason goes to the log and to the `influxd` health check), SIGINT then SIGKILL on stop.
  */
 export class InfluxdProcess implements Service {
   readonly name = 'influxd';
@@ -99,10 +99,11 @@ export class InfluxdProcess implements Service {
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     this.opts.log.info('stopping influxd');
-    child.kill('SIGTERM');
+    // influxd shuts down cleanly (closing its shards, bolt and sqlite) only on SIGINT; SIGTERM ends it at once.
+    child.kill('SIGINT');
     const killed = await Promise.race([this.#exited.then(() => false), sleep(this.opts.stopTimeoutMs).then(() => true)]);
     if (killed) {
-      this.opts.log.error(`influxd did not stop within ${this.opts.stopTimeoutMs} ms of SIGTERM; sending SIGKILL`);
+      this.opts.log.error(`influxd did not stop within ${this.opts.stopTimeoutMs} ms of SIGINT; sending SIGKILL`);
       child.kill('SIGKILL');
       await this.#exited;
     }
@@ -135,7 +136,8 @@ export class InfluxdProcess implements Service {
       ended = true;
       this.#ready = false;
       resolveExit();
-      if (!this.#stopping) this.#crashed(reason, tail.lines());
+      if (this.#stopping) this.opts.log.info(`influxd stopped (${reason})`);
+      else this.#crashed(reason, tail.lines());
     };
     child.once('error', (e) => onEnd(`cannot run ${binary}: ${e.message}`));
     child.once('exit', (code, signal) => onEnd(signal ? `killed by ${signal}` : `exit code ${code}`));
