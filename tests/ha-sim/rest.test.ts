@@ -67,3 +67,9 @@ describe('REST API', () => {
     expect((await stateOf('sensor.rest_made')).attributes).toEqual({});
   });
 });
+
+describe('GET /api/core/state', () => {
+  it("says RUNNING once started, as the Supervisor's Core probe expects", async () => {
+    expect(await (await api('/api/core/state')).json()).toEqual({ state: 'RUNNING' });
+  });
+});

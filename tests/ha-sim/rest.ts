@@ -43,6 +43,8 @@ export async function handleRest(core: SimCore, token: string, req: IncomingMess
 
   if (method === 'GET' && path === '/api/') return send(res, 200, { message: 'API running.' });
   if (method === 'GET' && path === '/api/config') return send(res, 200, core.config());
+  // The Supervisor probes this before proxying to Core (its check_api_state) and refuses unless RUNNING.
+  if (method === 'GET' && path === '/api/core/state') return send(res, 200, { state: core.coreState });
   if (method === 'GET' && path === '/api/states') return send(res, 200, core.states.all());
   if (method === 'GET' && path === '/api/services') {
     return send(res, 200, Object.entries(core.services.describe()).map(([domain, services]) => ({ domain, services })));

@@ -97,3 +97,30 @@ export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess>
     },
   };
 }
+
+export interface LaunchRegisteredOptions {
+  name: AddonName;
+  supervisorUrl: string;
+  addon: { token: string; env(): Record<string, string> };
+  dataDir?: string;
+  extraEnv?: Record<string, string>;
+}
+
+/**
+ * Starts an add-on the way the Supervisor does: it renders the user's options over the config defaults into
+ * `<data dir>/options.json` (fetched here from the emulator's `/addons/self/options/config` with the add-on's
+ * own token), then runs the bundle with the add-on's environment.
+ */
+export async function launchRegistered(opts: LaunchRegisteredOptions): Promise<AddonProcess> {
+  const res = await fetch(`${opts.supervisorUrl}/addons/self/options/config`, {
+    headers: { Authorization: `Bearer ${opts.addon.token}` },
+  });
+  const body = (await res.json()) as { result: string; data?: unknown; message?: string };
+  if (body.result !== 'ok') throw new Error(`homeiq-${opts.name}: the Supervisor would not start it: ${body.message ?? res.status}`);
+  return startAddon({
+    name: opts.name,
+    options: body.data,
+    env: { ...opts.addon.env(), ...opts.extraEnv },
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+  });
+}
