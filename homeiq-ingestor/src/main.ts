@@ -1,22 +1,70 @@
 import { Health, HttpService, createLogger, loadOptions, runMain, SupervisorClient } from '@homeiq/shared';
+import { join } from 'node:path';
 import { EventCounter } from './event-counter.js';
 import { HaSocket } from './ha/ha-socket.js';
 import { createApp } from './http/app.js';
+import { Quarantine } from './influx/quarantine.js';
+import { InfluxSender } from './influx/send.js';
+import { ExternalTarget, SiblingTarget } from './influx/targets.js';
+import { InfluxWriter } from './influx/writer.js';
 import { ingestorOptionsSchema } from './options.js';
+import { EventEncoder } from './points/event-encoder.js';
+import { EntityFilter } from './points/filter.js';
+import { Spool } from './spool/spool.js';
 
 /** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
 const STOP_TIMEOUT_MS = 110_000;
 const HTTP_PORT = 8325;
+const MAX_STRING_LENGTH = 16_384;
 
 await runMain({
   name: 'homeiq-ingestor',
   stopTimeoutMs: STOP_TIMEOUT_MS,
   async compose({ env, secrets }) {
     const options = await loadOptions(ingestorOptionsSchema, env.dataDir);
+    if (options.external.token) secrets.add(options.external.token);
     const log = createLogger({ level: options.log_level, name: 'homeiq-ingestor', secrets });
     const health = new Health();
     const counter = new EventCounter();
     const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
+    const encoderLog = log.child({ module: 'points' });
+    const encoder = new EventEncoder(
+      { maxStringLength: MAX_STRING_LENGTH, excludeAttributes: new Set(options.exclude.attributes), layout: options.ha_compatible ? 'ha_compatible' : 'homeiq' },
+      new EntityFilter({
+        includeDomains: options.include.domains,
+        includeEntities: options.include.entity_globs,
+        excludeDomains: options.exclude.domains,
+        excludeEntities: options.exclude.entity_globs,
+      }),
+      (problem, sample) => encoderLog.warn(`input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`),
+    );
+    const spool = new Spool({
+      dir: join(env.dataDir, 'spool'),
+      maxBytes: options.spool_max_mb * 1024 * 1024,
+      log: log.child({ module: 'spool' }),
+      onFullChange: (full) =>
+        full
+          ? health.set('spool', 'red', `spool full (${options.spool_max_mb} MB unsent): new points are refused`, 'Make InfluxDB writable again, or raise spool_max_mb')
+          : health.set('spool', 'green', 'spool has room'),
+    });
+    const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }) });
+    const e = options.external;
+    const target =
+      options.target === 'external' && e.url && e.org && e.bucket && e.token
+        ? new ExternalTarget({ url: e.url, org: e.org, bucket: e.bucket, token: e.token })
+        : new SiblingTarget({ supervisor, tokenFile: join(env.dataDir, 'influxdb-token.json'), localAddress: env.localAddress, log: log.child({ module: 'influx/target' }) });
+    const sender = new InfluxSender({ localAddress: options.target === 'auto' ? env.localAddress : undefined });
+    const writer = new InfluxWriter({
+      spool,
+      sender,
+      target,
+      quarantine,
+      health,
+      log: log.child({ module: 'influx/writer' }),
+      batchLines: options.batch_size,
+      batchBytes: options.batch_max_kib * 1024,
+      flushIntervalMs: options.flush_interval_ms,
+    });
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
       token: env.supervisorToken,
@@ -24,16 +72,26 @@ await runMain({
       eventTypes: options.event_types,
       log: log.child({ module: 'ha/socket' }),
       health,
-      onEvent: (event) => counter.record(event),
+      // Synchronous all the way: encode and queue for the spool's group commit; nothing here waits on disk.
+      onEvent: (event) => {
+        counter.record(event);
+        const line = encoder.encode(event);
+        if (line !== undefined) spool.append(line);
+      },
     });
     const http = new HttpService({
       name: 'http api',
-      app: createApp({ health, counter, ha, log: log.child({ module: 'http' }) }),
+      app: createApp({ health, counter, ha, encoder, spool, writer, quarantine, log: log.child({ module: 'http' }) }),
       host: env.bindHost,
       port: HTTP_PORT,
       log: log.child({ module: 'http' }),
     });
-    log.info(`starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')}`);
-    return { log, services: [http, ha] };
+    const closeSender = { name: 'influxdb connections', start: async () => undefined, stop: async () => sender.close() };
+    log.info(
+      `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')} ` +
+        `into ${options.target === 'auto' ? 'the HomeIQ InfluxDB add-on' : e.url} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
+    );
+    // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
+    return { log, services: [closeSender, quarantine, spool, writer, http, ha] };
   },
 });

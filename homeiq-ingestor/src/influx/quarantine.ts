@@ -21,6 +21,7 @@ export interface QuarantineOptions {
  * field type). When full, further rejected lines are counted and logged, not kept.
  */
 export class Quarantine {
+  readonly name = 'quarantine';
   #bytes = 0;
   #count = 0;
   #dropped = 0;
@@ -34,6 +35,10 @@ export class Quarantine {
     } catch {
       this.#bytes = 0;
     }
+  }
+
+  async stop(): Promise<void> {
+    // Every add() is already fsynced.
   }
 
   stats(): { count: number; bytes: number; dropped: number } {

@@ -1,0 +1,48 @@
+import type { EventCounts } from '../event-counter.js';
+import type { HaSocketStats } from '../ha/ha-socket.js';
+import type { WriterStats } from '../influx/writer.js';
+import type { EncoderStats } from '../points/event-encoder.js';
+import type { SpoolStats } from '../spool/spool.js';
+
+export interface MetricsSnapshot {
+  events: EventCounts;
+  ha: HaSocketStats;
+  encoder: EncoderStats;
+  spool: SpoolStats;
+  writer: WriterStats;
+  quarantine: { count: number; bytes: number; dropped: number };
+}
+
+const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** Prometheus text exposition (version 0.0.4) of the ingestor's counters and gauges. */
+export function renderMetrics(m: MetricsSnapshot): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
+    out.push(`# HELP homeiq_${name} ${help}`, `# TYPE homeiq_${name} ${type}`, `homeiq_${name}${labels} ${value}`);
+  };
+  out.push('# HELP homeiq_events_received_total Events received from Home Assistant, by type.', '# TYPE homeiq_events_received_total counter');
+  for (const [type, n] of Object.entries(m.events.byType)) out.push(`homeiq_events_received_total{event_type="${esc(type)}"} ${n}`);
+  metric('points_encoded_total', 'counter', 'Events encoded into points.', m.encoder.encoded);
+  metric('events_filtered_total', 'counter', 'Events excluded by include/exclude options.', m.encoder.filtered);
+  metric('events_dropped_total', 'counter', 'Events that produced no point (removed entities, malformed events).', m.encoder.dropped);
+  out.push('# HELP homeiq_input_problems_total Input that had to be sanitised or refused, by kind.', '# TYPE homeiq_input_problems_total counter');
+  for (const [kind, n] of Object.entries(m.encoder.problems)) out.push(`homeiq_input_problems_total{kind="${esc(kind)}"} ${n}`);
+  metric('points_spooled_total', 'counter', 'Points durably in the spool (fsynced).', m.spool.committed);
+  metric('points_refused_total', 'counter', 'Points refused because the spool was full.', m.spool.refused);
+  metric('spool_bytes', 'gauge', 'Unsent bytes in the spool.', m.spool.bytes);
+  metric('spool_full', 'gauge', '1 while the spool is full and refusing points.', m.spool.full ? 1 : 0);
+  metric('spool_commits_total', 'counter', 'Group commits (write + fsync).', m.spool.commits);
+  metric('points_written_total', 'counter', 'Points InfluxDB confirmed.', m.writer.written);
+  metric('write_requests_total', 'counter', 'Write requests sent to InfluxDB.', m.writer.requests);
+  metric('write_retries_total', 'counter', 'Failed write attempts that were retried.', m.writer.retries);
+  metric('write_bisections_total', 'counter', 'Batch splits to isolate rejected lines.', m.writer.bisections);
+  metric('points_quarantined_total', 'counter', 'Points InfluxDB rejected, kept in the quarantine.', m.writer.quarantined);
+  metric('quarantine_points', 'gauge', 'Points currently in the quarantine.', m.quarantine.count);
+  metric('write_failing', 'gauge', '1 while writes to InfluxDB are failing.', m.writer.failingSince ? 1 : 0);
+  metric('last_batch_seconds', 'gauge', 'Duration of the last batch write.', (m.writer.lastBatchMs ?? 0) / 1000);
+  metric('ha_connected', 'gauge', '1 while connected to Home Assistant.', m.ha.connected ? 1 : 0);
+  metric('ha_reconnects_total', 'counter', 'Reconnections to Home Assistant.', m.ha.reconnects);
+  metric('ha_bad_frames_total', 'counter', 'WebSocket frames that were not Home Assistant messages.', m.ha.badFrames);
+  return `${out.join('\n')}\n`;
+}

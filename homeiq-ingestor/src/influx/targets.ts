@@ -1,0 +1,87 @@
+import { httpRequestRaw, siblingSlug, type Logger, type SupervisorClient } from '@homeiq/shared';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import type { InfluxTarget } from './send.js';
+import type { TargetProvider } from './writer.js';
+
+/** `target: external`: the user's InfluxDB, as configured. */
+export class ExternalTarget implements TargetProvider {
+  constructor(private readonly target: InfluxTarget) {}
+  async get(): Promise<InfluxTarget> {
+    return this.target;
+  }
+  invalidate(): void {
+    // The user's token is what it is; health shows the 401 and the hint to fix the option.
+  }
+}
+
+interface StoredToken {
+  token: string;
+  org: string;
+  bucket: string;
+  port: number;
+}
+
+export interface SiblingTargetOptions {
+  supervisor: SupervisorClient;
+  /** `<data dir>/influxdb-token.json`, mode 0600. */
+  tokenFile: string;
+  localAddress: string | undefined;
+  log: Logger;
+  managerPort?: number;
+}
+
+/**
+ * `target: auto`: the homeiq-influxdb sibling, per docs/CONVENTIONS.md "Token hand-over". Located through the
+ * Supervisor from our own store slug; the token comes from `POST /api/tokens` on its manager port (our source
+ * address is our identity, so outgoing connections bind `localAddress`), is kept in the data dir (0600), and is
+ * asked for again when missing or after InfluxDB answered 401.
+ */
+export class SiblingTarget implements TargetProvider {
+  #cached: InfluxTarget | undefined;
+
+  constructor(private readonly opts: SiblingTargetOptions) {}
+
+  async get(): Promise<InfluxTarget> {
+    if (this.#cached) return this.#cached;
+    const self = await this.opts.supervisor.selfInfo();
+    const sibling = await this.opts.supervisor.addonInfo(siblingSlug(self.slug, 'homeiq-ingestor', 'homeiq-influxdb'));
+    if (!sibling.ip_address) throw new Error(`the HomeIQ InfluxDB add-on (${sibling.slug}) is not running`);
+    const stored = (await this.#load()) ?? (await this.#ask(sibling.ip_address));
+    this.#cached = { url: `http://${sibling.ip_address}:${stored.port}`, org: stored.org, bucket: stored.bucket, token: stored.token };
+    return this.#cached;
+  }
+
+  invalidate(reason: string): void {
+    if (!this.#cached) return;
+    this.opts.log.warn(`InfluxDB rejected our token (${reason}); asking the HomeIQ InfluxDB add-on for a new one`);
+    this.#cached = undefined;
+    void rm(this.opts.tokenFile, { force: true }).catch((err: unknown) => this.opts.log.error({ err }, 'cannot delete the stale token file'));
+  }
+
+  async #load(): Promise<StoredToken | undefined> {
+    try {
+      const t = JSON.parse(await readFile(this.opts.tokenFile, 'utf8')) as StoredToken;
+      return typeof t.token === 'string' && typeof t.port === 'number' ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #ask(ip: string): Promise<StoredToken> {
+    const port = this.opts.managerPort ?? 8326;
+    const res = await httpRequestRaw(`http://${ip}:${port}/api/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: '{}',
+      localAddress: this.opts.localAddress,
+      timeoutMs: 15_000,
+    });
+    if (res.status !== 200) throw new Error(`the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`);
+    const b = JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string; port: number };
+    const stored: StoredToken = { token: b.token, org: b.org, bucket: b.bucket, port: b.port };
+    await writeFile(this.opts.tokenFile, JSON.stringify(stored), { mode: 0o600 });
+    await chmod(this.opts.tokenFile, 0o600);
+    this.opts.log.info(`received a write token for bucket '${b.bucket}' from the HomeIQ InfluxDB add-on`);
+    return stored;
+  }
+}
