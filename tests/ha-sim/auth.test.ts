@@ -56,8 +56,8 @@ describe('auth phase', () => {
   it('announces the legacy version in legacy mode', async () => {
     sim = await startHaSimulator({ legacy: true });
     const client = await RawClient.connect(sim.wsUrl, sim.token);
-    expect(sim.version).toBe('2024.3.3');
-    expect(client.frames[1]).toEqual({ type: 'auth_ok', ha_version: '2024.3.3' });
+    expect(sim.version).toBe('2024.2.5');
+    expect(client.frames[1]).toEqual({ type: 'auth_ok', ha_version: '2024.2.5' });
     client.close();
   });
 });

@@ -104,8 +104,9 @@ export const coreCommands: Record<string, Command> = {
       const wanted = (e: string) => (!ids.size || ids.has(e)) && (!filter || filter(e));
       // Snapshot and listen in the same turn, so no change can slip in between.
       const snapshot = conn.core.states.all().filter((s) => wanted(s.entityId));
+      // Updates are cached per event with the id appended last (as a real 2024.3 sends them).
       const unsub = conn.core.bus.listen('state_changed', (event) => {
-        if (wanted(event.data['entity_id'] as string)) conn.sendEvent(id, entitiesEvent(event));
+        if (wanted(event.data['entity_id'] as string)) conn.sendJson(`{"type":"event","event":${JSON.stringify(entitiesEvent(event))},"id":${id}}`);
       });
       conn.subscriptions.set(id, unsub);
       conn.sendResult(id);
@@ -161,7 +162,7 @@ export const coreCommands: Record<string, Command> = {
   },
 };
 
-/** Every command the emulated version knows; legacy (2024.3) lacks floors and labels. */
+/** Every command the emulated version knows; legacy (pre-2024.3) lacks floors and labels. */
 export function buildCommands(legacy: boolean): ReadonlyMap<string, Command> {
   const table = new Map<string, Command>(Object.entries({ ...coreCommands, ...historyCommands, ...registryCommands }));
   if (legacy) {

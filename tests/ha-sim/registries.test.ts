@@ -77,7 +77,7 @@ describe('registries (today\'s HA)', () => {
   });
 });
 
-describe('registries (legacy: HA 2024.3)', () => {
+describe('registries (legacy: HA before floors and labels)', () => {
   it('has no floor or label commands and no floor/label keys', async () => {
     sim = await startHaSimulator({ legacy: true });
     client = await RawClient.connect(sim.wsUrl, sim.token);

@@ -1,6 +1,6 @@
 // Entity / device / area / floor / label registries with the
-// *_registry_updated events HA fires. `legacy` serialises entries the way
-// HA 2024.3 did (before floors, labels, categories and created_at/modified_at).
+// *_registry_updated events HA fires. `legacy` serialises entries the way an
+// HA from before floors and labels (2024.2) did.
 
 import { randomHex, toSeconds, type Clock } from './clock';
 import type {
@@ -19,10 +19,11 @@ import { deepEqual } from './states';
 
 export type FireFn = (eventType: string, data: Record<string, unknown>) => void;
 
-// Keys each list command did not have in HA 2024.3. Floors, labels, area icons
-// and entity categories arrived in 2024.4; model_id/primary_config_entry in
-// 2024.8; created_at/modified_at in 2024.11; subentries in 2025.x.
-const POST_2024_3_KEYS = {
+// Keys the list commands lacked before floors and labels. Measured on 2024.3.3:
+// entities already had labels and areas an icon, but not the rest; device keys
+// are from release notes (model_id/primary_config_entry 2024.8,
+// created_at/modified_at 2024.11, subentries 2025.x).
+const PRE_FLOORS_MISSING_KEYS = {
   area: ['floor_id', 'icon', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'],
   device: ['labels', 'model_id', 'primary_config_entry', 'config_entries_subentries', 'created_at', 'modified_at'],
   entity: ['labels', 'categories', 'config_subentry_id', 'created_at', 'modified_at'],
@@ -164,15 +165,15 @@ export class Registries {
 
   /** Wire form of `config/area_registry/list` etc., shaped for the emulated HA version. */
   listAreas(): Record<string, unknown>[] {
-    return this.areas().map((a) => (this.legacy ? without(a, POST_2024_3_KEYS.area) : { ...a }));
+    return this.areas().map((a) => (this.legacy ? without(a, PRE_FLOORS_MISSING_KEYS.area) : { ...a }));
   }
   listFloors(): Record<string, unknown>[] { return this.floors().map((f) => ({ ...f })); }
   listLabels(): Record<string, unknown>[] { return this.labels().map((l) => ({ ...l })); }
   listDevices(): Record<string, unknown>[] {
-    return this.devices().map((d) => (this.legacy ? without(d, POST_2024_3_KEYS.device) : { ...d }));
+    return this.devices().map((d) => (this.legacy ? without(d, PRE_FLOORS_MISSING_KEYS.device) : { ...d }));
   }
   listEntities(): Record<string, unknown>[] {
-    return this.entities().map((e) => (this.legacy ? without(e, POST_2024_3_KEYS.entity) : { ...e }));
+    return this.entities().map((e) => (this.legacy ? without(e, PRE_FLOORS_MISSING_KEYS.entity) : { ...e }));
   }
 
   /** `config/entity_registry/list_for_display`: compact keys, optional ones only when set. */

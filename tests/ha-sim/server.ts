@@ -32,7 +32,7 @@ export interface HaSimulatorOptions {
   heartbeatMs?: number;
   /** Seed data; the demo home by default. */
   home?: DemoHome;
-  /** Behave like HA 2024.3: no floor/label commands, events or registry keys. */
+  /** Behave like an HA from before floors and labels (2024.2): no floor/label commands, events or registry keys. */
   legacy?: boolean;
   /** Recorder rows kept for history queries. */
   historyLimit?: number;
@@ -72,7 +72,9 @@ export interface HaSimulator {
 }
 
 export const DEFAULT_HA_VERSION = '2026.11.2';
-export const LEGACY_HA_VERSION = '2024.3.3';
+// Measured against a real 2024.3.3: it already answers floor/label commands, so
+// "legacy" (no floors, no labels) is the release before.
+export const LEGACY_HA_VERSION = '2024.2.5';
 
 export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<HaSimulator> {
   const legacy = opts.legacy ?? false;

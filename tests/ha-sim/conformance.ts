@@ -1,0 +1,237 @@
+// One fixed script over a raw WebSocket, run against the simulator and
+// against a real Home Assistant; it records the *shape* of every reply so the
+// two can be compared without caring about values.
+
+import WebSocket from 'ws';
+import { CONFORMANCE_LEVEL, CONFORMANCE_SWITCH } from './demo-home';
+import { diffShapes, pathMatches, shapeOf, type DiffKind, type Shape, type ShapeDifference, type ShapeRules } from './shapes';
+
+export interface ShapeLog {
+  haVersion: string;
+  steps: Array<{ step: string; shape: Shape | null }>;
+}
+
+export interface ConformanceOptions {
+  /** Per reply; real HA can be slow under load. */
+  timeoutMs?: number;
+  /** Pause before the history queries so a real recorder has committed (commit_interval 1 s). */
+  settleMs?: number;
+}
+
+type Msg = Record<string, unknown>;
+
+class ScriptClient {
+  private readonly inbox: Msg[] = [];
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const parsed: unknown = JSON.parse(data.toString());
+      // Coalesced frames are arrays; the script looks at messages, not frames.
+      for (const m of Array.isArray(parsed) ? parsed : [parsed]) this.inbox.push(m as Msg);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /** The first unconsumed message matching `pred`, or null after the timeout. */
+  async next(pred: (m: Msg) => boolean, timeoutMs: number): Promise<Msg | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.inbox.findIndex(pred);
+      if (i >= 0) return this.inbox.splice(i, 1)[0] as Msg;
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+const byId = (id: number) => (m: Msg) => m['id'] === id && m['type'] !== 'event';
+const eventFor = (sub: number, pred: (e: Msg) => boolean = () => true) => (m: Msg) => m['id'] === sub && m['type'] === 'event' && pred(m['event'] as Msg);
+const changedEntity = (entityId: string) => (e: Msg) => (e['data'] as Msg | undefined)?.['entity_id'] === entityId;
+
+// What to treat as data-keyed maps or not to descend into, per step.
+const ATTRS: ShapeRules = { opaque: ['*.attributes'] };
+const RULES: Record<string, ShapeRules> = {
+  get_states: ATTRS,
+  'state_changed.toggle': ATTRS,
+  'state_changed.set_value': ATTRS,
+  'history.full': { maps: ['result'], opaque: ['result{}[].a'] },
+  'history.minimal': { maps: ['result'], opaque: ['result{}[].a'] },
+  'subscribe_entities.initial': { maps: ['event.a'], opaque: ['event.a{}.a'] },
+  'subscribe_entities.diff': { maps: ['event.c'], opaque: ['event.c{}.+.a'] },
+  'config/entity_registry/list': { opaque: ['result[].options', 'result[].categories'] },
+  'config/device_registry/list': { maps: ['result[].config_entries_subentries'] },
+  'config/entity_registry/list_for_display': { maps: ['result.entity_categories'] },
+};
+
+/**
+ * Drives the conformance script against `wsUrl` and records the shape of
+ * every reply. Needs `input_boolean.conformance_switch` and
+ * `input_number.conformance_level` (min 0, max 100) on the target.
+ */
+export async function runConformanceScript(wsUrl: string, token: string, options: ConformanceOptions = {}): Promise<ShapeLog> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const ws = new WebSocket(wsUrl);
+  // Listen before `open`: auth_required can arrive in the same chunk as the upgrade answer.
+  const client = new ScriptClient(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const steps: ShapeLog['steps'] = [];
+  const record = (step: string, msg: Msg | null) => steps.push({ step, shape: msg ? shapeOf(msg, RULES[step]) : null });
+  let id = 0;
+  const command = async (step: string | null, body: Msg): Promise<Msg | null> => {
+    const n = ++id;
+    client.send({ id: n, ...body });
+    const reply = await client.next(byId(n), timeoutMs);
+    if (step) record(step, reply);
+    return reply;
+  };
+
+  try {
+    const required = await client.next((m) => m['type'] === 'auth_required', timeoutMs);
+    record('auth_required', required);
+    client.send({ type: 'auth', access_token: token });
+    const ok = await client.next((m) => m['type'] === 'auth_ok' || m['type'] === 'auth_invalid', timeoutMs);
+    record('auth_ok', ok);
+    if (ok?.['type'] !== 'auth_ok') throw new Error(`authentication failed: ${JSON.stringify(ok)}`);
+
+    await command('supported_features', { type: 'supported_features', features: { coalesce_messages: 1 } });
+    await command('get_config', { type: 'get_config' });
+    const states = await command('get_states', { type: 'get_states' });
+    const level = Number((states?.['result'] as Msg[] | undefined)?.find((s) => s['entity_id'] === CONFORMANCE_LEVEL)?.['state'] ?? 0);
+
+    const sub = id + 1;
+    await command('subscribe_events', { type: 'subscribe_events', event_type: 'state_changed' });
+    await command('call_service', { type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: CONFORMANCE_SWITCH } });
+    record('state_changed.toggle', await client.next(eventFor(sub, changedEntity(CONFORMANCE_SWITCH)), timeoutMs));
+    await command('call_service.set_value', {
+      type: 'call_service',
+      domain: 'input_number',
+      service: 'set_value',
+      service_data: { entity_id: CONFORMANCE_LEVEL, value: (Math.round(level) + 7) % 100 },
+    });
+    record('state_changed.set_value', await client.next(eventFor(sub, changedEntity(CONFORMANCE_LEVEL)), timeoutMs));
+    await command('unsubscribe_events', { type: 'unsubscribe_events', subscription: sub });
+    await command('ping', { type: 'ping' });
+
+    await new Promise((r) => setTimeout(r, options.settleMs ?? 1500));
+    const history = { type: 'history/history_during_period', start_time: new Date(Date.now() - 3_600_000).toISOString(), entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL] };
+    await command('history.full', { ...history, significant_changes_only: false });
+    await command('history.minimal', { ...history, minimal_response: true, no_attributes: true });
+
+    const entitiesSub = id + 1;
+    await command('subscribe_entities', { type: 'subscribe_entities', entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL] });
+    record('subscribe_entities.initial', await client.next(eventFor(entitiesSub), timeoutMs));
+    await command(null, { type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: CONFORMANCE_SWITCH } });
+    record('subscribe_entities.diff', await client.next(eventFor(entitiesSub, (e) => 'c' in e), timeoutMs));
+
+    for (const type of [
+      'config/entity_registry/list',
+      'config/entity_registry/list_for_display',
+      'config/device_registry/list',
+      'config/area_registry/list',
+      'config/floor_registry/list',
+      'config/label_registry/list',
+    ]) {
+      await command(type, { type });
+    }
+    await command('unknown_command', { type: 'homeiq/no_such_command' });
+    // Id 5 certainly reached a handler above, so it counts as used everywhere.
+    client.send({ id: 5, type: 'ping' });
+    record('id_reuse', await client.next((m) => m['id'] === 5, timeoutMs));
+    client.send({ type: 'ping' });
+    record('invalid_format', await client.next((m) => m['id'] === null, timeoutMs));
+    return { haVersion: String(ok['ha_version']), steps };
+  } finally {
+    ws.terminate();
+  }
+}
+
+export interface Tolerance {
+  /** Step name; `*` for every step. */
+  step: string;
+  /** Path as in ShapeDifference; a leading `*` matches any prefix. */
+  path: string;
+  kinds: DiffKind[];
+  why: string;
+}
+
+/**
+ * Differences the simulator (modelling today's HA) may show against the real
+ * peer, HA 2024.3.3. Entries marked "measured" were seen against the real
+ * peer; everything not listed is a fidelity bug in one or the other.
+ */
+export const TOLERATED_DIFFERENCES: readonly Tolerance[] = [
+  // Measured: 2024.3.3 states have no last_reported (it came with 2024.4's state_reported).
+  { step: '*', path: '*last_reported', kinds: ['missing-in-real'], why: 'State.last_reported is newer than 2024.3 (measured)' },
+  // Measured: get_config keys 2024.3.3 does not send.
+  { step: 'get_config', path: 'result.unit_system.area', kinds: ['missing-in-real'], why: 'area unit is newer than 2024.3 (measured)' },
+  { step: 'get_config', path: 'result.debug', kinds: ['missing-in-real'], why: 'debug flag is newer than 2024.3 (measured)' },
+  { step: 'get_config', path: 'result.radius', kinds: ['missing-in-real'], why: 'home radius is newer than 2024.3 (measured)' },
+  // Measured: entity entries of 2024.3.3 already have labels but not these.
+  ...['categories', 'config_subentry_id', 'created_at', 'modified_at'].map(
+    (k): Tolerance => ({ step: 'config/entity_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'entity registry key newer than 2024.3 (measured)' }),
+  ),
+  // Measured: area entries of 2024.3.3 have icon but not these.
+  ...['floor_id', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'].map(
+    (k): Tolerance => ({ step: 'config/area_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'area registry key newer than 2024.3 (measured)' }),
+  ),
+  // Not measured (the peer has no devices): device keys believed newer than 2024.3.
+  ...['labels', 'model_id', 'primary_config_entry', 'config_entries_subentries', 'created_at', 'modified_at'].map(
+    (k): Tolerance => ({ step: 'config/device_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'device registry key newer than 2024.3 (assumed)' }),
+  ),
+];
+
+/**
+ * What legacy mode (an HA from before floors and labels) additionally lacks
+ * compared with 2024.3.3; use together with TOLERATED_DIFFERENCES when the
+ * legacy log stands on the "older" side.
+ */
+export const LEGACY_DIFFERENCES: readonly Tolerance[] = [
+  { step: 'config/entity_registry/list', path: 'result[].labels', kinds: ['missing-in-real'], why: 'legacy mode: labels arrived in 2024.3' },
+  { step: 'config/entity_registry/list_for_display', path: 'result.entities[].lb', kinds: ['missing-in-real'], why: 'legacy mode: labels arrived in 2024.3' },
+  { step: 'config/area_registry/list', path: 'result[].icon', kinds: ['missing-in-real'], why: 'legacy mode: area icons arrived in 2024.3' },
+  ...['config/floor_registry/list', 'config/label_registry/list'].map(
+    (step): Tolerance => ({ step, path: '*', kinds: ['missing-in-real', 'missing-in-sim', 'type-mismatch'], why: 'legacy mode: no floor/label commands before 2024.3' }),
+  ),
+];
+
+function toleratedBy(d: ShapeDifference, allow: readonly Tolerance[]): Tolerance | undefined {
+  return allow.find((t) => (t.step === '*' || t.step === d.step) && t.kinds.includes(d.kind) && (t.path === '*' || pathMatches(t.path, d.path)));
+}
+
+export interface ShapeComparison {
+  /** Differences no allow-list entry covers: each one is a fidelity bug. */
+  differences: ShapeDifference[];
+  /** Differences the allow-list accepted, with its reason. */
+  tolerated: ShapeDifference[];
+}
+
+/** Compares the shape logs of a real HA and the simulator step by step. */
+export function compareShapes(real: ShapeLog, sim: ShapeLog, allow: readonly Tolerance[] = TOLERATED_DIFFERENCES): ShapeComparison {
+  const simSteps = new Map(sim.steps.map((s) => [s.step, s.shape]));
+  const realSteps = new Map(real.steps.map((s) => [s.step, s.shape]));
+  const all: ShapeDifference[] = [];
+  for (const [step, shape] of realSteps) all.push(...diffShapes(step, shape, simSteps.has(step) ? (simSteps.get(step) ?? null) : null));
+  for (const [step, shape] of simSteps) if (!realSteps.has(step)) all.push(...diffShapes(step, null, shape));
+  const out: ShapeComparison = { differences: [], tolerated: [] };
+  for (const d of all) {
+    const t = toleratedBy(d, allow);
+    if (t) out.tolerated.push({ ...d, tolerated: t.why });
+    else out.differences.push(d);
+  }
+  return out;
+}
