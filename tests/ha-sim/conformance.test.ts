@@ -1,21 +1,10 @@
-// Runs the fixed conformance script against the simulator (modern and
-// legacy) and, when a real Home Assistant is at hand, against it too.
-//
-// Real HA: the e2e project provides one (`inject('homeAssistant')`); in the
-// unit project set HOMEIQ_CONFORMANCE_REAL_HA=1 to start one here through
-// tests/peers/homeassistant.ts. Without either, only the simulator runs.
+// Runs the fixed conformance script against the simulator (modern and legacy). The comparison with a real
+// Home Assistant is tests/e2e/ha-conformance.test.ts, in the e2e project that provides one.
 
-import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareShapes, LEGACY_DIFFERENCES, runConformanceScript, TOLERATED_DIFFERENCES, type ShapeLog } from './conformance';
-import { CONFORMANCE_LEVEL, CONFORMANCE_SWITCH, startHaSimulator, type HaSimulator } from './index';
+import { startHaSimulator, type HaSimulator } from './index';
 import type { Shape } from './shapes';
-
-interface Endpoint {
-  wsUrl: string;
-  token: string;
-  version: string;
-}
 
 let modern: ShapeLog;
 let legacy: ShapeLog;
@@ -78,68 +67,5 @@ describe('conformance script against the simulator', () => {
 
   it('gives every tolerated difference a reason', () => {
     for (const t of [...TOLERATED_DIFFERENCES, ...LEGACY_DIFFERENCES]) expect(t.why.length).toBeGreaterThan(10);
-  });
-});
-
-// ---- real Home Assistant --------------------------------------------------
-
-const provided = (inject as (key: string) => unknown)('homeAssistant') as Endpoint | undefined;
-const wantReal = provided !== undefined || process.env['HOMEIQ_CONFORMANCE_REAL_HA'] === '1';
-
-/** The peer's configuration should define both helpers; create them (as UI helpers) if it does not yet. */
-async function ensureConformanceHelpers(ha: Endpoint): Promise<void> {
-  const ws = new WebSocket(ha.wsUrl);
-  const replies = new Map<number, Record<string, unknown>>();
-  let authed: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (authed = resolve));
-  ws.on('message', (data) => {
-    for (const m of [JSON.parse(data.toString())].flat() as Array<Record<string, unknown>>) {
-      if (m['type'] === 'auth_ok') authed();
-      if (typeof m['id'] === 'number') replies.set(m['id'], m);
-    }
-  });
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', access_token: ha.token })));
-  const call = async (id: number, msg: Record<string, unknown>) => {
-    ws.send(JSON.stringify({ id, ...msg }));
-    for (let i = 0; i < 500 && !replies.has(id); i++) await new Promise((r) => setTimeout(r, 10));
-    return replies.get(id);
-  };
-  try {
-    await ready;
-    const states = ((await call(1, { type: 'get_states' }))?.['result'] as Array<{ entity_id: string }>) ?? [];
-    const have = new Set(states.map((s) => s.entity_id));
-    if (!have.has(CONFORMANCE_SWITCH)) await call(2, { type: 'input_boolean/create', name: 'conformance_switch' });
-    if (!have.has(CONFORMANCE_LEVEL)) await call(3, { type: 'input_number/create', name: 'conformance_level', min: 0, max: 100, step: 1, initial: 50, mode: 'slider' });
-  } finally {
-    ws.close();
-  }
-}
-
-describe.runIf(wantReal)('conformance against a real Home Assistant', () => {
-  let real: ShapeLog;
-  let stopOwn: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    let ha = provided;
-    if (!ha) {
-      const { startHomeAssistant } = await import('../peers/homeassistant');
-      const own = await startHomeAssistant();
-      stopOwn = () => own.stop();
-      ha = own;
-    }
-    await ensureConformanceHelpers(ha);
-    real = await runConformanceScript(ha.wsUrl, ha.token, { timeoutMs: 10_000 });
-  });
-  afterAll(async () => stopOwn?.());
-
-  it('answers every step', () => {
-    expect(real.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
-  });
-
-  it('matches the simulator up to the allow-list of newer-HA fields', () => {
-    const result = compareShapes(real, modern);
-    expect(result.differences).toEqual([]);
-    // The peer is older than what we model, so some tolerance must have been needed.
-    expect(result.tolerated.some((d) => d.path.endsWith('last_reported'))).toBe(true);
   });
 });
