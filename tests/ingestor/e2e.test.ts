@@ -49,7 +49,10 @@ async function startIngestor(): Promise<void> {
   child = c;
   c.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   c.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const subscribed = ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length;
   await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
+  // Until the get_states/history backfill exists, a change made before the subscription is active is missed.
+  await until('the state_changed subscription', () => ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length > subscribed);
 }
 
 async function killIngestor(signal: NodeJS.Signals): Promise<void> {
@@ -121,7 +124,7 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     expect(tags[0]).toMatchObject({ domain: 'sensor', unit: '°C', device_class: 'temperature', _value: 'T 0' });
     const metrics = await (await fetch(`http://${IP}:8325/metrics`)).text();
     expect(metrics).toMatch(/^homeiq_points_written_total (\d+)$/m);
-  });
+  }, 120_000);
 
   it('influxd stopped, then restarted: nothing lost', async () => {
     await influx.stop();
@@ -133,7 +136,7 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     await until('300 points after the outage', async () => (await stored('outage')).size === 300, 60_000);
     const got = await stored('outage');
     for (const s of sent) expect(got.get(key(s))).toBe(s.state);
-  });
+  }, 120_000);
 
   it('ingestor SIGKILLed with points spooled but not yet written: nothing lost after the restart', async () => {
     await influx.stop();
@@ -147,5 +150,5 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     const got = await stored('crash');
     for (const s of sent) expect(got.get(key(s))).toBe(s.state);
     expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "sensor"')).toBe(1000);
-  });
+  }, 120_000);
 });
