@@ -15,7 +15,7 @@ import { createEmptyHome, startHaSimulator, type HaSimulator } from '../ha-sim/i
 import type { InfluxSetup, RealInfluxd } from '../peers/influxd.js';
 import { startSupervisorEmulator } from '../supervisor/index.js';
 import { countPoints, flux } from './influx-query.js';
-import { startRealInfluxd } from './influxd-peer.js';
+import { startInfluxd } from '../peers/influxd.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = join(root, 'node_modules/.bin/node');
@@ -68,12 +68,10 @@ beforeAll(async () => {
   await build({ entryPoints: [join(root, 'homeiq-ingestor/src/main.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning',
     banner: { js: "import { createRequire as __homeiqCreateRequire } from 'node:module'; const require = __homeiqCreateRequire(import.meta.url);" },
     external: ['bufferutil', 'utf-8-validate'] });
-  influx = await startRealInfluxd();
+  influx = await startInfluxd();
   setup = await influx.setup();
   ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
-  // checkCoreState off: with it, the emulator's /core/websocket answered 502 against this simulator (probe issue
-  // left to the harness owners); the ingestor's own reconnect on 502 is what production needs either way.
-  supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token }, checkCoreState: false });
+  supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
   env = supervisor.registerAddon({ configPath: join(root, 'homeiq-ingestor/config.yaml'), ip: IP }).env();
   dataDir = await mkdtemp(join(tmpdir(), 'homeiq-e2e-'));
   await writeFile(join(dataDir, 'options.json'), JSON.stringify({

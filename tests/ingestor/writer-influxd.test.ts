@@ -14,7 +14,7 @@ import { encodeState, type HaState } from '../../homeiq-ingestor/src/points/stat
 import { Spool } from '../../homeiq-ingestor/src/spool/spool.js';
 import type { InfluxSetup, RealInfluxd } from '../peers/influxd.js';
 import { countPoints, flux } from './influx-query.js';
-import { startRealInfluxd } from './influxd-peer.js';
+import { startInfluxd } from '../peers/influxd.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 let influx: RealInfluxd;
@@ -22,7 +22,7 @@ let setup: InfluxSetup;
 let dir: string;
 
 beforeAll(async () => {
-  influx = await startRealInfluxd();
+  influx = await startInfluxd();
   setup = await influx.setup();
   dir = await mkdtemp(join(tmpdir(), 'homeiq-writer-influxd-'));
 }, 600_000);
