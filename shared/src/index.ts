@@ -14,6 +14,7 @@ export {
 } from './lifecycle.js';
 export { bootstrapLogger, createLogger, LogSecrets, pinoLevel, type Logger, type LoggerOptions } from './logger.js';
 export { loadOptions, logLevelSchema, OptionsError, parseOptions, type LogLevelOption } from './options.js';
+export { normalizeAddress, SiblingIdentity, type IdentitySupervisor } from './sibling-identity.js';
 export { ADDON_SLUGS, hostnameOf, repositoryPrefix, siblingOf, siblingSlug, type AddonSlug } from './siblings.js';
 export {
   SupervisorClient,
