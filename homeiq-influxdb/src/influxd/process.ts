@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Backoff, Health, Logger, Service } from '@homeiq/shared';
 import { LineSplitter, parseInfluxdLine, Tail } from './log-line.js';
@@ -10,8 +11,11 @@ export interface InfluxdProcessOptions {
   dataDir: string;
   host: string;
   port: number;
-  /** influxd's own `--log-level`; its lines are re-levelled by {@link parseInfluxdLine}. */
-  influxdLogLevel: 'debug' | 'info' | 'error';
+  /**
+   * influxd's own `--log-level`; its lines are re-levelled by {@link parseInfluxdLine}. At least `info`:
+   * its `Listening` line is how we know the server on the port is the influxd we started.
+   */
+  influxdLogLevel: 'debug' | 'info';
   /** Child logger `influxd` for influxd's lines. */
   influxdLog: Logger;
   /** Child logger for our supervision messages. */
@@ -26,12 +30,36 @@ export interface InfluxdProcessOptions {
   readyTimeoutMs?: number;
   /** Liveness poll interval once ready. */
   pollMs?: number;
+  /** How often to check again while another program holds the port. */
+  portRetryMs?: number;
+  /** Whether host:port is taken (by default: try to bind it); a reason when it is. */
+  portInUse?: (host: string, port: number) => Promise<string | undefined>;
   now?: () => number;
 }
 
 const CHECK = 'influxd';
 /** A run this long counts as healthy: the next crash starts the backoff from the beginning again. */
 const STABLE_MS = 60_000;
+
+/**
+ * Whether something already listens on host:port: we try to bind it ourselves for a moment. A listener on
+ * the same port at any local address (or on all of them) blocks influxd's bind too, and the kernel says so.
+ */
+export function portInUse(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      // Only a taken port is a clash; anything else (say, an address that is not ours) influxd reports itself.
+      resolve(err.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use by another program` : undefined);
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/** influxd's line when its HTTP listener is bound (`msg=Listening transport=http addr=… port=…`). */
+function isListeningLine(msg: string, fields: Record<string, string>): boolean {
+  return msg === 'Listening' && (fields['transport'] === 'http' || fields['transport'] === 'https');
+}
 
 /** The flags that keep influxd in our data dir, on our address, and silent towards the internet. */
 export function influxdArgs(dataDir: string, host: string, port: number, logLevel: string): string[] {
@@ -58,6 +86,10 @@ export class InfluxdProcess implements Service {
   #version = '';
   #crashes = 0;
   #lastCrash: string | undefined;
+  /** Set while another program holds our port (influxd is not started then). */
+  #portBusy: string | undefined;
+  /** Whether the current child printed its `Listening` line: only then is a passing /health its own. */
+  #listening = false;
   #timer: NodeJS.Timeout | undefined;
   #exited: Promise<void> = Promise.resolve();
 
@@ -83,11 +115,12 @@ export class InfluxdProcess implements Service {
   async start(): Promise<void> {
     await mkdir(this.opts.dataDir, { recursive: true, mode: 0o700 });
     this.opts.health.set(CHECK, 'red', 'influxd is starting');
-    this.#spawn();
+    void this.#launch();
     const deadline = this.#now() + (this.opts.readyTimeoutMs ?? 120_000);
     while (!this.#ready) {
       if (this.#now() > deadline) {
-        throw new Error(`influxd did not become ready within ${this.opts.readyTimeoutMs ?? 120_000} ms${this.#lastCrash ? ` (last crash: ${this.#lastCrash})` : ''}`);
+        const why = this.#portBusy ?? (this.#lastCrash ? `last crash: ${this.#lastCrash}` : undefined);
+        throw new Error(`influxd did not become ready within ${this.opts.readyTimeoutMs ?? 120_000} ms${why ? ` (${why})` : ''}`);
       }
       await sleep(100);
     }
@@ -110,6 +143,35 @@ export class InfluxdProcess implements Service {
     this.opts.health.set(CHECK, 'red', 'influxd is stopped');
   }
 
+  /**
+   * Starts influxd unless another program already listens on its port: then a server answering /health
+   * there is not ours, so we report the clash (red, with the fix) and check again until the port is free.
+   */
+  async #launch(): Promise<void> {
+    const { host, port } = this.opts;
+    const busy = await (this.opts.portInUse ?? portInUse)(host, port).catch(() => undefined);
+    if (this.#stopping) return;
+    if (busy !== undefined) {
+      const retryMs = this.opts.portRetryMs ?? 2_000;
+      if (this.#portBusy === undefined) this.opts.log.error(`${busy}; influxd is not started until it is free (checking every ${retryMs / 1000} s)`);
+      this.#portBusy = busy;
+      this.opts.health.set(
+        CHECK,
+        'red',
+        `${busy}, so influxd cannot start; checking again every ${retryMs / 1000} s`,
+        `Stop the program or add-on that listens on port ${port} (for example another InfluxDB add-on, or one with host networking); influxd starts by itself once the port is free.`,
+      );
+      this.#timer = setTimeout(() => void this.#launch(), retryMs);
+      return;
+    }
+    if (this.#portBusy !== undefined) {
+      this.opts.log.info(`port ${port} on ${host} is free again; starting influxd`);
+      this.#portBusy = undefined;
+      this.opts.health.set(CHECK, 'red', 'influxd is starting');
+    }
+    this.#spawn();
+  }
+
   #spawn(): void {
     const { binary, dataDir, host, port, influxdLogLevel } = this.opts;
     const tail = new Tail();
@@ -121,9 +183,11 @@ export class InfluxdProcess implements Service {
     this.#child = child;
     this.#startedAt = this.#now();
     this.#ready = false;
+    this.#listening = false;
     const onLine = (line: string): void => {
       tail.push(line);
       const l = parseInfluxdLine(line);
+      if (this.#child === child && isListeningLine(l.msg, l.fields)) this.#listening = true;
       this.opts.influxdLog[l.level](l.fields, l.msg);
     };
     child.stdout?.on('data', (c: Buffer) => out.push(c, onLine));
@@ -152,7 +216,8 @@ export class InfluxdProcess implements Service {
     while (this.#child === child && child.exitCode === null && child.signalCode === null && !this.#stopping) {
       const r = await this.opts.probe().catch(() => ({ pass: false, version: '' }));
       if (this.#child !== child || this.#stopping || child.exitCode !== null || child.signalCode !== null) return;
-      if (r.pass) {
+      // A pass before our child bound the port comes from someone else's server (or just beat the log line).
+      if (r.pass && this.#listening) {
         failures = 0;
         if (!this.#ready) this.#becameReady(r.version);
         else this.#setGreen();
@@ -177,7 +242,11 @@ export class InfluxdProcess implements Service {
     this.opts.health.set(CHECK, 'green', `influxd ${this.#version} is running${restarts}`);
   }
 
-  #crashed(reason: string, lastLines: string[]): void {
+  #crashed(exit: string, lastLines: string[]): void {
+    // The port was taken between our check and influxd's bind: say so rather than "exit code 1".
+    const reason = lastLines.some((l) => /address already in use/i.test(l))
+      ? `${exit}: port ${this.opts.port} on ${this.opts.host} is already in use by another program`
+      : exit;
     const uptime = this.#now() - this.#startedAt;
     if (uptime > STABLE_MS) this.opts.backoff.reset();
     const delay = this.opts.backoff.next();
@@ -187,7 +256,7 @@ export class InfluxdProcess implements Service {
     if (lastLines.length > 0) this.opts.log.error(`last influxd output: ${lastLines.slice(-5).join(' | ')}`);
     this.opts.health.set(CHECK, 'red', `influxd crashed (${reason}); restart #${this.#crashes} in ${Math.round(delay / 100) / 10} s`, 'If this repeats, open the add-on log for influxd\'s last lines.');
     this.#timer = setTimeout(() => {
-      if (!this.#stopping) this.#spawn();
+      if (!this.#stopping) void this.#launch();
     }, delay);
   }
 
