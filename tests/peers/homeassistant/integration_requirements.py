@@ -69,11 +69,18 @@ def main() -> int:
         return 2
     text = pathlib.Path(sys.argv[1]).read_text(encoding="utf-8")
     config = yaml.load(text, Loader=_AnyTagLoader) or {}  # noqa: S506
+    # LOGGING_INTEGRATIONS became LOGGING_AND_HTTP_DEPS_INTEGRATIONS in 2024.x;
+    # read whichever this version has.
+    logging_integrations = getattr(
+        bootstrap,
+        "LOGGING_INTEGRATIONS",
+        getattr(bootstrap, "LOGGING_AND_HTTP_DEPS_INTEGRATIONS", set()),
+    )
     start = (
         _config_domains(config)
         | set(bootstrap.CORE_INTEGRATIONS)
         | set(bootstrap.DEFAULT_INTEGRATIONS)
-        | (set(bootstrap.LOGGING_INTEGRATIONS) - {"sentry"})
+        | (set(logging_integrations) - {"sentry"})
     )
     seen: set[str] = set()
     todo = sorted(start)
