@@ -1,8 +1,9 @@
-import { Health, HttpService, createLogger, loadOptions, runMain, SupervisorClient } from '@homeiq/shared';
+import { Health, HttpService, createLogger, loadOptions, runMain, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
 import { join } from 'node:path';
 import { EventCounter } from './event-counter.js';
 import { HaSocket } from './ha/ha-socket.js';
 import { createApp } from './http/app.js';
+import { EventStream } from './http/event-stream.js';
 import { Quarantine } from './influx/quarantine.js';
 import { InfluxSender } from './influx/send.js';
 import { ExternalTarget, SiblingTarget } from './influx/targets.js';
@@ -65,6 +66,7 @@ await runMain({
       batchBytes: options.batch_max_kib * 1024,
       flushIntervalMs: options.flush_interval_ms,
     });
+    const stream = new EventStream();
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
       token: env.supervisorToken,
@@ -75,23 +77,29 @@ await runMain({
       // Synchronous all the way: encode and queue for the spool's group commit; nothing here waits on disk.
       onEvent: (event) => {
         counter.record(event);
+        stream.publish(event);
         const line = encoder.encode(event);
         if (line !== undefined) spool.append(line);
       },
     });
     const http = new HttpService({
       name: 'http api',
-      app: createApp({ health, counter, ha, encoder, spool, writer, quarantine, log: log.child({ module: 'http' }) }),
+      app: createApp({
+        health, counter, ha, encoder, spool, writer, quarantine, stream,
+        identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
+        log: log.child({ module: 'http' }),
+      }),
       host: env.bindHost,
       port: HTTP_PORT,
       log: log.child({ module: 'http' }),
     });
     const closeSender = { name: 'influxdb connections', start: async () => undefined, stop: async () => sender.close() };
+    const closeStream = { name: 'event stream', start: async () => undefined, stop: async () => stream.close() };
     log.info(
       `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')} ` +
         `into ${options.target === 'auto' ? 'the HomeIQ InfluxDB add-on' : e.url} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    return { log, services: [closeSender, quarantine, spool, writer, http, ha] };
+    return { log, services: [closeSender, quarantine, spool, writer, http, closeStream, ha] };
   },
 });

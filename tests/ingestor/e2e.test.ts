@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpRequestRaw } from '@homeiq/shared';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
@@ -21,6 +22,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = join(root, 'node_modules/.bin/node');
 const BUNDLE = join(root, 'homeiq-ingestor/dist/main.mjs');
 const IP = '127.0.0.41';
+/** The admin sibling's address: the only caller the ingestor's API answers besides /health. */
+const ADMIN_IP = '127.0.0.43';
 
 let ha: HaSimulator;
 let influx: RealInfluxd;
@@ -40,8 +43,8 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
 }
 
 async function status(): Promise<{ homeAssistant: { connected: boolean }; spool: { committed: number; bytes: number }; writer: { written: number } }> {
-  const res = await fetch(`http://${IP}:8325/api/status`);
-  return (await res.json()) as never;
+  const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
+  return JSON.parse(res.body.toString('utf8')) as never;
 }
 
 async function startIngestor(): Promise<void> {
@@ -73,6 +76,7 @@ beforeAll(async () => {
   ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
   supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
   env = supervisor.registerAddon({ configPath: join(root, 'homeiq-ingestor/config.yaml'), ip: IP }).env();
+  supervisor.registerAddon({ configPath: join(root, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
   dataDir = await mkdtemp(join(tmpdir(), 'homeiq-e2e-'));
   await writeFile(join(dataDir, 'options.json'), JSON.stringify({
     log_level: 'info', event_types: [], target: 'external',
@@ -120,7 +124,7 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     const tags = await flux(influx.url, setup.org, setup.token,
       `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r.entity_id == "sensor.live_0" and r._field == "attr_friendly_name_str") |> last()`);
     expect(tags[0]).toMatchObject({ domain: 'sensor', unit: '°C', device_class: 'temperature', _value: 'T 0' });
-    const metrics = await (await fetch(`http://${IP}:8325/metrics`)).text();
+    const metrics = (await httpRequestRaw(`http://${IP}:8325/metrics`, { localAddress: ADMIN_IP })).body.toString('utf8');
     expect(metrics).toMatch(/^homeiq_points_written_total (\d+)$/m);
   }, 120_000);
 

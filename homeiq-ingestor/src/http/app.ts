@@ -1,23 +1,62 @@
-import { errorMiddleware, healthMiddleware, type Health, type Logger } from '@homeiq/shared';
+import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger, type SiblingIdentity } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { z } from 'zod';
 import type { EventCounter } from '../event-counter.js';
 import type { HaSocket } from '../ha/ha-socket.js';
 import type { Quarantine } from '../influx/quarantine.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { EventEncoder } from '../points/event-encoder.js';
 import type { Spool } from '../spool/spool.js';
+import { makeFilter, type EventStream } from './event-stream.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
 
 export interface AppDeps {
   health: Health;
-  counter: EventCounter;
-  ha: HaSocket;
+  /** Everything but `/health` answers only the admin sibling (docs/CONVENTIONS.md "Identity between siblings"). */
+  identity: Pick<SiblingIdentity, 'require'>;
+  counter: Pick<EventCounter, 'counts'>;
+  ha: Pick<HaSocket, 'stats'>;
   log: Logger;
-  encoder: EventEncoder;
-  spool: Spool;
-  writer: InfluxWriter;
-  quarantine: Quarantine;
+  encoder: Pick<EventEncoder, 'stats'>;
+  spool: Pick<Spool, 'stats' | 'append' | 'sync'>;
+  writer: Pick<InfluxWriter, 'stats'>;
+  quarantine: Pick<Quarantine, 'stats' | 'entries' | 'remove'>;
+  stream: EventStream;
+}
+
+const MAX_BODY = 1024 * 1024;
+const ids = z.array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a quarantine entry id')).min(1).max(100_000);
+/** `{"ids": [...]}` or `{"all": true}`, nothing else. */
+const selectionSchema = z.union([z.strictObject({ ids }), z.strictObject({ all: z.literal(true) })]);
+
+const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+const streamQuerySchema = z.object({
+  type: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be an event type')).max(50),
+  domain: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a domain such as sensor')).max(50),
+  entity: z.array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery')).max(50),
+});
+
+async function readJson(ctx: Koa.Context): Promise<unknown> {
+  if (!ctx.is('application/json')) throw new HttpError(415, 'send Content-Type: application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`);
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'request body is not JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, 'invalid request', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return r.data;
 }
 
 /** The ingestor's internal HTTP API (served on 8325 inside the add-on network). */
@@ -41,29 +80,66 @@ export function createApp(deps: AppDeps): Koa {
       spool: s.spool,
       writer: s.writer,
       quarantine: s.quarantine,
+      stream: deps.stream.stats(),
       health: deps.health.report(),
     };
   });
   router.get('/metrics', (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = renderMetrics(snapshot());
+    ctx.body = `${renderMetrics(snapshot())}${renderStreamMetrics(deps.stream)}`;
+  });
+  router.get('/api/events/stream', (ctx) => {
+    const q = parse(streamQuerySchema, { type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
+    const header = ctx.get('Last-Event-ID') || (typeof ctx.query['since'] === 'string' ? ctx.query['since'] : '');
+    const last = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
+    ctx.respond = false;
+    deps.stream.attach(ctx.res, makeFilter({ types: q.type, domains: q.domain, entities: q.entity }), last);
   });
   router.get('/api/quarantine', async (ctx) => {
     const limit = Math.min(Math.max(Number(ctx.query['limit'] ?? 100) || 100, 1), 1000);
     ctx.body = { ...deps.quarantine.stats(), entries: await deps.quarantine.entries(limit) };
   });
-  /** Spools every quarantined line again (durably), then empties the quarantine. */
+  /**
+   * Spools the selected quarantined lines again (durably, fsynced), then removes exactly those entries; lines
+   * quarantined meanwhile stay. Lines the spool refuses (full) stay in the quarantine. No body = all.
+   */
   router.post('/api/quarantine/retry', async (ctx) => {
+    const sel = ctx.request.length || ctx.get('Content-Type') ? parse(selectionSchema, await readJson(ctx)) : { all: true as const };
     const entries = await deps.quarantine.entries(Number.MAX_SAFE_INTEGER);
-    let requeued = 0;
-    for (const e of entries) if (deps.spool.append(e.line)) requeued += 1;
+    const wanted = 'ids' in sel ? new Set(sel.ids) : undefined;
+    const requeued = new Set<string>();
+    for (const e of entries) if ((!wanted || wanted.has(e.id)) && deps.spool.append(e.line)) requeued.add(e.id);
     await deps.spool.sync();
-    if (requeued === entries.length) await deps.quarantine.clear();
-    ctx.body = { requeued, kept: entries.length - requeued };
+    await deps.quarantine.remove(requeued);
+    const selected = wanted ? entries.filter((e) => wanted.has(e.id)).length : entries.length;
+    ctx.body = { requeued: requeued.size, kept: selected - requeued.size, unknown: wanted ? wanted.size - selected : 0 };
+  });
+  /** Deletes the selected quarantined lines for good: `{"ids": [...]}` or `{"all": true}`. */
+  router.post('/api/quarantine/discard', async (ctx) => {
+    const sel = parse(selectionSchema, await readJson(ctx));
+    const discarded = await deps.quarantine.remove('ids' in sel ? new Set(sel.ids) : 'all');
+    ctx.body = { discarded };
   });
   app.use(errorMiddleware(deps.log));
   app.use(healthMiddleware(deps.health));
+  app.use(async (ctx, next) => {
+    await deps.identity.require(ctx.socket.remoteAddress, ['homeiq-admin']);
+    await next();
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+function renderStreamMetrics(stream: EventStream): string {
+  const s = stream.stats();
+  return [
+    '# HELP homeiq_stream_clients Clients connected to the live event stream.',
+    '# TYPE homeiq_stream_clients gauge',
+    `homeiq_stream_clients ${s.clients}`,
+    '# HELP homeiq_stream_dropped_clients_total Live event stream clients dropped because they could not keep up.',
+    '# TYPE homeiq_stream_dropped_clients_total counter',
+    `homeiq_stream_dropped_clients_total ${s.droppedClients}`,
+    '',
+  ].join('\n');
 }

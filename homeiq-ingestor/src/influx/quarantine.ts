@@ -1,5 +1,6 @@
 import type { Logger } from '@homeiq/shared';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 
 export interface QuarantineEntry {
   at: string;
@@ -7,6 +8,13 @@ export interface QuarantineEntry {
   reason: string;
   line: string;
 }
+
+/** An entry with its id: a hash of its stored record, stable across restarts (equal records share it). */
+export interface IdentifiedEntry extends QuarantineEntry {
+  id: string;
+}
+
+const idOf = (record: string): string => createHash('sha256').update(record).digest('hex').slice(0, 16);
 
 export interface QuarantineOptions {
   /** `<data dir>/quarantine.jsonl` */
@@ -25,6 +33,8 @@ export class Quarantine {
   #bytes = 0;
   #count = 0;
   #dropped = 0;
+  /** add/remove run one at a time: a rewrite must not lose an append made meanwhile. */
+  #lock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: QuarantineOptions) {}
 
@@ -46,7 +56,17 @@ export class Quarantine {
   }
 
   /** Persists (fsync) the rejected lines; resolves before the writer acknowledges them in the spool. */
-  async add(lines: readonly string[], status: number, reason: string): Promise<void> {
+  add(lines: readonly string[], status: number, reason: string): Promise<void> {
+    return this.#serial(() => this.#add(lines, status, reason));
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #add(lines: readonly string[], status: number, reason: string): Promise<void> {
     const at = new Date().toISOString();
     let text = '';
     for (const line of lines) {
@@ -70,19 +90,23 @@ export class Quarantine {
     this.#bytes += Buffer.byteLength(text);
   }
 
-  async entries(limit = 100): Promise<QuarantineEntry[]> {
+  async entries(limit = 100): Promise<IdentifiedEntry[]> {
+    return (await this.#records(limit)).map((r) => r.entry);
+  }
+
+  async #records(limit: number): Promise<Array<{ record: string; entry: IdentifiedEntry }>> {
     let text: string;
     try {
       text = await readFile(this.opts.file, 'utf8');
     } catch {
       return [];
     }
-    const out: QuarantineEntry[] = [];
+    const out: Array<{ record: string; entry: IdentifiedEntry }> = [];
     for (const l of text.split('\n')) {
       if (out.length >= limit) break;
       if (l.length === 0) continue;
       try {
-        out.push(JSON.parse(l) as QuarantineEntry);
+        out.push({ record: l, entry: { ...(JSON.parse(l) as QuarantineEntry), id: idOf(l) } });
       } catch {
         // a torn last line after a crash: skip it
       }
@@ -90,11 +114,39 @@ export class Quarantine {
     return out;
   }
 
-  /** Empties the quarantine; for a retry the caller spools `entries()` durably first, then clears. */
+  /**
+   * Deletes the entries with these ids (or all), durably (rewrite to a temporary file, fsync, rename); lines
+   * quarantined meanwhile are kept. Returns how many entries were removed.
+   */
+  remove(ids: ReadonlySet<string> | 'all'): Promise<number> {
+    return this.#serial(async () => {
+      const records = await this.#records(Number.MAX_SAFE_INTEGER);
+      const keep = ids === 'all' ? [] : records.filter((r) => !ids.has(r.entry.id));
+      const removed = records.length - keep.length;
+      if (removed === 0) return 0;
+      if (keep.length === 0) {
+        await rm(this.opts.file, { force: true });
+      } else {
+        const tmp = `${this.opts.file}.tmp`;
+        const text = keep.map((r) => `${r.record}\n`).join('');
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.write(text);
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, this.opts.file);
+      }
+      this.#count = keep.length;
+      this.#bytes = keep.reduce((n, r) => n + Buffer.byteLength(r.record) + 1, 0);
+      return removed;
+    });
+  }
+
+  /** Empties the quarantine (and its dropped count). */
   async clear(): Promise<void> {
-    await rm(this.opts.file, { force: true });
-    this.#bytes = 0;
-    this.#count = 0;
+    await this.remove('all');
     this.#dropped = 0;
   }
 }
