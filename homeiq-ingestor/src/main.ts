@@ -12,6 +12,7 @@ import { ingestorOptionsSchema } from './options.js';
 import { EventEncoder } from './points/event-encoder.js';
 import { EntityFilter } from './points/filter.js';
 import { Spool } from './spool/spool.js';
+import { SelfTelemetry } from './telemetry/self-telemetry.js';
 
 /** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
 const STOP_TIMEOUT_MS = 110_000;
@@ -95,11 +96,17 @@ await runMain({
     });
     const closeSender = { name: 'influxdb connections', start: async () => undefined, stop: async () => sender.close() };
     const closeStream = { name: 'event stream', start: async () => undefined, stop: async () => stream.close() };
+    const telemetry = new SelfTelemetry({
+      sources: { counter, ha, spool, writer },
+      append: (line) => spool.append(line),
+      intervalMs: options.telemetry_interval_s * 1000,
+      log: log.child({ module: 'telemetry' }),
+    });
     log.info(
       `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')} ` +
         `into ${options.target === 'auto' ? 'the HomeIQ InfluxDB add-on' : e.url} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    return { log, services: [closeSender, quarantine, spool, writer, http, closeStream, ha] };
+    return { log, services: [closeSender, quarantine, spool, writer, telemetry, http, closeStream, ha] };
   },
 });
