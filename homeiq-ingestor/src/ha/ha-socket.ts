@@ -13,6 +13,14 @@ export interface HaSocketOptions {
   health: Health;
   /** Called synchronously for every event; must never block (HA cuts consumers that fall behind). */
   onEvent(event: HaEvent): void;
+  /**
+   * Called once per connection, after auth, coalescing and the subscriptions were sent (HA handles commands in
+   * order, so anything asked through `session` sees every change after the subscription as an event). Must not
+   * block: start asynchronous work (snapshot, backfill) and return.
+   */
+  onConnected?(session: HaSession): void;
+  /** `*_registry_updated` events (always subscribed; also passed to onEvent when listed in eventTypes). */
+  onRegistryEvent?(event: HaEvent): void;
   /** How long HA may be unreachable before health turns red. */
   graceMs?: number;
   /** Heartbeat: a ping this often; no pong by the next one means a dead connection. */
@@ -32,6 +40,91 @@ export interface HaSocketStats {
 }
 
 const CHECK = 'home-assistant';
+
+/** The registry events enrichment listens to; floors and labels exist since HA 2024.3 (subscribing is harmless before). */
+export const REGISTRY_EVENTS = [
+  'entity_registry_updated',
+  'device_registry_updated',
+  'area_registry_updated',
+  'floor_registry_updated',
+  'label_registry_updated',
+] as const;
+
+/** A command Home Assistant answered with `success: false`. */
+export class HaCommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HaCommandError';
+  }
+}
+
+/** One authenticated connection, for commands. Every pending command fails when the connection ends. */
+export interface HaSession {
+  /** 1 for the first connection, then one more per reconnect. */
+  readonly connection: number;
+  readonly closed: boolean;
+  /** Sends a command (an id is added) and resolves with its result; rejects with HaCommandError or on close/timeout. */
+  command<T = unknown>(msg: Record<string, unknown>, timeoutMs?: number): Promise<T>;
+  /** Resolves when the connection ends. */
+  readonly ended: Promise<void>;
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+class Session implements HaSession {
+  closed = false;
+  readonly pending = new Map<number, Pending>();
+  readonly ended: Promise<void>;
+  #end!: () => void;
+
+  constructor(
+    readonly connection: number,
+    private readonly send: (msg: Record<string, unknown>) => number,
+  ) {
+    this.ended = new Promise((resolve) => (this.#end = resolve));
+  }
+
+  command<T = unknown>(msg: Record<string, unknown>, timeoutMs = 120_000): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('Home Assistant connection closed'));
+    return new Promise<T>((resolve, reject) => {
+      const id = this.send(msg);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`Home Assistant did not answer ${String(msg['type'])} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
+    });
+  }
+
+  /** True when the result belonged to a command of this session. */
+  settle(m: { id: number; success: boolean; result?: unknown; error?: { code: string; message: string } }): boolean {
+    const p = this.pending.get(m.id);
+    if (!p) return false;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    if (m.success) p.resolve(m.result);
+    else p.reject(new HaCommandError(m.error?.code ?? 'unknown_error', m.error?.message ?? 'no reason given'));
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error('Home Assistant connection closed'));
+    }
+    this.pending.clear();
+    this.#end();
+  }
+}
 
 /**
  * One connection to Home Assistant's WebSocket API through the Supervisor proxy: auth, coalescing,
@@ -56,10 +149,14 @@ export class HaSocket implements Service {
   #pendingPing: number | undefined;
   #redTimer: NodeJS.Timeout | undefined;
   #seenUnknown = new Set<string>();
+  #session: Session | undefined;
+  #recorded: ReadonlySet<string>;
+  readonly #registryEvents: ReadonlySet<string> = new Set(REGISTRY_EVENTS);
   readonly #backoff: Backoff;
 
   constructor(private readonly opts: HaSocketOptions) {
     this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
+    this.#recorded = new Set(['state_changed', ...opts.eventTypes]);
   }
 
   stats(): Readonly<HaSocketStats> {
@@ -80,6 +177,8 @@ export class HaSocket implements Service {
     if (this.#redTimer) clearTimeout(this.#redTimer);
     const ws = this.#ws;
     this.#ws = undefined;
+    this.#session?.close();
+    this.#session = undefined;
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
       ws.close(1000, 'add-on stopping');
@@ -127,6 +226,10 @@ export class HaSocket implements Service {
     ws.on('close', (code) => {
       clearTimeout(authTimer);
       this.#clearHeartbeat();
+      if (this.#ws === ws) {
+        this.#session?.close();
+        this.#session = undefined;
+      }
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       const wasConnected = this.#stats.connected;
@@ -157,13 +260,20 @@ export class HaSocket implements Service {
         this.opts.log.error(`Home Assistant rejected our token (${m.message ?? 'no reason'}); does the add-on have homeassistant_api?`);
         ws.close();
         return;
-      case 'event':
+      case 'event': {
+        const type = (m.event as { event_type?: unknown } | null)?.event_type;
+        if (typeof type === 'string' && this.#registryEvents.has(type)) {
+          this.opts.onRegistryEvent?.(m.event);
+          if (!this.#recorded.has(type)) return;
+        }
         this.opts.onEvent(m.event);
         return;
+      }
       case 'pong':
         if (m.id === this.#pendingPing) this.#pendingPing = undefined;
         return;
       case 'result':
+        if (this.#session?.settle(m)) return;
         if (!m.success) this.opts.log.warn({ id: m.id, code: m.error?.code }, `Home Assistant refused a command: ${m.error?.message ?? ''}`);
         return;
       default: {
@@ -186,12 +296,19 @@ export class HaSocket implements Service {
     if (this.#redTimer) clearTimeout(this.#redTimer);
     this.#redTimer = undefined;
     this.#send({ type: 'supported_features', features: { coalesce_messages: 1 } });
-    for (const eventType of new Set(['state_changed', ...this.opts.eventTypes])) {
+    for (const eventType of new Set([...this.#recorded, ...(this.opts.onRegistryEvent ? REGISTRY_EVENTS : [])])) {
       this.#send({ type: 'subscribe_events', event_type: eventType });
     }
     this.opts.health.set(CHECK, 'green', `connected to Home Assistant ${haVersion ?? ''}`.trim());
     this.opts.log.info(`connected to Home Assistant ${haVersion ?? '(unknown version)'} (connection #${this.#stats.connects})`);
     this.#startHeartbeat();
+    const session = new Session(this.#stats.connects, (msg) => this.#send(msg));
+    this.#session = session;
+    try {
+      this.opts.onConnected?.(session);
+    } catch (err) {
+      this.opts.log.error(`after connecting: ${(err as Error).message}`);
+    }
   }
 
   #startHeartbeat(): void {
