@@ -1,5 +1,7 @@
 import { Health, HttpService, createLogger, loadOptions, runMain, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
 import { join } from 'node:path';
+import { Backfill } from './backfill/backfill.js';
+import { RegistryEnricher } from './enrich/registry.js';
 import { EventCounter } from './event-counter.js';
 import { HaSocket } from './ha/ha-socket.js';
 import { createApp } from './http/app.js';
@@ -11,6 +13,8 @@ import { InfluxWriter } from './influx/writer.js';
 import { ingestorOptionsSchema } from './options.js';
 import { EventEncoder } from './points/event-encoder.js';
 import { EntityFilter } from './points/filter.js';
+import { StateDigests } from './points/restart-digest.js';
+import { StatePipeline } from './points/state-pipeline.js';
 import { Spool } from './spool/spool.js';
 import { SelfTelemetry } from './telemetry/self-telemetry.js';
 
@@ -30,14 +34,21 @@ await runMain({
     const counter = new EventCounter();
     const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
     const encoderLog = log.child({ module: 'points' });
+    const enricher = new RegistryEnricher({ log: log.child({ module: 'enrich' }) });
+    const filter = new EntityFilter({
+      includeDomains: options.include.domains,
+      includeEntities: options.include.entity_globs,
+      excludeDomains: options.exclude.domains,
+      excludeEntities: options.exclude.entity_globs,
+    });
     const encoder = new EventEncoder(
-      { maxStringLength: MAX_STRING_LENGTH, excludeAttributes: new Set(options.exclude.attributes), layout: options.ha_compatible ? 'ha_compatible' : 'homeiq' },
-      new EntityFilter({
-        includeDomains: options.include.domains,
-        includeEntities: options.include.entity_globs,
-        excludeDomains: options.exclude.domains,
-        excludeEntities: options.exclude.entity_globs,
-      }),
+      {
+        maxStringLength: MAX_STRING_LENGTH,
+        excludeAttributes: new Set(options.exclude.attributes),
+        layout: options.ha_compatible ? 'ha_compatible' : 'homeiq',
+        enrich: enricher.tagsFor,
+      },
+      filter,
       (problem, sample) => encoderLog.warn(`input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`),
     );
     const spool = new Spool({
@@ -67,6 +78,19 @@ await runMain({
       batchBytes: options.batch_max_kib * 1024,
       flushIntervalMs: options.flush_interval_ms,
     });
+    // Every state, live or from the snapshot/backfill/import, goes through the pipeline: restart-artefact check, encoder, spool.
+    const digests = new StateDigests();
+    const pipeline = new StatePipeline({ encoder, sink: spool, digests, skipRestartDuplicates: options.skip_restart_duplicates });
+    const backfill = new Backfill({
+      dir: join(env.dataDir, 'backfill'),
+      pipeline,
+      digests,
+      enricher: options.ha_compatible ? undefined : enricher,
+      accepts: (id) => filter.accepts(id),
+      spool,
+      log: log.child({ module: 'backfill' }),
+      historyImportDays: options.history_import_days,
+    });
     const stream = new EventStream();
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
@@ -79,9 +103,11 @@ await runMain({
       onEvent: (event) => {
         counter.record(event);
         stream.publish(event);
-        const line = encoder.encode(event);
-        if (line !== undefined) spool.append(line);
+        pipeline.onEvent(event);
       },
+      // Snapshot, gap backfill and import run beside the reader (never in its way), feeding the spool.
+      onConnected: (session) => backfill.onConnected(session),
+      onRegistryEvent: () => enricher.onRegistryEvent(),
     });
     const http = new HttpService({
       name: 'http api',
@@ -107,6 +133,6 @@ await runMain({
         `into ${options.target === 'auto' ? 'the HomeIQ InfluxDB add-on' : e.url} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    return { log, services: [closeSender, quarantine, spool, writer, telemetry, http, closeStream, ha] };
+    return { log, services: [closeSender, quarantine, spool, backfill, writer, telemetry, http, closeStream, ha] };
   },
 });

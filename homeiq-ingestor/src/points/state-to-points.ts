@@ -6,8 +6,10 @@ import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
  *
  * `state_changed` → one point in the measurement named after the entity's domain (`sensor`, `light`, …):
  * - tags: `entity_id` (full, e.g. `sensor.kitchen_temp`), `domain`, `device_class`, `unit` (from
- *   `unit_of_measurement`); area/floor/device/labels come from HA's registries and are not written yet
- *   (the registry enrichment is the next step; nothing is emitted for them until it is real);
+ *   `unit_of_measurement`), and from HA's registries (enrich/registry.ts) `area` (area id, the entity's own
+ *   or its device's), `floor` (floor id of that area), `device` (the device's name as shown in HA),
+ *   `device_id`, `labels` (label ids of the entity and its device, sorted, joined by `,`); a tag without a
+ *   value is left out;
  * - field `state` (string, always, even `unavailable`/`unknown`, so outages are visible);
  * - field `value` (float) when the state is a number, or boolean-like: on/open/locked/home/true/above_horizon = 1,
  *   off/closed/unlocked/not_home/false/below_horizon = 0 (`unknown`/`unavailable` get no value, unlike HA's
@@ -31,6 +33,17 @@ export interface EncodeOptions {
   excludeAttributes: ReadonlySet<string>;
   /** `ha_compatible`: the layout of HA's own influxdb integration (see ha-compatible.ts). */
   layout: 'homeiq' | 'ha_compatible';
+  /** Registry tags of an entity (HomeIQ layout only; the ha_compatible layout stays exactly HA's). */
+  enrich?: ((entityId: string) => EnrichmentTags | undefined) | undefined;
+}
+
+/** Tags from HA's registries (see enrich/registry.ts for how they are chosen). */
+export interface EnrichmentTags {
+  area?: string;
+  floor?: string;
+  device?: string;
+  device_id?: string;
+  labels?: string;
 }
 
 /** What an encoder could not take as is; counted and logged once per kind by the caller. */
@@ -139,9 +152,15 @@ export function encodeState(s: HaState, opts: EncodeOptions, problems: Problem[]
   const value = stateValue(s.state);
   if (value !== undefined) fields['value'] = { type: 'float', value };
   Object.assign(fields, attributeFields(s.attributes, opts, problems));
+  const extra = opts.enrich?.(s.entity_id);
   const line = encodePoint({
     measurement: domain,
     tags: {
+      area: extra?.area === undefined ? undefined : cap(extra.area, 255, problems),
+      floor: extra?.floor === undefined ? undefined : cap(extra.floor, 255, problems),
+      device: extra?.device === undefined ? undefined : cap(extra.device, 255, problems),
+      device_id: extra?.device_id === undefined ? undefined : cap(extra.device_id, 255, problems),
+      labels: extra?.labels === undefined ? undefined : cap(extra.labels, 1024, problems),
       entity_id: cap(s.entity_id, 255, problems),
       domain,
       device_class: typeof deviceClass === 'string' ? cap(deviceClass, 255, problems) : undefined,
