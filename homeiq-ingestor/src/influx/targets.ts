@@ -1,5 +1,5 @@
 import { httpRequestRaw, siblingSlug, type Logger, type SupervisorClient } from '@homeiq/shared';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import type { InfluxTarget } from './send.js';
 import type { TargetProvider } from './writer.js';
 
@@ -28,6 +28,8 @@ export interface SiblingTargetOptions {
   localAddress: string | undefined;
   log: Logger;
   managerPort?: number;
+  /** How long a located sibling address is trusted before the Supervisor is asked again (it changes on restart). */
+  addressTtlMs?: number;
 }
 
 /**
@@ -37,25 +39,38 @@ export interface SiblingTargetOptions {
  * asked for again when missing or after InfluxDB answered 401.
  */
 export class SiblingTarget implements TargetProvider {
-  #cached: InfluxTarget | undefined;
+  #cached: { target: InfluxTarget; at: number } | undefined;
+  /** The token InfluxDB rejected: never used again, whatever the token file still says. */
+  #rejected: string | undefined;
+  #selfSlug: string | undefined;
+  #asks = 0;
 
   constructor(private readonly opts: SiblingTargetOptions) {}
 
+  /** How many tokens were asked for since start (tests, /api/status). */
+  get tokenRequests(): number {
+    return this.#asks;
+  }
+
   async get(): Promise<InfluxTarget> {
-    if (this.#cached) return this.#cached;
-    const self = await this.opts.supervisor.selfInfo();
-    const sibling = await this.opts.supervisor.addonInfo(siblingSlug(self.slug, 'homeiq-ingestor', 'homeiq-influxdb'));
+    const ttl = this.opts.addressTtlMs ?? 60_000;
+    if (this.#cached && Date.now() - this.#cached.at < ttl) return this.#cached.target;
+    this.#selfSlug ??= (await this.opts.supervisor.selfInfo()).slug;
+    const sibling = await this.opts.supervisor.addonInfo(siblingSlug(this.#selfSlug, 'homeiq-ingestor', 'homeiq-influxdb'));
     if (!sibling.ip_address) throw new Error(`the HomeIQ InfluxDB add-on (${sibling.slug}) is not running`);
-    const stored = (await this.#load()) ?? (await this.#ask(sibling.ip_address));
-    this.#cached = { url: `http://${sibling.ip_address}:${stored.port}`, org: stored.org, bucket: stored.bucket, token: stored.token };
-    return this.#cached;
+    let stored = await this.#load();
+    if (!stored || stored.token === this.#rejected) stored = await this.#ask(sibling.ip_address);
+    const target = { url: `http://${sibling.ip_address}:${stored.port}`, org: stored.org, bucket: stored.bucket, token: stored.token };
+    if (this.#cached && this.#cached.target.url !== target.url) this.opts.log.info(`the HomeIQ InfluxDB add-on moved to ${target.url}`);
+    this.#cached = { target, at: Date.now() };
+    return target;
   }
 
   invalidate(reason: string): void {
     if (!this.#cached) return;
     this.opts.log.warn(`InfluxDB rejected our token (${reason}); asking the HomeIQ InfluxDB add-on for a new one`);
+    this.#rejected = this.#cached.target.token;
     this.#cached = undefined;
-    void rm(this.opts.tokenFile, { force: true }).catch((err: unknown) => this.opts.log.error({ err }, 'cannot delete the stale token file'));
   }
 
   async #load(): Promise<StoredToken | undefined> {
@@ -68,6 +83,7 @@ export class SiblingTarget implements TargetProvider {
   }
 
   async #ask(ip: string): Promise<StoredToken> {
+    this.#asks += 1;
     const port = this.opts.managerPort ?? 8326;
     const res = await httpRequestRaw(`http://${ip}:${port}/api/tokens`, {
       method: 'POST',
@@ -79,8 +95,11 @@ export class SiblingTarget implements TargetProvider {
     if (res.status !== 200) throw new Error(`the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`);
     const b = JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string; port: number };
     const stored: StoredToken = { token: b.token, org: b.org, bucket: b.bucket, port: b.port };
-    await writeFile(this.opts.tokenFile, JSON.stringify(stored), { mode: 0o600 });
-    await chmod(this.opts.tokenFile, 0o600);
+    // Written whole then renamed, so a crash never leaves half a token file.
+    const tmp = `${this.opts.tokenFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(stored), { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, this.opts.tokenFile);
     this.opts.log.info(`received a write token for bucket '${b.bucket}' from the HomeIQ InfluxDB add-on`);
     return stored;
   }
