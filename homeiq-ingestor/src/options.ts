@@ -27,6 +27,8 @@ export const ingestorOptionsSchema = z
     batch_max_kib: z.number().int().min(16).max(65_536).default(1024),
     flush_interval_ms: z.number().int().min(10).max(60_000).default(1000),
     spool_max_mb: z.number().int().min(16).max(1_048_576).default(1024),
+    /** Seconds between self-telemetry points (measurement homeiq_ingestor); 0 = off. */
+    telemetry_interval_s: z.number().int().min(0).max(3600).default(60),
     ha_compatible: z.boolean().default(false),
     /** First-install import of the last N days of HA's recorder history; 0 = off. */
     history_import_days: z.number().int().min(0).max(3650).default(0),
