@@ -1,5 +1,6 @@
 // One esbuild configuration for every add-on: `node scripts/build.mjs [ingestor|influxdb|admin ...]`.
 // Each add-on becomes one ESM bundle (plus source map) for Node 24, the runtime of the HA base image.
+// The admin add-on also gets its panel: a browser bundle (JS + CSS) in dist/panel/, served by the server.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +39,33 @@ async function bundle(name) {
   console.log(`built homeiq-${name}/dist/main.mjs (${(bytes / 1024).toFixed(0)} KiB with map) in ${Date.now() - started} ms`);
 }
 
-const results = await Promise.allSettled(targets.map(bundle));
+// Browser bundles: entry → dist/panel/panel.{js,css}, minified for the browsers the HA frontend supports.
+const PANELS = { admin: 'panel/main.tsx' };
+
+async function bundlePanel(name) {
+  const dir = join(root, `homeiq-${name}`);
+  const started = Date.now();
+  const result = await build({
+    entryPoints: [join(dir, PANELS[name])],
+    outfile: join(dir, 'dist', 'panel', 'panel.js'),
+    bundle: true,
+    platform: 'browser',
+    target: ['chrome109', 'firefox115', 'safari15'],
+    format: 'esm',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const js = Object.entries(result.metafile.outputs).find(([f]) => f.endsWith('.js'))?.[1].bytes ?? 0;
+  console.log(`built homeiq-${name}/dist/panel/ (panel.js ${(js / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
+}
+
+const jobs = targets.flatMap((t) => (t in PANELS ? [bundle(t), bundlePanel(t)] : [bundle(t)]));
+const results = await Promise.allSettled(jobs);
 const failed = results.filter((r) => r.status === 'rejected');
 for (const f of failed) console.error(`build failed: ${f.reason?.message ?? f.reason}`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -1,7 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Health, HttpService, createLogger, loadOptions, runMain, SupervisorClient } from '@homeiq/shared';
+import { GrafanaService } from './grafana.js';
+import { loadPanelAssets } from './http/assets.js';
 import { createApp } from './http/app.js';
+import { Csrf } from './http/csrf.js';
+import { InfluxReader } from './influx/flux.js';
 import { adminOptionsSchema } from './options.js';
+import { OverviewService } from './overview/overview.js';
+import { RateSampler } from './overview/rate-sampler.js';
+import { IngestorClient, ManagerClient } from './siblings/clients.js';
+import { SiblingLocator } from './siblings/locator.js';
+import { SiblingHttp } from './siblings/sibling-http.js';
 import { SiblingStatusReader } from './siblings/sibling-status.js';
 
 /** config.yaml `timeout` is 30 s; the panel holds no data, only open connections to close. */
@@ -22,15 +34,44 @@ await runMain({
     const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
     const health = new Health();
     health.set('panel', 'green', 'serving the panel through Home Assistant ingress');
+    const locator = new SiblingLocator(supervisor);
+    const siblingHttp = new SiblingHttp({ locator, localAddress: env.localAddress });
+    const ingestor = new IngestorClient(siblingHttp);
+    const manager = new ManagerClient(siblingHttp);
+    const influx = new InfluxReader({
+      manager,
+      locator,
+      tokenFile: join(env.dataDir, 'influxdb-token.json'),
+      localAddress: env.localAddress,
+      secrets,
+      log: log.child({ module: 'influx' }),
+    });
+    const sampler = new RateSampler(ingestor, log.child({ module: 'sampler' }));
+    const overview = new OverviewService({ ingestorStatus: () => ingestor.status(), manager, influx, sampler });
+    // The browser bundle sits next to the server bundle: dist/main.mjs and dist/panel/.
+    const assets = await loadPanelAssets(join(dirname(fileURLToPath(import.meta.url)), 'panel'));
+    if (assets.missing) log.error(`the panel's browser files are missing (${assets.missing}); the page will say so`);
     const siblings = new SiblingStatusReader({ supervisor, localAddress: env.localAddress, log: log.child({ module: 'siblings' }) });
     const http = new HttpService({
       name: 'ingress server',
-      app: createApp({ health, siblings, ingressPeers, log: log.child({ module: 'http' }) }),
+      app: createApp({
+        health,
+        ingressPeers,
+        siblings,
+        overview,
+        ingestor,
+        manager,
+        influx,
+        grafana: new GrafanaService(locator, influx, manager),
+        csrf: new Csrf(randomBytes(32)),
+        assets,
+        log: log.child({ module: 'http' }),
+      }),
       host: env.bindHost,
       port: INGRESS_PORT,
       log: log.child({ module: 'http' }),
     });
     log.info(`starting with log level ${options.log_level}; serving ingress from ${[...ingressPeers].join(', ')}`);
-    return { log, services: [http] };
+    return { log, services: [sampler, http] };
   },
 });

@@ -1,34 +1,171 @@
-import { errorMiddleware, healthMiddleware, type Health, type Logger } from '@homeiq/shared';
+import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { SiblingStatusReader } from '../siblings/sibling-status.js';
+import { z } from 'zod';
+import { RANGES, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
+import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
+import type { InfluxReader } from '../influx/flux.js';
+import type { OverviewService } from '../overview/overview.js';
+import type { GrafanaService } from '../grafana.js';
+import type { IngestorClient, ManagerClient } from '../siblings/clients.js';
+import type { AddonSlug } from '@homeiq/shared';
+import { Cached } from '../util/cache.js';
+import { assetsMiddleware, type PanelAssets } from './assets.js';
+import type { Csrf } from './csrf.js';
 import { ingressOnly, ingressPath, ingressUser } from './ingress.js';
-import { overviewPage } from './overview-page.js';
+import { panelPage } from './page.js';
 
 export interface AppDeps {
   health: Health;
-  siblings: SiblingStatusReader;
   /** Addresses the ingress proxy connects from (the Supervisor). */
   ingressPeers: ReadonlySet<string>;
+  siblings: { read(slug: AddonSlug): Promise<SiblingSummary> };
+  overview: OverviewService;
+  ingestor: IngestorClient;
+  manager: ManagerClient;
+  influx: InfluxReader;
+  grafana: GrafanaService;
+  csrf: Csrf;
+  assets: PanelAssets;
   log: Logger;
 }
 
-/** The panel server behind HA ingress. */
+const MAX_BODY = 16 * 1024;
+
+async function readJson(ctx: Koa.Context): Promise<unknown> {
+  if (!ctx.is('application/json')) throw new HttpError(415, 'send JSON (Content-Type: application/json)');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`);
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, 'invalid request', r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
+  return r.data;
+}
+
+const retentionBody = z.object({ retentionDays: z.number().int().min(0).max(36500) }).strict();
+const bucketName = z.string().min(1).max(64);
+const taskId = z.string().regex(/^[0-9a-f]{16}$/, 'is not an InfluxDB task id');
+const entityId = z.string().min(1).max(255);
+const seriesQuery = z.object({ range: z.enum(RANGES).default('24h') });
+const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'";
+
+/** The panel server behind HA ingress: the page, its assets and its JSON API, all relative to the prefix. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const router = new Router();
+  const changing = deps.csrf.guard();
+  const storageTop = new Cached(() => topMeasurements(deps.influx), 30_000);
+  const entities = new Cached(() => entityRows(deps.influx), 10_000);
+  const siblingCache = new Cached(() => Promise.all([deps.siblings.read('homeiq-ingestor'), deps.siblings.read('homeiq-influxdb')]), 2000);
+
   router.get('/', (ctx) => {
+    const user = ingressUser(ctx) ?? null;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = overviewPage(ingressPath(ctx), ingressUser(ctx));
+    ctx.set('Content-Security-Policy', CSP);
+    ctx.body = panelPage(ingressPath(ctx), { user, csrf: user ? deps.csrf.token(user.id) : null }, deps.assets);
   });
+
   router.get('/api/overview', async (ctx) => {
-    const siblings = await Promise.all([deps.siblings.read('homeiq-ingestor'), deps.siblings.read('homeiq-influxdb')]);
-    ctx.body = { user: ingressUser(ctx) ?? null, siblings };
+    const [overview, siblings] = await Promise.all([deps.overview.build(), siblingCache.get()]);
+    const body: Overview & { user: ReturnType<typeof ingressUser> | null; siblings: SiblingSummary[] } = {
+      ...overview,
+      user: ingressUser(ctx) ?? null,
+      siblings: siblings.ok ? siblings.value : [],
+    };
+    ctx.body = body;
   });
+
+  router.get('/api/storage', async (ctx) => {
+    const [buckets, tasks, top] = await Promise.all([deps.overview.buckets.get(), deps.overview.tasks.get(), storageTop.get()]);
+    const problems: Storage['problems'] = [];
+    for (const [o, what] of [[buckets, 'buckets'], [tasks, 'tasks'], [top, 'series by measurement']] as const) {
+      if (!o.ok) problems.push({ sibling: 'homeiq-influxdb', what, why: o.error.message });
+    }
+    const body: Storage = {
+      buckets: buckets.ok ? buckets.value : null,
+      tasks: tasks.ok ? tasks.value : null,
+      top: top.ok ? top.value : null,
+      topWindow: TOP_WINDOW.label,
+      problems,
+    };
+    ctx.body = body;
+  });
+
+  router.patch('/api/buckets/:name', changing, async (ctx) => {
+    const name = parse(bucketName, ctx.params['name']);
+    const { retentionDays } = parse(retentionBody, await readJson(ctx));
+    const updated = await deps.manager.setRetention(name, retentionDays);
+    deps.overview.buckets.invalidate();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} set the retention of bucket ${name} to ${retentionDays} days`);
+    ctx.body = updated;
+  });
+
+  router.post('/api/tasks/:id/run', changing, async (ctx) => {
+    const id = parse(taskId, ctx.params['id']);
+    const run = await deps.manager.runTask(id);
+    deps.overview.tasks.invalidate();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} ran task ${id}: ${run.status}`);
+    ctx.body = run;
+  });
+
+  router.get('/api/entities', async (ctx) => {
+    const o = await entities.get();
+    if (!o.ok) throw o.error;
+    ctx.body = { window: ENTITY_WINDOW.label, entities: o.value, problems: [] };
+  });
+
+  router.get('/api/entities/:id/series', async (ctx) => {
+    const id = parse(entityId, ctx.params['id']);
+    const { range } = parse(seriesQuery, ctx.query);
+    ctx.body = await entitySeries(deps.influx, id, range);
+  });
+
+  router.get('/api/quarantine', async (ctx) => {
+    const { limit } = parse(limitQuery, ctx.query);
+    ctx.body = await deps.ingestor.quarantine(limit);
+  });
+
+  router.post('/api/quarantine/retry', changing, async (ctx) => {
+    const result = await deps.ingestor.retryQuarantine();
+    deps.overview.status.invalidate();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} retried the quarantine: ${result.requeued} requeued, ${result.kept} kept`);
+    ctx.body = result;
+  });
+
+  router.get('/api/grafana', async (ctx) => {
+    ctx.body = await deps.grafana.info();
+  });
+
+  router.post('/api/grafana/token', changing, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.grafana.token();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} asked for a read-only Grafana token`);
+  });
+
   app.use(errorMiddleware(deps.log));
   app.use(ingressOnly(deps.ingressPeers));
+  app.use(async (ctx, next) => {
+    // API answers (errors included) are live data: never cached by the browser or a proxy.
+    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
   app.use(healthMiddleware(deps.health));
+  app.use(assetsMiddleware(deps.assets));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,0 +1,56 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { EntitiesView } from './views/entities.js';
+import { GrafanaView } from './views/grafana.js';
+import { OverviewView } from './views/overview.js';
+import { QuarantineView } from './views/quarantine.js';
+import { StorageView } from './views/storage.js';
+
+interface Tab {
+  id: string;
+  title: string;
+  view: () => preact.JSX.Element;
+}
+
+const TABS: Tab[] = [
+  { id: 'overview', title: 'Overview', view: () => <OverviewView /> },
+  { id: 'entities', title: 'Entities', view: () => <EntitiesView /> },
+  { id: 'storage', title: 'Storage', view: () => <StorageView /> },
+  { id: 'quarantine', title: 'Quarantine', view: () => <QuarantineView /> },
+  { id: 'grafana', title: 'Grafana', view: () => <GrafanaView /> },
+];
+
+/** Views live in the fragment (`#/storage`): it never reaches the server, so any ingress prefix works. */
+function currentTab(): Tab {
+  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
+  return TABS.find((t) => t.id === id) ?? (TABS[0] as Tab);
+}
+
+function App() {
+  const [tab, setTab] = useState(currentTab());
+  useEffect(() => {
+    const on = (): void => setTab(currentTab());
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return (
+    <>
+      <nav class="tabs" role="tablist">
+        {TABS.map((t) => (
+          <a key={t.id} href={`#/${t.id}`} role="tab" aria-selected={t.id === tab.id} class={t.id === tab.id ? 'active' : ''}>
+            {t.title}
+          </a>
+        ))}
+      </nav>
+      <main id={`view-${tab.id}`}>{tab.view()}</main>
+    </>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) {
+  root.textContent = '';
+  render(<App />, root);
+}

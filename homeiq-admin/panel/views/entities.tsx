@@ -1,0 +1,111 @@
+import { useMemo, useState } from 'preact/hooks';
+import { RANGES, type Entities, type RangeName, type Series } from '../../src/api-types.js';
+import { ago, count } from '../../src/overview/format.js';
+import { Chart } from '../chart.js';
+import { useApi } from '../hooks.js';
+import { Card, ErrorBanner, Loading } from '../ui.js';
+
+function Detail({ entityId }: { entityId: string }) {
+  const [range, setRange] = useState<RangeName>('24h');
+  const { data, error, loading } = useApi<Series>(`api/entities/${encodeURIComponent(entityId)}/series?range=${range}`);
+  const current = data && data.entityId === entityId && data.range === range ? data : undefined;
+  return (
+    <Card class="detail" title={entityId}>
+      <div class="ranges" role="group" aria-label="range">
+        {RANGES.map((r) => (
+          <button key={r} class={r === range ? 'active' : ''} aria-pressed={r === range} onClick={() => setRange(r)}>
+            {r}
+          </button>
+        ))}
+      </div>
+      <ErrorBanner error={error} />
+      {!current ? (
+        <Loading what="the history" />
+      ) : (
+        <>
+          <p class="muted source" data-bucket={current.source.bucket}>
+            {loading ? 'Updating… ' : ''}From <strong>{current.source.bucket}</strong> ({current.source.field}
+            {current.source.aggregate ? `, ${current.source.aggregate}` : ''}), {count(current.times.length)} points.
+            {current.source.note ? ` ${current.source.note}.` : ''}
+          </p>
+          {current.times.length > 0 ? (
+            <Chart times={current.times} values={current.values} label={entityId} height={260} unit={current.unit} />
+          ) : current.states.length > 0 ? (
+            <div class="scroll states">
+              <table>
+                <tbody>
+                  {current.states.map((s) => (
+                    <tr key={s.time}>
+                      <td title={s.time}>{new Date(s.time).toLocaleString()}</td>
+                      <td>{s.state}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p class="muted">No data in this range.</p>
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
+export function EntitiesView() {
+  const { data, error } = useApi<Entities>('api/entities', 30_000);
+  const [q, setQ] = useState('');
+  const [selected, setSelected] = useState<string | undefined>(() => decodeURIComponent(location.hash.split('/')[2] ?? '') || undefined);
+  const rows = useMemo(() => {
+    const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    return (data?.entities ?? []).filter((e) => words.every((w) => `${e.entityId} ${e.lastState}`.toLowerCase().includes(w)));
+  }, [data, q]);
+  const select = (id: string): void => {
+    setSelected(id);
+    history.replaceState(null, '', `#/entities/${encodeURIComponent(id)}`);
+  };
+  if (!data) return error ? <ErrorBanner error={error} /> : <Loading what="entities" />;
+  return (
+    <>
+      <ErrorBanner error={error} />
+      {selected && <Detail entityId={selected} />}
+      <Card title={`Entities (changed in the last ${data.window})`}>
+        <input type="search" class="search" placeholder="Search entities or states" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} aria-label="search entities" />
+        <div class="scroll">
+          <table id="entities" class="clickable">
+            <thead>
+              <tr>
+                <th>Entity</th>
+                <th class="hide-sm">Domain</th>
+                <th>Last value</th>
+                <th>Last change</th>
+                <th class="num">Events</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((e) => (
+                <tr key={e.entityId} class={e.entityId === selected ? 'selected' : ''} onClick={() => select(e.entityId)} data-entity={e.entityId}>
+                  <td>
+                    <a href={`#/entities/${encodeURIComponent(e.entityId)}`} onClick={(ev) => ev.preventDefault()}>
+                      {e.entityId}
+                    </a>
+                  </td>
+                  <td class="hide-sm">{e.domain}</td>
+                  <td>
+                    {e.lastState}
+                    {e.unit ? ` ${e.unit}` : ''}
+                  </td>
+                  <td title={e.lastChange}>{ago(e.lastChange)}</td>
+                  <td class="num">{count(e.events)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="muted">
+          {rows.length} of {data.entities.length} entities. Area is not shown: the ingestor does not record areas yet.
+        </p>
+      </Card>
+    </>
+  );
+}

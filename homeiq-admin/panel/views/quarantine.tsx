@@ -1,0 +1,74 @@
+import { useState } from 'preact/hooks';
+import type { Quarantine } from '../../src/api-types.js';
+import { bytes, count } from '../../src/overview/format.js';
+import { api, boot } from '../api.js';
+import { useApi } from '../hooks.js';
+import { Card, ErrorBanner, Loading } from '../ui.js';
+
+export function QuarantineView() {
+  const { data, error, reload } = useApi<Quarantine>('api/quarantine?limit=200', 15_000);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | undefined>();
+  const retry = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const r = await api<{ requeued: number; kept: number }>('api/quarantine/retry', { method: 'POST', body: {} });
+      setMessage(`${count(r.requeued)} points sent back to the spool${r.kept ? `, ${count(r.kept)} kept (the spool is full)` : ''}`);
+      reload();
+    } catch (err) {
+      setMessage((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!data) return error ? <ErrorBanner error={error} /> : <Loading what="the quarantine" />;
+  return (
+    <>
+      <ErrorBanner error={error} />
+      {message && (
+        <div class="banner" role="status">
+          {message}
+        </div>
+      )}
+      <Card title="Points InfluxDB rejected">
+        <p id="quarantine-summary">
+          {data.count === 0 ? 'The quarantine is empty: InfluxDB accepted every point.' : `${count(data.count)} points (${bytes(data.bytes)})`}
+          {data.dropped > 0 ? `; ${count(data.dropped)} older ones were dropped because the quarantine was full` : ''}.
+        </p>
+        <p class="hint">
+          A point lands here when InfluxDB refuses it for good (a bad line, a type it will not take). The reason is InfluxDB's own. Fix the cause, then retry:
+          the points go back into the spool and are written again.
+        </p>
+        <button onClick={retry} disabled={!boot.csrf || busy || data.count === 0}>
+          {busy ? 'Retrying…' : 'Retry all'}
+        </button>
+        {data.entries.length > 0 && (
+          <div class="scroll">
+            <table id="quarantine">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Status</th>
+                  <th>Reason</th>
+                  <th>Line</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.entries.map((e, i) => (
+                  <tr key={i}>
+                    <td>{new Date(e.at).toLocaleString()}</td>
+                    <td>{e.status}</td>
+                    <td>{e.reason}</td>
+                    <td>
+                      <code>{e.line}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}

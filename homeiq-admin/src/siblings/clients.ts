@@ -1,0 +1,81 @@
+import type { HealthReport } from '@homeiq/shared';
+import type { BucketRow, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
+import type { SiblingHttp } from './sibling-http.js';
+
+/** Ports inside the add-on network (docs/CONVENTIONS.md "Ports"). */
+export const INGESTOR_PORT = 8325;
+export const MANAGER_PORT = 8326;
+
+/** The fields of the ingestor's `GET /api/status` the panel reads. */
+export interface IngestorStatus {
+  homeAssistant: { connected: boolean; haVersion?: string; connects: number; reconnects: number; lastError?: string };
+  events: { total: number; lastEventAt?: string };
+  spool: { bytes: number; full: boolean; refused: number };
+  writer: { written: number; lastBatchMs?: number; lastError?: string; lastSuccessAt?: string; failingSince?: string; quarantined: number };
+  quarantine: { count: number; bytes: number; dropped: number };
+  health: HealthReport;
+}
+
+/** The ingestor's internal API (status, quarantine). */
+export class IngestorClient {
+  constructor(private readonly http: SiblingHttp) {}
+
+  status(): Promise<IngestorStatus> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/status', { timeoutMs: 3000 });
+  }
+
+  quarantine(limit: number): Promise<Quarantine> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, `/api/quarantine?limit=${limit}`);
+  }
+
+  retryQuarantine(): Promise<{ requeued: number; kept: number }> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/retry', { method: 'POST', body: {}, timeoutMs: 30_000 });
+  }
+}
+
+/** What `POST /api/tokens` hands over (docs/CONVENTIONS.md "Token hand-over"). */
+export interface TokenGrant {
+  token: string;
+  org: string;
+  orgId: string;
+  bucket: string;
+  buckets: { raw: string; downsampled: string[] };
+  port: number;
+  influxdbVersion: string;
+}
+
+/** The influxdb add-on's manager API. */
+export class ManagerClient {
+  constructor(private readonly http: SiblingHttp) {}
+
+  health(): Promise<HealthReport> {
+    // /health answers 503 with its report when a check is red: that is an answer, not a failure.
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/health', { timeoutMs: 3000, accept: [503] });
+  }
+
+  token(): Promise<TokenGrant> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/tokens', { method: 'POST', body: {}, timeoutMs: 15_000 });
+  }
+
+  async buckets(): Promise<BucketRow[]> {
+    const r = await this.http.json<{ buckets: BucketRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/buckets', { timeoutMs: 15_000 });
+    return r.buckets.map((b) => ({ name: b.name, role: b.role, retentionDays: b.retentionDays, sizeBytes: b.sizeBytes, seriesCardinality: b.seriesCardinality }));
+  }
+
+  async setRetention(name: string, retentionDays: number): Promise<BucketRow> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/buckets/${encodeURIComponent(name)}`, { method: 'PATCH', body: { retentionDays }, timeoutMs: 15_000 });
+  }
+
+  async tasks(): Promise<TaskRow[]> {
+    return (await this.http.json<{ tasks: TaskRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/tasks', { timeoutMs: 10_000 })).tasks;
+  }
+
+  runTask(id: string): Promise<TaskRunResult> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/tasks/${encodeURIComponent(id)}/run?wait=1`, { method: 'POST', body: {}, timeoutMs: 65_000 });
+  }
+
+  /** A read-only token for Grafana, from the manager endpoint added for it (404 on versions without it). */
+  grafanaToken(): Promise<{ token: string } & Record<string, unknown>> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/grafana-token', { method: 'POST', body: {}, timeoutMs: 15_000 });
+  }
+}
