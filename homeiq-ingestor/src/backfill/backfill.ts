@@ -198,6 +198,7 @@ export class Backfill implements Service {
     this.#gapFromUs = from;
     if (this.opts.enricher) this.opts.pipeline.hold();
     this.#status.connection = session.connection;
+    this.#status.phase = this.opts.enricher ? 'registries' : 'snapshot';
     const previous = this.#run ?? Promise.resolve();
     const run = previous
       .then(() => this.#task(session, runId))
@@ -330,7 +331,7 @@ export class Backfill implements Service {
       if (alive()) {
         this.#status.import.state = 'failed';
         this.#status.import.lastError = (err as Error).message;
-      }
+      } else this.#status.import.state = 'pending';
       throw err;
     }
     rec.done = true;
