@@ -40,7 +40,8 @@ await runMain({
       secrets,
       health,
       log: log.child({ module: 'setup' }),
-      revokeSiblingTokens: async () => tokens.revokeAll(provisioning?.current().orgId ?? ''),
+      // Called during start, before the provisioned state exists: the org id comes with the call.
+      revokeSiblingTokens: async (orgId) => tokens.revokeAll(orgId),
     });
     const influxd = new InfluxdProcess({
       binary: process.env['HOMEIQ_INFLUXD_BIN'] ?? '/usr/local/bin/influxd',
@@ -74,9 +75,10 @@ await runMain({
       port: HTTP_PORT,
       log: log.child({ module: 'http' }),
     });
+    const days = (n: number): string => (n === 0 ? 'forever' : `${n} d`);
     log.info(
-      `starting with org ${options.org}, bucket ${options.bucket} (retention ${options.retention_days || 'forever'} d; ` +
-        `5m ${options.retention_5m_days || 'forever'} d; 1h ${options.retention_1h_days || 'forever'} d)`,
+      `starting with org ${options.org}, bucket ${options.bucket} (retention ${days(options.retention_days)}; ` +
+        `5m ${days(options.retention_5m_days)}; 1h ${days(options.retention_1h_days)})`,
     );
     // HTTP first so /health answers while influxd boots; stopped last for the same reason.
     return { log, services: [http, influxd, provisioning, new TaskWatch(management, log.child({ module: 'tasks' }))] };

@@ -21,7 +21,7 @@ export interface ProvisioningOptions {
   health: Health;
   log: Logger;
   /** Called when the raw bucket changed since the sibling tokens were issued: they must ask again. */
-  revokeSiblingTokens: () => Promise<number>;
+  revokeSiblingTokens: (orgId: string) => Promise<number>;
 }
 
 const CHECK = 'setup';
@@ -127,7 +127,7 @@ export class Provisioning implements Service {
     const tasks = await this.#tasks(orgId, options.org, options.bucket);
 
     if (creds.rawBucketId !== undefined && creds.rawBucketId !== raw.id) {
-      const n = await this.opts.revokeSiblingTokens();
+      const n = await this.opts.revokeSiblingTokens(orgId);
       log.info(`raw bucket changed to ${raw.name}; revoked ${n} sibling token(s) so the siblings ask for new ones`);
     }
     if (creds.rawBucketId !== raw.id) await store.save({ ...creds, rawBucketId: raw.id });
