@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HttpError, type Health } from '@homeiq/shared';
 import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
 import { secondsToDays } from './options.js';
-import type { Provisioning } from './provisioning.js';
+import type { Provisioning, RetentionOption } from './provisioning.js';
 
 export interface BucketView {
   name: string;
@@ -60,14 +60,15 @@ export class Management {
     );
   }
 
-  async setRetention(name: string, days: number): Promise<BucketView> {
+  /** Sets a retention; `option` names the add-on option it was also saved as (null for a bucket without one). */
+  async setRetention(name: string, days: number): Promise<BucketView & { option: RetentionOption | null }> {
     const s = this.provisioning.current();
     const bucket = (await this.api.buckets(s.orgId)).find((b) => b.name === name && b.type === 'user');
     if (!bucket) throw new HttpError(404, `no bucket named ${name}`);
-    await this.provisioning.setRetention(bucket, days);
+    const { option } = await this.provisioning.setRetention(bucket, days);
     const view = (await this.buckets()).find((b) => b.id === bucket.id);
     if (!view) throw new HttpError(404, `bucket ${name} disappeared`);
-    return view;
+    return { ...view, option: option ?? null };
   }
 
   async tasks(): Promise<TaskView[]> {

@@ -22,7 +22,13 @@ export interface ProvisioningOptions {
   log: Logger;
   /** Called when the raw bucket changed since the sibling tokens were issued: they must ask again. */
   revokeSiblingTokens: (orgId: string) => Promise<number>;
+  /** Writes changed options back through the Supervisor (read all, change some, write all). */
+  saveOptions: (changes: Partial<InfluxdbOptions>) => Promise<unknown>;
 }
+
+/** The option that holds a HomeIQ bucket's retention. */
+export type RetentionOption = 'retention_days' | 'retention_5m_days' | 'retention_1h_days';
+const TIER_OPTIONS: readonly RetentionOption[] = ['retention_5m_days', 'retention_1h_days'];
 
 const CHECK = 'setup';
 
@@ -35,6 +41,8 @@ export class Provisioning implements Service {
   readonly name = 'provisioning';
   #creds: Credentials | undefined;
   #state: Provisioned | undefined;
+  /** Retention changes one at a time: each rewrites the whole options object. */
+  #changes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ProvisioningOptions) {}
 
@@ -65,11 +73,41 @@ export class Provisioning implements Service {
     // Nothing runs in the background.
   }
 
-  /** Sets a bucket's retention (used by the management API). */
-  async setRetention(bucket: Bucket, days: number): Promise<Bucket> {
+  /** The option behind a HomeIQ bucket's retention; undefined for other buckets (an old raw bucket, say). */
+  retentionOption(bucketId: string): RetentionOption | undefined {
+    const s = this.current();
+    if (bucketId === s.raw.id) return 'retention_days';
+    const i = s.downsampled.findIndex((b) => b.id === bucketId);
+    return i >= 0 ? TIER_OPTIONS[i] : undefined;
+  }
+
+  /**
+   * Sets a bucket's retention (used by the management API). For a HomeIQ bucket the option is saved first,
+   * through the Supervisor, so options and database agree and the next start keeps the new value; when
+   * the Supervisor refuses, the bucket is left as it was (502).
+   */
+  setRetention(bucket: Bucket, days: number): Promise<{ bucket: Bucket; option: RetentionOption | undefined }> {
+    const next = this.#changes.catch(() => undefined).then(() => this.#setRetention(bucket, days));
+    this.#changes = next;
+    return next;
+  }
+
+  async #setRetention(bucket: Bucket, days: number): Promise<{ bucket: Bucket; option: RetentionOption | undefined }> {
+    const option = this.retentionOption(bucket.id);
+    if (option) {
+      try {
+        await this.opts.saveOptions({ [option]: days });
+      } catch (err) {
+        throw new HttpError(502, `the Supervisor did not save the option ${option}, so the retention of ${bucket.name} is unchanged: ${(err as Error).message}`);
+      }
+    }
     const updated = await this.opts.api.setBucketRetention(bucket.id, daysToSeconds(days));
+    this.opts.log.info(
+      `retention of ${bucket.name} set to ${days === 0 ? 'forever' : `${days} days`} through the manager API` +
+        (option ? `; saved as option ${option}` : ' (not a HomeIQ bucket: no option to save)'),
+    );
     await this.refresh();
-    return updated;
+    return { bucket: updated, option };
   }
 
   /** Re-reads buckets and tasks (after a change through the management API). */

@@ -23,6 +23,20 @@ export function permissionsFor(sibling: Caller, s: Provisioned): Permission[] {
   ];
 }
 
+/** The user's Grafana (or CLI) token: a description we recognise, with the day it was created for the user. */
+export const GRAFANA_PREFIX = 'HomeIQ Grafana (created ';
+export function grafanaDescription(now: Date): string {
+  return `${GRAFANA_PREFIX}${now.toISOString()})`;
+}
+
+/** Read-only over the HomeIQ buckets (raw and downsampled), and the org so Flux can resolve it by name. */
+export function grafanaPermissions(s: Provisioned): Permission[] {
+  return [
+    ...[s.raw, ...s.downsampled].map((b): Permission => ({ action: 'read', resource: { type: 'buckets', id: b.id, orgID: s.orgId } })),
+    { action: 'read', resource: { type: 'orgs', id: s.orgId } },
+  ];
+}
+
 export interface IssuedToken {
   token: string;
   id: string;
@@ -30,7 +44,7 @@ export interface IssuedToken {
 
 /** Issues a fresh token per request and revokes the sibling's earlier ones; one issue per sibling at a time. */
 export class TokenIssuer {
-  readonly #queues = new Map<Caller, Promise<unknown>>();
+  readonly #queues = new Map<Caller | 'grafana', Promise<unknown>>();
 
   constructor(
     private readonly api: InfluxApi,
@@ -43,6 +57,25 @@ export class TokenIssuer {
     const prev = this.#queues.get(sibling) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.#issue(sibling, s));
     this.#queues.set(sibling, next);
+    return next;
+  }
+
+  /**
+   * A fresh read-only token for the user's Grafana or CLI (asked for through the admin panel); the previous
+   * one is revoked, so there is only ever one. Serialised like the siblings' tokens.
+   */
+  issueGrafana(s: Provisioned, now = new Date()): Promise<IssuedToken & { description: string }> {
+    const prev = this.#queues.get('grafana') ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => {
+      const description = grafanaDescription(now);
+      const created = await this.api.createAuthorization(s.orgId, description, grafanaPermissions(s));
+      this.secrets.add(created.token);
+      const old = (await this.api.authorizations(s.orgId)).filter((a) => a.description?.startsWith(GRAFANA_PREFIX) && a.id !== created.id);
+      for (const a of old) await this.api.deleteAuthorization(a.id);
+      this.log.info(`created a read-only Grafana token${old.length > 0 ? ` and revoked the previous ${old.length}` : ''}`);
+      return { ...created, description };
+    });
+    this.#queues.set('grafana', next);
     return next;
   }
 

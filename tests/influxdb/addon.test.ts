@@ -26,6 +26,7 @@ let dataDir: string;
 const runs: AddonRun[] = [];
 const secrets = new Set<string>();
 const measured: Record<string, number> = {};
+let operatorToken: string;
 
 function start(dir = dataDir): AddonRun {
   const run = new AddonRun({ ...self.env(), HOMEIQ_DATA_DIR: dir, HOMEIQ_INFLUXD_BIN: influxd });
@@ -35,7 +36,12 @@ function start(dir = dataDir): AddonRun {
 
 /** Waits for a 200 /health with influxd and setup green; returns the ms since the process started. */
 async function healthy(run: AddonRun, timeoutMs = 60_000): Promise<number> {
-  await waitUntil(
+  // An exit ends the wait at once, with the add-on's output.
+  const exited = run.exited.then(() => {
+    throw new Error(`exited ${run.child.exitCode}:\n${run.output()}`);
+  });
+  exited.catch(() => undefined);
+  await Promise.race([exited, waitUntil(
     'homeiq-influxdb healthy',
     async () => {
       if (run.child.exitCode !== null) throw new Error(`exited ${run.child.exitCode}:\n${run.output()}`);
@@ -43,7 +49,7 @@ async function healthy(run: AddonRun, timeoutMs = 60_000): Promise<number> {
       return r.status === 200 && r.json().checks.some((c: { name: string }) => c.name === 'setup') ? true : undefined;
     },
     timeoutMs,
-  );
+  )]);
   return Date.now() - run.startedAt;
 }
 
@@ -57,6 +63,24 @@ async function token(from: string): Promise<{ token: string; org: string; orgId:
 
 async function write(tok: string, bucket: string, lines: string): Promise<number> {
   return (await call(`${INFLUX}/api/v2/write?org=homeassistant&bucket=${bucket}&precision=s`, IP.ingestor, { method: 'POST', token: tok, body: lines, headers: { 'Content-Type': 'text/plain' } })).status;
+}
+
+/** The add-on's options as the emulator (the Supervisor) holds them; `set` changes them like the Configuration tab. */
+async function supervisorOptions(set?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const headers = { Authorization: `Bearer ${self.token}` };
+  if (set) {
+    const w = await call(`${emulator.url}/addons/self/options`, IP.influxdb, { method: 'POST', headers, body: { options: set } });
+    expect(w.status, w.text).toBe(200);
+  }
+  const r = await call(`${emulator.url}/addons/self/options/config`, IP.influxdb, { headers });
+  expect(r.status, r.text).toBe(200);
+  return r.json().data;
+}
+
+/** What the Supervisor does at an add-on start: write the options it holds to `/data/options.json`. */
+async function startFromSupervisorOptions(dir = dataDir): Promise<AddonRun> {
+  await writeOptions(dir, await supervisorOptions());
+  return start(dir);
 }
 
 async function query(tok: string, flux: string): Promise<{ status: number; rows: Record<string, string>[]; text: string }> {
@@ -105,6 +129,7 @@ describe('homeiq-influxdb with a real influxd', () => {
     const creds = JSON.parse(await readFile(file, 'utf8'));
     secrets.add(creds.password);
     secrets.add(creds.operatorToken);
+    operatorToken = creds.operatorToken;
     expect((await stat(join(dataDir, 'influxdb2', 'influxd.bolt'))).isFile()).toBe(true);
     const setup = await call(`${INFLUX}/api/v2/setup`, IP.admin);
     expect(setup.json()).toEqual({ allowed: false });
@@ -139,6 +164,41 @@ describe('homeiq-influxdb with a real influxd', () => {
     expect(ingestor.token).not.toBe(old);
     expect(await write(old, 'homeassistant', `sensor,entity_id=sensor.a value=2 ${T0 + 1}`)).toBe(401);
     expect(await write(ingestor.token, 'homeassistant', `sensor,entity_id=sensor.a value=2 ${T0 + 1}`)).toBe(204);
+  });
+
+  it('creates a read-only Grafana token for the admin panel only, and revokes the previous one', async () => {
+    const grafana = async () => {
+      const r = await call(`${MANAGER}/api/grafana-token`, IP.admin, { method: 'POST' });
+      expect(r.status, r.text).toBe(200);
+      expect(r.headers['cache-control']).toBe('no-store');
+      secrets.add(r.json().token);
+      return r.json();
+    };
+    for (const from of [IP.ingestor, IP.stranger, IP.unregistered]) {
+      expect((await call(`${MANAGER}/api/grafana-token`, from, { method: 'POST' })).status).toBe(403);
+    }
+    const first = await grafana();
+    expect(first).toMatchObject({
+      org: 'homeassistant',
+      buckets: { raw: 'homeassistant', downsampled: ['homeassistant_5m', 'homeassistant_1h'] },
+      // 8086/tcp is not published in config.yaml, so there is no URL to suggest yet.
+      url_hint: null,
+      published_port: null,
+      name: expect.stringMatching(/^HomeIQ Grafana \(created \d{4}-\d\d-\d\dT[\d:.]+Z\)$/),
+    });
+    const q = await query(first.token, 'from(bucket: "homeassistant") |> range(start: -7d) |> filter(fn: (r) => r.entity_id == "sensor.a")');
+    expect(q.status, q.text).toBe(200);
+    expect(q.rows.map((r) => r['_value'])).toEqual(['1', '2']);
+    for (const b of ['homeassistant_5m', 'homeassistant_1h']) expect((await query(first.token, `from(bucket: "${b}") |> range(start: -1d)`)).status).toBe(200);
+    expect(await write(first.token, 'homeassistant', `sensor,entity_id=sensor.g value=1 ${T0}`)).toBe(403);
+    const second = await grafana();
+    expect(second.token).not.toBe(first.token);
+    expect((await query(first.token, 'from(bucket: "homeassistant") |> range(start: -7d)')).status).toBe(401);
+    expect((await query(second.token, 'from(bucket: "homeassistant") |> range(start: -7d) |> filter(fn: (r) => r.entity_id == "sensor.a")')).rows).toHaveLength(2);
+    const auths = (await call(`${INFLUX}/api/v2/authorizations`, IP.admin, { token: operatorToken })).json().authorizations as { description: string; permissions: { action: string }[] }[];
+    const mine = auths.filter((a) => a.description?.startsWith('HomeIQ Grafana'));
+    expect(mine.map((a) => a.description)).toEqual([second.name]);
+    expect(mine[0]?.permissions.every((p) => p.action === 'read')).toBe(true);
   });
 
   it('writes downsampled mean/min/max/count after a task run', async () => {
@@ -183,9 +243,12 @@ describe('homeiq-influxdb with a real influxd', () => {
     expect((await call(`${MANAGER}/api/buckets/homeassistant_5m`, IP.admin, { method: 'PATCH', body: { retentionDays: -1 } })).status).toBe(400);
     const p = await call(`${MANAGER}/api/buckets/homeassistant_5m`, IP.admin, { method: 'PATCH', body: { retentionDays: 100 } });
     expect(p.status, p.text).toBe(200);
-    expect(p.json()).toMatchObject({ name: 'homeassistant_5m', retentionDays: 100, retentionSeconds: 100 * 86400 });
+    expect(p.json()).toMatchObject({ name: 'homeassistant_5m', retentionDays: 100, retentionSeconds: 100 * 86400, option: 'retention_5m_days' });
     const b = await call(`${INFLUX}/api/v2/buckets?name=homeassistant_5m`, IP.admin, { token: admin.token });
     expect(b.json().buckets[0].retentionRules[0].everySeconds).toBe(100 * 86400);
+    // Saved as the add-on's option through the Supervisor, the rest untouched: the next start keeps it.
+    expect(await supervisorOptions()).toEqual({ ...OPTIONS, retention_5m_days: 100 });
+    expect(run.output()).toMatch(/retention of homeassistant_5m set to 100 days through the manager API; saved as option retention_5m_days/);
   });
 
   it('stops on SIGTERM with exit 0, and a restart keeps data and tokens and applies a retention change', async () => {
@@ -195,14 +258,18 @@ describe('homeiq-influxdb with a real influxd', () => {
     expect(run.output()).toContain('influxd stopped (exit code 0)');
     expect(stopped.ms).toBeLessThan(110_000);
     measured['sigtermStopMs'] = stopped.ms;
-    await writeOptions(dataDir, { ...OPTIONS, retention_days: 30 });
-    run = start();
+    // The user changes another retention in the Configuration tab; the Supervisor writes what it holds.
+    await supervisorOptions({ ...(await supervisorOptions()), retention_days: 30 });
+    run = await startFromSupervisorOptions();
     measured['restartToHealthyMs'] = await healthy(run);
+    const retention = async (name: string) =>
+      (await call(`${INFLUX}/api/v2/buckets?name=${name}`, IP.admin, { token: admin.token })).json().buckets[0].retentionRules[0].everySeconds;
+    expect(await retention('homeassistant_5m')).toBe(100 * 86400);
     const q = await query(ingestor.token, 'from(bucket: "homeassistant") |> range(start: -7d) |> filter(fn: (r) => r.entity_id == "sensor.a")');
     expect(q.rows.map((r) => r['_value'])).toEqual(['1', '2']);
-    const b = await call(`${INFLUX}/api/v2/buckets?name=homeassistant`, IP.admin, { token: admin.token });
-    expect(b.json().buckets[0].retentionRules[0].everySeconds).toBe(30 * 86400);
+    expect(await retention('homeassistant')).toBe(30 * 86400);
     expect(run.output()).not.toMatch(/onboarded/);
+    expect(run.output()).not.toMatch(/bucket homeassistant_5m: retention/);
   }, 150_000);
 
   it('restarts a crashed influxd and says so in /health', async () => {
@@ -232,12 +299,56 @@ describe('homeiq-influxdb with a real influxd', () => {
     const restored = join(tmp, 'restored');
     await cp(dataDir, restored, { recursive: true });
     await rm(dataDir, { recursive: true, force: true });
-    run = start(restored);
+    dataDir = restored;
+    run = await startFromSupervisorOptions();
     await healthy(run);
     const q = await query(ingestor.token, 'from(bucket: "homeassistant") |> range(start: -7d) |> filter(fn: (r) => r.entity_id == "sensor.a")');
     expect(q.rows.map((r) => r['_value'])).toEqual(['1', '2', '3']);
     const ds = await query(admin.token, 'from(bucket: "homeassistant_5m") |> range(start: -1d) |> filter(fn: (r) => r._field == "count")');
     expect(ds.rows.length).toBeGreaterThan(0);
+    expect((await run.terminate()).code).toBe(0);
+  }, 90_000);
+
+  it('moves to a new bucket when the bucket option changes, and leaves the old bucket and its data alone', async () => {
+    await supervisorOptions({ ...(await supervisorOptions()), bucket: 'homeiq' });
+    run = await startFromSupervisorOptions();
+    await healthy(run);
+    expect(run.output()).toMatch(/raw bucket changed to homeiq; revoked 2 sibling token\(s\)/);
+    // The siblings' old tokens are revoked; asking again gives tokens for the new bucket.
+    expect(await write(ingestor.token, 'homeassistant', `sensor,entity_id=sensor.a value=4 ${T0 + 3}`)).toBe(401);
+    expect((await query(admin.token, 'from(bucket: "homeassistant") |> range(start: -7d)')).status).toBe(401);
+    ingestor = await token(IP.ingestor);
+    admin = await token(IP.admin);
+    expect(ingestor).toMatchObject({ bucket: 'homeiq', buckets: { raw: 'homeiq', downsampled: ['homeiq_5m', 'homeiq_1h'] } });
+    expect(await write(ingestor.token, 'homeiq', `sensor,entity_id=sensor.n value=5 ${T0}`)).toBe(204);
+    expect(await write(ingestor.token, 'homeassistant', `sensor,entity_id=sensor.n value=5 ${T0}`)).not.toBe(204);
+    // The old bucket keeps its data and its retention; it is listed as "other".
+    const listed = (await call(`${MANAGER}/api/buckets`, IP.admin)).json().buckets as { name: string; role: string; retentionDays: number }[];
+    expect(Object.fromEntries(listed.map((b) => [b.name, b.role]))).toMatchObject({
+      homeiq: 'raw', homeiq_5m: 'downsampled', homeiq_1h: 'downsampled', homeassistant: 'other', homeassistant_5m: 'other', homeassistant_1h: 'other',
+    });
+    expect(listed.find((b) => b.name === 'homeassistant')?.retentionDays).toBe(30);
+    const old = await query(operatorToken, 'from(bucket: "homeassistant") |> range(start: -7d) |> filter(fn: (r) => r.entity_id == "sensor.a")');
+    expect(old.rows.map((r) => r['_value'])).toEqual(['1', '2', '3']);
+    // A retention changed on the old bucket has no option to go to.
+    const p = await call(`${MANAGER}/api/buckets/homeassistant`, IP.admin, { method: 'PATCH', body: { retentionDays: 31 } });
+    expect(p.json()).toMatchObject({ retentionDays: 31, option: null });
+    // The downsampling tasks read the new bucket and write its _5m/_1h, and do so when run.
+    const tasks = (await call(`${INFLUX}/api/v2/tasks`, IP.admin, { token: operatorToken })).json().tasks as { id: string; name: string; flux: string }[];
+    const homeiqTasks = tasks.filter((t) => t.name.startsWith('homeiq-downsample-'));
+    expect(homeiqTasks).toHaveLength(2);
+    for (const t of homeiqTasks) {
+      expect(t.flux).toContain('from(bucket: "homeiq")');
+      expect(t.flux).toMatch(/to\(bucket: "homeiq_(5m|1h)"/);
+      expect(t.flux).not.toMatch(/bucket: "homeassistant/);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    expect(await write(ingestor.token, 'homeiq', `sensor,entity_id=sensor.n value=7 ${Math.floor(now / 300) * 300 - 200}`)).toBe(204);
+    const t5 = homeiqTasks.find((t) => t.name === 'homeiq-downsample-5m') as { id: string };
+    const r = await call(`${MANAGER}/api/tasks/${t5.id}/run?wait=1`, IP.admin, { method: 'POST' });
+    expect(r.json().status, r.text).toBe('success');
+    const ds = await query(admin.token, 'from(bucket: "homeiq_5m") |> range(start: -1d) |> filter(fn: (r) => r.entity_id == "sensor.n" and r._field == "count")');
+    expect(ds.rows.map((x) => x['_value'])).toEqual(['1']);
     expect((await run.terminate()).code).toBe(0);
   }, 90_000);
 

@@ -15,6 +15,8 @@ export interface AppDeps {
   management: Management;
   /** Port and version the siblings connect to. */
   influx: () => { port: number; version: string };
+  /** The host port 8086/tcp is published on (null: not published); for the Grafana token's URL hint. */
+  publishedPort: () => Promise<number | null>;
   log: Logger;
 }
 
@@ -68,6 +70,26 @@ export function createApp(deps: AppDeps): Koa {
       buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
       port,
       influxdbVersion: version,
+    };
+  });
+
+  // A read-only token for the user's Grafana or CLI; the panel asks for it and shows it once.
+  router.post('/api/grafana-token', async (ctx) => {
+    await admin(ctx);
+    const s = deps.provisioning.current();
+    const issued = await deps.tokens.issueGrafana(s);
+    const published = await deps.publishedPort().catch(() => null);
+    const { port } = deps.influx();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      token: issued.token,
+      name: issued.description,
+      // The panel replaces the placeholder with the host the browser uses for Home Assistant.
+      url_hint: published !== null ? `http://<home-assistant-host>:${published}` : null,
+      published_port: published,
+      container_port: port,
+      org: s.org,
+      buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
     };
   });
 
