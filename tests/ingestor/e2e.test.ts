@@ -2,25 +2,20 @@
  * End to end: HA simulator → Supervisor emulator (Core WebSocket proxy) → the built ingestor bundle on Node 24
  * → the real influxd. Events arrive with the right values and µs timestamps; influxd stopped and restarted
  * loses nothing; the ingestor SIGKILLed with points spooled but not yet written loses nothing after a restart.
+ * The bundle is built and run by tests/harness (the project's one esbuild config, the container-like launch).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { httpRequestRaw } from '@homeiq/shared';
-import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
+import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from '../ha-sim/index.js';
 import type { InfluxSetup, RealInfluxd } from '../peers/influxd.js';
-import { startSupervisorEmulator } from '../supervisor/index.js';
+import { startSupervisorEmulator, type RegisteredAddon } from '../supervisor/index.js';
 import { countPoints, flux } from './influx-query.js';
 import { startInfluxd } from '../peers/influxd.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const NODE = join(root, 'node_modules/.bin/node');
-const BUNDLE = join(root, 'homeiq-ingestor/dist/main.mjs');
 const IP = '127.0.0.41';
 /** The admin sibling's address: the only caller the ingestor's API answers besides /health. */
 const ADMIN_IP = '127.0.0.43';
@@ -29,15 +24,14 @@ let ha: HaSimulator;
 let influx: RealInfluxd;
 let setup: InfluxSetup;
 let supervisor: Awaited<ReturnType<typeof startSupervisorEmulator>>;
-let env: Record<string, string>;
-let dataDir: string;
-let child: ChildProcess | undefined;
-let output = '';
+let addon: RegisteredAddon;
+let dataDir: string | undefined;
+let proc: AddonProcess | undefined;
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${output.slice(-4000)}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -47,42 +41,36 @@ async function status(): Promise<{ homeAssistant: { connected: boolean }; spool:
   return JSON.parse(res.body.toString('utf8')) as never;
 }
 
+/** Starts the bundle the way the Supervisor does (options rendered by the emulator), on the same data dir each time. */
 async function startIngestor(): Promise<void> {
-  const c = spawn(NODE, [BUNDLE], { env: { PATH: process.env['PATH'] ?? '', ...env, HOMEIQ_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child = c;
-  c.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  c.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const subscribed = ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length;
+  proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon, ...(dataDir ? { dataDir } : {}) });
+  dataDir = proc.dataDir;
   await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
-  // Until the get_states/history backfill exists, a change made before the subscription is active is missed.
   await until('the state_changed subscription', () => ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length > subscribed);
 }
 
 async function killIngestor(signal: NodeJS.Signals): Promise<void> {
-  const c = child;
-  if (!c || c.exitCode !== null) return;
-  const exited = new Promise((r) => c.once('exit', r));
-  c.kill(signal);
-  await exited;
-  child = undefined;
+  await proc?.stop(signal);
+  proc = undefined;
 }
 
 beforeAll(async () => {
-  await build({ entryPoints: [join(root, 'homeiq-ingestor/src/main.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning',
-    banner: { js: "import { createRequire as __homeiqCreateRequire } from 'node:module'; const require = __homeiqCreateRequire(import.meta.url);" },
-    external: ['bufferutil', 'utf-8-validate'] });
+  await buildBundles('ingestor');
   influx = await startInfluxd();
   setup = await influx.setup();
   ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
   supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
-  env = supervisor.registerAddon({ configPath: join(root, 'homeiq-ingestor/config.yaml'), ip: IP }).env();
-  supervisor.registerAddon({ configPath: join(root, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
-  dataDir = await mkdtemp(join(tmpdir(), 'homeiq-e2e-'));
-  await writeFile(join(dataDir, 'options.json'), JSON.stringify({
-    log_level: 'info', event_types: [], target: 'external',
-    external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
-    flush_interval_ms: 100,
-  }));
+  addon = supervisor.registerAddon({
+    configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
+    ip: IP,
+    options: {
+      log_level: 'info', event_types: [], target: 'external',
+      external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
+      flush_interval_ms: 100,
+    },
+  });
+  supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
   await startIngestor();
 }, 600_000);
 
