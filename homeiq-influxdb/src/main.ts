@@ -8,7 +8,6 @@ import { InfluxdProcess } from './influxd/process.js';
 import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
 import { Provisioning } from './provisioning.js';
-import { SelfOptionsClient } from './self-options.js';
 import { TokenIssuer } from './tokens.js';
 
 /** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
@@ -29,7 +28,6 @@ await runMain({
     // Loopback when we listen everywhere: the manager reaches influxd fastest there.
     const influxHost = env.localAddress ?? '127.0.0.1';
     const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
-    const selfOptions = new SelfOptionsClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
     const store = new CredentialsStore(join(env.dataDir, 'homeiq', 'credentials.json'));
 
     let provisioning: Provisioning | undefined;
@@ -44,7 +42,7 @@ await runMain({
       log: log.child({ module: 'setup' }),
       // Called during start, before the provisioned state exists: the org id comes with the call.
       revokeSiblingTokens: async (orgId) => tokens.revokeAll(orgId),
-      saveOptions: async (changes) => selfOptions.update(changes),
+      saveOptions: async (changes) => supervisor.updateSelfOptions(changes),
     });
     const influxd = new InfluxdProcess({
       binary: process.env['HOMEIQ_INFLUXD_BIN'] ?? '/usr/local/bin/influxd',
@@ -72,7 +70,7 @@ await runMain({
         tokens,
         management,
         influx: () => ({ port: INFLUXD_PORT, version: influxd.version }),
-        publishedPort: async () => selfOptions.publishedPort(`${INFLUXD_PORT}/tcp`),
+        publishedPort: async () => supervisor.publishedPort(`${INFLUXD_PORT}/tcp`),
         log: log.child({ module: 'http' }),
       }),
       host: env.bindHost,

@@ -12,6 +12,8 @@ export interface AddonInfo {
   ingress: boolean;
   ingress_entry: string | null;
   ingress_port: number | null;
+  /** Container port (e.g. `8086/tcp`) → host port, or null when the user left it unpublished. */
+  network?: Record<string, number | null> | null;
 }
 
 /** The fields of `/info` we use. */
@@ -56,6 +58,27 @@ export class SupervisorClient {
     return this.get<SupervisorInfo>('/info');
   }
 
+  /** Our options as the Supervisor will hand them to the next start (defaults merged, schema-checked). */
+  selfOptions(): Promise<Record<string, unknown>> {
+    return this.get<Record<string, unknown>>('/addons/self/options/config');
+  }
+
+  /**
+   * Changes some of our own options and writes them all back (the Supervisor validates them against
+   * `config.yaml` `schema`), so a setting changed at run time survives the next start. Returns what was written.
+   */
+  async updateSelfOptions(changes: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const next = { ...(await this.selfOptions()), ...changes };
+    await this.request('POST', '/addons/self/options', { options: next });
+    return next;
+  }
+
+  /** The host port a container port (e.g. `8086/tcp`) of ours is published on, or null when it is not. */
+  async publishedPort(containerPort: string): Promise<number | null> {
+    const port = (await this.selfInfo()).network?.[containerPort];
+    return typeof port === 'number' && port > 0 ? port : null;
+  }
+
   /** `ws://supervisor/core/websocket` in production: HA's WebSocket API behind the Supervisor's handshake. */
   coreWebSocketUrl(): string {
     return `${this.opts.baseUrl.replace(/^http/, 'ws')}/core/websocket`;
@@ -66,11 +89,19 @@ export class SupervisorClient {
     return `${this.opts.baseUrl}/core/api`;
   }
 
-  private async get<T>(path: string): Promise<T> {
+  private get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await httpRequestRaw(`${this.opts.baseUrl}${path}`, {
-      headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' },
+      method,
+      headers,
       localAddress: this.opts.localAddress,
       timeoutMs: this.opts.timeoutMs ?? 10_000,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     let envelope: { result?: string; data?: unknown; message?: string } | undefined;
     try {
@@ -80,7 +111,7 @@ export class SupervisorClient {
     }
     if (res.status !== 200 || envelope?.result !== 'ok') {
       const why = envelope?.message ?? res.body.toString('utf8').slice(0, 200);
-      throw new SupervisorError(`Supervisor ${path} answered ${res.status}: ${why}`, res.status);
+      throw new SupervisorError(`Supervisor ${method} ${path} answered ${res.status}: ${why}`, res.status);
     }
     return envelope.data as T;
   }
