@@ -4,6 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { EntitiesView } from './views/entities.js';
 import { GrafanaView } from './views/grafana.js';
+import { LiveView } from './views/live.js';
 import { OverviewView } from './views/overview.js';
 import { QuarantineView } from './views/quarantine.js';
 import { StorageView } from './views/storage.js';
@@ -16,6 +17,7 @@ interface Tab {
 
 const TABS: Tab[] = [
   { id: 'overview', title: 'Overview', view: () => <OverviewView /> },
+  { id: 'live', title: 'Live', view: () => <LiveView /> },
   { id: 'entities', title: 'Entities', view: () => <EntitiesView /> },
   { id: 'storage', title: 'Storage', view: () => <StorageView /> },
   { id: 'quarantine', title: 'Quarantine', view: () => <QuarantineView /> },

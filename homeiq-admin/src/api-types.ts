@@ -111,6 +111,7 @@ export interface Series {
 }
 
 export interface QuarantineEntry {
+  id: string;
   at: string;
   status: number;
   reason: string;
@@ -122,6 +123,18 @@ export interface Quarantine {
   bytes: number;
   dropped: number;
   entries: QuarantineEntry[];
+}
+
+/** One event of the live stream (the ingestor's compact form). */
+export interface LiveEvent {
+  id: number;
+  time: string;
+  type: string;
+  entity_id?: string;
+  state?: string | null;
+  old_state?: string | null;
+  unit?: string;
+  name?: string;
 }
 
 export interface GrafanaInfo {

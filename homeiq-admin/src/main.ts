@@ -7,6 +7,7 @@ import { GrafanaService } from './grafana.js';
 import { loadPanelAssets } from './http/assets.js';
 import { createApp } from './http/app.js';
 import { Csrf } from './http/csrf.js';
+import { liveStream } from './http/live.js';
 import { InfluxReader } from './influx/flux.js';
 import { adminOptionsSchema } from './options.js';
 import { OverviewService } from './overview/overview.js';
@@ -64,6 +65,7 @@ await runMain({
         influx,
         grafana: new GrafanaService(locator, influx, manager),
         csrf: new Csrf(randomBytes(32)),
+        live: liveStream({ locator, localAddress: env.localAddress }),
         assets,
         log: log.child({ module: 'http' }),
       }),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, Health, LogSecrets, type AddonInfo, type SupervisorClient } from '@homeiq/shared';
 import { createApp } from '../../homeiq-admin/src/http/app.js';
 import { Csrf } from '../../homeiq-admin/src/http/csrf.js';
+import { liveStream } from '../../homeiq-admin/src/http/live.js';
 import { GrafanaService } from '../../homeiq-admin/src/grafana.js';
 import { InfluxReader } from '../../homeiq-admin/src/influx/flux.js';
 import { OverviewService } from '../../homeiq-admin/src/overview/overview.js';
@@ -56,6 +57,7 @@ beforeAll(async () => {
     influx,
     grafana: new GrafanaService(locator, influx, manager),
     csrf,
+    live: liveStream({ locator, localAddress: undefined }),
     assets: { version: 'v1', files: new Map([['panel.js', { body: Buffer.from('console.log(1)'), type: 'text/javascript; charset=utf-8' }]]) },
     log,
   });
@@ -172,8 +174,9 @@ describe('admin panel server', () => {
     expect(notJson.status).toBe(415);
     const task = await call('/api/tasks/nope/run', { method: 'POST', headers: ok, body: '{}' });
     expect(task.status).toBe(400);
-    const range = await call('/api/entities/sensor.x/series?range=2w', { headers: ingress() });
+    const range = await call('/api/series?entity=sensor.x&range=2w', { headers: ingress() });
     expect(range.status).toBe(400);
+    expect((await call('/api/series?range=1h', { headers: ingress() })).status).toBe(400);
     // Valid input reaches the sibling, which is down: 503 naming it.
     const down = await call('/api/buckets/homeassistant', { method: 'PATCH', body: JSON.stringify({ retentionDays: 30 }), headers: ok });
     expect(down.status).toBe(503);

@@ -7,7 +7,7 @@ import { Card, ErrorBanner, Loading } from '../ui.js';
 
 function Detail({ entityId }: { entityId: string }) {
   const [range, setRange] = useState<RangeName>('24h');
-  const { data, error, loading } = useApi<Series>(`api/entities/${encodeURIComponent(entityId)}/series?range=${range}`);
+  const { data, error, loading } = useApi<Series>(`api/series?entity=${encodeURIComponent(entityId)}&range=${range}`);
   const current = data && data.entityId === entityId && data.range === range ? data : undefined;
   return (
     <Card class="detail" title={entityId}>

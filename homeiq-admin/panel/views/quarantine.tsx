@@ -9,11 +9,18 @@ export function QuarantineView() {
   const { data, error, reload } = useApi<Quarantine>('api/quarantine?limit=200', 15_000);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | undefined>();
-  const retry = async (): Promise<void> => {
+  const act = async (what: 'retry' | 'discard', ids?: string[]): Promise<void> => {
+    if (what === 'discard' && !confirm(ids ? 'Delete this point for good?' : 'Delete every quarantined point for good?')) return;
     setBusy(true);
     try {
-      const r = await api<{ requeued: number; kept: number }>('api/quarantine/retry', { method: 'POST', body: {} });
-      setMessage(`${count(r.requeued)} points sent back to the spool${r.kept ? `, ${count(r.kept)} kept (the spool is full)` : ''}`);
+      const body = ids ? { ids } : {};
+      if (what === 'retry') {
+        const r = await api<{ requeued: number; kept: number }>('api/quarantine/retry', { method: 'POST', body });
+        setMessage(`${count(r.requeued)} points sent back to the spool${r.kept ? `, ${count(r.kept)} kept (the spool is full)` : ''}`);
+      } else {
+        const r = await api<{ discarded: number }>('api/quarantine/discard', { method: 'POST', body });
+        setMessage(`${count(r.discarded)} points deleted`);
+      }
       reload();
     } catch (err) {
       setMessage((err as Error).message);
@@ -37,11 +44,16 @@ export function QuarantineView() {
         </p>
         <p class="hint">
           A point lands here when InfluxDB refuses it for good (a bad line, a type it will not take). The reason is InfluxDB's own. Fix the cause, then retry:
-          the points go back into the spool and are written again.
+          the points go back into the spool and are written again. Discard deletes them for good.
         </p>
-        <button onClick={retry} disabled={!boot.csrf || busy || data.count === 0}>
-          {busy ? 'Retrying…' : 'Retry all'}
-        </button>
+        <div class="filters">
+          <button onClick={() => void act('retry')} disabled={!boot.csrf || busy || data.count === 0}>
+            Retry all
+          </button>
+          <button onClick={() => void act('discard')} disabled={!boot.csrf || busy || data.count === 0}>
+            Discard all
+          </button>
+        </div>
         {data.entries.length > 0 && (
           <div class="scroll">
             <table id="quarantine">
@@ -51,16 +63,25 @@ export function QuarantineView() {
                   <th>Status</th>
                   <th>Reason</th>
                   <th>Line</th>
+                  <th />
                 </tr>
               </thead>
               <tbody>
-                {data.entries.map((e, i) => (
-                  <tr key={i}>
+                {data.entries.map((e) => (
+                  <tr key={e.id}>
                     <td>{new Date(e.at).toLocaleString()}</td>
                     <td>{e.status}</td>
                     <td>{e.reason}</td>
                     <td>
                       <code>{e.line}</code>
+                    </td>
+                    <td>
+                      <button onClick={() => void act('retry', [e.id])} disabled={!boot.csrf || busy}>
+                        Retry
+                      </button>
+                      <button onClick={() => void act('discard', [e.id])} disabled={!boot.csrf || busy}>
+                        Discard
+                      </button>
                     </td>
                   </tr>
                 ))}

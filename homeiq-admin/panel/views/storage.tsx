@@ -56,7 +56,7 @@ function TaskRowView({ t, onDone }: { t: TaskRow; onDone: (msg: string) => void 
         <span class={`pill ${t.lastRunStatus === 'failed' ? 'red' : t.lastRunStatus === 'success' ? 'green' : 'amber'}`}>{status}</span>
         {t.lastRunError && <div class="error">{t.lastRunError}</div>}
       </td>
-      <td title={t.lastRunAt ?? ''}>{ago(t.lastRunAt)}</td>
+      <td title={t.lastRunAt ?? ''}>{t.lastRunStatus ? ago(t.lastRunAt) : '—'}</td>
       <td>
         <button onClick={run} disabled={!boot.csrf || busy}>
           {busy ? 'Running…' : 'Run now'}

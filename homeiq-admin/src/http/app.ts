@@ -13,6 +13,7 @@ import { Cached } from '../util/cache.js';
 import { assetsMiddleware, type PanelAssets } from './assets.js';
 import type { Csrf } from './csrf.js';
 import { ingressOnly, ingressPath, ingressUser } from './ingress.js';
+import { liveStream } from './live.js';
 import { panelPage } from './page.js';
 
 export interface AppDeps {
@@ -26,6 +27,8 @@ export interface AppDeps {
   influx: InfluxReader;
   grafana: GrafanaService;
   csrf: Csrf;
+  /** The ingestor's live event stream, relayed (see live.ts). */
+  live: ReturnType<typeof liveStream>;
   assets: PanelAssets;
   log: Logger;
 }
@@ -58,7 +61,9 @@ const retentionBody = z.object({ retentionDays: z.number().int().min(0).max(3650
 const bucketName = z.string().min(1).max(64);
 const taskId = z.string().regex(/^[0-9a-f]{16}$/, 'is not an InfluxDB task id');
 const entityId = z.string().min(1).max(255);
-const seriesQuery = z.object({ range: z.enum(RANGES).default('24h') });
+const seriesQuery = z.object({ entity: entityId, range: z.enum(RANGES).default('24h') });
+/** Which quarantined points: the listed ids, or all of them when `ids` is left out. */
+const quarantineSelection = z.object({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'is not a quarantine entry id')).min(1).max(100_000).optional() }).strict();
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'";
@@ -129,10 +134,10 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { window: ENTITY_WINDOW.label, entities: o.value, problems: [] };
   });
 
-  router.get('/api/entities/:id/series', async (ctx) => {
-    const id = parse(entityId, ctx.params['id']);
-    const { range } = parse(seriesQuery, ctx.query);
-    ctx.body = await entitySeries(deps.influx, id, range);
+  // The entity id travels in the query, not the path: ingress decodes `%2F` in paths into `/`.
+  router.get('/api/series', async (ctx) => {
+    const { entity, range } = parse(seriesQuery, ctx.query);
+    ctx.body = await entitySeries(deps.influx, entity, range);
   });
 
   router.get('/api/quarantine', async (ctx) => {
@@ -140,10 +145,21 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = await deps.ingestor.quarantine(limit);
   });
 
+  router.get('/api/events/stream', deps.live);
+
   router.post('/api/quarantine/retry', changing, async (ctx) => {
-    const result = await deps.ingestor.retryQuarantine();
+    const { ids } = parse(quarantineSelection, await readJson(ctx));
+    const result = await deps.ingestor.retryQuarantine(ids);
     deps.overview.status.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} retried the quarantine: ${result.requeued} requeued, ${result.kept} kept`);
+    ctx.body = result;
+  });
+
+  router.post('/api/quarantine/discard', changing, async (ctx) => {
+    const { ids } = parse(quarantineSelection, await readJson(ctx));
+    const result = await deps.ingestor.discardQuarantine(ids);
+    deps.overview.status.invalidate();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} discarded ${result.discarded} quarantined points`);
     ctx.body = result;
   });
 

@@ -28,8 +28,13 @@ export class IngestorClient {
     return this.http.json('homeiq-ingestor', INGESTOR_PORT, `/api/quarantine?limit=${limit}`);
   }
 
-  retryQuarantine(): Promise<{ requeued: number; kept: number }> {
-    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/retry', { method: 'POST', body: {}, timeoutMs: 30_000 });
+  /** Spools the points again (all, or the given ids); the ingestor keeps those its full spool refuses. */
+  retryQuarantine(ids?: string[]): Promise<{ requeued: number; kept: number }> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/retry', { method: 'POST', body: ids ? { ids } : { all: true }, timeoutMs: 30_000 });
+  }
+
+  discardQuarantine(ids?: string[]): Promise<{ discarded: number }> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/discard', { method: 'POST', body: ids ? { ids } : { all: true }, timeoutMs: 30_000 });
   }
 }
 

@@ -1,0 +1,82 @@
+import { request } from 'node:http';
+import { HttpError } from '@homeiq/shared';
+import type Koa from 'koa';
+import { z } from 'zod';
+import { INGESTOR_PORT } from '../siblings/clients.js';
+import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js';
+
+const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+
+/** The ingestor's own rules for its stream filters, checked here first so a bad filter is a 400 from us. */
+export const streamQuerySchema = z.object({
+  type: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be an event type')).max(50),
+  domain: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a domain such as sensor')).max(50),
+  entity: z.array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery')).max(50),
+});
+
+export interface LiveOptions {
+  locator: SiblingLocator;
+  localAddress: string | undefined;
+}
+
+/**
+ * `GET /api/events/stream`: the ingestor's live event stream (SSE) relayed to the browser under the ingress
+ * prefix. The browser cannot reach the ingestor (add-on network), and the ingestor answers only us; we pass
+ * the filters and `Last-Event-ID` on, pipe the events back unchanged, and drop the upstream request when the
+ * browser goes away. The panel never talks to Home Assistant itself.
+ */
+export function liveStream(opts: LiveOptions): Koa.Middleware {
+  return async (ctx) => {
+    const r = streamQuerySchema.safeParse({ type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
+    if (!r.success) throw new HttpError(400, 'invalid filter', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(r.data)) if (v.length > 0) qs.set(k, v.join(','));
+    const last = ctx.get('Last-Event-ID');
+    const ip = await opts.locator.address('homeiq-ingestor');
+    await new Promise<void>((resolve, reject) => {
+      const up = request({
+        host: ip,
+        port: INGESTOR_PORT,
+        path: `/api/events/stream${qs.size > 0 ? `?${qs}` : ''}`,
+        headers: { Accept: 'text/event-stream', ...(/^\d{1,15}$/.test(last) ? { 'Last-Event-ID': last } : {}) },
+        localAddress: opts.localAddress,
+        timeout: 5000,
+      });
+      up.on('timeout', () => up.destroy(new Error('no answer within 5000 ms')));
+      up.on('error', (err) => {
+        opts.locator.forget('homeiq-ingestor');
+        if (ctx.respond === false) ctx.res.end();
+        reject(new SiblingUnavailable('homeiq-ingestor', `HomeIQ Ingestor's live stream did not answer (${err.message})`, 'unreachable'));
+      });
+      up.on('response', (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let msg = text.slice(0, 200);
+            try {
+              msg = (JSON.parse(text) as { error?: string }).error ?? msg;
+            } catch {
+              // Plain text: keep it as the message.
+            }
+            const status = res.statusCode === 404 ? 501 : 502;
+            reject(new HttpError(status, status === 501 ? 'this version of HomeIQ Ingestor has no live event stream' : `HomeIQ Ingestor: ${msg}`));
+          });
+          return;
+        }
+        // Connected: from here on the socket is ours; the stream ends when either side closes.
+        up.setTimeout(0);
+        ctx.respond = false;
+        ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+        ctx.res.flushHeaders();
+        ctx.res.socket?.setNoDelay(true);
+        res.pipe(ctx.res);
+        ctx.res.on('close', () => up.destroy());
+        res.on('close', () => ctx.res.end());
+        resolve();
+      });
+      up.end();
+    });
+  };
+}
