@@ -1,5 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark; each prints what it measures and, as its last line, one
 // JSON object with the numbers (for CI and for comparing runs). One module per bench in this folder.
+export {};
+
 const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   admin: () => import('./admin.js'),
   ingest: () => import('./ingest.js'),
