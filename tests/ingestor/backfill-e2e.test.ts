@@ -11,7 +11,7 @@ import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
 import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
 import { createEmptyHome, startHaSimulator, type DemoHome, type HaSimulator } from '../ha-sim/index.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../supervisor/index.js';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
 import { flux } from './influx-query.js';
 
 let influx: RealInfluxd;
@@ -40,6 +40,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
 interface Rig {
   ha: HaSimulator;
   supervisor: SupervisorEmulator;
+  addon: RegisteredAddon;
   proc: AddonProcess;
   /** Subscriptions seen so far (one set per connection). */
   subscriptions(): number;
@@ -59,15 +60,15 @@ async function rig(ip: string, opts: { home?: DemoHome; legacy?: boolean; option
     },
   });
   const proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon });
+  const r: Rig = { ha, supervisor, addon, proc, subscriptions: () => ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length };
   cleanups.push(async () => {
-    await proc.stop('SIGTERM');
+    await r.proc.stop('SIGTERM');
     await supervisor.stop();
     await ha.stop();
     await rm(proc.dataDir, { recursive: true, force: true });
   });
-  const subscriptions = (): number => ha.received.filter((r) => (r.msg as { type?: string; event_type?: string }).event_type === 'state_changed').length;
-  await until('the state_changed subscription', () => subscriptions() >= 1, 30_000, proc);
-  return { ha, supervisor, proc, subscriptions };
+  await until('the state_changed subscription', () => r.subscriptions() >= 1, 30_000, proc);
+  return r;
 }
 
 interface Held {
@@ -120,9 +121,29 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
     await until('the change after the restart', async () => (await stored('sensor.gap_')).has(key(after)), 30_000, a.proc);
     await new Promise((r) => setTimeout(r, 1500)); // let any (wrong) artefact arrive
     const got = await stored('sensor.gap_');
+    const extra = [...got.keys()].filter((k) => !before.has(k) && k !== key(after));
+    expect(extra, `extra points ${extra.join(' ')}\n${a.proc.lines.slice(-40).join('\n')}`).toEqual([]);
     expect(got.size).toBe(before.size + 1);
     for (const [k, row] of before) expect(got.get(k)?.['_value']).toBe(row['_value']);
     expect(a.proc.lines.some((l) => /ERROR|FATAL/.test(l))).toBe(false);
+  }, 120_000);
+
+  it('ingestor stopped (SIGKILL), states changed and HA restarted meanwhile: the gap is filled, the artefacts skipped (digests persisted)', async () => {
+    await new Promise((r) => setTimeout(r, 11_000)); // the backfill state is saved every 10 s (and at a clean stop)
+    const before = await stored('sensor.gap_');
+    await a.proc.stop('SIGKILL');
+    const changed: Held[] = [];
+    for (let i = 0; i < 12; i += 1) changed.push(set(a.ha, `sensor.gap_${i % 4}`, String(500 + i), { unit_of_measurement: 'W' }));
+    await a.ha.restart({ downMs: 100 });
+    const subs = a.subscriptions();
+    a.proc = await launchRegistered({ name: 'ingestor', supervisorUrl: a.supervisor.url, addon: a.addon, dataDir: a.proc.dataDir });
+    await until('the reconnection', () => a.subscriptions() > subs, 30_000, a.proc);
+    await a.proc.waitForLine(/backfilled the gap since .*: \d+ points/, 30_000);
+    await until('the changes made while stopped', async () => (await stored('sensor.gap_')).size >= before.size + changed.length, 30_000, a.proc);
+    await new Promise((r) => setTimeout(r, 1500));
+    const got = await stored('sensor.gap_');
+    for (const h of changed) expect(got.get(key(h))?.['_value'], key(h)).toBe(h.state);
+    expect(got.size).toBe(before.size + changed.length); // the restart's re-added states were recognised after our own restart
   }, 120_000);
 
   it('first install with history_import_days: imports that many days of recorded history, resumable state persisted', async () => {

@@ -53,6 +53,13 @@ describe('state digest', () => {
     expect(copy.dirty).toBe(false);
     d.written('b', 'older', 1); // an older state does not replace a newer digest
     expect(d.get('b')).toEqual({ hash: 'b2', t: 2 });
+    expect(d.at('b', 1)).toEqual({ hash: 'b', t: 1 }); // the one before is kept for earlier times
+    d.written('b', 'between', 1.5); // a backfilled state between the two becomes the one before
+    expect(d.at('b', 1.7)).toEqual({ hash: 'between', t: 1.5 });
+    expect(d.at('b', 5)).toEqual({ hash: 'b2', t: 2 });
+    expect(d.at('b', 1)).toBeUndefined();
+    copy.load(JSON.parse(JSON.stringify(d.toJSON())));
+    expect(copy.at('b', 1.6)).toEqual({ hash: 'between', t: 1.5 });
   });
 });
 

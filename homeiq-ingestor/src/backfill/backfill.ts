@@ -14,9 +14,11 @@ import { batches, planWindows, type Window } from './chunks.js';
  * What happens on every (re)connection to Home Assistant, as one task beside the socket reader (which never
  * waits on it; it only feeds the spool through the StatePipeline):
  * 1. the registries are read (enrichment), live events held meanwhile;
- * 2. a `get_states` snapshot: one point per state at its own `last_updated` (idempotent);
- * 3. the gap backfill: every recorded change from the last event seen before the connection was lost to now,
- *    through `history/history_during_period`, chunked by time window and entity batch;
+ * 2. the gap backfill: every recorded change from the last event seen before the connection was lost to now,
+ *    through `history/history_during_period`, chunked by time window and entity batch (entities: those of a
+ *    `get_states` fetched first, plus those we wrote before);
+ * 3. the `get_states` snapshot: one point per state at its own `last_updated` (idempotent), after the gap so
+ *    a restart artefact among the states is compared with the change before it;
  * 4. the first-install history import of the last `history_import_days` days, resumable.
  * Order against live events does not matter: every point carries HA's own timestamp.
  *
@@ -250,32 +252,20 @@ export class Backfill implements Service {
     }
     if (!alive()) return;
 
+    // The snapshot is fetched first (it names the entities to backfill) but written after the gap: the gap
+    // replays the changes in order, so a restart artefact among the current states is recognised against them.
     this.#status.phase = 'snapshot';
-    const states = await session.command<unknown[]>({ type: 'get_states' });
+    const reply = await session.command<unknown[]>({ type: 'get_states' });
     if (!alive()) return;
-    const ids = new Set<string>();
-    let written = 0;
-    let newest: number | undefined;
-    for (const [i, s] of (Array.isArray(states) ? states : []).entries()) {
-      if (isHaState(s)) {
-        if (this.opts.accepts(s.entity_id)) ids.add(s.entity_id);
-        const t = isoToMicros(s.last_updated);
-        if (t !== undefined && (newest === undefined || t > newest)) newest = t;
-        if (this.opts.pipeline.writeState(s, this.opts.digests.get(s.entity_id)).written) written += 1;
-      }
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
-    }
-    this.#status.snapshot = { at: new Date().toISOString(), states: Array.isArray(states) ? states.length : 0, written };
-    // First connection ever: from now on, a lost connection is backfilled from the newest state HA showed us.
-    if (this.opts.pipeline.lastSeenUs === undefined && newest !== undefined) this.opts.pipeline.lastSeenUs = newest;
-    log.debug(`snapshot: ${written} of ${this.#status.snapshot.states} states written`);
+    const states = (Array.isArray(reply) ? reply : []).filter(isHaState);
+    const ids = new Set(states.map((s) => s.entity_id).filter((id) => this.opts.accepts(id)));
 
     const gapFrom = this.#gapFromUs;
     if (gapFrom !== undefined) {
       this.#status.phase = 'gap';
       // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
       const gapIds = new Set(ids);
-      for (const [id] of this.opts.digests.toJSON()) if (this.opts.accepts(id)) gapIds.add(id);
+      for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
       const windows = planWindows(gapFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now);
       const g = this.#status.gap;
       Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
@@ -295,6 +285,21 @@ export class Backfill implements Service {
       log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
       void this.save().catch(() => undefined);
     }
+
+    this.#status.phase = 'snapshot';
+    let written = 0;
+    let newest: number | undefined;
+    for (const [i, s] of states.entries()) {
+      const t = isoToMicros(s.last_updated);
+      if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+      if (this.opts.pipeline.writeState(s, this.opts.digests.get(s.entity_id)).written) written += 1;
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      if (!alive()) return;
+    }
+    this.#status.snapshot = { at: new Date().toISOString(), states: states.length, written };
+    // First connection ever: from now on, a lost connection is backfilled from the newest state HA showed us.
+    if (this.opts.pipeline.lastSeenUs === undefined && newest !== undefined) this.opts.pipeline.lastSeenUs = newest;
+    log.debug(`snapshot: ${written} of ${states.length} states written`);
 
     await this.#runImport(session, [...ids].sort(), alive);
     if (alive()) this.#status.phase = 'done';
@@ -374,7 +379,7 @@ export class Backfill implements Service {
           const state = historyRowToState(entityId, row);
           if (!state) continue;
           const t = isoToMicros(state.last_updated) ?? 0;
-          const out = this.opts.pipeline.writeState(state, latestUpTo(t, this.#prev.get(entityId), this.opts.digests.get(entityId)));
+          const out = this.opts.pipeline.writeState(state, latestUpTo(t, this.#prev.get(entityId), this.opts.digests.at(entityId, t)));
           if (out.written) written += 1;
           if (out.digest) this.#prev.set(entityId, out.digest);
           if (++n % YIELD_EVERY === 0) await yieldToLoop();

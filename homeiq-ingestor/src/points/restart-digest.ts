@@ -39,8 +39,13 @@ export function stateHash(state: string, attributes: Record<string, unknown>): s
 
 export type Verdict = 'write' | 'already_written' | 'restart_artefact';
 
+interface Entry extends Digest {
+  /** The state written before this one: a backfill running beside live events asks about times before the latest. */
+  prev?: Digest | undefined;
+}
+
 export class StateDigests {
-  readonly #map = new Map<string, Digest>();
+  readonly #map = new Map<string, Entry>();
   #dirty = false;
 
   constructor(private readonly maxEntities = 100_000) {}
@@ -53,8 +58,23 @@ export class StateDigests {
     return this.#dirty;
   }
 
+  /** The entities we hold a digest for. */
+  ids(): IterableIterator<string> {
+    return this.#map.keys();
+  }
+
+  /** What we last wrote. */
   get(entityId: string): Digest | undefined {
-    return this.#map.get(entityId);
+    const e = this.#map.get(entityId);
+    return e && { hash: e.hash, t: e.t };
+  }
+
+  /** What we wrote that was in effect at `t` (the newest of the last two written at or before `t`). */
+  at(entityId: string, t: number): Digest | undefined {
+    const e = this.#map.get(entityId);
+    if (!e) return undefined;
+    if (e.t <= t) return { hash: e.hash, t: e.t };
+    return e.prev && e.prev.t <= t ? { ...e.prev } : undefined;
   }
 
   /**
@@ -73,11 +93,19 @@ export class StateDigests {
   }
 
   /** Records a written state; an older one than what we hold does not replace it. */
-  written(entityId: string, hash: string, t: number): void {
+  written(entityId: string, hash: string, t: number, prev?: Digest): void {
     const cur = this.#map.get(entityId);
-    if (cur && cur.t > t) return;
+    if (cur && cur.t === t) {
+      if (prev && prev.t < t && (!cur.prev || cur.prev.t < prev.t)) cur.prev = prev;
+      return;
+    }
+    if (cur && cur.t > t) {
+      if (!cur.prev || cur.prev.t < t) cur.prev = { hash, t };
+      this.#dirty = true;
+      return;
+    }
     this.#map.delete(entityId);
-    this.#map.set(entityId, { hash, t });
+    this.#map.set(entityId, { hash, t, prev: cur ? { hash: cur.hash, t: cur.t } : prev });
     this.#dirty = true;
     if (this.#map.size > this.maxEntities) {
       const oldest = this.#map.keys().next().value;
@@ -85,16 +113,18 @@ export class StateDigests {
     }
   }
 
-  /** Compact serialisable form, oldest first: `[entity_id, hash, t]`. Clears the dirty flag. */
-  toJSON(): Array<[string, string, number]> {
+  /** Compact serialisable form, oldest first: `[entity_id, hash, t, prevHash?, prevT?]`. Clears the dirty flag. */
+  toJSON(): Array<[string, string, number] | [string, string, number, string, number]> {
     this.#dirty = false;
-    return [...this.#map].map(([id, d]) => [id, d.hash, d.t]);
+    return [...this.#map].map(([id, d]) => (d.prev ? [id, d.hash, d.t, d.prev.hash, d.prev.t] : [id, d.hash, d.t]));
   }
 
   load(rows: unknown): void {
     if (!Array.isArray(rows)) return;
     for (const r of rows) {
-      if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'string' && typeof r[2] === 'number') this.written(r[0], r[1], r[2]);
+      if (!Array.isArray(r) || typeof r[0] !== 'string' || typeof r[1] !== 'string' || typeof r[2] !== 'number') continue;
+      const prev = typeof r[3] === 'string' && typeof r[4] === 'number' ? { hash: r[3], t: r[4] } : undefined;
+      this.written(r[0], r[1], r[2], prev);
     }
     this.#dirty = false;
   }
