@@ -123,8 +123,9 @@ export async function run(): Promise<void> {
 
   const dir = await mkdtemp(join(tmpdir(), 'homeiq-bench-ingest-'));
   const sink = await startSink();
-  const log = createLogger({ level: 'warn', name: 'bench', secrets: new LogSecrets() });
-  const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 8 << 30, log });
+  process.once('exit', () => sink.child.kill());
+  const log = createLogger({ level: 'warning', name: 'bench', secrets: new LogSecrets() });
+  const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 8 * 1024 ** 3, log });
   const quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
@@ -167,7 +168,10 @@ export async function run(): Promise<void> {
   }
   const tFed = performance.now();
   const expected = encoder.stats().encoded;
-  while (writer.stats().written < expected) await new Promise((r) => setTimeout(r, 2));
+  while (writer.stats().written < expected) {
+    if (spool.stats().refused > 0) throw new Error('the spool refused points');
+    await new Promise((r) => setTimeout(r, 2));
+  }
   const ms = performance.now() - t0;
   clearInterval(rssTimer);
   rssMax = Math.max(rssMax, process.memoryUsage().rss);

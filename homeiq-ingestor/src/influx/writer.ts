@@ -114,7 +114,11 @@ export class InfluxWriter implements Service {
       firstSeen ??= Date.now();
       const due = firstSeen + this.opts.flushIntervalMs - Date.now();
       const moreBehind = next.segment < spool.end.segment;
-      if (records.length < this.opts.batchLines && due > 0 && !moreBehind) {
+      // A batch cut by the byte limit is as full as one cut by the line limit: send it now, don't wait.
+      let chars = 0;
+      for (const r of records) chars += r.length + 1;
+      const full = records.length >= this.opts.batchLines || chars >= this.opts.batchBytes * 0.9;
+      if (!full && due > 0 && !moreBehind) {
         await this.#sleep(due);
         continue; // re-read: the batch may have grown
       }
