@@ -1,1 +1,314 @@
-export async function run(): Promise<void> { throw new Error('todo'); }
+// End-to-end bench against the real influxd (built from source), three parts:
+//
+// 1. Latency: the HA simulator changes `--rate` states/s (default 1000) for `--seconds` (default 30); the built
+//    ingestor bundle receives them through the Supervisor emulator's Core WebSocket proxy with its default options
+//    (batch 5000 lines / 1 MiB, flush 1 s) and writes to influxd. A poller queries influxd every 100 ms (Flux,
+//    from the newest _time seen minus 3 s) and notes, for each event (entity_id + last_updated, exact), the wall
+//    time the query *response* arrived. Latency = that time − the wall time the bench called setState (which is
+//    also HA's last_updated). This is an upper bound: the true visibility time lies between the previous poll's
+//    response and this one's, so the error is ≤ one poll interval + one query duration (both reported). Events the
+//    poller missed (outside its window) are looked up at the end and counted separately (`lateFound`).
+// 2. Outage: influxd stopped (SIGINT), the same rate for `--outage-minutes` (default 10); the ingestor's RSS (from
+//    /proc/<pid>/status) is sampled every 5 s; reports first/max/last and the slope of the second half. Then
+//    influxd comes back and the time for the bundle to drain its spool is measured.
+// 3. Replay: `--replay-events` realistic points durably in a Spool, then the ingestor's InfluxWriter (in this
+//    process) sends them to a fresh bucket; versus a raw writer POSTing the same lines, pre-batched identically
+//    and pre-gzipped, sequentially over one keep-alive connection, into another fresh bucket of the same influxd.
+//
+//   npm run bench -- -- e2e [--rate 1000] [--seconds 30] [--outage-minutes 10] [--replay-events 130000]
+import { createLogger, Health, LogSecrets, httpRequestRaw } from '@homeiq/shared';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { isoToNs } from '../homeiq-ingestor/src/points/line-protocol.js';
+import { parseFrame } from '../homeiq-ingestor/src/ha/messages.js';
+import { Quarantine } from '../homeiq-ingestor/src/influx/quarantine.js';
+import { InfluxSender } from '../homeiq-ingestor/src/influx/send.js';
+import { InfluxWriter } from '../homeiq-ingestor/src/influx/writer.js';
+import { EventEncoder } from '../homeiq-ingestor/src/points/event-encoder.js';
+import { EntityFilter } from '../homeiq-ingestor/src/points/filter.js';
+import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../tests/ha-sim/index.js';
+import { buildBundles, REPO_ROOT, startAddon, type AddonProcess } from '../tests/harness/addon-process.js';
+import { flux } from '../tests/ingestor/influx-query.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../tests/peers/influxd.js';
+import { startSupervisorEmulator } from '../tests/supervisor/index.js';
+import { makeFrames } from './ingest.js';
+
+const IP = { ingestor: '127.0.57.1', admin: '127.0.57.3' };
+const GOALS = { p99Ms: 1500, replayRatio: 0.8 };
+const POLL_MS = 100;
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
+const say = (m: string): void => console.log(`[e2e] ${m}`);
+
+/** Changes `rate` states/s over 200 sensors until stopped; `onSet(key, wallMs)` for each. */
+function drive(ha: HaSimulator, prefix: string, rate: number, onSet?: (key: string, at: number) => void): { stop(): number } {
+  const t0 = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) * rate) / 1000);
+    for (; sent < due; sent += 1) {
+      const entity = `sensor.${prefix}_${sent % 200}`;
+      const at = Date.now();
+      ha.setState(entity, String(sent), { unit_of_measurement: 'W', device_class: 'power', friendly_name: `Bench ${sent % 200}` });
+      if (onSet) {
+        const s = ha.states().find((x) => x.entity_id === entity) as { last_updated: string };
+        onSet(`${entity}@${isoToNs(s.last_updated)}`, at);
+      }
+    }
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return sent;
+    },
+  };
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? NaN);
+}
+
+async function ingestorStatus(): Promise<{ spool: { bytes: number; committed: number }; writer: { written: number } }> {
+  const res = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, { localAddress: IP.admin, timeoutMs: 10_000 });
+  return JSON.parse(res.body.toString('utf8')) as never;
+}
+
+async function latencyPart(influx: RealInfluxd, setup: InfluxSetup, ha: HaSimulator, rate: number, seconds: number) {
+  const setAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let watermarkNs = BigInt(Date.now() - 5000) * 1_000_000n;
+  let polling = true;
+  let polls = 0;
+  let queryMsTotal = 0;
+  let queryMsMax = 0;
+  const q = (startNs: bigint): string =>
+    `import "strings"\nfrom(bucket: "${setup.bucket}") |> range(start: time(v: ${startNs})) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.lat_")) |> keep(columns: ["_time", "entity_id"])`;
+  const poller = (async () => {
+    while (polling) {
+      const t0 = performance.now();
+      const rows = await flux(influx.url, setup.org, setup.token, q(watermarkNs - 3_000_000_000n));
+      const now = Date.now();
+      const qms = performance.now() - t0;
+      polls += 1;
+      queryMsTotal += qms;
+      queryMsMax = Math.max(queryMsMax, qms);
+      let maxNs = watermarkNs;
+      for (const r of rows) {
+        const ns = BigInt(isoToNs(r['_time'] ?? '') ?? '0');
+        const key = `${r['entity_id']}@${ns}`;
+        const at = setAt.get(key);
+        if (at !== undefined) {
+          latencies.push(now - at);
+          setAt.delete(key);
+        }
+        if (ns > maxNs) maxNs = ns;
+      }
+      watermarkNs = maxNs;
+      await sleep(Math.max(0, POLL_MS - (performance.now() - t0)));
+    }
+  })();
+  say(`latency: ${rate} events/s for ${seconds} s`);
+  const d = drive(ha, 'lat', rate, (k, at) => setAt.set(k, at));
+  await sleep(seconds * 1000);
+  const sent = d.stop();
+  const end = Date.now() + 30_000;
+  while (setAt.size > 0 && Date.now() < end) await sleep(100);
+  polling = false;
+  await poller;
+  // Anything the poller's window missed: is it there at all?
+  let lateFound = 0;
+  if (setAt.size > 0) {
+    const rows = await flux(influx.url, setup.org, setup.token, q(BigInt(Date.now() - 3_600_000) * 1_000_000n));
+    for (const r of rows) if (setAt.delete(`${r['entity_id']}@${isoToNs(r['_time'] ?? '')}`)) lateFound += 1;
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    sent,
+    measured: latencies.length,
+    lateFound,
+    missing: setAt.size,
+    p50Ms: pct(latencies, 0.5),
+    p90Ms: pct(latencies, 0.9),
+    p99Ms: pct(latencies, 0.99),
+    maxMs: latencies.at(-1) ?? NaN,
+    polls,
+    pollIntervalMs: POLL_MS,
+    queryMsMean: Math.round(queryMsTotal / Math.max(1, polls)),
+    queryMsMax: Math.round(queryMsMax),
+  };
+}
+
+async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonProcess, rate: number, minutes: number) {
+  const pid = ingestor.child.pid as number;
+  await influx.stop();
+  say(`outage: influxd stopped; ${rate} events/s for ${minutes} min; sampling the ingestor's RSS every 5 s`);
+  const samples: Array<{ s: number; rssMiB: number; spoolMiB: number }> = [];
+  const t0 = Date.now();
+  const d = drive(ha, 'outage', rate);
+  while (Date.now() - t0 < minutes * 60_000) {
+    await sleep(5000);
+    const st = await ingestorStatus();
+    samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10, spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10 });
+    const last = samples.at(-1);
+    if (samples.length % 12 === 0 && last) say(`  t=${last.s}s rss=${last.rssMiB} MiB spool=${last.spoolMiB} MiB`);
+  }
+  const sent = d.stop();
+  await sleep(1000);
+  const spooled = await ingestorStatus();
+  const half = samples.slice(Math.floor(samples.length / 2));
+  // Least-squares slope of RSS over the second half, MiB per minute.
+  const mx = half.reduce((n, x) => n + x.s, 0) / half.length;
+  const my = half.reduce((n, x) => n + x.rssMiB, 0) / half.length;
+  const slope = half.reduce((n, x) => n + (x.s - mx) * (x.rssMiB - my), 0) / Math.max(1e-9, half.reduce((n, x) => n + (x.s - mx) ** 2, 0));
+  await influx.start();
+  // The writer retries on its backoff (up to 60 s), so the first write after the restart is timed apart from the drain.
+  const tBack = performance.now();
+  const written0 = (await ingestorStatus()).writer.written;
+  while ((await ingestorStatus()).writer.written === written0) await sleep(20);
+  const firstWriteAfterRestartS = (performance.now() - tBack) / 1000;
+  const written1 = (await ingestorStatus()).writer.written;
+  const tDrain = performance.now();
+  while ((await ingestorStatus()).spool.bytes > 0) await sleep(50);
+  const drainS = (performance.now() - tDrain) / 1000;
+  const drained = (await ingestorStatus()).writer.written - written1;
+  return {
+    minutes,
+    eventsDuringOutage: sent,
+    spoolMiBAtEnd: Math.round(spooled.spool.bytes / 104857.6) / 10,
+    rssMiBFirst: samples[0]?.rssMiB,
+    rssMiBMax: Math.max(...samples.map((x) => x.rssMiB)),
+    rssMiBLast: samples.at(-1)?.rssMiB,
+    rssSlopeSecondHalfMiBPerMin: Number((slope * 60).toFixed(3)),
+    samples: samples.length,
+    firstWriteAfterRestartSeconds: Number(firstWriteAfterRestartS.toFixed(2)),
+    drainSeconds: Number(drainS.toFixed(2)),
+    drainPointsPerSec: Math.round(drained / drainS),
+  };
+}
+
+async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: number) {
+  const log = createLogger({ level: 'warning', name: 'bench', secrets: new LogSecrets() });
+  const encoder = new EventEncoder({ maxStringLength: 16_384, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
+  const { frames } = makeFrames(Math.ceil(events / 6.5), 12, 7);
+  const lines: string[] = [];
+  for (const f of frames) for (const m of parseFrame(f) ?? []) if (m.type === 'event') { const l = encoder.encode(m.event); if (l) lines.push(l); }
+  const mkBucket = async (name: string): Promise<void> => {
+    const res = await fetch(`${influx.url}/api/v2/buckets`, { method: 'POST', headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ orgID: setup.orgId, name, retentionRules: [] }) });
+    if (res.status !== 201) throw new Error(`create bucket ${name}: ${res.status} ${await res.text()}`);
+  };
+  await mkBucket('bench_raw');
+  await mkBucket('bench_replay');
+
+  // The batches the writer would form (5000 lines / 1 MiB), pre-gzipped.
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < lines.length; ) {
+    let n = 0;
+    let bytes = 0;
+    while (i + n < lines.length && n < 5000 && bytes + (lines[i + n] as string).length + 1 <= 1024 * 1024) bytes += (lines[i + n++] as string).length + 1;
+    bodies.push(gzipSync(`${lines.slice(i, i + n).join('\n')}\n`));
+    i += n;
+  }
+  say(`replay: ${lines.length} points (${bodies.length} batches); raw pre-encoded writer first`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const post = (body: Buffer): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const u = `${influx.url}/api/v2/write?org=${encodeURIComponent(setup.org)}&bucket=bench_raw&precision=ns`;
+      const req = request(u, { method: 'POST', agent, headers: { Authorization: `Token ${setup.token}`, 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const tr = performance.now();
+  for (const b of bodies) {
+    const s = await post(b);
+    if (s !== 204) throw new Error(`raw write answered ${s}`);
+  }
+  const rawS = (performance.now() - tr) / 1000;
+  agent.destroy();
+
+  const dir = await mkdtemp(join(tmpdir(), 'homeiq-bench-replay-'));
+  const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 8 * 1024 ** 3, log });
+  await spool.start();
+  for (const l of lines) spool.append(l);
+  await spool.sync();
+  const quarantine = new Quarantine({ file: join(dir, 'q.jsonl'), maxBytes: 1 << 20, log });
+  const sender = new InfluxSender();
+  const writer = new InfluxWriter({
+    spool, sender, quarantine, health: new Health(), log,
+    target: { get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }), invalidate: () => undefined },
+    batchLines: 5000, batchBytes: 1024 * 1024, flushIntervalMs: 1000,
+  });
+  say('replay: the ingestor writer from the spool');
+  const tp = performance.now();
+  await writer.start();
+  while (writer.stats().written < lines.length) await sleep(5);
+  const replayS = (performance.now() - tp) / 1000;
+  await writer.stop();
+  await spool.stop();
+  sender.close();
+  await rm(dir, { recursive: true, force: true });
+  const rawRate = lines.length / rawS;
+  const replayRate = lines.length / replayS;
+  return { points: lines.length, batches: bodies.length, rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
+}
+
+export async function run(): Promise<void> {
+  const rate = arg('rate', 1000);
+  const seconds = arg('seconds', 30);
+  const outageMinutes = arg('outage-minutes', 10);
+  const replayEvents = arg('replay-events', 130_000);
+  say('building the ingestor bundle; starting influxd, the HA simulator and the Supervisor emulator');
+  await buildBundles('ingestor');
+  const influx = await startInfluxd();
+  const setup = await influx.setup();
+  const ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
+  const emulator = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
+  const reg = emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
+  emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
+  const ingestor = await startAddon({
+    name: 'ingestor',
+    options: { log_level: 'info', event_types: [], target: 'external', external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token } },
+    env: reg.env(),
+  });
+  try {
+    await ingestor.waitForLine(/ INFO  started$/, 60_000);
+    while (!ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events')) await sleep(50);
+    await sleep(500);
+    const latency = await latencyPart(influx, setup, ha, rate, seconds);
+    say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.measured} events`);
+    const outage = await outagePart(influx, ha, ingestor, rate, outageMinutes);
+    say(`outage: RSS ${outage.rssMiBFirst} → max ${outage.rssMiBMax} → ${outage.rssMiBLast} MiB; slope ${outage.rssSlopeSecondHalfMiBPerMin} MiB/min; drain ${outage.drainPointsPerSec} points/s`);
+    const replay = await replayPart(influx, setup, replayEvents);
+    say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
+    const result = {
+      bench: 'e2e',
+      rate,
+      latency,
+      outage,
+      replay,
+      goals: GOALS,
+      meets: { p99: latency.p99Ms <= GOALS.p99Ms, replay: replay.ratio >= GOALS.replayRatio },
+      ingestorOptions: 'defaults (batch_size 5000, batch_max_kib 1024, flush_interval_ms 1000)',
+      node: process.version,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await ingestor.stop('SIGTERM');
+    await emulator.stop();
+    await ha.stop();
+    await influx.dispose();
+    await rm(ingestor.dataDir, { recursive: true, force: true });
+  }
+}
