@@ -212,7 +212,11 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
     await d.ha.restart({ downMs: 200 });
     await until('the reconnection', () => d.subscriptions() > subs, 30_000, d.proc);
     // Without the option, the re-added entity is written again (the behaviour the option exists to avoid).
-    await until('the restart duplicate', async () => (await stored('sensor.leg_')).size === count + 1, 30_000, d.proc);
+    const readded = d.ha.states().find((x) => x.entity_id === 'sensor.leg_t') as Held;
+    expect(readded.last_updated).not.toBe(p.last_updated);
+    await until('the restart duplicate', async () => (await stored('sensor.leg_')).get(key(readded))?.['_value'] === '6', 30_000, d.proc);
+    // (the gap's overlap may also bring back the home's initial state, set before the first connection)
+    expect((await stored('sensor.leg_')).size).toBeGreaterThanOrEqual(count + 1);
     expect(d.proc.lines.some((l) => /ERROR|FATAL|unknown_command/.test(l))).toBe(false);
   }, 120_000);
 });

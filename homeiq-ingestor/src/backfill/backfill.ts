@@ -292,7 +292,9 @@ export class Backfill implements Service {
     for (const [i, s] of states.entries()) {
       const t = isoToMicros(s.last_updated);
       if (t !== undefined && (newest === undefined || t > newest)) newest = t;
-      if (this.opts.pipeline.writeState(s, this.opts.digests.get(s.entity_id)).written) written += 1;
+      // Compared like a history row: with what was in effect at its time (a live write may already be newer).
+      const prev = t === undefined ? undefined : latestUpTo(t, this.#prev.get(s.entity_id), this.opts.digests.at(s.entity_id, t));
+      if (this.opts.pipeline.writeState(s, prev).written) written += 1;
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
       if (!alive()) return;
     }
