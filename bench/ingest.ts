@@ -10,7 +10,6 @@
 import { createLogger, Health, LogSecrets } from '@homeiq/shared';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventCounter } from '../homeiq-ingestor/src/event-counter.js';
