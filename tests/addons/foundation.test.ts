@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBundles, startAddon, type AddonName } from '../harness/addon-process.js';
+import { buildInfluxd } from '../peers/influxd.js';
 
 // Each case runs on its own loopback address so the fixed add-on ports never collide.
 const TOKEN = 'foundation-test-supervisor-token-0123456789';
@@ -13,18 +14,28 @@ interface Case {
   host: string;
 }
 
+// homeiq-influxdb runs the real influxd (built from source) as its child.
+let influxdEnv: Record<string, string> = {};
+
 const CASES: Case[] = [
   { name: 'ingestor', options: { log_level: 'debug', event_types: ['call_service'] }, port: 8325, host: '127.0.9.1' },
   { name: 'admin', options: { log_level: 'debug' }, port: 8099, host: '127.0.9.2' },
+  {
+    name: 'influxdb',
+    options: { log_level: 'debug', org: 'homeassistant', bucket: 'homeassistant', retention_days: 30, retention_5m_days: 730, retention_1h_days: 0 },
+    port: 8326,
+    host: '127.0.9.4',
+  },
 ];
 
 function env(host: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { SUPERVISOR_TOKEN: TOKEN, HOMEIQ_SUPERVISOR_URL: SUPERVISOR, HOMEIQ_BIND_HOST: host, ...extra };
+  return { SUPERVISOR_TOKEN: TOKEN, HOMEIQ_SUPERVISOR_URL: SUPERVISOR, HOMEIQ_BIND_HOST: host, ...influxdEnv, ...extra };
 }
 
 beforeAll(async () => {
-  await buildBundles('ingestor', 'admin');
-}, 120_000);
+  await buildBundles('ingestor', 'admin', 'influxdb');
+  influxdEnv = { HOMEIQ_INFLUXD_BIN: await buildInfluxd() };
+}, 600_000);
 
 describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, port, host }) => {
   it('reads its options, logs at the chosen level, serves /health and exits 0 on SIGTERM in time', async () => {
