@@ -112,7 +112,8 @@ await runMain({
     const http = new HttpService({
       name: 'http api',
       app: createApp({
-        health, counter, ha, encoder, spool, writer, quarantine, stream,
+        health, counter, ha, encoder, spool, writer, quarantine, stream, backfill,
+        enricher: options.ha_compatible ? undefined : enricher,
         identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
         log: log.child({ module: 'http' }),
       }),

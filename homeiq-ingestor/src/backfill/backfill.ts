@@ -47,7 +47,11 @@ export interface BackfillOptions {
   now?: () => number;
 }
 
-export type ImportState = 'off' | 'pending' | 'running' | 'done' | 'failed';
+export type ImportState = 'off' | 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Bounds of an import asked for through the API (`POST /api/import`). */
+export const IMPORT_MAX_DAYS = 3650;
+export const IMPORT_MAX_ENTITIES = 1000;
 
 /** Read by the HTTP side for `/api/status` (the panel's progress). Times are ISO 8601 UTC. */
 export interface BackfillStatus {
@@ -76,6 +80,13 @@ export interface BackfillStatus {
     points: number;
     completedAt: string | undefined;
     lastError: string | undefined;
+    /** `option` (first-install, history_import_days) or `request` (POST /api/import). */
+    origin: 'option' | 'request' | undefined;
+    /** The entities asked for; undefined = every entity HA has (the include/exclude rules apply). */
+    entities: string[] | undefined;
+    /** When the current run started (ISO), and its estimated seconds left from the pace so far. */
+    startedAt: string | undefined;
+    etaSeconds: number | undefined;
   };
   skipped: { restartDuplicates: number; alreadyWritten: number };
 }
@@ -88,6 +99,10 @@ interface ImportRecord {
   done: boolean;
   points: number;
   completedAt?: string | undefined;
+  /** Set for an import asked for through the API: it replaces the first-install import. */
+  requested?: boolean;
+  entities?: string[] | undefined;
+  cancelled?: boolean;
 }
 
 const HOUR_US = 3_600_000_000;
@@ -143,6 +158,7 @@ export class Backfill implements Service {
       import: {
         state: opts.historyImportDays > 0 ? 'pending' : 'off', days: opts.historyImportDays, from: undefined, to: undefined,
         reached: undefined, progress: 0, points: 0, completedAt: undefined, lastError: undefined,
+        origin: opts.historyImportDays > 0 ? 'option' : undefined, entities: undefined, startedAt: undefined, etaSeconds: undefined,
       },
       skipped: { restartDuplicates: 0, alreadyWritten: 0 },
     };
@@ -159,7 +175,7 @@ export class Backfill implements Service {
       ...s,
       snapshot: { ...s.snapshot },
       gap: { ...s.gap },
-      import: { ...s.import },
+      import: { ...s.import, entities: s.import.entities ? [...s.import.entities] : undefined, etaSeconds: this.#eta() },
       skipped: { restartDuplicates: p.restartDuplicatesSkipped, alreadyWritten: p.alreadyWritten },
     };
   }
@@ -303,16 +319,95 @@ export class Backfill implements Service {
     if (this.opts.pipeline.lastSeenUs === undefined && newest !== undefined) this.opts.pipeline.lastSeenUs = newest;
     log.debug(`snapshot: ${written} of ${states.length} states written`);
 
-    await this.#runImport(session, [...ids].sort(), alive);
+    this.#session = session;
+    this.#sessionIds = [...ids].sort();
+    await this.#startImport(session, this.#sessionIds, alive);
     if (alive()) this.#status.phase = 'done';
   }
 
-  async #runImport(session: HaSession, ids: string[], alive: () => boolean): Promise<void> {
+  /**
+   * `POST /api/import`: (re)starts an import of the last `days` days, of `entities` or of every entity HA has (the
+   * include/exclude rules apply either way). One import at a time: a running one is stopped at its next batch and
+   * replaced. Resumable like the first-install import (`import.json`); without a connection it waits for the next.
+   */
+  async requestImport(req: { days: number; entities?: readonly string[] | undefined }): Promise<BackfillStatus['import']> {
+    if (!(Number.isInteger(req.days) && req.days >= 1 && req.days <= IMPORT_MAX_DAYS)) throw new RangeError(`days must be an integer from 1 to ${IMPORT_MAX_DAYS}`);
+    if (req.entities && (req.entities.length === 0 || req.entities.length > IMPORT_MAX_ENTITIES)) throw new RangeError(`entities: 1 to ${IMPORT_MAX_ENTITIES}, or none for all`);
+    await this.#haltImport();
+    const now = this.#now;
+    const fromUs = now - req.days * DAY_US;
+    const entities = req.entities ? [...new Set(req.entities)].sort() : undefined;
+    this.#import = { days: req.days, fromUs, toUs: now, reachedUs: fromUs, done: false, points: 0, requested: true, entities };
+    Object.assign(this.#status.import, { state: 'pending', lastError: undefined, completedAt: undefined, startedAt: undefined });
+    this.#runStart = undefined;
+    await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(this.#import));
+    this.#reflectImport();
+    this.opts.log.info(`history import of the last ${req.days} days requested (${entities ? `${entities.length} entities` : 'all entities'})`);
+    this.#kickImport();
+    return this.status().import;
+  }
+
+  /** `DELETE /api/import`: stops the running or pending import; what it wrote stays. `cancelled` is false when there was none. */
+  async cancelImport(): Promise<{ cancelled: boolean; import: BackfillStatus['import'] }> {
+    await this.#haltImport();
+    const rec = this.#import;
+    const cancelled = rec !== undefined && !rec.done && !rec.cancelled;
+    if (rec && cancelled) {
+      rec.cancelled = true;
+      await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(rec));
+      this.opts.log.info(`history import cancelled at ${microsToIso(rec.reachedUs)} (${rec.points} points written)`);
+    }
+    this.#reflectImport();
+    return { cancelled, import: this.status().import };
+  }
+
+  /** The session of the current connection and the entities its snapshot named (for an import asked for later). */
+  #session: HaSession | undefined;
+  #sessionIds: string[] = [];
+  /** Bumped to stop the running import (a new request, a cancel). */
+  #importGen = 0;
+  #importRun: Promise<void> | undefined;
+  #runStart: { atMs: number; progress: number } | undefined;
+
+  async #haltImport(): Promise<void> {
+    this.#importGen += 1;
+    await this.#importRun?.catch(() => undefined);
+  }
+
+  #kickImport(): void {
+    const session = this.#session;
+    if (!session || session.closed || this.#stopped) return;
+    this.#startImport(session, this.#sessionIds, () => !session.closed && !this.#stopped).catch((err: unknown) => {
+      if (!session.closed) this.opts.log.warn(`history import stopped: ${(err as Error).message}; it resumes on the next connection`);
+    });
+  }
+
+  /** One runner at a time: runs are chained; a run started under an older generation does nothing. */
+  #startImport(session: HaSession, ids: string[], alive: () => boolean): Promise<void> {
+    const gen = this.#importGen;
+    const run = (this.#importRun ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => (gen === this.#importGen ? this.#runImport(session, ids, () => alive() && gen === this.#importGen) : undefined));
+    this.#importRun = run;
+    return run;
+  }
+
+  #eta(): number | undefined {
+    const s = this.#status.import;
+    const r = this.#runStart;
+    if (s.state !== 'running' || !r) return undefined;
+    const done = s.progress - r.progress;
+    const elapsed = (Date.now() - r.atMs) / 1000;
+    if (done <= 0 || elapsed <= 0) return undefined;
+    return Math.max(0, Math.round((elapsed / done) * (1 - s.progress)));
+  }
+
+  async #runImport(session: HaSession, allIds: string[], alive: () => boolean): Promise<void> {
     const days = this.opts.historyImportDays;
-    if (days <= 0) return;
     const now = this.#now;
     let rec = this.#import;
-    if (!rec || rec.days < days) {
+    // An import asked for through the API replaces the first-install one (the option does not extend it).
+    if (days > 0 && (!rec || (!rec.requested && rec.days < days))) {
       // First import, or the option was raised: import what lies before what we already have.
       const fromUs = now - days * DAY_US;
       rec = { days, fromUs, toUs: rec ? Math.min(rec.fromUs, rec.reachedUs) : now, reachedUs: fromUs, done: false, points: 0 };
@@ -321,46 +416,66 @@ export class Backfill implements Service {
       await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(rec));
       this.#reflectImport();
     }
-    if (rec.done) return;
+    if (!rec || rec.done || rec.cancelled) return;
+    const ids = rec.entities ? rec.entities.filter((id) => this.opts.accepts(id)) : allIds;
+    const phase = this.#status.phase;
     this.#status.phase = 'import';
     this.#status.import.state = 'running';
-    this.opts.log.info(`importing Home Assistant's history from ${microsToIso(rec.reachedUs)} to ${microsToIso(rec.toUs)} (${days} days)`);
+    this.#status.import.startedAt = new Date().toISOString();
+    this.#runStart = { atMs: Date.now(), progress: this.#status.import.progress };
+    this.opts.log.info(`importing Home Assistant's history from ${microsToIso(rec.reachedUs)} to ${microsToIso(rec.toUs)} (${rec.days} days, ${ids.length} entities)`);
+    const span = rec.toUs - rec.fromUs;
     try {
       for (const w of planWindows(rec.reachedUs, rec.toUs, this.opts.windowUs ?? HOUR_US, now)) {
-        const points = await this.#window(session, w, ids, alive);
+        const r = rec;
+        const onBatch = (done: number, total: number): void => {
+          const at = w.startUs + ((w.endUs ?? r.toUs) - w.startUs) * (done / total);
+          if (span > 0) this.#status.import.progress = Math.min(1, Math.max(0, (at - r.fromUs) / span));
+        };
+        const points = await this.#window(session, w, ids, alive, onBatch);
         if (!alive()) return;
         rec.points += points;
         rec.reachedUs = w.endUs ?? rec.toUs;
         await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(rec));
         this.#reflectImport();
       }
+      rec.done = true;
+      rec.completedAt = new Date().toISOString();
+      await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(rec));
+      this.#reflectImport();
     } catch (err) {
       if (alive()) {
         this.#status.import.state = 'failed';
         this.#status.import.lastError = (err as Error).message;
       } else this.#status.import.state = 'pending';
       throw err;
+    } finally {
+      if (this.#status.import.state === 'running' && !rec.done) {
+        this.#status.import.state = 'pending';
+        this.#reflectImport();
+      }
+      if (this.#status.phase === 'import') this.#status.phase = phase === 'import' ? 'done' : phase;
     }
-    rec.done = true;
-    rec.completedAt = new Date().toISOString();
-    await writeAtomic(join(this.opts.dir, 'import.json'), JSON.stringify(rec));
-    this.#reflectImport();
-    this.opts.log.info(`history import done: ${rec.points} points from the last ${days} days`);
+    this.opts.log.info(`history import done: ${rec.points} points from the last ${rec.days} days`);
   }
 
   #reflectImport(): void {
     const rec = this.#import;
     const s = this.#status.import;
     if (!rec) return;
-    s.days = Math.max(rec.days, this.opts.historyImportDays);
+    s.days = rec.requested ? rec.days : Math.max(rec.days, this.opts.historyImportDays);
+    s.origin = rec.requested ? 'request' : 'option';
+    s.entities = rec.entities;
     s.from = microsToIso(rec.fromUs);
     s.to = microsToIso(rec.toUs);
     s.reached = microsToIso(rec.reachedUs);
     s.progress = rec.done || rec.toUs <= rec.fromUs ? 1 : Math.min(1, Math.max(0, (rec.reachedUs - rec.fromUs) / (rec.toUs - rec.fromUs)));
     s.points = rec.points;
     s.completedAt = rec.completedAt;
-    s.state = rec.done && rec.days >= this.opts.historyImportDays ? 'done' : this.opts.historyImportDays > 0 ? (s.state === 'running' ? 'running' : 'pending') : 'off';
-    if (rec.done && this.opts.historyImportDays <= 0) s.state = 'done';
+    if (rec.done) s.state = !rec.requested && rec.days < this.opts.historyImportDays ? 'pending' : 'done';
+    else if (rec.cancelled) s.state = 'cancelled';
+    else if (!rec.requested && this.opts.historyImportDays <= 0) s.state = 'off';
+    else s.state = s.state === 'running' || s.state === 'failed' ? s.state : 'pending';
   }
 
   /**
@@ -368,9 +483,10 @@ export class Backfill implements Service {
    * state before it in HA's history (so a restart artefact inside the range is recognised too). Returns the
    * points written, once they are durable in the spool.
    */
-  async #window(session: HaSession, w: Window, ids: string[], alive: () => boolean): Promise<number> {
+  async #window(session: HaSession, w: Window, ids: string[], alive: () => boolean, onBatch?: (done: number, total: number) => void): Promise<number> {
     let written = 0;
-    for (const batch of batches(ids, this.opts.batchSize ?? 50)) {
+    const all = batches(ids, this.opts.batchSize ?? 50);
+    for (const [bi, batch] of all.entries()) {
       // HA's bounds are exclusive: ask from 1 µs before the window so a state exactly at its start is included.
       const reply = await session.command<Record<string, unknown>>(historyCommand(batch, w.startUs - 1, w.endUs));
       if (!alive()) return written;
@@ -388,6 +504,7 @@ export class Backfill implements Service {
         }
       }
       await this.opts.spool.sync();
+      onBatch?.(bi + 1, all.length);
     }
     return written;
   }

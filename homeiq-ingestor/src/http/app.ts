@@ -2,6 +2,8 @@ import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger,
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
+import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type Backfill } from '../backfill/backfill.js';
+import type { RegistryEnricher } from '../enrich/registry.js';
 import type { EventCounter } from '../event-counter.js';
 import type { HaSocket } from '../ha/ha-socket.js';
 import type { Quarantine } from '../influx/quarantine.js';
@@ -23,12 +25,22 @@ export interface AppDeps {
   writer: Pick<InfluxWriter, 'stats'>;
   quarantine: Pick<Quarantine, 'stats' | 'entries' | 'remove'>;
   stream: EventStream;
+  /** Snapshot/gap/import progress and the import control (`/api/import`); absent = 503 there. */
+  backfill?: Pick<Backfill, 'status' | 'requestImport' | 'cancelImport'> | undefined;
+  /** Registry enrichment status (ha_compatible runs without it). */
+  enricher?: Pick<RegistryEnricher, 'status'> | undefined;
 }
 
 const MAX_BODY = 1024 * 1024;
 const ids = z.array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a quarantine entry id')).min(1).max(100_000);
 /** `{"ids": [...]}` or `{"all": true}`, nothing else. */
 const selectionSchema = z.union([z.strictObject({ ids }), z.strictObject({ all: z.literal(true) })]);
+
+/** `POST /api/import`: `{"days": 7}` or `{"days": 7, "entities": ["sensor.a", …]}`. */
+const importSchema = z.strictObject({
+  days: z.number().int().min(1).max(IMPORT_MAX_DAYS),
+  entities: z.array(z.string().regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'must be an entity id such as sensor.kitchen_temperature')).min(1).max(IMPORT_MAX_ENTITIES).optional(),
+});
 
 const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
 const streamQuerySchema = z.object({
@@ -81,8 +93,29 @@ export function createApp(deps: AppDeps): Koa {
       writer: s.writer,
       quarantine: s.quarantine,
       stream: deps.stream.stats(),
+      backfill: deps.backfill?.status() ?? null,
+      enrichment: deps.enricher?.status() ?? null,
       health: deps.health.report(),
     };
+  });
+  const backfill = (): NonNullable<AppDeps['backfill']> => {
+    if (!deps.backfill) throw new HttpError(503, 'the history backfill is not running');
+    return deps.backfill;
+  };
+  /** The history import: state, range, progress (0…1), ETA, points; and whether HA is connected (it runs only then). */
+  router.get('/api/import', (ctx) => {
+    ctx.body = { import: backfill().status().import, connected: deps.ha.stats().connected };
+  });
+  /** Starts (or restarts, replacing the running one) an import of the last `days` days; 202 with its status. */
+  router.post('/api/import', async (ctx) => {
+    const req = parse(importSchema, await readJson(ctx));
+    const status = await backfill().requestImport(req);
+    ctx.status = 202;
+    ctx.body = { import: status, connected: deps.ha.stats().connected };
+  });
+  /** Cancels the running or pending import; what it wrote stays. */
+  router.delete('/api/import', async (ctx) => {
+    ctx.body = await backfill().cancelImport();
   });
   router.get('/metrics', (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
