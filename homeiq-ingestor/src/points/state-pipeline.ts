@@ -79,7 +79,7 @@ export class StatePipeline {
     if (event?.event_type === 'state_changed' && event.data && typeof event.data === 'object') {
       const newState = event.data['new_state'];
       if (isHaState(newState)) {
-        this.#state(newState, this.opts.digests.get(newState.entity_id), event.data['old_state'] === null, () => this.opts.encoder.encode(event));
+        this.#liveState(newState, event.data['old_state'] === null, event);
         return;
       }
     }
@@ -128,6 +128,34 @@ export class StatePipeline {
     if (line === undefined || !this.opts.sink.append(line)) return { verdict, digest, written: false };
     this.opts.digests.written(s.entity_id, hash, t);
     return { verdict, digest, written: true };
+  }
+
+  /**
+   * `#state` for a live event compared with what we last wrote, with the same verdicts, but hashing only when
+   * the verdict depends on the digest (a re-added entity, or the very timestamp we hold); otherwise the digest
+   * is recorded lazily (StateDigests.writtenLazy).
+   */
+  #liveState(s: { entity_id: string; state: string; attributes: Record<string, unknown>; last_updated: string }, maybeReadded: boolean, event: HaEvent): void {
+    const t = isoToMicros(s.last_updated);
+    if (t === undefined) {
+      this.opts.encoder.encode(event); // the encoder counts the bad timestamp
+      return;
+    }
+    const { digests } = this.opts;
+    const { verdict, hash } = digests.decideFor(s.entity_id, s.state, s.attributes, t, this.opts.skipRestartDuplicates, maybeReadded);
+    this.#seen(t);
+    if (verdict === 'restart_artefact') {
+      this.#stats.restartDuplicatesSkipped += 1;
+      return;
+    }
+    if (verdict === 'already_written') {
+      this.#stats.alreadyWritten += 1;
+      return;
+    }
+    const line = this.opts.encoder.encode(event);
+    if (line === undefined || !this.opts.sink.append(line)) return;
+    if (hash === undefined) digests.writtenLazy(s.entity_id, s.state, s.attributes, t);
+    else digests.written(s.entity_id, hash, t);
   }
 
   #seen(t: number): void {
