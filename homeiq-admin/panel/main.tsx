@@ -4,6 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { EntitiesView } from './views/entities.js';
 import { GrafanaView } from './views/grafana.js';
+import { ImportView } from './views/import.js';
 import { LiveView } from './views/live.js';
 import { OverviewView } from './views/overview.js';
 import { QuarantineView } from './views/quarantine.js';
@@ -20,6 +21,7 @@ const TABS: Tab[] = [
   { id: 'live', title: 'Live', view: () => <LiveView /> },
   { id: 'entities', title: 'Entities', view: () => <EntitiesView /> },
   { id: 'storage', title: 'Storage', view: () => <StorageView /> },
+  { id: 'import', title: 'History import', view: () => <ImportView /> },
   { id: 'quarantine', title: 'Quarantine', view: () => <QuarantineView /> },
   { id: 'grafana', title: 'Grafana', view: () => <GrafanaView /> },
 ];

@@ -125,6 +125,37 @@ export interface Quarantine {
   entries: QuarantineEntry[];
 }
 
+/** The ingestor's history import (its `GET /api/import`), as the History import view shows it. */
+export interface ImportStatus {
+  state: 'off' | 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  days: number;
+  from: string | undefined;
+  to: string | undefined;
+  /** How far (in HA time) it got; it resumes from here. */
+  reached: string | undefined;
+  /** 0…1 */
+  progress: number;
+  points: number;
+  completedAt: string | undefined;
+  lastError: string | undefined;
+  /** `option`: the first-install import (history_import_days); `request`: started from the panel. */
+  origin: 'option' | 'request' | undefined;
+  /** Undefined: every entity. */
+  entities: string[] | undefined;
+  startedAt: string | undefined;
+  etaSeconds: number | undefined;
+}
+
+export interface ImportView {
+  import: ImportStatus;
+  /** Whether the ingestor is connected to Home Assistant (an import runs only then). */
+  connected: boolean;
+}
+
+/** Bounds of an import started from the panel (the ingestor checks the same). */
+export const IMPORT_MAX_DAYS = 3650;
+export const IMPORT_MAX_ENTITIES = 1000;
+
 /** One event of the live stream (the ingestor's compact form). */
 export interface LiveEvent {
   id: number;

@@ -2,7 +2,7 @@ import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger 
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
-import { RANGES, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
+import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, RANGES, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
 import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
 import type { InfluxReader } from '../influx/flux.js';
 import type { OverviewService } from '../overview/overview.js';
@@ -64,6 +64,13 @@ const entityId = z.string().min(1).max(255);
 const seriesQuery = z.object({ entity: entityId, range: z.enum(RANGES).default('24h') });
 /** Which quarantined points: the listed ids, or all of them when `ids` is left out. */
 const quarantineSelection = z.object({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'is not a quarantine entry id')).min(1).max(100_000).optional() }).strict();
+/** A history import: the last `days` days, of the listed entities or (left out) of all. */
+const importBody = z
+  .object({
+    days: z.number().int().min(1).max(IMPORT_MAX_DAYS),
+    entities: z.array(z.string().regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'is not an entity id')).min(1).max(IMPORT_MAX_ENTITIES).optional(),
+  })
+  .strict();
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'";
@@ -160,6 +167,24 @@ export function createApp(deps: AppDeps): Koa {
     const result = await deps.ingestor.discardQuarantine(ids);
     deps.overview.status.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} discarded ${result.discarded} quarantined points`);
+    ctx.body = result;
+  });
+
+  router.get('/api/import', async (ctx) => {
+    ctx.body = await deps.ingestor.importStatus();
+  });
+
+  router.post('/api/import', changing, async (ctx) => {
+    const { days, entities } = parse(importBody, await readJson(ctx));
+    const result = await deps.ingestor.startImport(days, entities);
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} started a history import of the last ${days} days (${entities ? `${entities.length} entities` : 'all entities'})`);
+    ctx.status = 202;
+    ctx.body = result;
+  });
+
+  router.delete('/api/import', changing, async (ctx) => {
+    const result = await deps.ingestor.cancelImport();
+    if (result.cancelled) deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} cancelled the history import`);
     ctx.body = result;
   });
 

@@ -1,5 +1,5 @@
 import type { HealthReport } from '@homeiq/shared';
-import type { BucketRow, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
+import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
 import type { SiblingHttp } from './sibling-http.js';
 
 /** Ports inside the add-on network (docs/CONVENTIONS.md "Ports"). */
@@ -35,6 +35,20 @@ export class IngestorClient {
 
   discardQuarantine(ids?: string[]): Promise<{ discarded: number }> {
     return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/discard', { method: 'POST', body: ids ? { ids } : { all: true }, timeoutMs: 30_000 });
+  }
+
+  /** The history import's state and progress. */
+  importStatus(): Promise<ImportView> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', { timeoutMs: 5000 });
+  }
+
+  /** Starts (or replaces) a history import of the last `days` days, of `entities` or all. */
+  startImport(days: number, entities?: string[]): Promise<ImportView> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', { method: 'POST', body: entities ? { days, entities } : { days }, timeoutMs: 30_000 });
+  }
+
+  cancelImport(): Promise<{ cancelled: boolean } & ImportView> {
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', { method: 'DELETE', timeoutMs: 30_000 });
   }
 }
 
