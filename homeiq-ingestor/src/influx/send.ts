@@ -1,9 +1,16 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { gzip as gzipCb, type ZlibOptions } from 'node:zlib';
 
-const gzip = promisify(gzipCb);
+const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
+
+/**
+ * gzip level 3: on our line protocol (≈260 B/line) a 1 MiB body takes ≈2.8 ms and shrinks 9.5× at level 3,
+ * against 6.4 ms and 12× at the default level 6 and 2.7 ms and 8.8× at level 1 (measured, Node 24). The sibling
+ * is on the same host, where the CPU matters more than the bytes; for a remote InfluxDB 9.5× is still most of the gain.
+ */
+export const GZIP_LEVEL = 3;
 
 /** Where points go: the sibling homeiq-influxdb (`auto`) or a user's InfluxDB (`external`). */
 export interface InfluxTarget {
@@ -38,13 +45,45 @@ export class InfluxSender {
   readonly #http: HttpAgent;
   readonly #https: HttpsAgent;
 
-  constructor(private readonly opts: { localAddress?: string | undefined; timeoutMs?: number } = {}) {
+  constructor(private readonly opts: { localAddress?: string | undefined; timeoutMs?: number; gzipLevel?: number } = {}) {
     this.#http = new HttpAgent({ keepAlive: true, maxSockets: 2 });
     this.#https = new HttpsAgent({ keepAlive: true, maxSockets: 2 });
   }
 
+  /** The gzipped request body for these lines (on the libuv thread pool, beside the main thread). */
+  encode(lines: readonly string[]): Promise<Buffer> {
+    return gzip(Buffer.from(`${lines.join('\n')}\n`, 'utf8'), { level: this.opts.gzipLevel ?? GZIP_LEVEL });
+  }
+
   async write(target: InfluxTarget, lines: readonly string[]): Promise<WriteResponse> {
-    const body = await gzip(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+    return this.post(target, await this.encode(lines));
+  }
+
+  /**
+   * Is InfluxDB's HTTP server answering? `GET /ping` (no auth; 204 from InfluxDB 2.x, 200/204 from 1.x and
+   * Cloud): cheap enough to ask every second while writes back off. Any other answer or a network error is "no".
+   */
+  async ping(target: InfluxTarget, timeoutMs = 2000): Promise<boolean> {
+    const u = new URL('/ping', target.url);
+    const https = u.protocol === 'https:';
+    return new Promise((resolve) => {
+      const req = (https ? httpsRequest : httpRequest)(
+        u,
+        { method: 'GET', agent: https ? this.#https : this.#http, localAddress: this.opts.localAddress, timeout: timeoutMs },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 204 || res.statusCode === 200));
+          res.on('error', () => resolve(false));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('ping timed out')));
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+  }
+
+  /** POST /api/v2/write with a body from `encode`. */
+  async post(target: InfluxTarget, body: Buffer): Promise<WriteResponse> {
     const u = new URL('/api/v2/write', target.url);
     u.searchParams.set('org', target.org);
     u.searchParams.set('bucket', target.bucket);

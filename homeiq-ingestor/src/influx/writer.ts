@@ -22,6 +22,13 @@ export interface WriterOptions {
   /** Failing this long turns health red (auth/bucket errors turn it red at once). */
   redAfterMs?: number;
   backoff?: Backoff;
+  /**
+   * Write requests on the wire at once (default 1). The next batch is always read and gzipped while one is in
+   * flight, and acknowledgements are applied strictly in order whatever this is.
+   */
+  maxInFlight?: number;
+  /** While backing off from an unreachable InfluxDB, `GET /ping` this often to resume as soon as it is back. */
+  probeEveryMs?: number;
 }
 
 export interface WriterStats {
@@ -43,8 +50,20 @@ const RETRYABLE = (s: number): boolean => s === 408 || s === 429 || s >= 500;
 const CONTENT = new Set([400, 413, 422]);
 /** Configuration problems the user must fix; we keep spooling meanwhile. */
 const CONFIG = new Set([401, 403, 404]);
+/** InfluxDB (or the proxy in front of it) is not there: worth probing `/ping` to come back early. */
+const GONE = new Set([502, 503, 504]);
 
 type Outcome = { kind: 'written' } | { kind: 'rejected'; res: WriteResponse } | { kind: 'stopped' };
+
+/** A cut batch: its records, the spool position after it, and its gzipped body (made once, reused by retries). */
+interface Batch {
+  records: string[];
+  next: Cursor;
+  body: Promise<Buffer>;
+  result?: Promise<'done' | 'stopped'>;
+  outcome?: 'done' | 'stopped';
+  started?: number;
+}
 
 /**
  * Sends spooled points to InfluxDB in batches (lines, bytes, flush interval) and acknowledges them in the spool
@@ -53,6 +72,12 @@ type Outcome = { kind: 'written' } | { kind: 'rejected'; res: WriteResponse } | 
  * bisected until the rejected lines are isolated (rewriting an accepted line is idempotent: same series and
  * timestamp); a single rejected line goes to the quarantine with InfluxDB's reason; 401/403/404 keep the data
  * spooled and turn health red with the reason (401 also asks for a new token).
+ *
+ * Pipelined: while one batch is on the wire the next is read from the spool and gzipped, and the previous one's
+ * ack is persisted. Acks are applied strictly in spool order: a batch is acknowledged only after it and every
+ * batch before it were confirmed, so a batch still retrying holds back the acks of the ones after it. Backing off
+ * is shared by everything in flight; while InfluxDB is unreachable it is probed (`/ping`) every second so that
+ * writing resumes within about a second of its return rather than at the end of a long backoff.
  */
 export class InfluxWriter implements Service {
   readonly name = 'influxdb writer';
@@ -63,10 +88,17 @@ export class InfluxWriter implements Service {
   readonly #backoff: Backoff;
   #stopped = true;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  /** Everything sleeping (the loop, a backoff pause) wakes on stop. */
+  readonly #wakers = new Set<() => void>();
+  /** Batches cut and not yet acknowledged, in spool order; the first `maxInFlight` unsettled ones are on the wire. */
+  #window: Batch[] = [];
+  /** The backoff pause every failing request waits out (one pause, however many requests are in flight). */
+  #pause: Promise<void> | undefined;
+  /** The last pause ended early on a successful probe: the next one needs to see InfluxDB down first. */
+  #probeWoke = false;
 
   constructor(private readonly opts: WriterOptions) {
-    this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 60_000 });
+    this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 15_000 });
   }
 
   stats(): WriterStats {
@@ -82,59 +114,121 @@ export class InfluxWriter implements Service {
     });
   }
 
-  /** Stops after the request in flight; whatever is not confirmed stays in the spool for the next start. */
+  /** Stops after the requests in flight; whatever is not confirmed stays in the spool for the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    for (const w of [...this.#wakers]) w();
     await this.#loop;
   }
 
-  #sleep(ms: number, until?: Promise<void>): Promise<void> {
+  /** Sleeps `ms`, or less when `until` settles or the writer stops. */
+  #sleep(ms: number, until?: Promise<unknown>): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
+      const wakers = this.#wakers;
       function done(): void {
         clearTimeout(t);
+        wakers.delete(done);
         resolve();
       }
-      this.#wake = done;
-      void until?.then(done);
+      wakers.add(done);
+      void until?.then(done, done);
     });
   }
 
   async #run(): Promise<void> {
     const { spool } = this.opts;
+    const maxInFlight = Math.max(1, this.opts.maxInFlight ?? 1);
     let cursor: Cursor = spool.ackCursor;
     let firstSeen: number | undefined;
-    while (!this.#stopped) {
-      const { records, next } = await spool.read(cursor, this.opts.batchLines, this.opts.batchBytes);
-      if (records.length === 0) {
-        await this.#sleep(60_000, spool.waitForData(cursor));
+    /** The last batch cut was full or had more segments behind it: we are catching up, and the partial one after it is sent at once. */
+    let draining = false;
+    try {
+      while (!this.#stopped) {
+        let waitMs = 60_000;
+        let until: Promise<unknown> | undefined;
+        if (this.#window.length <= maxInFlight) {
+          const { records, next } = await spool.read(cursor, this.opts.batchLines, this.opts.batchBytes);
+          if (records.length > 0) {
+            firstSeen ??= Date.now();
+            const due = firstSeen + this.opts.flushIntervalMs - Date.now();
+            const moreBehind = next.segment < spool.end.segment;
+            // A batch cut by the byte limit is as full as one cut by the line limit: send it now, don't wait.
+            let chars = 0;
+            for (const r of records) chars += r.length + 1;
+            const full = records.length >= this.opts.batchLines || chars >= this.opts.batchBytes * 0.9;
+            if (full || moreBehind || draining || due <= 0) {
+              const body = this.opts.sender.encode(records);
+              body.catch(() => undefined); // awaited by the request; a batch dropped at stop must not leave it unhandled
+              this.#window.push({ records, next, body });
+              cursor = next;
+              firstSeen = undefined;
+              draining = full || moreBehind;
+              this.#launch(maxInFlight);
+              continue;
+            }
+            waitMs = due; // re-read then: the batch may have grown
+          } else {
+            draining = false;
+            until = spool.waitForData(cursor);
+          }
+        }
+        const head = this.#window[0];
+        if (head?.result) {
+          // Wait for the oldest batch to settle (or the flush interval, or new data), then acknowledge it.
+          until = until ? Promise.race([head.result, until]) : head.result;
+        }
+        await this.#sleep(waitMs, until);
+        if (head?.outcome === 'stopped') break;
+        if (head?.outcome === 'done') {
+          await this.#acknowledge(head);
+          this.#launch(maxInFlight);
+        }
+      }
+    } finally {
+      // Stopping: let what is on the wire finish, and acknowledge the confirmed prefix of the window.
+      const window = this.#window;
+      this.#window = [];
+      let acking = true;
+      for (const b of window) {
+        if (!b.result) break;
+        const outcome = await b.result.catch(() => 'stopped' as const);
+        acking &&= outcome === 'done';
+        if (acking) await this.#acknowledge(b, false);
+      }
+    }
+  }
+
+  async #acknowledge(b: Batch, shift = true): Promise<void> {
+    await this.opts.spool.ack(b.next);
+    if (shift) this.#window.shift();
+    this.#stats.batches += 1;
+    this.#stats.lastBatchMs = Date.now() - (b.started ?? Date.now());
+  }
+
+  /** Puts the next cut batches on the wire, in order, while fewer than `maxInFlight` are unsettled. */
+  #launch(maxInFlight: number): void {
+    let onWire = 0;
+    for (const b of this.#window) {
+      if (b.result) {
+        if (b.outcome === undefined) onWire += 1;
         continue;
       }
-      firstSeen ??= Date.now();
-      const due = firstSeen + this.opts.flushIntervalMs - Date.now();
-      const moreBehind = next.segment < spool.end.segment;
-      // A batch cut by the byte limit is as full as one cut by the line limit: send it now, don't wait.
-      let chars = 0;
-      for (const r of records) chars += r.length + 1;
-      const full = records.length >= this.opts.batchLines || chars >= this.opts.batchBytes * 0.9;
-      if (!full && due > 0 && !moreBehind) {
-        await this.#sleep(due);
-        continue; // re-read: the batch may have grown
-      }
-      const started = Date.now();
-      if ((await this.#deliver(records)) === 'stopped') return;
-      await spool.ack(next);
-      cursor = next;
-      firstSeen = undefined;
-      this.#stats.batches += 1;
-      this.#stats.lastBatchMs = Date.now() - started;
+      if (onWire >= maxInFlight || this.#stopped) return;
+      onWire += 1;
+      b.started = Date.now();
+      b.result = this.#deliver(b.records, b.body).then((outcome) => {
+        b.outcome = outcome;
+        this.#launch(maxInFlight);
+        return outcome;
+      });
     }
   }
 
   /** Writes the lines or quarantines the ones InfluxDB rejects; 'stopped' when stopping first. */
-  async #deliver(lines: readonly string[]): Promise<'done' | 'stopped'> {
-    const outcome = await this.#attempt(lines);
+  async #deliver(lines: readonly string[], body?: Promise<Buffer>): Promise<'done' | 'stopped'> {
+    const outcome = await this.#attempt(body ?? this.opts.sender.encode(lines));
     if (outcome.kind === 'stopped') return 'stopped';
     if (outcome.kind === 'written') {
       this.#stats.written += lines.length;
@@ -154,16 +248,17 @@ export class InfluxWriter implements Service {
   }
 
   /** One batch until InfluxDB gives a final answer for it (retrying everything transient). */
-  async #attempt(lines: readonly string[]): Promise<Outcome> {
+  async #attempt(body: Promise<Buffer>): Promise<Outcome> {
     for (;;) {
+      if (this.#pause) await this.#pause; // another request found InfluxDB failing: wait with it
       if (this.#stopped) return { kind: 'stopped' };
       let res: WriteResponse;
       try {
         const target = await this.opts.target.get();
         this.#stats.requests += 1;
-        res = await this.opts.sender.write(target, lines);
+        res = await this.opts.sender.post(target, await body);
       } catch (err) {
-        await this.#failed(`cannot reach InfluxDB: ${(err as Error).message}`, false);
+        await this.#failed(`cannot reach InfluxDB: ${(err as Error).message}`, false, 0, true, true);
         continue;
       }
       if (res.status === 204 || res.status === 200 || res.status === 201) {
@@ -180,12 +275,14 @@ export class InfluxWriter implements Service {
         await this.#failed(`InfluxDB answered ${res.status} (${what}): ${res.message}`, true);
         continue;
       }
-      await this.#failed(`InfluxDB answered ${res.status}: ${res.message}`, false, res.retryAfterMs, RETRYABLE(res.status));
+      const gone = GONE.has(res.status) && res.retryAfterMs === undefined;
+      await this.#failed(`InfluxDB answered ${res.status}: ${res.message}`, false, res.retryAfterMs, RETRYABLE(res.status), gone);
     }
   }
 
   #succeeded(): void {
     this.#backoff.reset();
+    this.#probeWoke = false;
     if (this.#stats.failingSince) this.opts.log.info(`writing to InfluxDB again (failing since ${this.#stats.failingSince})`);
     this.#stats.failingSince = undefined;
     this.#stats.lastError = undefined;
@@ -193,7 +290,7 @@ export class InfluxWriter implements Service {
     this.opts.health.set(CHECK, 'green', 'writing to InfluxDB');
   }
 
-  async #failed(reason: string, config: boolean, retryAfterMs = 0, retryable = true): Promise<void> {
+  async #failed(reason: string, config: boolean, retryAfterMs = 0, retryable = true, probe = false): Promise<void> {
     this.#stats.retries += 1;
     const first = this.#stats.failingSince === undefined;
     this.#stats.failingSince ??= new Date().toISOString();
@@ -209,6 +306,46 @@ export class InfluxWriter implements Service {
       reason,
       config ? 'Check the InfluxDB target options (URL, organisation, bucket, token)' : 'Points are kept in the spool and sent when InfluxDB answers',
     );
-    await this.#sleep(this.#backoff.next(retryAfterMs));
+    this.#pause ??= this.#backOff(this.#backoff.next(retryAfterMs ?? 0), probe).finally(() => {
+      this.#pause = undefined;
+    });
+    await this.#pause;
+  }
+
+  /**
+   * Waits `delayMs` (jittered backoff, Retry-After already folded in). When InfluxDB was unreachable, probes
+   * `/ping` every `probeEveryMs` meanwhile and ends the wait as soon as it answers again. A failure that a
+   * probe-ended wait led to does not trust the next good probe at once (InfluxDB may answer /ping and still fail
+   * writes): that wait first has to see a failed probe, so a broken-but-pingable InfluxDB gets the full backoff.
+   */
+  async #backOff(delayMs: number, probe: boolean): Promise<void> {
+    const every = this.opts.probeEveryMs ?? 1000;
+    const end = Date.now() + delayMs;
+    let sawDown = !this.#probeWoke;
+    this.#probeWoke = false;
+    while (!this.#stopped) {
+      const left = end - Date.now();
+      if (left <= 0) return;
+      if (!probe || left <= every) {
+        await this.#sleep(left);
+        continue;
+      }
+      await this.#sleep(every);
+      if (this.#stopped) return;
+      const up = await this.#ping();
+      if (up && sawDown) {
+        this.#probeWoke = true;
+        return;
+      }
+      if (!up) sawDown = true;
+    }
+  }
+
+  async #ping(): Promise<boolean> {
+    try {
+      return await this.opts.sender.ping(await this.opts.target.get());
+    } catch {
+      return false;
+    }
   }
 }
