@@ -16,6 +16,11 @@
 //    and pre-gzipped, sequentially over one keep-alive connection, into another fresh bucket of the same influxd.
 //
 //   npm run bench -- -- e2e [--rate 1000] [--seconds 30] [--outage-minutes 10] [--replay-events 130000]
+//                           [--parts latency,outage,replay] [--heap-snapshots]
+//                           [--batch-lines 5000] [--batch-kib 1024] [--in-flight 1]   (replay part only)
+// `--parts` runs only the named parts (e.g. `--parts replay` for the replay ratio alone). `--heap-snapshots`
+// starts the ingestor with --heapsnapshot-signal=SIGUSR2 and writes a snapshot into its data dir's parent at the
+// start, middle and end of the outage (for finding what grows).
 import { createLogger, Health, LogSecrets, httpRequestRaw } from '@homeiq/shared';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -41,6 +46,10 @@ const IP = { ingestor: '127.0.57.1', admin: '127.0.57.3' };
 const GOALS = { p99Ms: 1500, replayRatio: 0.8 };
 const POLL_MS = 100;
 
+function parts(): Set<string> {
+  const i = process.argv.indexOf('--parts');
+  return new Set(i > 0 ? (process.argv[i + 1] ?? '').split(',') : ['latency', 'outage', 'replay']);
+}
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -148,15 +157,21 @@ async function latencyPart(influx: RealInfluxd, setup: InfluxSetup, ha: HaSimula
   };
 }
 
-async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonProcess, rate: number, minutes: number) {
+async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonProcess, rate: number, minutes: number, heapSnapshots = false) {
   const pid = ingestor.child.pid as number;
   await influx.stop();
   say(`outage: influxd stopped; ${rate} events/s for ${minutes} min; sampling the ingestor's RSS every 5 s`);
   const samples: Array<{ s: number; rssMiB: number; spoolMiB: number }> = [];
   const t0 = Date.now();
   const d = drive(ha, 'outage', rate);
+  const snapAt = heapSnapshots ? [15, Math.round((minutes * 60) / 2), minutes * 60 - 5] : [];
   while (Date.now() - t0 < minutes * 60_000) {
     await sleep(5000);
+    if (snapAt.length > 0 && (Date.now() - t0) / 1000 >= (snapAt[0] as number)) {
+      snapAt.shift();
+      process.kill(pid, 'SIGUSR2');
+      say(`  heap snapshot requested at t=${Math.round((Date.now() - t0) / 1000)}s`);
+    }
     const st = await ingestorStatus();
     samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10, spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10 });
     const last = samples.at(-1);
@@ -209,12 +224,14 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   await mkBucket('bench_raw');
   await mkBucket('bench_replay');
 
-  // The batches the writer would form (5000 lines / 1 MiB), pre-gzipped.
+  // The batches the writer would form (default 5000 lines / 1 MiB, the add-on's defaults), pre-gzipped.
+  const batchLines = arg('batch-lines', 5000);
+  const batchBytes = arg('batch-kib', 1024) * 1024;
   const bodies: Buffer[] = [];
   for (let i = 0; i < lines.length; ) {
     let n = 0;
     let bytes = 0;
-    while (i + n < lines.length && n < 5000 && bytes + (lines[i + n] as string).length + 1 <= 1024 * 1024) bytes += (lines[i + n++] as string).length + 1;
+    while (i + n < lines.length && n < batchLines && bytes + (lines[i + n] as string).length + 1 <= batchBytes) bytes += (lines[i + n++] as string).length + 1;
     bodies.push(gzipSync(`${lines.slice(i, i + n).join('\n')}\n`));
     i += n;
   }
@@ -248,7 +265,7 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   const writer = new InfluxWriter({
     spool, sender, quarantine, health: new Health(), log,
     target: { get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }), invalidate: () => undefined },
-    batchLines: 5000, batchBytes: 1024 * 1024, flushIntervalMs: 1000,
+    batchLines, batchBytes, flushIntervalMs: 1000, maxInFlight: arg('in-flight', 1),
   });
   say('replay: the ingestor writer from the spool');
   const tp = performance.now();
@@ -261,7 +278,7 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   await rm(dir, { recursive: true, force: true });
   const rawRate = lines.length / rawS;
   const replayRate = lines.length / replayS;
-  return { points: lines.length, batches: bodies.length, rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
+  return { points: lines.length, batches: bodies.length, batchLines, batchBytes, inFlight: arg('in-flight', 1), rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
 }
 
 export async function run(): Promise<void> {
@@ -269,10 +286,22 @@ export async function run(): Promise<void> {
   const seconds = arg('seconds', 30);
   const outageMinutes = arg('outage-minutes', 10);
   const replayEvents = arg('replay-events', 130_000);
+  const want = parts();
+  const heapDir = process.argv.includes('--heap-snapshots') ? await mkdtemp(join(tmpdir(), 'homeiq-e2e-heap-')) : undefined;
   say('building the ingestor bundle; starting influxd, the HA simulator and the Supervisor emulator');
-  await buildBundles('ingestor');
   const influx = await startInfluxd();
   const setup = await influx.setup();
+  if (!want.has('latency') && !want.has('outage')) {
+    try {
+      const replay = want.has('replay') ? await replayPart(influx, setup, replayEvents) : undefined;
+      if (replay) say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
+      console.log(JSON.stringify({ bench: 'e2e', parts: [...want], replay, goals: GOALS, meets: { replay: replay ? replay.ratio >= GOALS.replayRatio : undefined }, node: process.version }));
+    } finally {
+      await influx.dispose();
+    }
+    return;
+  }
+  await buildBundles('ingestor');
   const ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
   const emulator = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
   const reg = emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
@@ -280,26 +309,28 @@ export async function run(): Promise<void> {
   const ingestor = await startAddon({
     name: 'ingestor',
     options: { log_level: 'info', event_types: [], target: 'external', external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token } },
-    env: reg.env(),
+    env: { ...reg.env(), ...(heapDir ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` } : {}) },
   });
+  if (heapDir) say(`heap snapshots go to ${heapDir}`);
   try {
     await ingestor.waitForLine(/ INFO  started$/, 60_000);
     while (!ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events')) await sleep(50);
     await sleep(500);
-    const latency = await latencyPart(influx, setup, ha, rate, seconds);
-    say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.measured} events`);
-    const outage = await outagePart(influx, ha, ingestor, rate, outageMinutes);
-    say(`outage: RSS ${outage.rssMiBFirst} → max ${outage.rssMiBMax} → ${outage.rssMiBLast} MiB; slope ${outage.rssSlopeSecondHalfMiBPerMin} MiB/min; drain ${outage.drainPointsPerSec} points/s`);
-    const replay = await replayPart(influx, setup, replayEvents);
-    say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
+    const latency = want.has('latency') ? await latencyPart(influx, setup, ha, rate, seconds) : undefined;
+    if (latency) say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.measured} events`);
+    const outage = want.has('outage') ? await outagePart(influx, ha, ingestor, rate, outageMinutes, heapDir !== undefined) : undefined;
+    if (outage) say(`outage: RSS ${outage.rssMiBFirst} → max ${outage.rssMiBMax} → ${outage.rssMiBLast} MiB; slope ${outage.rssSlopeSecondHalfMiBPerMin} MiB/min; drain ${outage.drainPointsPerSec} points/s`);
+    const replay = want.has('replay') ? await replayPart(influx, setup, replayEvents) : undefined;
+    if (replay) say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
     const result = {
       bench: 'e2e',
+      parts: [...want],
       rate,
       latency,
       outage,
       replay,
       goals: GOALS,
-      meets: { p99: latency.p99Ms <= GOALS.p99Ms, replay: replay.ratio >= GOALS.replayRatio },
+      meets: { p99: latency ? latency.p99Ms <= GOALS.p99Ms : undefined, replay: replay ? replay.ratio >= GOALS.replayRatio : undefined },
       ingestorOptions: 'defaults (batch_size 5000, batch_max_kib 1024, flush_interval_ms 1000)',
       node: process.version,
     };
