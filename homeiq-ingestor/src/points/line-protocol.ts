@@ -65,9 +65,11 @@ export function escapeKey(key: string): string | undefined {
   return clean(key).replace(KEY_SPECIALS, (c) => `\\${c}`);
 }
 
+const HAS_STRING_SPECIAL = /["\\]/;
+
 /** A string field value, quoted. */
 export function quoteString(value: string): string {
-  return `"${value.replace(STRING_SPECIALS, (c) => `\\${c}`)}"`;
+  return HAS_STRING_SPECIAL.test(value) ? `"${value.replace(STRING_SPECIALS, (c) => `\\${c}`)}"` : `"${value}"`;
 }
 
 /** Encoded field value, or undefined when the value has no line-protocol form (NaN, ±Infinity, non-integer int). */
@@ -98,17 +100,8 @@ const RESERVED_TAG_KEYS = new Set(['_field', '_measurement', 'time']);
  * Tags are written sorted by key (InfluxDB's recommended order; it sorts them anyway).
  */
 export function encodePoint(p: Point): string | undefined {
-  const measurement = escapeMeasurement(p.measurement);
-  if (measurement === undefined) return undefined;
-  let line = measurement;
-  for (const key of Object.keys(p.tags).sort()) {
-    const value = p.tags[key];
-    if (value === undefined || value.length === 0 || RESERVED_TAG_KEYS.has(key)) continue;
-    const k = escapeKey(key);
-    const v = escapeKey(value);
-    if (k === undefined || v === undefined) continue;
-    line += `,${k}=${v}`;
-  }
+  const line = encodeSeries(p.measurement, p.tags);
+  if (line === undefined) return undefined;
   let fields = '';
   for (const [key, f] of Object.entries(p.fields)) {
     if (key === 'time') continue; // InfluxDB skips a field named time
@@ -118,8 +111,36 @@ export function encodePoint(p: Point): string | undefined {
     fields += `${fields.length === 0 ? '' : ','}${k}=${v}`;
   }
   if (fields.length === 0) return undefined;
-  if (!/^-?\d{1,19}$/.test(p.timestampNs)) return undefined;
+  if (!isTimestampNs(p.timestampNs)) return undefined;
   return `${line} ${fields} ${p.timestampNs}`;
+}
+
+/** The series part of a line: escaped measurement and tags sorted by key; undefined when the measurement is empty. */
+export function encodeSeries(measurementName: string, tags: Record<string, string | undefined>): string | undefined {
+  const measurement = escapeMeasurement(measurementName);
+  if (measurement === undefined) return undefined;
+  let line = measurement;
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    if (value === undefined || value.length === 0 || RESERVED_TAG_KEYS.has(key)) continue;
+    const k = escapeKey(key);
+    const v = escapeKey(value);
+    if (k === undefined || v === undefined) continue;
+    line += `,${k}=${v}`;
+  }
+  return line;
+}
+
+const TIMESTAMP_NS = /^-?\d{1,19}$/;
+
+/** Whether `ts` is a timestamp encodePoint writes (decimal digits that fit InfluxDB's int64). */
+export function isTimestampNs(ts: string): boolean {
+  return TIMESTAMP_NS.test(ts);
+}
+
+/** `float` field text (finite numbers only; -0 prints as 0). */
+export function floatText(v: number): string {
+  return String(v);
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
@@ -130,6 +151,44 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?
  * Undefined for anything that is not such a timestamp.
  */
 export function isoToNs(iso: string): string | undefined {
+  // Fast path for the form HA always sends; same result as the general path below (tested).
+  const seconds = haIsoSeconds(iso, true);
+  if (seconds !== undefined && seconds > 0) return `${seconds}${iso.slice(20, 26)}000`;
+  return isoToNsGeneral(iso);
+}
+
+/** HA's own form, `2026-09-01T10:01:00.123456+00:00` (UTC, six fraction digits). */
+const HA_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
+/** One-entry cache of the minute's start (events arrive in time order: consecutive ones share the minute). */
+let minuteKey = '';
+let minuteSeconds = Number.NaN;
+let minuteValid = false;
+
+/**
+ * Whole seconds since the epoch of a timestamp in HA's own form (its fraction is `iso.slice(20, 26)`),
+ * exactly `Date.UTC(y, mo - 1, d, h, mi, s) / 1000`; undefined when not that form or not finite, or with
+ * `validate` when isoToNs's range checks would reject it.
+ */
+export function haIsoSeconds(iso: string, validate: boolean): number | undefined {
+  if (iso.length !== 32 || !HA_ISO.test(iso)) return undefined;
+  const minute = iso.slice(0, 16);
+  if (minute !== minuteKey) {
+    const mo = Number(iso.slice(5, 7));
+    const d = Number(iso.slice(8, 10));
+    const h = Number(iso.slice(11, 13));
+    const mi = Number(iso.slice(14, 16));
+    minuteSeconds = Date.UTC(Number(iso.slice(0, 4)), mo - 1, d, h, mi, 0) / 1000;
+    minuteValid = mo <= 12 && d <= 31 && h <= 23 && mi <= 59;
+    minuteKey = minute;
+  }
+  if (!Number.isFinite(minuteSeconds)) return undefined;
+  const s = (iso.charCodeAt(17) - 48) * 10 + (iso.charCodeAt(18) - 48);
+  if (validate && (!minuteValid || s > 60)) return undefined;
+  return minuteSeconds + s;
+}
+
+/** isoToNs for every accepted form (exported for tests comparing it with the fast path). */
+export function isoToNsGeneral(iso: string): string | undefined {
   const m = ISO.exec(iso);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;

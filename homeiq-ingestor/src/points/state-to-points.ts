@@ -1,5 +1,6 @@
 import type { HaEvent } from '../ha/messages.js';
-import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
+import { BoundedCache, type CacheStats } from './bounded-cache.js';
+import { encodePoint, encodeSeries, escapeKey, floatText, isoToNs, isTimestampNs, quoteString, type FieldValue } from './line-protocol.js';
 
 /**
  * HomeIQ's data model: Home Assistant events → line-protocol lines (documented for users in DOCS.md).
@@ -140,8 +141,128 @@ export function attributeFields(attrs: Record<string, unknown>, opts: EncodeOpti
   return fields;
 }
 
-/** One state → one line in HomeIQ's layout. */
+/**
+ * The series part of an entity's line (measurement and tags), cached per entity with the inputs it was made
+ * from: a hit needs the same entity_id, device_class, unit and registry tags. `truncated` counts the tag values
+ * cut by the cap (each one a 'truncated' problem, as when encoded afresh).
+ */
+interface SeriesHead {
+  deviceClass: string | undefined;
+  unit: string | undefined;
+  area: string | undefined;
+  floor: string | undefined;
+  device: string | undefined;
+  deviceId: string | undefined;
+  labels: string | undefined;
+  text: string | undefined;
+  hostile: boolean;
+  truncated: number;
+}
+
+/** Series heads by entity_id; bounded (a home has a few thousand entities). */
+const heads = new BoundedCache<SeriesHead>(16_384);
+/** Escaped `attr_<name>` by attribute name; bounded. */
+const attrKeys = new BoundedCache<string>(8_192);
+
+/** Hit/miss/eviction counts of the encoder's caches (for tests and the bench). */
+export function encoderCacheStats(): { heads: CacheStats; attributeKeys: CacheStats } {
+  return { heads: heads.stats(), attributeKeys: attrKeys.stats() };
+}
+
+function seriesHead(entityId: string, deviceClass: string | undefined, unit: string | undefined, extra: EnrichmentTags | undefined): SeriesHead {
+  const area = extra?.area;
+  const floor = extra?.floor;
+  const device = extra?.device;
+  const deviceId = extra?.device_id;
+  const labels = extra?.labels;
+  const h = heads.get(entityId);
+  if (
+    h !== undefined &&
+    h.deviceClass === deviceClass &&
+    h.unit === unit &&
+    h.area === area &&
+    h.floor === floor &&
+    h.device === device &&
+    h.deviceId === deviceId &&
+    h.labels === labels
+  ) {
+    return h;
+  }
+  const { domain, valid } = splitEntityId(entityId);
+  const problems: Problem[] = [];
+  const text = encodeSeries(domain, {
+    area: area === undefined ? undefined : cap(area, 255, problems),
+    floor: floor === undefined ? undefined : cap(floor, 255, problems),
+    device: device === undefined ? undefined : cap(device, 255, problems),
+    device_id: deviceId === undefined ? undefined : cap(deviceId, 255, problems),
+    labels: labels === undefined ? undefined : cap(labels, 1024, problems),
+    entity_id: cap(entityId, 255, problems),
+    domain,
+    device_class: deviceClass === undefined ? undefined : cap(deviceClass, 255, problems),
+    unit: unit === undefined ? undefined : cap(unit, 255, problems),
+  });
+  const head: SeriesHead = { deviceClass, unit, area, floor, device, deviceId, labels, text, hostile: !valid, truncated: problems.length };
+  heads.set(entityId, head);
+  return head;
+}
+
+function attrKey(name: string): string {
+  let k = attrKeys.get(name);
+  if (k === undefined) {
+    k = escapeKey(`attr_${name}`) as string; // never empty
+    attrKeys.set(name, k);
+  }
+  return k;
+}
+
+/** attributeFields, written straight as line-protocol field text (each field preceded by a comma). */
+function attributeFieldsText(attrs: Record<string, unknown>, opts: EncodeOptions, problems: Problem[]): string {
+  let out = '';
+  for (const name of Object.keys(attrs)) {
+    const v = attrs[name];
+    if (v === null || v === undefined || TAG_ATTRIBUTES.has(name) || opts.excludeAttributes.has(name)) continue;
+    switch (typeof v) {
+      case 'number':
+        if (Number.isFinite(v)) out += `,${attrKey(name)}_num=${floatText(v)}`;
+        else problems.push('unencodable_attribute');
+        break;
+      case 'boolean':
+        out += `,${attrKey(name)}_bool=${v ? 'true' : 'false'}`;
+        break;
+      case 'string':
+        out += `,${attrKey(name)}_str=${quoteString(cap(v, opts.maxStringLength, problems))}`;
+        break;
+      default:
+        out += `,${attrKey(name)}_json=${quoteString(toJson(v, opts.maxStringLength, problems))}`;
+    }
+  }
+  return out;
+}
+
+/**
+ * One state → one line in HomeIQ's layout. The same line as `encodePoint` of the point described at the top
+ * (tags, `state`, `value`, attributeFields; see encodeStateAsPoint, which the tests compare it with), built
+ * directly: the series head comes from a per-entity cache and fields are written as text.
+ */
 export function encodeState(s: HaState, opts: EncodeOptions, problems: Problem[] = []): Encoded {
+  const ts = isoToNs(s.last_updated);
+  if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
+  const attrs = s.attributes;
+  const deviceClass = attrs['device_class'];
+  const unit = attrs['unit_of_measurement'];
+  const head = seriesHead(s.entity_id, typeof deviceClass === 'string' ? deviceClass : undefined, typeof unit === 'string' ? unit : undefined, opts.enrich?.(s.entity_id));
+  if (head.hostile) problems.push('hostile_entity_id');
+  let fields = `state=${quoteString(cap(s.state, opts.maxStringLength, problems))}`;
+  const value = stateValue(s.state);
+  if (value !== undefined) fields += `,value=${floatText(value)}`;
+  fields += attributeFieldsText(attrs, opts, problems);
+  for (let i = 0; i < head.truncated; i += 1) problems.push('truncated');
+  if (head.text === undefined || !isTimestampNs(ts)) return { problems };
+  return { line: `${head.text} ${fields} ${ts}`, problems };
+}
+
+/** encodeState through the general Point encoder (the reference the fast encodeState is tested against). */
+export function encodeStateAsPoint(s: HaState, opts: EncodeOptions, problems: Problem[] = []): Encoded {
   const ts = isoToNs(s.last_updated);
   if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
   const { domain, valid } = splitEntityId(s.entity_id);

@@ -1,0 +1,78 @@
+/** The encoding fast paths give exactly what the general encoders give; their caches are bounded. */
+import { describe, expect, it } from 'vitest';
+import { BoundedCache } from './bounded-cache.js';
+import { isoToNs, isoToNsGeneral } from './line-protocol.js';
+import { encodeState, encodeStateAsPoint, encoderCacheStats, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
+
+const HOSTILE = ['', 'a,b', 'a=b', 'a b', 'a"b', 'a\\b', 'x\ny', '\u0000\u001f\u007f', '#hash', 'é😀', 'ok', 'x'.repeat(300), '=', ' ', ','];
+const VALUES: unknown[] = ['on', '', 'a "q", = \\ \n', 1.5, -0, 0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined, [1, 'x'], { k: { d: [1] } }, 'y'.repeat(120)];
+
+function opts(enrich?: (id: string) => EnrichmentTags | undefined): EncodeOptions {
+  return { maxStringLength: 100, excludeAttributes: new Set(['skip_me']), layout: 'homeiq', enrich };
+}
+
+describe('encodeState fast path', () => {
+  it('writes the same line and problems as the Point encoder, for hostile ids, keys, values and tags', () => {
+    let n = 0;
+    for (const id of ['sensor.ok', 'Sensor.Bad id', 'no_dot', 'sensor.a,b=c d', '#x.y', `sensor.${'z'.repeat(300)}`]) {
+      for (const key of HOSTILE) {
+        for (const v of VALUES) {
+          for (const enrich of [undefined, (): EnrichmentTags => ({ area: 'living room', floor: 'f,1', device: 'D="1"', device_id: 'x'.repeat(300), labels: 'a,b' })]) {
+            const attrs: Record<string, unknown> = { [key]: v, device_class: key, unit_of_measurement: typeof v === 'string' ? v : 'W', skip_me: 1, friendly_name: 'N' };
+            for (const state of ['21.5', 'on', 'x"y\\', 'unknown', 's'.repeat(150)]) {
+              const st: HaState = { entity_id: id, state, attributes: attrs, last_updated: '2026-11-24T10:00:01.123456+00:00' };
+              expect(encodeState(st, opts(enrich))).toEqual(encodeStateAsPoint(st, opts(enrich)));
+              n += 1;
+            }
+          }
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(1000);
+  });
+  it('notices a changed device_class, unit or registry tag of a cached entity', () => {
+    const st = (attrs: Record<string, unknown>): HaState => ({ entity_id: 'sensor.cache_probe', state: '1', attributes: attrs, last_updated: '2026-11-24T10:00:01.000001+00:00' });
+    let tags: EnrichmentTags = { area: 'kitchen' };
+    const o = opts(() => tags);
+    expect(encodeState(st({ unit_of_measurement: 'W' }), o).line).toContain(',area=kitchen,');
+    expect(encodeState(st({ unit_of_measurement: 'kW' }), o).line).toContain(',unit=kW ');
+    tags = { area: 'hall' };
+    expect(encodeState(st({ unit_of_measurement: 'kW', device_class: 'power' }), o).line).toBe(encodeStateAsPoint(st({ unit_of_measurement: 'kW', device_class: 'power' }), o).line);
+    const s = encoderCacheStats();
+    expect(s.heads.size).toBeLessThanOrEqual(16_384);
+    expect(s.attributeKeys.size).toBeLessThanOrEqual(8_192);
+  });
+});
+
+describe('isoToNs fast path', () => {
+  it('agrees with the general parser', () => {
+    const samples = [
+      '2026-11-24T10:00:01.123456+00:00', '1970-01-01T00:00:00.000000+00:00', '1970-01-01T00:00:01.000001+00:00', '1969-12-31T23:59:59.999999+00:00',
+      '2026-13-01T00:00:00.000000+00:00', '2026-02-30T00:00:00.000000+00:00', '2026-01-01T24:00:00.000000+00:00', '2026-01-01T00:60:00.000000+00:00',
+      '2026-01-01T00:00:60.000000+00:00', '2026-01-01T00:00:61.000000+00:00', '0099-01-01T00:00:00.000000+00:00', '9999-12-31T23:59:59.999999+00:00',
+      '2026-11-24T10:00:01.123456+01:00', '2026-11-24T10:00:01.123456Z', '2026-11-24T10:00:01+00:00', '2026-11-24 10:00:01.123456+00:00', 'x',
+    ];
+    for (const s of samples) expect(isoToNs(s), s).toBe(isoToNsGeneral(s));
+    // Minute changes back and forth (the fast path caches the last minute).
+    for (const s of ['2026-11-24T10:01:59.000001+00:00', '2026-11-24T10:00:59.000001+00:00', '2026-11-24T10:01:00.000001+00:00']) expect(isoToNs(s)).toBe(isoToNsGeneral(s));
+  });
+});
+
+describe('BoundedCache', () => {
+  it('keeps at most max entries, evicting the oldest, and counts hits, misses and evictions', () => {
+    const c = new BoundedCache<number>(2, 8);
+    c.set('a', 1);
+    c.set('b', 2);
+    c.set('a', 3); // update: no eviction
+    c.set('c', 4); // evicts a (oldest inserted)
+    expect(c.get('a')).toBeUndefined();
+    expect(c.get('b')).toBe(2);
+    expect(c.get('c')).toBe(4);
+    c.set('too long a key', 5); // never cached
+    expect(c.get('too long a key')).toBeUndefined();
+    expect(c.stats()).toEqual({ size: 2, hits: 2, misses: 2, evictions: 1 });
+    for (let i = 0; i < 1000; i += 1) c.set(`k${i}`, i);
+    expect(c.stats().size).toBe(2);
+    expect(c.stats().evictions).toBe(1001);
+  });
+});
