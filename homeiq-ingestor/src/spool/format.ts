@@ -18,6 +18,21 @@ export function frame(line: string): Buffer {
   return out;
 }
 
+/** Bytes `line` takes in the spool, header included. */
+export function framedLength(line: string): number {
+  return HEADER_BYTES + Buffer.byteLength(line, 'utf8');
+}
+
+/**
+ * Writes the framed record of `line` (`framedLength(line)` bytes) into `buf` at `pos`, as `frame()` would,
+ * without a Buffer of its own: the spool frames a whole group commit into one buffer.
+ */
+export function frameInto(buf: Buffer, pos: number, line: string, framed: number): void {
+  const len = buf.write(line, pos + HEADER_BYTES, framed - HEADER_BYTES, 'utf8');
+  buf.writeUInt32LE(len, pos);
+  buf.writeUInt32LE(crc32(buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len)), pos + 4);
+}
+
 export interface Parsed {
   records: string[];
   /** Bytes of `buf` consumed by complete, valid records. */

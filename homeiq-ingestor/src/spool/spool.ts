@@ -1,7 +1,7 @@
 import type { Logger, Service } from '@homeiq/shared';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { frame, HEADER_BYTES, MAX_RECORD_BYTES, parseRecords } from './format.js';
+import { frameInto, framedLength, HEADER_BYTES, MAX_RECORD_BYTES, parseRecords } from './format.js';
 
 /** A position in the spool: segment number and byte offset in it. */
 export interface Cursor {
@@ -46,7 +46,9 @@ const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
  */
 export class Spool implements Service {
   readonly name = 'spool';
-  #pending: Buffer[] = [];
+  /** Lines waiting for the next group commit, and their framed sizes: framed into one buffer per commit. */
+  #pending: string[] = [];
+  #pendingSizes: number[] = [];
   #pendingBytes = 0;
   #committing: Promise<void> | undefined;
   #fh: FileHandle | undefined;
@@ -100,14 +102,15 @@ export class Spool implements Service {
 
   /** Queues one point for the next group commit; false when the spool is full and the point was refused. */
   append(line: string): boolean {
-    const rec = frame(line);
-    if (rec.length > MAX_RECORD_BYTES || this.#unsentBytes() + rec.length > this.opts.maxBytes) {
+    const size = framedLength(line);
+    if (size > MAX_RECORD_BYTES || this.#unsentBytes() + size > this.opts.maxBytes) {
       this.#stats.refused += 1;
       this.#setFull(true);
       return false;
     }
-    this.#pending.push(rec);
-    this.#pendingBytes += rec.length;
+    this.#pending.push(line);
+    this.#pendingSizes.push(size);
+    this.#pendingBytes += size;
     this.#stats.appended += 1;
     this.#committing ??= this.#commitLoop();
     return true;
@@ -195,12 +198,21 @@ export class Spool implements Service {
         const room = segmentBytes - (this.#segments.get(this.#active) ?? 0);
         let count = 0;
         let size = 0;
-        while (count < this.#pending.length && (count === 0 || size + (this.#pending[count] as Buffer).length <= room)) {
-          size += (this.#pending[count] as Buffer).length;
+        const sizes = this.#pendingSizes;
+        while (count < sizes.length && (count === 0 || size + (sizes[count] as number) <= room)) {
+          size += sizes[count] as number;
           count += 1;
         }
         const taken = this.#pending.splice(0, count);
-        const batch = taken.length === 1 ? (taken[0] as Buffer) : Buffer.concat(taken, size);
+        const takenSizes = sizes.splice(0, count);
+        // One buffer per commit, framed in place (no Buffer per record, no concat copy).
+        const batch = Buffer.allocUnsafeSlow(size);
+        let pos = 0;
+        for (let i = 0; i < count; i += 1) {
+          const framed = takenSizes[i] as number;
+          frameInto(batch, pos, taken[i] as string, framed);
+          pos += framed;
+        }
         await this.#fh.write(batch, 0, batch.length, null);
         await this.#fh.datasync();
         this.#pendingBytes -= batch.length;
