@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedCache } from './bounded-cache.js';
 import { isoToNs, isoToNsGeneral } from './line-protocol.js';
+import { isoToMicros } from '../ha/history.js';
+import { liveMicros } from './state-pipeline.js';
 import { encodeState, encodeStateAsPoint, encoderCacheStats, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
 
 const HOSTILE = ['', 'a,b', 'a=b', 'a b', 'a"b', 'a\\b', 'x\ny', '\u0000\u001f\u007f', '#hash', 'é😀', 'ok', 'x'.repeat(300), '=', ' ', ','];
@@ -53,6 +55,7 @@ describe('isoToNs fast path', () => {
       '2026-11-24T10:00:01.123456+01:00', '2026-11-24T10:00:01.123456Z', '2026-11-24T10:00:01+00:00', '2026-11-24 10:00:01.123456+00:00', 'x',
     ];
     for (const s of samples) expect(isoToNs(s), s).toBe(isoToNsGeneral(s));
+    for (const s of samples) expect(liveMicros(s), s).toBe(isoToMicros(s));
     // Minute changes back and forth (the fast path caches the last minute).
     for (const s of ['2026-11-24T10:01:59.000001+00:00', '2026-11-24T10:00:59.000001+00:00', '2026-11-24T10:01:00.000001+00:00']) expect(isoToNs(s)).toBe(isoToNsGeneral(s));
   });

@@ -2,7 +2,14 @@ import { isoToMicros } from '../ha/history.js';
 import type { HaEvent } from '../ha/messages.js';
 import type { EventEncoder } from './event-encoder.js';
 import { StateDigests, stateHash, type Digest, type Verdict } from './restart-digest.js';
+import { haIsoSeconds } from './line-protocol.js';
 import { isHaState } from './state-to-points.js';
+
+/** isoToMicros, with the fast path for HA's own form (same result; tested). */
+export function liveMicros(iso: string): number | undefined {
+  const seconds = haIsoSeconds(iso, false);
+  return seconds === undefined ? isoToMicros(iso) : seconds * 1_000_000 + Number(iso.slice(20, 26));
+}
 
 export interface PipelineSink {
   /** Queues one point durably; false when it was refused (spool full). */
@@ -136,7 +143,7 @@ export class StatePipeline {
    * is recorded lazily (StateDigests.writtenLazy).
    */
   #liveState(s: { entity_id: string; state: string; attributes: Record<string, unknown>; last_updated: string }, maybeReadded: boolean, event: HaEvent): void {
-    const t = isoToMicros(s.last_updated);
+    const t = liveMicros(s.last_updated);
     if (t === undefined) {
       this.opts.encoder.encode(event); // the encoder counts the bad timestamp
       return;
