@@ -187,7 +187,8 @@ export class InfluxWriter implements Service {
         }
       }
     } finally {
-      // Stopping: let what is on the wire finish, and acknowledge the confirmed prefix of the window.
+      // Stopping (or a spool failure): let what is on the wire finish, and acknowledge the confirmed prefix.
+      this.#stopped = true;
       const window = this.#window;
       this.#window = [];
       let acking = true;
