@@ -16,13 +16,15 @@
 //    and pre-gzipped, sequentially over one keep-alive connection, into another fresh bucket of the same influxd.
 //
 //   npm run bench -- -- e2e [--rate 1000] [--seconds 30] [--outage-minutes 10] [--replay-events 130000]
-//                           [--parts latency,outage,replay] [--heap-snapshots]
-//                           [--batch-lines 5000] [--batch-kib 1024] [--in-flight 1]   (replay part only)
+//                           [--parts latency,outage,replay] [--heap-snapshots] [--memory-usage]
+//                           [--batch-lines 5000] [--batch-kib 1024] [--in-flight 2]   (replay part only; 2 = main.ts)
 // `--parts` runs only the named parts (e.g. `--parts replay` for the replay ratio alone). `--heap-snapshots`
 // starts the ingestor with --heapsnapshot-signal=SIGUSR2 and writes a snapshot into its data dir's parent at the
-// start, middle and end of the outage (for finding what grows).
+// start, middle and end of the outage (for finding what grows; taking one inflates RSS, so don't read RSS then).
+// `--memory-usage` preloads a module into the ingestor that prints process.memoryUsage() every 5 s, and adds
+// heapTotal/heapUsed/external (MiB) to each sample: is what grows the V8 heap or memory outside it?
 import { createLogger, Health, LogSecrets, httpRequestRaw } from '@homeiq/shared';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +48,15 @@ const IP = { ingestor: '127.0.57.1', admin: '127.0.57.3' };
 const GOALS = { p99Ms: 1500, replayRatio: 0.8 };
 const POLL_MS = 100;
 
+async function nodeOptions(heapDir: string | undefined): Promise<Record<string, string>> {
+  const o = heapDir ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${heapDir}`] : [];
+  if (process.argv.includes('--memory-usage')) {
+    const probe = join(await mkdtemp(join(tmpdir(), 'homeiq-e2e-mem-')), 'memory-usage.mjs');
+    await writeFile(probe, "setInterval(() => process.stderr.write(`[mem] ${JSON.stringify(process.memoryUsage())}\\n`), 5000).unref();\n");
+    o.push(`--import=${probe}`);
+  }
+  return o.length > 0 ? { NODE_OPTIONS: o.join(' ') } : {};
+}
 function parts(): Set<string> {
   const i = process.argv.indexOf('--parts');
   return new Set(i > 0 ? (process.argv[i + 1] ?? '').split(',') : ['latency', 'outage', 'replay']);
@@ -161,7 +172,19 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
   const pid = ingestor.child.pid as number;
   await influx.stop();
   say(`outage: influxd stopped; ${rate} events/s for ${minutes} min; sampling the ingestor's RSS every 5 s`);
-  const samples: Array<{ s: number; rssMiB: number; spoolMiB: number }> = [];
+  type Mem = { heapTotal: number; heapUsed: number; external: number };
+  const samples: Array<{ s: number; rssMiB: number; spoolMiB: number; mem?: Mem }> = [];
+  /** With --memory-usage: the ingestor's last process.memoryUsage() line, in MiB. */
+  const memory = (): Mem | undefined => {
+    for (let i = ingestor.lines.length - 1; i >= 0; i -= 1) {
+      const line = ingestor.lines[i] as string;
+      if (!line.startsWith('[mem] ')) continue;
+      const m = JSON.parse(line.slice(6)) as Mem;
+      const mib = (n: number): number => Math.round(n / 104857.6) / 10;
+      return { heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external) };
+    }
+    return undefined;
+  };
   const t0 = Date.now();
   const d = drive(ha, 'outage', rate);
   const snapAt = heapSnapshots ? [15, Math.round((minutes * 60) / 2), minutes * 60 - 5] : [];
@@ -173,9 +196,10 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
       say(`  heap snapshot requested at t=${Math.round((Date.now() - t0) / 1000)}s`);
     }
     const st = await ingestorStatus();
-    samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10, spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10 });
+    const mem = memory();
+    samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10, spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10, ...(mem ? { mem } : {}) });
     const last = samples.at(-1);
-    if (samples.length % 12 === 0 && last) say(`  t=${last.s}s rss=${last.rssMiB} MiB spool=${last.spoolMiB} MiB`);
+    if (samples.length % 12 === 0 && last) say(`  t=${last.s}s rss=${last.rssMiB} MiB spool=${last.spoolMiB} MiB${last.mem ? ` ${JSON.stringify(last.mem)}` : ''}`);
   }
   const sent = d.stop();
   await sleep(1000);
@@ -204,6 +228,8 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
     rssMiBMax: Math.max(...samples.map((x) => x.rssMiB)),
     rssMiBLast: samples.at(-1)?.rssMiB,
     rssSlopeSecondHalfMiBPerMin: Number((slope * 60).toFixed(3)),
+    rssMiBSeries: samples.filter((_, i) => i % 6 === 5).map((x) => x.rssMiB),
+    ...(samples.some((x) => x.mem) ? { memSeries: samples.filter((_, i) => i % 6 === 5).map((x) => x.mem) } : {}),
     samples: samples.length,
     firstWriteAfterRestartSeconds: Number(firstWriteAfterRestartS.toFixed(2)),
     drainSeconds: Number(drainS.toFixed(2)),
@@ -265,7 +291,7 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   const writer = new InfluxWriter({
     spool, sender, quarantine, health: new Health(), log,
     target: { get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }), invalidate: () => undefined },
-    batchLines, batchBytes, flushIntervalMs: 1000, maxInFlight: arg('in-flight', 1),
+    batchLines, batchBytes, flushIntervalMs: 1000, maxInFlight: arg('in-flight', 2),
   });
   say('replay: the ingestor writer from the spool');
   const tp = performance.now();
@@ -278,7 +304,7 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   await rm(dir, { recursive: true, force: true });
   const rawRate = lines.length / rawS;
   const replayRate = lines.length / replayS;
-  return { points: lines.length, batches: bodies.length, batchLines, batchBytes, inFlight: arg('in-flight', 1), rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
+  return { points: lines.length, batches: bodies.length, batchLines, batchBytes, inFlight: arg('in-flight', 2), rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
 }
 
 export async function run(): Promise<void> {
@@ -309,7 +335,7 @@ export async function run(): Promise<void> {
   const ingestor = await startAddon({
     name: 'ingestor',
     options: { log_level: 'info', event_types: [], target: 'external', external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token } },
-    env: { ...reg.env(), ...(heapDir ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` } : {}) },
+    env: { ...reg.env(), ...(await nodeOptions(heapDir)) },
   });
   if (heapDir) say(`heap snapshots go to ${heapDir}`);
   try {
