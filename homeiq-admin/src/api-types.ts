@@ -86,6 +86,11 @@ export interface EntityRow {
   /** Points in the raw bucket over `window`. */
   events: number;
   unit: string | undefined;
+  /**
+   * The `area` tag of the last change: the area **id** the ingestor records (`living_room`), not its name
+   * (the ingestor reads the names from HA's area registry but does not expose them). Undefined: no area.
+   */
+  area: string | undefined;
 }
 
 export interface Entities {

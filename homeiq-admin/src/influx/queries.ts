@@ -15,16 +15,19 @@ export const TOP_WINDOW = { label: '24 hours', ms: DAY };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Every entity with a state change in the raw bucket over the window: last state, its time, and the count. */
+/**
+ * Every entity with a state change in the raw bucket over the window: last state, its time, its area (the
+ * ingestor's `area` tag), and the count. The last value is taken per entity *and area*, and the newest of those
+ * wins: an entity moved to another area within the window shows the area it is in now.
+ */
 export async function entityRows(influx: InfluxReader, now = Date.now()): Promise<EntityRow[]> {
   const g = await influx.grant();
   const rows = await influx.query(
     `data = from(bucket: params.bucket)
   |> range(start: time(v: params.start))
   |> filter(fn: (r) => r._field == "state")
-  |> group(columns: ["entity_id", "_measurement"])
-data |> count() |> keep(columns: ["entity_id", "_measurement", "_value"]) |> yield(name: "counts")
-data |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time", "unit"]) |> yield(name: "lasts")`,
+data |> group(columns: ["entity_id", "_measurement"]) |> count() |> keep(columns: ["entity_id", "_measurement", "_value"]) |> yield(name: "counts")
+data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time", "unit", "area"]) |> yield(name: "lasts")`,
     { bucket: g.buckets.raw, start: iso(now - ENTITY_WINDOW.ms) },
   );
   const byId = new Map<string, EntityRow>();
@@ -32,7 +35,7 @@ data |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time",
     const id = r['entity_id'] ?? '';
     let e = byId.get(id);
     if (!e) {
-      e = { entityId: id, domain: r['_measurement'] ?? '', lastState: '', lastChange: '', events: 0, unit: undefined };
+      e = { entityId: id, domain: r['_measurement'] ?? '', lastState: '', lastChange: '', events: 0, unit: undefined, area: undefined };
       byId.set(id, e);
     }
     return e;
@@ -45,6 +48,7 @@ data |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time",
       e.lastState = r['_value'] ?? '';
       e.lastChange = r['_time'] ?? '';
       e.unit = r['unit'] || undefined;
+      e.area = r['area'] || undefined;
     }
   }
   return [...byId.values()].sort((a, b) => a.entityId.localeCompare(b.entityId));
