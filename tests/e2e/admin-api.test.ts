@@ -111,6 +111,20 @@ describe('admin API on the running stack', () => {
     expect(week.times.length).toBeGreaterThan(0);
   });
 
+  it('entities carry the demo home\'s areas: the entity\'s own, else its device\'s; none for an entity without one', async () => {
+    const want: Record<string, string> = {
+      'sensor.living_room_temperature': 'living_room', // from its device, the living room multisensor
+      'sensor.house_power': 'hallway', // from its device, the energy meter
+      'sensor.solar_power': 'garden', // its own
+      'binary_sensor.hallway_motion': 'hallway', // its own
+    };
+    const e = await until(() => get<Entities>('api/entities'), (v) => Object.keys(want).every((id) => v.entities.some((x) => x.entityId === id)));
+    expect(Object.fromEntries(Object.keys(want).map((id) => [id, e.entities.find((x) => x.entityId === id)?.area]))).toEqual(want);
+    const arealess = e.entities.filter((x) => /^(sun|weather|person)\./.test(x.entityId));
+    expect(arealess.length).toBeGreaterThan(0);
+    expect(arealess.every((x) => x.area === undefined)).toBe(true);
+  });
+
   it('an entity id is a parameter, never Flux: a hostile one finds nothing and breaks nothing', async () => {
     const hostile = 'x" or r._field != "") |> yield(name: "pwned") //';
     const s = await get<Series>(`api/series?entity=${encodeURIComponent(hostile)}&range=1h`);

@@ -113,10 +113,31 @@ describe('the panel in Chromium', () => {
     const page = await open('entities');
     await page.locator('tr[data-entity="sensor.living_room_temperature"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#entities tbody tr').count()).toBeGreaterThan(5);
+    const idsShown = (): Promise<string[]> => page.locator('#entities tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
+    const areaOf = (id: string): Promise<string | null> => page.locator(`tr[data-entity="${id}"] td.area`).textContent();
+    // The demo home's areas: from the entity's device, its own, none.
+    await expect.poll(() => areaOf('sensor.living_room_temperature'), { timeout: 30_000 }).toBe('living_room');
+    await page.locator('tr[data-entity="sensor.solar_power"] td.area', { hasText: 'garden' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => areaOf('sun.sun'), { timeout: 30_000 }).toBe('–');
+    // Search by area.
+    await page.getByLabel('search entities').fill('living_room');
+    await expect.poll(() => page.locator('#entities td.area').allTextContents()).toSatisfy((areas: string[]) => areas.length > 0 && areas.every((a) => a === 'living_room'));
+    expect(await idsShown()).toContain('sensor.living_room_temperature');
+    await page.getByLabel('search entities').fill('');
+    // Filter by area with the select: the garden has the outdoor sensors, no more.
+    const options = await page.getByLabel('area').locator('option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['all areas', 'garden', 'hallway', 'living_room', 'no area']));
+    await page.getByLabel('area').selectOption('garden');
+    await expect.poll(async () => (await idsShown()).sort(), { timeout: 30_000 }).toEqual(['sensor.outdoor_temperature', 'sensor.solar_power']);
+    await page.getByLabel('area').selectOption({ label: 'no area' });
+    await expect.poll(idsShown).toContain('sun.sun');
+    expect(await idsShown()).not.toContain('sensor.living_room_temperature');
+    await page.getByLabel('area').selectOption({ label: 'all areas' });
     await page.getByLabel('search entities').fill('temperature');
-    const ids = await page.locator('#entities tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity')));
+    await expect.poll(async () => (await idsShown()).every((id) => id.includes('temperature'))).toBe(true);
+    const ids = await idsShown();
     expect(ids.length).toBeGreaterThan(0);
-    expect(ids.every((id) => id?.includes('temperature'))).toBe(true);
+    expect(ids.every((id) => id.includes('temperature'))).toBe(true);
     await page.locator('tr[data-entity="sensor.living_room_temperature"]').click();
     await page.locator('.detail .source[data-bucket="homeassistant"]').waitFor({ timeout: 20_000 });
     await page.locator('.detail canvas').first().waitFor();
@@ -130,6 +151,11 @@ describe('the panel in Chromium', () => {
     const phone = await open('entities/sensor.living_room_temperature', { viewport: PHONE });
     await phone.locator('.detail canvas').first().waitFor({ timeout: 20_000 });
     expect(await phone.evaluate(FITS)).toBe(true);
+    // No room for an Area column on a phone: the area goes under the entity id.
+    expect(await phone.locator('#entities th', { hasText: 'Area' }).isVisible()).toBe(false);
+    const under = phone.locator('tr[data-entity="sensor.living_room_temperature"] .show-sm');
+    expect(await under.isVisible()).toBe(true);
+    expect(await under.textContent()).toBe('living_room');
     await shot(phone, 'entities-phone');
     await phone.close();
   });

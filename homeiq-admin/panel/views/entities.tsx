@@ -5,6 +5,10 @@ import { Chart } from '../chart.js';
 import { useApi } from '../hooks.js';
 import { Card, ErrorBanner, Loading } from '../ui.js';
 
+/** Values of the area select that no area id can take (ids are slugs: `[a-z0-9_]`). */
+const ALL = '*';
+const NONE = '-';
+
 function Detail({ entityId }: { entityId: string }) {
   const [range, setRange] = useState<RangeName>('24h');
   const { data, error, loading } = useApi<Series>(`api/series?entity=${encodeURIComponent(entityId)}&range=${range}`);
@@ -55,11 +59,17 @@ function Detail({ entityId }: { entityId: string }) {
 export function EntitiesView() {
   const { data, error } = useApi<Entities>('api/entities', 30_000);
   const [q, setQ] = useState('');
+  const [area, setArea] = useState(ALL);
   const [selected, setSelected] = useState<string | undefined>(() => decodeURIComponent(location.hash.split('/')[2] ?? '') || undefined);
+  const areas = useMemo(() => [...new Set((data?.entities ?? []).flatMap((e) => (e.area ? [e.area] : [])))].sort(), [data]);
   const rows = useMemo(() => {
     const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-    return (data?.entities ?? []).filter((e) => words.every((w) => `${e.entityId} ${e.lastState}`.toLowerCase().includes(w)));
-  }, [data, q]);
+    return (data?.entities ?? []).filter(
+      (e) =>
+        (area === ALL || (area === NONE ? !e.area : e.area === area)) &&
+        words.every((w) => `${e.entityId} ${e.area ?? ''} ${e.lastState}`.toLowerCase().includes(w)),
+    );
+  }, [data, q, area]);
   const select = (id: string): void => {
     setSelected(id);
     history.replaceState(null, '', `#/entities/${encodeURIComponent(id)}`);
@@ -70,13 +80,25 @@ export function EntitiesView() {
       <ErrorBanner error={error} />
       {selected && <Detail entityId={selected} />}
       <Card title={`Entities (changed in the last ${data.window})`}>
-        <input type="search" class="search" placeholder="Search entities or states" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} aria-label="search entities" />
+        <div class="filters">
+          <select value={area} onChange={(e) => setArea((e.target as HTMLSelectElement).value)} aria-label="area">
+            <option value={ALL}>all areas</option>
+            {areas.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+            <option value={NONE}>no area</option>
+          </select>
+          <input type="search" placeholder="entity, area or value" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} aria-label="search entities" />
+        </div>
         <div class="scroll">
           <table id="entities" class="clickable">
             <thead>
               <tr>
                 <th>Entity</th>
                 <th class="hide-sm">Domain</th>
+                <th class="hide-sm" title="the area id Home Assistant gave the area (names are not recorded)">Area</th>
                 <th>Last value</th>
                 <th>Last change</th>
                 <th class="num">Events</th>
@@ -89,8 +111,10 @@ export function EntitiesView() {
                     <a href={`#/entities/${encodeURIComponent(e.entityId)}`} onClick={(ev) => ev.preventDefault()}>
                       {e.entityId}
                     </a>
+                    {e.area && <div class="small muted show-sm">{e.area}</div>}
                   </td>
                   <td class="hide-sm">{e.domain}</td>
+                  <td class="area hide-sm">{e.area ?? <span class="muted">–</span>}</td>
                   <td>
                     {e.lastState}
                     {e.unit ? ` ${e.unit}` : ''}
@@ -103,7 +127,7 @@ export function EntitiesView() {
           </table>
         </div>
         <p class="muted">
-          {rows.length} of {data.entities.length} entities. Area is not shown: the ingestor does not record areas yet.
+          {rows.length} of {data.entities.length} entities. Areas are Home Assistant's area ids, as the ingestor records them.
         </p>
       </Card>
     </>
