@@ -110,7 +110,7 @@ beforeAll(async () => {
   const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: true });
   backfill = new Backfill({
     dir: join(dir, 'backfill'), pipeline, digests, accepts: (id) => filter.accepts(id), spool: { sync: async () => undefined }, log,
-    historyImportDays: 0, windowUs: H, batchSize: 2, now: () => NOW, saveIntervalMs: 60_000,
+    historyImportDays: 0, windowUs: H, batchSize: 2, now: () => NOW, saveIntervalMs: 60_000, recorderSettleMs: 0,
   });
   await backfill.start();
   const stats = <T,>(v: () => T) => ({ stats: v });

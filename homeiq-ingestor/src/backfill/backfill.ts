@@ -19,7 +19,11 @@ import { batches, planWindows, type Window } from './chunks.js';
  *    `get_states` fetched first, plus those we wrote before);
  * 3. the `get_states` snapshot: one point per state at its own `last_updated` (idempotent), after the gap so
  *    a restart artefact among the states is compared with the change before it;
- * 4. the first-install history import of the last `history_import_days` days, resumable.
+ * 4. the gap's tail once more, `recorderSettleMs` later: `history_during_period` reads only what HA's recorder
+ *    has committed (every `commit_interval`, 1-5 s), so a change made just before our subscription may be in
+ *    neither the first reply nor the live events, nor the snapshot when it was superseded meanwhile. Until this
+ *    pass is done the tail stays the persisted gap (a crash or a drop meanwhile backfills it next time);
+ * 5. the first-install history import of the last `history_import_days` days, resumable.
  * Order against live events does not matter: every point carries HA's own timestamp.
  *
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
@@ -42,6 +46,11 @@ export interface BackfillOptions {
   batchSize?: number;
   /** The gap starts this long before the last event seen (re-writing a point is harmless). */
   overlapUs?: number;
+  /**
+   * How long after the gap to ask again for its tail: longer than HA's recorder takes to commit (commit_interval,
+   * default 5 s, plus its queue). Default 12 s.
+   */
+  recorderSettleMs?: number;
   saveIntervalMs?: number;
   /** µs since the epoch. */
   now?: () => number;
@@ -108,6 +117,8 @@ interface ImportRecord {
 const HOUR_US = 3_600_000_000;
 const DAY_US = 24 * HOUR_US;
 const YIELD_EVERY = 500;
+/** The tail asked for again: changes the recorder may not have committed when the gap was read (bounded for a busy HA). */
+const TAIL_US = 5 * 60_000_000;
 
 /** The state before `t` (or at it): the newer of the previous history row and what we last wrote. */
 function latestUpTo(t: number, ...candidates: Array<Digest | undefined>): Digest | undefined {
@@ -211,6 +222,7 @@ export class Backfill implements Service {
   onConnected(session: HaSession): void {
     if (this.#stopped) return;
     const runId = ++this.#runId;
+    const connectedUs = this.#now;
     const seen = this.opts.pipeline.lastSeenUs;
     const from = this.#gapFromUs === undefined ? seen : seen === undefined ? this.#gapFromUs : Math.min(seen, this.#gapFromUs);
     this.#gapFromUs = from;
@@ -219,7 +231,7 @@ export class Backfill implements Service {
     this.#status.phase = this.opts.enricher ? 'registries' : 'snapshot';
     const previous = this.#run ?? Promise.resolve();
     const run = previous
-      .then(() => this.#task(session, runId))
+      .then(() => this.#task(session, runId, connectedUs))
       .catch((err: unknown) => {
         if (runId !== this.#runId) return;
         this.opts.pipeline.release();
@@ -252,7 +264,7 @@ export class Backfill implements Service {
     return `${this.opts.pipeline.lastSeenUs}/${this.#gapFromUs}`;
   }
 
-  async #task(session: HaSession, runId: number): Promise<void> {
+  async #task(session: HaSession, runId: number, connectedUs: number): Promise<void> {
     const alive = (): boolean => runId === this.#runId && !session.closed && !this.#stopped;
     const log = this.opts.log;
     this.#prev.clear();
@@ -277,11 +289,11 @@ export class Backfill implements Service {
     const ids = new Set(states.map((s) => s.entity_id).filter((id) => this.opts.accepts(id)));
 
     const gapFrom = this.#gapFromUs;
+    // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
+    const gapIds = new Set(ids);
+    if (gapFrom !== undefined) for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
     if (gapFrom !== undefined) {
       this.#status.phase = 'gap';
-      // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
-      const gapIds = new Set(ids);
-      for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
       const windows = planWindows(gapFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now);
       const g = this.#status.gap;
       Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
@@ -296,7 +308,8 @@ export class Backfill implements Service {
         if (alive()) g.lastError = (err as Error).message;
         throw err;
       }
-      this.#gapFromUs = undefined;
+      // Not closed yet: the tail the recorder may not have committed is asked for again below.
+      this.#gapFromUs = Math.max(gapFrom, connectedUs - TAIL_US);
       g.completedAt = new Date().toISOString();
       log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
       void this.save().catch(() => undefined);
@@ -318,6 +331,22 @@ export class Backfill implements Service {
     // First connection ever: from now on, a lost connection is backfilled from the newest state HA showed us.
     if (this.opts.pipeline.lastSeenUs === undefined && newest !== undefined) this.opts.pipeline.lastSeenUs = newest;
     log.debug(`snapshot: ${written} of ${states.length} states written`);
+
+    const tailFrom = this.#gapFromUs;
+    if (gapFrom !== undefined && tailFrom !== undefined) {
+      this.#status.phase = 'gap';
+      await this.#pause(this.opts.recorderSettleMs ?? 12_000, alive);
+      if (!alive()) return;
+      let points = 0;
+      for (const w of planWindows(tailFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
+        points += await this.#window(session, w, [...gapIds].sort(), alive);
+        if (!alive()) return;
+      }
+      this.#gapFromUs = undefined;
+      this.#status.gap.points += points;
+      log.debug(`gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`);
+      void this.save().catch(() => undefined);
+    }
 
     this.#session = session;
     this.#sessionIds = [...ids].sort();
@@ -507,6 +536,12 @@ export class Backfill implements Service {
       onBatch?.(bi + 1, all.length);
     }
     return written;
+  }
+
+  /** Waits `ms`, or less when the run is no longer alive (a new connection, a drop, stop). */
+  async #pause(ms: number, alive: () => boolean): Promise<void> {
+    const end = Date.now() + ms;
+    while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())));
   }
 
   /** The last history row seen per entity in the current run (bounded by the number of entities). */
