@@ -49,6 +49,11 @@ export interface WriteOutcome {
  */
 export class StatePipeline {
   lastSeenUs: number | undefined;
+  /**
+   * The earliest timestamp (µs) of a state or event the sink refused (spool full) since the backfill last took
+   * it over (Backfill turns it into an open gap): `lastSeenUs` moves past refused points, this does not forget them.
+   */
+  refusedFromUs: number | undefined;
   readonly #stats: PipelineStats = { restartDuplicatesSkipped: 0, alreadyWritten: 0 };
   #held: HaEvent[] | undefined;
 
@@ -92,7 +97,10 @@ export class StatePipeline {
     }
     const t = typeof event?.time_fired === 'string' ? isoToMicros(event.time_fired) : undefined;
     const line = this.opts.encoder.encode(event);
-    if (line !== undefined && this.opts.sink.append(line) && t !== undefined) this.#seen(t);
+    if (line === undefined) return;
+    if (this.opts.sink.append(line)) {
+      if (t !== undefined) this.#seen(t);
+    } else if (t !== undefined) this.#refused(t);
   }
 
   /**
@@ -132,7 +140,11 @@ export class StatePipeline {
       return { verdict, digest, written: false };
     }
     const line = encode();
-    if (line === undefined || !this.opts.sink.append(line)) return { verdict, digest, written: false };
+    if (line === undefined) return { verdict, digest, written: false };
+    if (!this.opts.sink.append(line)) {
+      this.#refused(t);
+      return { verdict, digest, written: false };
+    }
     this.opts.digests.written(s.entity_id, hash, t);
     return { verdict, digest, written: true };
   }
@@ -160,12 +172,20 @@ export class StatePipeline {
       return;
     }
     const line = this.opts.encoder.encode(event);
-    if (line === undefined || !this.opts.sink.append(line)) return;
+    if (line === undefined) return;
+    if (!this.opts.sink.append(line)) {
+      this.#refused(t);
+      return;
+    }
     if (hash === undefined) digests.writtenLazy(s.entity_id, s.state, s.attributes, t);
     else digests.written(s.entity_id, hash, t);
   }
 
   #seen(t: number): void {
     if (this.lastSeenUs === undefined || t > this.lastSeenUs) this.lastSeenUs = t;
+  }
+
+  #refused(t: number): void {
+    if (this.refusedFromUs === undefined || t < this.refusedFromUs) this.refusedFromUs = t;
   }
 }
