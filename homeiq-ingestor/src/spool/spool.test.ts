@@ -103,6 +103,30 @@ describe('Spool', () => {
     await again.stop();
   });
 
+  it('waitForData waits while the next segment is still empty (just rotated), instead of resolving at once', async () => {
+    const first = new Spool({ dir, maxBytes: 1 << 30, log });
+    await first.start();
+    first.append('m v=1 1');
+    await first.stop();
+    const size = 15;
+    await writeFile(join(dir, `${String(2).padStart(16, '0')}.seg`), '');
+    const spool = new Spool({ dir, maxBytes: 1 << 30, log });
+    await spool.start();
+    const cur = { segment: 1, offset: size };
+    expect(spool.end).toEqual({ segment: 2, offset: 0 });
+    expect((await spool.read(cur, 10, 1 << 20)).records).toEqual([]);
+    let woke = false;
+    void spool.waitForData(cur).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woke).toBe(false);
+    spool.append('m v=2 2');
+    await spool.sync();
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(true);
+    expect((await spool.read(cur, 10, 1 << 20)).records).toEqual(['m v=2 2']);
+    await spool.stop();
+  });
+
   it('ignores a garbage ack file rather than failing to start', async () => {
     await writeFile(join(dir, 'ack.json'), 'not json');
     const spool = new Spool({ dir, maxBytes: 1 << 30, log });
@@ -139,4 +163,117 @@ describe('Spool', () => {
       got.forEach((line, i) => expect(line).toBe(`m,k=v value=${i},s="${'x'.repeat(i % 97)}" ${i}`));
     }
   }, 60_000);
+});
+
+describe('Spool in-memory tail', () => {
+  /** Lines of varied sizes, some multi-byte and with newlines (the tail must count framed bytes as the disk does). */
+  const line = (i: number): string => `m,k=v${i % 7} v=${i},s="${'é'.repeat(i % 13)}\n${'x'.repeat(i % 29)}" ${i}`;
+
+  async function appendCommits(spool: Spool, from: number, commits: number, perCommit: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let c = 0; c < commits; c += 1) {
+      for (let k = 0; k < perCommit; k += 1) {
+        const l = line(from + out.length);
+        spool.append(l);
+        out.push(l);
+      }
+      await spool.sync();
+    }
+    return out;
+  }
+
+  it('serves a reader keeping up from memory, and only committed records', async () => {
+    const spool = new Spool({ dir, maxBytes: 1 << 30, log });
+    await spool.start();
+    const lines = await appendCommits(spool, 0, 5, 40);
+    expect(await readAll(spool)).toEqual(lines);
+    expect(spool.readStats()).toMatchObject({ disk: 0 });
+    expect(spool.readStats().memory).toBeGreaterThan(0);
+    // Appended but not yet committed: not readable, from memory or disk.
+    spool.append('m v=1 1');
+    expect((await spool.read(spool.end, 1000, 1 << 20)).records).toEqual([]);
+    await spool.sync();
+    expect((await spool.read({ segment: spool.end.segment, offset: spool.end.offset - 15 }, 10, 1 << 20)).records).toEqual(['m v=1 1']);
+    await spool.stop();
+  });
+
+  it('reads from disk after a restart (tail empty) and when the tail is off', async () => {
+    const spool = new Spool({ dir, maxBytes: 1 << 30, log });
+    await spool.start();
+    const lines = await appendCommits(spool, 0, 3, 20);
+    await spool.stop();
+    const again = new Spool({ dir, maxBytes: 1 << 30, log });
+    await again.start();
+    expect(await readAll(again)).toEqual(lines);
+    expect(again.readStats()).toMatchObject({ memory: 0, tailBytes: 0 });
+    expect(again.readStats().disk).toBeGreaterThan(0);
+    await again.stop();
+    await rm(dir, { recursive: true, force: true });
+    const off = new Spool({ dir, maxBytes: 1 << 30, log, tailBytes: 0 });
+    await off.start();
+    const more = await appendCommits(off, 0, 3, 20);
+    expect(await readAll(off)).toEqual(more);
+    expect(off.readStats()).toMatchObject({ memory: 0, tailBytes: 0 });
+    await off.stop();
+  });
+
+  it('keeps at most tailBytes, evicting the oldest commits, and forgets acknowledged segments', async () => {
+    const spool = new Spool({ dir, maxBytes: 1 << 30, segmentBytes: 4000, tailBytes: 3000, log });
+    await spool.start();
+    let max = 0;
+    const lines: string[] = [];
+    for (let c = 0; c < 40; c += 1) {
+      lines.push(...(await appendCommits(spool, lines.length, 1, 1 + (c % 9))));
+      max = Math.max(max, spool.readStats().tailBytes);
+    }
+    expect(max).toBeLessThanOrEqual(3000);
+    expect(spool.readStats().tailBytes).toBeGreaterThan(0);
+    // A reader from the start: the old part from disk, the newest from memory, together exactly what was appended.
+    expect(await readAll(spool)).toEqual(lines);
+    const { memory, disk } = spool.readStats();
+    expect(disk).toBeGreaterThan(0);
+    expect(memory).toBeGreaterThan(0);
+    await spool.ack(spool.end);
+    expect(spool.readStats().tailBytes).toBeLessThanOrEqual(4000); // only the active segment's commits remain
+    await spool.stop();
+  });
+
+  it('gives the same records and cursors as the disk for any cursor and limits, across the tail boundary', async () => {
+    const memDir = join(dir, 'mem');
+    const diskDir = join(dir, 'disk');
+    const mem = new Spool({ dir: memDir, maxBytes: 1 << 30, segmentBytes: 6000, tailBytes: 5000, log });
+    const disk = new Spool({ dir: diskDir, maxBytes: 1 << 30, segmentBytes: 6000, tailBytes: 0, log });
+    await mem.start();
+    await disk.start();
+    const lines: string[] = [];
+    for (let c = 0; c < 60; c += 1) {
+      const n = 1 + ((c * 7) % 11);
+      for (let k = 0; k < n; k += 1) {
+        const l = line(lines.length);
+        mem.append(l);
+        disk.append(l);
+        lines.push(l);
+      }
+      await Promise.all([mem.sync(), disk.sync()]);
+    }
+    // Every record start, read with assorted limits from both: identical answers.
+    let cur: Cursor = disk.ackCursor;
+    let checked = 0;
+    for (let i = 0; ; i += 1) {
+      const maxRecords = 1 + (i % 17);
+      const maxBytes = [1, 50, 300, 2000, 1 << 20][i % 5] as number;
+      const a = await mem.read(cur, maxRecords, maxBytes);
+      const b = await disk.read(cur, maxRecords, maxBytes);
+      expect(a).toEqual(b);
+      if (b.records.length === 0) break;
+      checked += b.records.length;
+      const step = await disk.read(cur, 1, 1);
+      cur = step.next;
+    }
+    expect(checked).toBeGreaterThan(lines.length);
+    expect(mem.readStats().memory).toBeGreaterThan(0);
+    expect(mem.readStats().disk).toBeGreaterThan(0);
+    await mem.stop();
+    await disk.stop();
+  });
 });

@@ -17,6 +17,29 @@ export interface SpoolOptions {
   log: Logger;
   /** Called when the spool becomes full or has room again. */
   onFullChange?(full: boolean): void;
+  /**
+   * Framed bytes of the most recently committed records kept in memory, so a reader keeping up is served
+   * without reading its own writes back from disk (default 16 MiB; 0 turns it off).
+   */
+  tailBytes?: number;
+}
+
+/** Reads served from the in-memory tail and from disk (for tests and the bench). */
+export interface SpoolReadStats {
+  memory: number;
+  disk: number;
+  /** Framed bytes held in the tail now. */
+  tailBytes: number;
+}
+
+/**
+ * One group commit kept in memory after its fsync: its lines and where each starts in its segment
+ * (`starts[i]`, with `starts[lines.length]` = the end of the commit).
+ */
+interface TailChunk {
+  segment: number;
+  lines: string[];
+  starts: number[];
 }
 
 export interface SpoolStats {
@@ -62,6 +85,10 @@ export class Spool implements Service {
   #full = false;
   #fullLogged = false;
   readonly #stats = { appended: 0, committed: 0, refused: 0, commits: 0 };
+  /** Recent group commits, oldest first, contiguous (see SpoolOptions.tailBytes); only ever fsynced records. */
+  #tail: TailChunk[] = [];
+  #tailBytes = 0;
+  readonly #reads = { memory: 0, disk: 0 };
 
   constructor(private readonly opts: SpoolOptions) {}
 
@@ -71,6 +98,10 @@ export class Spool implements Service {
 
   stats(): SpoolStats {
     return { ...this.#stats, bytes: this.#unsentBytes(), segments: this.#segments.size, full: this.#full };
+  }
+
+  readStats(): SpoolReadStats {
+    return { ...this.#reads, tailBytes: this.#tailBytes };
   }
 
   async start(): Promise<void> {
@@ -97,6 +128,8 @@ export class Spool implements Service {
     await this.sync();
     await this.#fh?.close();
     this.#fh = undefined;
+    this.#tail = [];
+    this.#tailBytes = 0;
     for (const w of this.#waiters.splice(0)) w();
   }
 
@@ -139,6 +172,12 @@ export class Spool implements Service {
       if (next === undefined) return { records: [], next: cur };
       cur = { segment: next, offset: 0 };
     }
+    const fromTail = this.#readTail(cur, maxRecords, maxBytes + maxRecords * HEADER_BYTES);
+    if (fromTail) {
+      this.#reads.memory += 1;
+      return fromTail;
+    }
+    this.#reads.disk += 1;
     const size = this.#segments.get(cur.segment) as number;
     const fh = await open(join(this.opts.dir, segName(cur.segment)), 'r');
     try {
@@ -156,10 +195,75 @@ export class Spool implements Service {
     }
   }
 
+  /**
+   * `read()` from the in-memory tail, with the disk path's limits (at most `maxRecords`, and records while the
+   * framed bytes from `cur` stay within `limit`, at least one), or undefined when `cur` is not a record start
+   * in the tail. Continues into the next commit while it follows on in the same segment.
+   */
+  #readTail(cur: Cursor, maxRecords: number, limit: number): { records: string[]; next: Cursor } | undefined {
+    const tail = this.#tail;
+    let c = tail.length - 1;
+    // Readers keeping up read from the newest commits: search from the end.
+    while (c >= 0) {
+      const ch = tail[c] as TailChunk;
+      if (ch.segment === cur.segment && (ch.starts[0] as number) <= cur.offset && cur.offset < (ch.starts[ch.lines.length] as number)) break;
+      if (ch.segment < cur.segment) return undefined;
+      c -= 1;
+    }
+    if (c < 0) return undefined;
+    let ch = tail[c] as TailChunk;
+    let i = startIndex(ch.starts, cur.offset, ch.lines.length);
+    if (i < 0) return undefined; // not a record boundary: let the disk path judge it
+    const records: string[] = [];
+    const base = cur.offset;
+    let pos = cur.offset;
+    for (;;) {
+      const n = ch.lines.length;
+      while (i < n && records.length < maxRecords) {
+        const end = ch.starts[i + 1] as number;
+        if (records.length > 0 && end - base > limit) return { records, next: { segment: cur.segment, offset: pos } };
+        records.push(ch.lines[i] as string);
+        pos = end;
+        i += 1;
+      }
+      if (records.length >= maxRecords) break;
+      const after = tail[c + 1];
+      if (after === undefined || after.segment !== cur.segment || after.starts[0] !== pos) break;
+      c += 1;
+      ch = after;
+      i = 0;
+    }
+    return { records, next: { segment: cur.segment, offset: pos } };
+  }
+
+  /** Keeps a committed batch in the tail and evicts the oldest commits beyond the bound. */
+  #remember(segment: number, start: number, lines: string[], sizes: number[]): void {
+    const max = this.opts.tailBytes ?? 16 * 1024 * 1024;
+    if (max <= 0) return;
+    const starts = new Array<number>(lines.length + 1);
+    let pos = start;
+    for (let i = 0; i < lines.length; i += 1) {
+      starts[i] = pos;
+      pos += sizes[i] as number;
+    }
+    starts[lines.length] = pos;
+    this.#tail.push({ segment, lines, starts });
+    this.#tailBytes += pos - start;
+    let drop = 0;
+    while (this.#tailBytes > max && drop < this.#tail.length) {
+      const old = this.#tail[drop] as TailChunk;
+      this.#tailBytes -= (old.starts[old.lines.length] as number) - (old.starts[0] as number);
+      drop += 1;
+    }
+    if (drop > 0) this.#tail.splice(0, drop);
+  }
+
   /** Resolves when data after `cursor` is committed (or the spool stops). */
   waitForData(cursor: Cursor): Promise<void> {
-    const e = this.end;
-    if (e.segment > cursor.segment || e.offset > cursor.offset) return Promise.resolve();
+    // Resolved only when read(cursor) finds a record: "end is past the cursor" is not enough right after a
+    // rotation (the new segment is still empty), and a reader looping on read → waitForData without any I/O
+    // in between would spin in microtasks, starving the very commit it waits for (seen in the ingest bench).
+    if (this.#hasDataAfter(cursor)) return Promise.resolve();
     this.#dataSignal ??= new Promise<void>((resolve) => this.#waiters.push(resolve)).finally(() => {
       this.#dataSignal = undefined;
     });
@@ -180,7 +284,13 @@ export class Spool implements Service {
     await this.#syncDir();
     this.#ack = { ...cursor };
     for (const seq of [...this.#segments.keys()]) if (seq < cursor.segment) await this.#deleteSegment(seq);
+    this.#dropTailBefore(cursor.segment);
     if (this.#full && this.#unsentBytes() < this.opts.maxBytes * 0.9) this.#setFull(false);
+  }
+
+  #hasDataAfter(c: Cursor): boolean {
+    for (const [seq, size] of this.#segments) if (seq > c.segment ? size > 0 : seq === c.segment && size > c.offset) return true;
+    return false;
   }
 
   #unsentBytes(): number {
@@ -216,7 +326,10 @@ export class Spool implements Service {
         await this.#fh.write(batch, 0, batch.length, null);
         await this.#fh.datasync();
         this.#pendingBytes -= batch.length;
-        this.#segments.set(this.#active, (this.#segments.get(this.#active) ?? 0) + batch.length);
+        const start = this.#segments.get(this.#active) ?? 0;
+        // Readable only now, after the fsync: from memory as from disk.
+        this.#remember(this.#active, start, taken, takenSizes);
+        this.#segments.set(this.#active, start + batch.length);
         this.#stats.committed += count;
         this.#stats.commits += 1;
         for (const w of this.#waiters.splice(0)) w();
@@ -224,6 +337,17 @@ export class Spool implements Service {
     } finally {
       this.#committing = undefined;
     }
+  }
+
+  /** Forgets tail commits of segments wholly acknowledged (deleted from disk). */
+  #dropTailBefore(segment: number): void {
+    let drop = 0;
+    while (drop < this.#tail.length && (this.#tail[drop] as TailChunk).segment < segment) {
+      const old = this.#tail[drop] as TailChunk;
+      this.#tailBytes -= (old.starts[old.lines.length] as number) - (old.starts[0] as number);
+      drop += 1;
+    }
+    if (drop > 0) this.#tail.splice(0, drop);
   }
 
   async #rotate(): Promise<void> {
@@ -275,4 +399,18 @@ export class Spool implements Service {
     }
     this.opts.onFullChange?.(full);
   }
+}
+
+/** Index of the record starting at `offset` in a commit's `starts` (binary search), or -1 when none does. */
+function startIndex(starts: number[], offset: number, n: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = starts[mid] as number;
+    if (v === offset) return mid;
+    if (v < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
