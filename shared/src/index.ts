@@ -23,3 +23,4 @@ export {
   type SupervisorClientOptions,
   type SupervisorInfo,
 } from './supervisor-client.js';
+export { MAX_JSON_BODY_BYTES, parseInput, readJsonBody } from './http-input.js';

@@ -1,4 +1,4 @@
-import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger } from '@homeiq/shared';
+import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Health, type Logger } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
@@ -33,29 +33,8 @@ export interface AppDeps {
   log: Logger;
 }
 
-const MAX_BODY = 16 * 1024;
 
-async function readJson(ctx: Koa.Context): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new HttpError(415, 'send JSON (Content-Type: application/json)');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`);
-    chunks.push(c);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'body is not JSON');
-  }
-}
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'invalid request', r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
-  return r.data;
-}
 
 const retentionBody = z.object({ retentionDays: z.number().int().min(0).max(36500) }).strict();
 const bucketName = z.string().min(1).max(64);
@@ -119,8 +98,8 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.patch('/api/buckets/:name', changing, async (ctx) => {
-    const name = parse(bucketName, ctx.params['name']);
-    const { retentionDays } = parse(retentionBody, await readJson(ctx));
+    const name = parseInput(bucketName, ctx.params['name']);
+    const { retentionDays } = parseInput(retentionBody, await readJsonBody(ctx));
     const updated = await deps.manager.setRetention(name, retentionDays);
     deps.overview.buckets.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} set the retention of bucket ${name} to ${retentionDays} days`);
@@ -128,7 +107,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.post('/api/tasks/:id/run', changing, async (ctx) => {
-    const id = parse(taskId, ctx.params['id']);
+    const id = parseInput(taskId, ctx.params['id']);
     const run = await deps.manager.runTask(id);
     deps.overview.tasks.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} ran task ${id}: ${run.status}`);
@@ -143,19 +122,19 @@ export function createApp(deps: AppDeps): Koa {
 
   // The entity id travels in the query, not the path: ingress decodes `%2F` in paths into `/`.
   router.get('/api/series', async (ctx) => {
-    const { entity, range } = parse(seriesQuery, ctx.query);
+    const { entity, range } = parseInput(seriesQuery, ctx.query);
     ctx.body = await entitySeries(deps.influx, entity, range);
   });
 
   router.get('/api/quarantine', async (ctx) => {
-    const { limit } = parse(limitQuery, ctx.query);
+    const { limit } = parseInput(limitQuery, ctx.query);
     ctx.body = await deps.ingestor.quarantine(limit);
   });
 
   router.get('/api/events/stream', deps.live);
 
   router.post('/api/quarantine/retry', changing, async (ctx) => {
-    const { ids } = parse(quarantineSelection, await readJson(ctx));
+    const { ids } = parseInput(quarantineSelection, await readJsonBody(ctx));
     const result = await deps.ingestor.retryQuarantine(ids);
     deps.overview.status.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} retried the quarantine: ${result.requeued} requeued, ${result.kept} kept`);
@@ -163,7 +142,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.post('/api/quarantine/discard', changing, async (ctx) => {
-    const { ids } = parse(quarantineSelection, await readJson(ctx));
+    const { ids } = parseInput(quarantineSelection, await readJsonBody(ctx));
     const result = await deps.ingestor.discardQuarantine(ids);
     deps.overview.status.invalidate();
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} discarded ${result.discarded} quarantined points`);
@@ -175,7 +154,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.post('/api/import', changing, async (ctx) => {
-    const { days, entities } = parse(importBody, await readJson(ctx));
+    const { days, entities } = parseInput(importBody, await readJsonBody(ctx));
     const result = await deps.ingestor.startImport(days, entities);
     deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} started a history import of the last ${days} days (${entities ? `${entities.length} entities` : 'all entities'})`);
     ctx.status = 202;

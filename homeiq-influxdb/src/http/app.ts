@@ -1,4 +1,4 @@
-import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger } from '@homeiq/shared';
+import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Health, type Logger } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
@@ -24,30 +24,8 @@ const retentionBody = z.object({
   retentionDays: z.number().int().min(0).max(36500),
 });
 
-const MAX_BODY = 16 * 1024;
 
-async function readJson(ctx: Koa.Context): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`);
-    chunks.push(c);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'body is not JSON');
-  }
-}
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new HttpError(400, 'invalid request', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
-  }
-  return r.data;
-}
 
 /** The manager API on port 8326: `/health` for everyone, `/api/*` for siblings proven through the Supervisor. */
 export function createApp(deps: AppDeps): Koa {
@@ -100,7 +78,7 @@ export function createApp(deps: AppDeps): Koa {
 
   router.patch('/api/buckets/:name', async (ctx) => {
     await admin(ctx);
-    const body = parse(retentionBody, await readJson(ctx));
+    const body = parseInput(retentionBody, await readJsonBody(ctx));
     ctx.body = await deps.management.setRetention(ctx.params['name'] ?? '', body.retentionDays);
   });
 

@@ -1,4 +1,4 @@
-import { errorMiddleware, healthMiddleware, HttpError, type Health, type Logger, type SiblingIdentity } from '@homeiq/shared';
+import { errorMiddleware, healthMiddleware, HttpError, parseInput, readJsonBody, type Health, type Logger, type SiblingIdentity } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
@@ -31,6 +31,7 @@ export interface AppDeps {
   enricher?: Pick<RegistryEnricher, 'status'> | undefined;
 }
 
+/** Quarantine selections may list many entry ids; other bodies stay small. */
 const MAX_BODY = 1024 * 1024;
 const ids = z.array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a quarantine entry id')).min(1).max(100_000);
 /** `{"ids": [...]}` or `{"all": true}`, nothing else. */
@@ -49,27 +50,7 @@ const streamQuerySchema = z.object({
   entity: z.array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery')).max(50),
 });
 
-async function readJson(ctx: Koa.Context): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new HttpError(415, 'send Content-Type: application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`);
-    chunks.push(c);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'request body is not JSON');
-  }
-}
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'invalid request', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  return r.data;
-}
 
 /** The ingestor's internal HTTP API (served on 8325 inside the add-on network). */
 export function createApp(deps: AppDeps): Koa {
@@ -108,7 +89,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   /** Starts (or restarts, replacing the running one) an import of the last `days` days; 202 with its status. */
   router.post('/api/import', async (ctx) => {
-    const req = parse(importSchema, await readJson(ctx));
+    const req = parseInput(importSchema, await readJsonBody(ctx, MAX_BODY));
     const status = await backfill().requestImport(req);
     ctx.status = 202;
     ctx.body = { import: status, connected: deps.ha.stats().connected };
@@ -122,7 +103,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = `${renderMetrics(snapshot())}${renderStreamMetrics(deps.stream)}`;
   });
   router.get('/api/events/stream', (ctx) => {
-    const q = parse(streamQuerySchema, { type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
+    const q = parseInput(streamQuerySchema, { type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
     const header = ctx.get('Last-Event-ID') || (typeof ctx.query['since'] === 'string' ? ctx.query['since'] : '');
     const last = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
     ctx.respond = false;
@@ -137,7 +118,7 @@ export function createApp(deps: AppDeps): Koa {
    * quarantined meanwhile stay. Lines the spool refuses (full) stay in the quarantine. No body = all.
    */
   router.post('/api/quarantine/retry', async (ctx) => {
-    const sel = ctx.request.length || ctx.get('Content-Type') ? parse(selectionSchema, await readJson(ctx)) : { all: true as const };
+    const sel = ctx.request.length || ctx.get('Content-Type') ? parseInput(selectionSchema, await readJsonBody(ctx, MAX_BODY)) : { all: true as const };
     const entries = await deps.quarantine.entries(Number.MAX_SAFE_INTEGER);
     const wanted = 'ids' in sel ? new Set(sel.ids) : undefined;
     const requeued = new Set<string>();
@@ -149,7 +130,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   /** Deletes the selected quarantined lines for good: `{"ids": [...]}` or `{"all": true}`. */
   router.post('/api/quarantine/discard', async (ctx) => {
-    const sel = parse(selectionSchema, await readJson(ctx));
+    const sel = parseInput(selectionSchema, await readJsonBody(ctx, MAX_BODY));
     const discarded = await deps.quarantine.remove('ids' in sel ? new Set(sel.ids) : 'all');
     ctx.body = { discarded };
   });
