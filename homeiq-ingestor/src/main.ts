@@ -55,12 +55,10 @@ await runMain({
       dir: join(env.dataDir, 'spool'),
       maxBytes: options.spool_max_mb * 1024 * 1024,
       log: log.child({ module: 'spool' }),
-      onFullChange: (full) => {
-        if (full) health.set('spool', 'red', `spool full (${options.spool_max_mb} MB unsent): new points are refused`, 'Make InfluxDB writable again, or raise spool_max_mb');
-        else health.set('spool', 'green', 'spool has room');
-        // Once it has room, what was refused meanwhile is backfilled from HA's recorder (declared below; called only once running).
-        backfill.onSpoolFullChange(full);
-      },
+      onFullChange: (full) =>
+        full
+          ? health.set('spool', 'red', `spool full (${options.spool_max_mb} MB unsent): new points are refused`, 'Make InfluxDB writable again, or raise spool_max_mb')
+          : health.set('spool', 'green', 'spool has room'),
     });
     const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }) });
     const e = options.external;

@@ -224,13 +224,12 @@ export class Backfill implements Service {
     const runId = ++this.#runId;
     const connectedUs = this.#now;
     const seen = this.opts.pipeline.lastSeenUs;
-    this.#absorbRefused();
     const from = this.#gapFromUs === undefined ? seen : seen === undefined ? this.#gapFromUs : Math.min(seen, this.#gapFromUs);
     this.#gapFromUs = from;
     if (this.opts.enricher) this.opts.pipeline.hold();
     this.#status.connection = session.connection;
     this.#status.phase = this.opts.enricher ? 'registries' : 'snapshot';
-    const previous = Promise.all([this.#run, this.#recovery]);
+    const previous = this.#run ?? Promise.resolve();
     const run = previous
       .then(() => this.#task(session, runId, connectedUs))
       .catch((err: unknown) => {
@@ -250,7 +249,7 @@ export class Backfill implements Service {
     const body = JSON.stringify({
       version: 1,
       lastSeenUs: this.opts.pipeline.lastSeenUs,
-      gapFromUs: this.#openGapUs(),
+      gapFromUs: this.#gapFromUs,
       digests: this.opts.digests.toJSON(),
     });
     this.#saving = (async () => {
@@ -262,120 +261,7 @@ export class Backfill implements Service {
   }
 
   #stateKey(): string {
-    return `${this.opts.pipeline.lastSeenUs}/${this.#openGapUs()}`;
-  }
-
-  /** Where the open gap starts: the unfinished reconnect gap or the earliest point the spool refused, the older. */
-  #openGapUs(): number | undefined {
-    const a = this.#gapFromUs;
-    const b = this.opts.pipeline.refusedFromUs;
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-  }
-
-  /** Takes the refused points over into the gap this task backfills (the pipeline remembers new refusals afresh). */
-  #absorbRefused(): void {
-    this.#gapFromUs = this.#openGapUs();
-    this.opts.pipeline.refusedFromUs = undefined;
-  }
-
-  /**
-   * For the spool's `onFullChange`. While it is full new points are refused (and the pipeline remembers the
-   * earliest); once it has room again, that start to now is backfilled from HA's recorder like a reconnect gap,
-   * beside the socket reader (which never waits on it).
-   */
-  onSpoolFullChange(full: boolean): void {
-    this.#spoolFull = full;
-    if (!full) this.#maybeRecover();
-  }
-
-  #spoolFull = false;
-  #recovering = false;
-  #recovery: Promise<void> | undefined;
-
-  /** Starts the backfill of refused points when there are some, the spool has room and the connection's task is past its gap. */
-  #maybeRecover(): void {
-    const session = this.#session;
-    if (this.#spoolFull || this.#recovering || this.opts.pipeline.refusedFromUs === undefined) return;
-    if (!session || session.closed || this.#stopped) return;
-    const runId = this.#runId;
-    const alive = (): boolean => runId === this.#runId && !session.closed && !this.#stopped;
-    this.#recovering = true;
-    this.#recovery = this.#recover(session, alive)
-      .catch((err: unknown) => {
-        this.#status.gap.lastError = (err as Error).message;
-        if (alive()) this.opts.log.warn(`backfill of the points refused while the spool was full stopped: ${(err as Error).message}; it runs again on the next connection`);
-      })
-      .finally(() => {
-        this.#recovering = false;
-        if (alive()) this.#maybeRecover();
-      });
-  }
-
-  async #recover(session: HaSession, alive: () => boolean): Promise<void> {
-    this.#absorbRefused();
-    const from = this.#gapFromUs;
-    if (from === undefined) return;
-    const startedUs = this.#now;
-    const ids = new Set(this.#sessionIds);
-    for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) ids.add(id);
-    const sorted = [...ids].sort();
-    const phase = this.#status.phase;
-    this.opts.log.info(`the spool has room again: backfilling what it refused since ${microsToIso(from)} from Home Assistant's recorder`);
-    void this.save().catch(() => undefined);
-    const prev = new Map<string, Digest>();
-    try {
-      if (!(await this.#fillGap(session, from, sorted, alive, startedUs, prev))) return;
-      await this.#fillTail(session, sorted, alive, prev);
-    } finally {
-      if (this.#status.phase === 'gap') this.#status.phase = phase === 'gap' ? 'done' : phase;
-    }
-  }
-
-  /**
-   * The gap from `gapFrom` to now, window by window (the persisted gap moves with it); leaves the tail HA's recorder
-   * may not have committed yet as the open gap, for `#fillTail`. False when the run is no longer alive.
-   */
-  async #fillGap(session: HaSession, gapFrom: number, ids: string[], alive: () => boolean, startedUs: number, prev: Map<string, Digest>): Promise<boolean> {
-    this.#status.phase = 'gap';
-    const windows = planWindows(gapFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now);
-    const g = this.#status.gap;
-    Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
-    try {
-      for (const w of windows) {
-        g.points += await this.#window(session, w, ids, alive, undefined, prev);
-        if (!alive()) return false;
-        g.windowsDone += 1;
-        if (w.endUs !== undefined) this.#gapFromUs = w.endUs;
-      }
-    } catch (err) {
-      if (alive()) g.lastError = (err as Error).message;
-      throw err;
-    }
-    // Not closed yet: the tail the recorder may not have committed is asked for again by #fillTail.
-    this.#gapFromUs = Math.max(gapFrom, startedUs - TAIL_US);
-    g.completedAt = new Date().toISOString();
-    this.opts.log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
-    void this.save().catch(() => undefined);
-    return true;
-  }
-
-  /** The gap's tail once more, `recorderSettleMs` later, then the gap is closed. False when the run is no longer alive. */
-  async #fillTail(session: HaSession, ids: string[], alive: () => boolean, prev: Map<string, Digest>): Promise<boolean> {
-    const tailFrom = this.#gapFromUs;
-    if (tailFrom === undefined) return true;
-    this.#status.phase = 'gap';
-    await this.#pause(this.opts.recorderSettleMs ?? 12_000, alive);
-    if (!alive()) return false;
-    let points = 0;
-    for (const w of planWindows(tailFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
-      points += await this.#window(session, w, ids, alive, undefined, prev);
-      if (!alive()) return false;
-    }
-    this.#gapFromUs = undefined;
-    this.#status.gap.points += points;
-    this.opts.log.debug(`gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`);
-    void this.save().catch(() => undefined);
-    return true;
+    return `${this.opts.pipeline.lastSeenUs}/${this.#gapFromUs}`;
   }
 
   async #task(session: HaSession, runId: number, connectedUs: number): Promise<void> {
@@ -406,7 +292,28 @@ export class Backfill implements Service {
     // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
     const gapIds = new Set(ids);
     if (gapFrom !== undefined) for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
-    if (gapFrom !== undefined && !(await this.#fillGap(session, gapFrom, [...gapIds].sort(), alive, connectedUs, this.#prev))) return;
+    if (gapFrom !== undefined) {
+      this.#status.phase = 'gap';
+      const windows = planWindows(gapFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now);
+      const g = this.#status.gap;
+      Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
+      try {
+        for (const w of windows) {
+          g.points += await this.#window(session, w, [...gapIds].sort(), alive);
+          if (!alive()) return;
+          g.windowsDone += 1;
+          if (w.endUs !== undefined) this.#gapFromUs = w.endUs;
+        }
+      } catch (err) {
+        if (alive()) g.lastError = (err as Error).message;
+        throw err;
+      }
+      // Not closed yet: the tail the recorder may not have committed is asked for again below.
+      this.#gapFromUs = Math.max(gapFrom, connectedUs - TAIL_US);
+      g.completedAt = new Date().toISOString();
+      log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
+      void this.save().catch(() => undefined);
+    }
 
     this.#status.phase = 'snapshot';
     let written = 0;
@@ -425,12 +332,24 @@ export class Backfill implements Service {
     if (this.opts.pipeline.lastSeenUs === undefined && newest !== undefined) this.opts.pipeline.lastSeenUs = newest;
     log.debug(`snapshot: ${written} of ${states.length} states written`);
 
-    if (gapFrom !== undefined && !(await this.#fillTail(session, [...gapIds].sort(), alive, this.#prev))) return;
+    const tailFrom = this.#gapFromUs;
+    if (gapFrom !== undefined && tailFrom !== undefined) {
+      this.#status.phase = 'gap';
+      await this.#pause(this.opts.recorderSettleMs ?? 12_000, alive);
+      if (!alive()) return;
+      let points = 0;
+      for (const w of planWindows(tailFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
+        points += await this.#window(session, w, [...gapIds].sort(), alive);
+        if (!alive()) return;
+      }
+      this.#gapFromUs = undefined;
+      this.#status.gap.points += points;
+      log.debug(`gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`);
+      void this.save().catch(() => undefined);
+    }
 
     this.#session = session;
     this.#sessionIds = [...ids].sort();
-    // Points refused meanwhile (a full spool), once it has room: backfilled beside the import.
-    this.#maybeRecover();
     await this.#startImport(session, this.#sessionIds, alive);
     if (alive()) this.#status.phase = 'done';
   }
@@ -593,14 +512,7 @@ export class Backfill implements Service {
    * state before it in HA's history (so a restart artefact inside the range is recognised too). Returns the
    * points written, once they are durable in the spool.
    */
-  async #window(
-    session: HaSession,
-    w: Window,
-    ids: string[],
-    alive: () => boolean,
-    onBatch?: (done: number, total: number) => void,
-    prev: Map<string, Digest> = this.#prev,
-  ): Promise<number> {
+  async #window(session: HaSession, w: Window, ids: string[], alive: () => boolean, onBatch?: (done: number, total: number) => void): Promise<number> {
     let written = 0;
     const all = batches(ids, this.opts.batchSize ?? 50);
     for (const [bi, batch] of all.entries()) {
@@ -614,9 +526,9 @@ export class Backfill implements Service {
           const state = historyRowToState(entityId, row);
           if (!state) continue;
           const t = isoToMicros(state.last_updated) ?? 0;
-          const out = this.opts.pipeline.writeState(state, latestUpTo(t, prev.get(entityId), this.opts.digests.at(entityId, t)));
+          const out = this.opts.pipeline.writeState(state, latestUpTo(t, this.#prev.get(entityId), this.opts.digests.at(entityId, t)));
           if (out.written) written += 1;
-          if (out.digest) prev.set(entityId, out.digest);
+          if (out.digest) this.#prev.set(entityId, out.digest);
           if (++n % YIELD_EVERY === 0) await yieldToLoop();
         }
       }
