@@ -1,10 +1,10 @@
 /** The encoding fast paths give exactly what the general encoders give; their caches are bounded. */
 import { describe, expect, it } from 'vitest';
 import { BoundedCache } from './bounded-cache.js';
-import { isoToNs, isoToNsGeneral } from './line-protocol.js';
+import { floatText, isoToNs, isoToNsGeneral } from './line-protocol.js';
 import { isoToMicros } from '../ha/history.js';
 import { liveMicros } from './state-pipeline.js';
-import { encodeState, encodeStateAsPoint, encoderCacheStats, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
+import { encodeState, encodeStateAsPoint, encoderCacheStats, stateValue, stateValueText, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
 
 const HOSTILE = ['', 'a,b', 'a=b', 'a b', 'a"b', 'a\\b', 'x\ny', '\u0000\u001f\u007f', '#hash', 'é😀', 'ok', 'x'.repeat(300), '=', ' ', ','];
 const VALUES: unknown[] = ['on', '', 'a "q", = \\ \n', 1.5, -0, 0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined, [1, 'x'], { k: { d: [1] } }, 'y'.repeat(120)];
@@ -77,5 +77,27 @@ describe('BoundedCache', () => {
     for (let i = 0; i < 1000; i += 1) c.set(`k${i}`, i);
     expect(c.stats().size).toBe(2);
     expect(c.stats().evictions).toBe(1001);
+  });
+});
+
+describe('stateValueText (the state itself when it already is the number text)', () => {
+  it('equals floatText(stateValue(s)) for many random numeric and near-numeric states', () => {
+    let seed = 7;
+    const r = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const samples: string[] = ['0', '-0', '0.0', '-0.0', '00', '01', '1.', '.5', '+1', '1e3', '1E-7', '0.000001', '0.0000001', '-0.000001', '-0.0000001',
+      '123456789012345', '1234567890123456', '0.123456789012345', '0.1234567890123456', '12345678901234.5', '999999999999999', '9007199254740993',
+      '1e21', '100000000000000000000', '1000000000000000000000', 'nan', 'inf', 'on', 'off', 'unknown', '', '-', '1.10', '1.0', '-12.50'];
+    for (let i = 0; i < 200_000; i += 1) {
+      const mag = 10 ** Math.floor(r() * 30 - 12);
+      const v = (r() - 0.3) * mag;
+      const pick = Math.floor(r() * 6);
+      samples.push(
+        pick === 0 ? v.toFixed(Math.floor(r() * 8)) : pick === 1 ? String(v) : pick === 2 ? v.toPrecision(1 + Math.floor(r() * 20)) : pick === 3 ? String(Math.floor(v)) : pick === 4 ? `${v.toFixed(2)}0` : `0${Math.floor(r() * 1000)}`,
+      );
+    }
+    for (const s of samples) {
+      const v = stateValue(s);
+      expect(stateValueText(s), s).toBe(v === undefined ? undefined : floatText(v));
+    }
   });
 });

@@ -107,6 +107,21 @@ export function stateValue(state: string): number | undefined {
   return undefined;
 }
 
+/**
+ * States `String(Number(s))` gives back unchanged: at most 15 significant digits (so the shortest round-trip
+ * form is these very digits), no sign but `-`, no redundant zeros, no exponent; `-0` and values below 1e-6
+ * (printed with an exponent) are left to the general path.
+ */
+const CANONICAL_DECIMAL = /^-?(?:0|[1-9]\d{0,14})(?:\.\d*[1-9])?$/;
+const TINY = /^-?0\.0{6}/;
+
+/** `floatText(stateValue(state))`, without parsing and printing the number when the state is already its text. */
+export function stateValueText(state: string): string | undefined {
+  if (state.length <= 16 && CANONICAL_DECIMAL.test(state) && state !== '-0' && !TINY.test(state)) return state;
+  const v = stateValue(state);
+  return v === undefined ? undefined : floatText(v);
+}
+
 export function cap(s: string, max: number, problems: Problem[]): string {
   if (s.length <= max) return s;
   problems.push('truncated');
@@ -253,8 +268,8 @@ export function encodeState(s: HaState, opts: EncodeOptions, problems: Problem[]
   const head = seriesHead(s.entity_id, typeof deviceClass === 'string' ? deviceClass : undefined, typeof unit === 'string' ? unit : undefined, opts.enrich?.(s.entity_id));
   if (head.hostile) problems.push('hostile_entity_id');
   let fields = `state=${quoteString(cap(s.state, opts.maxStringLength, problems))}`;
-  const value = stateValue(s.state);
-  if (value !== undefined) fields += `,value=${floatText(value)}`;
+  const value = stateValueText(s.state);
+  if (value !== undefined) fields += `,value=${value}`;
   fields += attributeFieldsText(attrs, opts, problems);
   for (let i = 0; i < head.truncated; i += 1) problems.push('truncated');
   if (head.text === undefined || !isTimestampNs(ts)) return { problems };
