@@ -49,11 +49,6 @@ export interface WriteOutcome {
  */
 export class StatePipeline {
   lastSeenUs: number | undefined;
-  /**
-   * The earliest timestamp (µs) of a state or event the sink refused (spool full) since the backfill last took
-   * it over (Backfill turns it into an open gap): `lastSeenUs` moves past refused points, this does not forget them.
-   */
-  refusedFromUs: number | undefined;
   readonly #stats: PipelineStats = { restartDuplicatesSkipped: 0, alreadyWritten: 0 };
   #held: HaEvent[] | undefined;
 
@@ -97,10 +92,7 @@ export class StatePipeline {
     }
     const t = typeof event?.time_fired === 'string' ? isoToMicros(event.time_fired) : undefined;
     const line = this.opts.encoder.encode(event);
-    if (line === undefined) return;
-    if (this.opts.sink.append(line)) {
-      if (t !== undefined) this.#seen(t);
-    } else if (t !== undefined) this.#refused(t);
+    if (line !== undefined && this.opts.sink.append(line) && t !== undefined) this.#seen(t);
   }
 
   /**
@@ -140,11 +132,7 @@ export class StatePipeline {
       return { verdict, digest, written: false };
     }
     const line = encode();
-    if (line === undefined) return { verdict, digest, written: false };
-    if (!this.opts.sink.append(line)) {
-      this.#refused(t);
-      return { verdict, digest, written: false };
-    }
+    if (line === undefined || !this.opts.sink.append(line)) return { verdict, digest, written: false };
     this.opts.digests.written(s.entity_id, hash, t);
     return { verdict, digest, written: true };
   }
@@ -172,20 +160,12 @@ export class StatePipeline {
       return;
     }
     const line = this.opts.encoder.encode(event);
-    if (line === undefined) return;
-    if (!this.opts.sink.append(line)) {
-      this.#refused(t);
-      return;
-    }
+    if (line === undefined || !this.opts.sink.append(line)) return;
     if (hash === undefined) digests.writtenLazy(s.entity_id, s.state, s.attributes, t);
     else digests.written(s.entity_id, hash, t);
   }
 
   #seen(t: number): void {
     if (this.lastSeenUs === undefined || t > this.lastSeenUs) this.lastSeenUs = t;
-  }
-
-  #refused(t: number): void {
-    if (this.refusedFromUs === undefined || t < this.refusedFromUs) this.refusedFromUs = t;
   }
 }
