@@ -65,7 +65,8 @@ const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
  *   rename) and deletes whole segments before it. After a crash reading resumes from the ack: a point is sent
  *   at least once, and rewriting it is idempotent (same series, same timestamp).
  * - Full policy: when unsent bytes reach `maxBytes`, new points are refused (counted, health red, logged),
- *   keeping the oldest unsent data — the newest is what HA's recorder still holds for the backfill.
+ *   keeping the oldest unsent data; refused points are not recovered automatically (a history import of those days
+ *   can re-write states from HA's recorder while it still holds them).
  */
 export class Spool implements Service {
   readonly name = 'spool';
@@ -391,7 +392,7 @@ export class Spool implements Service {
     if (this.#full === full) return;
     this.#full = full;
     if (full && !this.#fullLogged) {
-      this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; HA's recorder keeps them for the backfill`);
+      this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused points are counted and not written later`);
       this.#fullLogged = true;
     } else if (!full) {
       this.opts.log.warn(`spool has room again; ${this.#stats.refused} points were refused while it was full`);
