@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import type { Entities, ImportView } from '../../homeiq-admin/src/api-types.js';
 import { startDevStack, type DevStack } from '../dev/stack.js';
 import { REPO_ROOT } from '../harness/addon-process.js';
@@ -26,11 +27,7 @@ beforeAll(async () => {
   stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.24' });
   const page = await (await fetch(stack.panelUrl)).text();
   csrf = /"csrf":"([^"]+)"/.exec(page)?.[1] ?? '';
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { startDevStack, type DevStack } from '../dev/stack.js';
 import { REPO_ROOT } from '../harness/addon-process.js';
 
@@ -24,11 +25,7 @@ beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-panel-'));
   stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.22' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
