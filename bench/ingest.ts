@@ -29,24 +29,13 @@ import { EntityFilter } from '../homeiq-ingestor/src/points/filter.js';
 import { StateDigests } from '../homeiq-ingestor/src/points/restart-digest.js';
 import { StatePipeline } from '../homeiq-ingestor/src/points/state-pipeline.js';
 import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
+import { prng } from '../tests/ha-sim/demo-driver.js';
 
 const GOAL_RATIO = 0.35;
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-/** Seeded PRNG, so every run sees the same frames. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ctx = (r: () => number): { id: string; parent_id: null; user_id: null } => ({ id: `01J${Math.floor(r() * 1e16).toString(36).toUpperCase().padStart(23, '0')}`, parent_id: null, user_id: null });

@@ -22,8 +22,8 @@ export interface DemoDriver {
 
 const MAX_RATE = 10_000;
 
-/** mulberry32: tiny, seedable, good enough for demo noise. */
-function prng(seed: number): () => number {
+/** mulberry32: tiny, seedable, good enough for demo noise and reproducible bench input. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
