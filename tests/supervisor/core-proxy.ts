@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { EmulatorContext } from './context.js';
 import { headerValue, sendPlainStatus } from './http-util.js';
+import { relayResponse } from './http-relay.js';
 import type { Addon } from './registry.js';
 import type { CoreTarget } from './types.js';
 
@@ -132,36 +133,19 @@ export async function proxyCoreRest(
   const contentLength = headerValue(req, 'content-length');
   if (hasBody && contentLength !== undefined) headers['content-length'] = contentLength;
 
-  await new Promise<void>((resolve) => {
-    const upstream = coreRequest(core, `api/${rest}${search}`, { method, headers }, ctx);
-    const untrack = ctx.track(() => upstream.destroy());
-    const finish = (): void => {
-      untrack();
-      resolve();
-    };
-    // The add-on hanging up must not leave the Core request (often an SSE stream) open.
-    res.on('close', () => {
-      upstream.destroy();
-      finish();
-    });
-    upstream.on('error', () => {
-      if (!res.headersSent) sendPlainStatus(res, 502);
-      else res.destroy();
-      finish();
-    });
-    upstream.on('response', (up) => {
+  const upstream = coreRequest(core, `api/${rest}${search}`, { method, headers }, ctx);
+  await relayResponse(
+    upstream,
+    res,
+    ctx,
+    (up) => {
       const mime = (up.headers['content-type'] ?? 'application/octet-stream').split(';')[0]?.trim();
       const out: http.OutgoingHttpHeaders = { 'content-type': mime };
       if (up.headers['content-length'] !== undefined) out['content-length'] = up.headers['content-length'];
       else out['x-accel-buffering'] = 'no';
-      res.writeHead(up.statusCode ?? 502, out);
-      // Headers first, so an event stream reaches the add-on before its first event.
-      res.flushHeaders();
-      up.pipe(res);
-      up.on('error', () => res.destroy());
-    });
-    if (hasBody) req.pipe(upstream);
-    else upstream.end();
-  });
+      return out;
+    },
+    () => (hasBody ? req.pipe(upstream) : upstream.end()),
+  );
   return caller;
 }

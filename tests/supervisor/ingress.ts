@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_BODY_BYTES, type EmulatorContext } from './context.js';
 import { BodyTooLargeError, headerValue, readBody, sendPlainStatus } from './http-util.js';
+import { relayResponse } from './http-relay.js';
 import type { Addon } from './registry.js';
 import { bridge, closeSocket, toBuffer } from './ws-relay.js';
 
@@ -147,40 +148,16 @@ export async function handleIngressHttp(
     if (method !== 'HEAD') headers['content-length'] = body.length;
   }
 
-  await new Promise<void>((resolve) => {
-    const upstream = http.request({
-      host: addon.ip,
-      port: addon.config.ingress_port,
-      path: target.path,
-      method,
-      headers,
-      localAddress: ctx.host,
-      agent: false,
-    });
-    const untrack = ctx.track(() => upstream.destroy());
-    const finish = (): void => {
-      untrack();
-      resolve();
-    };
-    res.on('close', () => {
-      upstream.destroy();
-      finish();
-    });
-    upstream.on('error', () => {
-      if (!res.headersSent) sendPlainStatus(res, 502);
-      else res.destroy();
-      finish();
-    });
-    // Redirects are relayed as they are: neither Core nor the Supervisor follows them.
-    upstream.on('response', (up) => {
-      res.writeHead(up.statusCode ?? 502, responseHeaders(up));
-      res.flushHeaders();
-      up.pipe(res);
-      up.on('error', () => res.destroy());
-    });
-    if (stream) req.pipe(upstream);
-    else upstream.end(body);
+  const upstream = http.request({
+    host: addon.ip,
+    port: addon.config.ingress_port,
+    path: target.path,
+    method,
+    headers,
+    localAddress: ctx.host,
+    agent: false,
   });
+  await relayResponse(upstream, res, ctx, responseHeaders, () => (stream ? req.pipe(upstream) : upstream.end(body)));
   return addon;
 }
 
