@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Backfill } from '../../homeiq-ingestor/src/backfill/backfill.js';
 import { batches, planWindows } from '../../homeiq-ingestor/src/backfill/chunks.js';
-import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-socket.js';
+import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { historyCommand, historyRowToState, isoToMicros, microsToIso, secondsToMicros } from '../../homeiq-ingestor/src/ha/history.js';
 import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';

@@ -2,7 +2,7 @@
 import { createLogger, LogSecrets } from '@homeiq/shared';
 import { describe, expect, it } from 'vitest';
 import { buildTags, RegistryEnricher } from '../../homeiq-ingestor/src/enrich/registry.js';
-import { HaCommandError, type HaSession } from '../../homeiq-ingestor/src/ha/ha-socket.js';
+import { HaCommandError, type HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { encodeState } from '../../homeiq-ingestor/src/points/state-to-points.js';
 
 const lists = {

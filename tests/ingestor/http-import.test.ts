@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backfill } from '../../homeiq-ingestor/src/backfill/backfill.js';
 import { EventCounter } from '../../homeiq-ingestor/src/event-counter.js';
-import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-socket.js';
+import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../../homeiq-ingestor/src/ha/history.js';
 import { createApp } from '../../homeiq-ingestor/src/http/app.js';
 import { EventStream } from '../../homeiq-ingestor/src/http/event-stream.js';

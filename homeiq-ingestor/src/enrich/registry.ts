@@ -1,5 +1,5 @@
 import type { Logger } from '@homeiq/shared';
-import { HaCommandError, type HaSession } from '../ha/ha-socket.js';
+import { HaCommandError, type HaSession } from '../ha/ha-session.js';
 import type { EnrichmentTags } from '../points/state-to-points.js';
 
 /**

@@ -1,5 +1,8 @@
 import { Backoff, type Health, type Logger, type Service } from '@homeiq/shared';
 import WebSocket from 'ws';
+import { ConnectionHealth } from './connection-health.js';
+import { Session, type HaSession } from './ha-session.js';
+import { Heartbeat } from './heartbeat.js';
 import { parseFrame, type HaEvent, type ServerMessage } from './messages.js';
 
 export interface HaSocketOptions {
@@ -39,8 +42,6 @@ export interface HaSocketStats {
   lastError: string | undefined;
 }
 
-const CHECK = 'home-assistant';
-
 /** The registry events enrichment listens to; floors and labels exist since HA 2024.3 (subscribing is harmless before). */
 export const REGISTRY_EVENTS = [
   'entity_registry_updated',
@@ -49,82 +50,6 @@ export const REGISTRY_EVENTS = [
   'floor_registry_updated',
   'label_registry_updated',
 ] as const;
-
-/** A command Home Assistant answered with `success: false`. */
-export class HaCommandError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HaCommandError';
-  }
-}
-
-/** One authenticated connection, for commands. Every pending command fails when the connection ends. */
-export interface HaSession {
-  /** 1 for the first connection, then one more per reconnect. */
-  readonly connection: number;
-  readonly closed: boolean;
-  /** Sends a command (an id is added) and resolves with its result; rejects with HaCommandError or on close/timeout. */
-  command<T = unknown>(msg: Record<string, unknown>, timeoutMs?: number): Promise<T>;
-  /** Resolves when the connection ends. */
-  readonly ended: Promise<void>;
-}
-
-interface Pending {
-  resolve(result: unknown): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-class Session implements HaSession {
-  closed = false;
-  readonly pending = new Map<number, Pending>();
-  readonly ended: Promise<void>;
-  #end!: () => void;
-
-  constructor(
-    readonly connection: number,
-    private readonly send: (msg: Record<string, unknown>) => number,
-  ) {
-    this.ended = new Promise((resolve) => (this.#end = resolve));
-  }
-
-  command<T = unknown>(msg: Record<string, unknown>, timeoutMs = 120_000): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('Home Assistant connection closed'));
-    return new Promise<T>((resolve, reject) => {
-      const id = this.send(msg);
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`Home Assistant did not answer ${String(msg['type'])} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
-    });
-  }
-
-  /** True when the result belonged to a command of this session. */
-  settle(m: { id: number; success: boolean; result?: unknown; error?: { code: string; message: string } }): boolean {
-    const p = this.pending.get(m.id);
-    if (!p) return false;
-    this.pending.delete(m.id);
-    clearTimeout(p.timer);
-    if (m.success) p.resolve(m.result);
-    else p.reject(new HaCommandError(m.error?.code ?? 'unknown_error', m.error?.message ?? 'no reason given'));
-    return true;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error('Home Assistant connection closed'));
-    }
-    this.pending.clear();
-    this.#end();
-  }
-}
 
 /**
  * One connection to Home Assistant's WebSocket API through the Supervisor proxy: auth, coalescing,
@@ -145,9 +70,8 @@ export class HaSocket implements Service {
   #nextId = 1;
   #stopped = true;
   #timers = new Set<NodeJS.Timeout>();
-  #pingTimer: NodeJS.Timeout | undefined;
-  #pendingPing: number | undefined;
-  #redTimer: NodeJS.Timeout | undefined;
+  readonly #heartbeat = new Heartbeat();
+  readonly #health: ConnectionHealth;
   #seenUnknown = new Set<string>();
   #session: Session | undefined;
   #recorded: ReadonlySet<string>;
@@ -157,6 +81,7 @@ export class HaSocket implements Service {
   constructor(private readonly opts: HaSocketOptions) {
     this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
     this.#recorded = new Set(['state_changed', ...opts.eventTypes]);
+    this.#health = new ConnectionHealth(opts.health, opts.graceMs ?? 60_000);
   }
 
   stats(): Readonly<HaSocketStats> {
@@ -173,8 +98,8 @@ export class HaSocket implements Service {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    this.#clearHeartbeat();
-    if (this.#redTimer) clearTimeout(this.#redTimer);
+    this.#heartbeat.stop();
+    this.#health.stop();
     const ws = this.#ws;
     this.#ws = undefined;
     this.#session?.close();
@@ -225,7 +150,7 @@ export class HaSocket implements Service {
     });
     ws.on('close', (code) => {
       clearTimeout(authTimer);
-      this.#clearHeartbeat();
+      this.#heartbeat.stop();
       if (this.#ws === ws) {
         this.#session?.close();
         this.#session = undefined;
@@ -270,7 +195,7 @@ export class HaSocket implements Service {
         return;
       }
       case 'pong':
-        if (m.id === this.#pendingPing) this.#pendingPing = undefined;
+        this.#heartbeat.pong(m.id);
         return;
       case 'result':
         if (this.#session?.settle(m)) return;
@@ -293,15 +218,16 @@ export class HaSocket implements Service {
     this.#stats.haVersion = haVersion;
     this.#stats.lastError = undefined;
     this.#stats.connects += 1;
-    if (this.#redTimer) clearTimeout(this.#redTimer);
-    this.#redTimer = undefined;
     this.#send({ type: 'supported_features', features: { coalesce_messages: 1 } });
     for (const eventType of new Set([...this.#recorded, ...(this.opts.onRegistryEvent ? REGISTRY_EVENTS : [])])) {
       this.#send({ type: 'subscribe_events', event_type: eventType });
     }
-    this.opts.health.set(CHECK, 'green', `connected to Home Assistant ${haVersion ?? ''}`.trim());
+    this.#health.up(haVersion);
     this.opts.log.info(`connected to Home Assistant ${haVersion ?? '(unknown version)'} (connection #${this.#stats.connects})`);
-    this.#startHeartbeat();
+    this.#heartbeat.start(this.opts.pingIntervalMs ?? 30_000, () => this.#send({ type: 'ping' }), (why) => {
+      this.#stats.lastError = why;
+      this.#ws?.terminate();
+    });
     const session = new Session(this.#stats.connects, (msg) => this.#send(msg));
     this.#session = session;
     try {
@@ -311,31 +237,7 @@ export class HaSocket implements Service {
     }
   }
 
-  #startHeartbeat(): void {
-    const interval = this.opts.pingIntervalMs ?? 30_000;
-    this.#pingTimer = setInterval(() => {
-      if (this.#pendingPing !== undefined) {
-        this.#stats.lastError = `no pong within ${interval} ms`;
-        this.#ws?.terminate();
-        return;
-      }
-      this.#pendingPing = this.#send({ type: 'ping' });
-    }, interval);
-  }
-
-  #clearHeartbeat(): void {
-    if (this.#pingTimer) clearInterval(this.#pingTimer);
-    this.#pingTimer = undefined;
-    this.#pendingPing = undefined;
-  }
-
   #markDown(reason: string): void {
-    if (this.#redTimer) return;
-    const grace = this.opts.graceMs ?? 60_000;
-    this.opts.health.set(CHECK, 'amber', reason, 'Home Assistant may be restarting; this clears by itself');
-    this.#redTimer = setTimeout(() => {
-      this.opts.health.set(CHECK, 'red', `Home Assistant unreachable for over ${Math.round(grace / 1000)} s: ${this.#stats.lastError ?? reason}`,
-        'Check that Home Assistant is running and that this add-on has Home Assistant API access');
-    }, grace);
+    this.#health.down(reason, () => this.#stats.lastError);
   }
 }

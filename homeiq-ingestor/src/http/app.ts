@@ -2,7 +2,8 @@ import { errorMiddleware, healthMiddleware, HttpError, parseInput, readJsonBody,
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
-import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type Backfill } from '../backfill/backfill.js';
+import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES } from '../backfill/backfill-status.js';
+import type { Backfill } from '../backfill/backfill.js';
 import type { RegistryEnricher } from '../enrich/registry.js';
 import type { EventCounter } from '../event-counter.js';
 import type { HaSocket } from '../ha/ha-socket.js';

@@ -1,0 +1,59 @@
+export type ImportState = 'off' | 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Bounds of an import asked for through the API (`POST /api/import`). */
+export const IMPORT_MAX_DAYS = 3650;
+export const IMPORT_MAX_ENTITIES = 1000;
+
+/** Read by the HTTP side for `/api/status` (the panel's progress). Times are ISO 8601 UTC. */
+export interface BackfillStatus {
+  /** What the task for the current connection is doing. */
+  phase: 'idle' | 'registries' | 'snapshot' | 'gap' | 'import' | 'done' | 'failed';
+  /** HA connection number the phase belongs to. */
+  connection: number;
+  snapshot: { at: string | undefined; states: number; written: number };
+  gap: {
+    from: string | undefined;
+    windowsDone: number;
+    windowsTotal: number;
+    points: number;
+    completedAt: string | undefined;
+    lastError: string | undefined;
+  };
+  import: {
+    state: ImportState;
+    days: number;
+    from: string | undefined;
+    to: string | undefined;
+    /** How far (in HA time) the import got; it resumes from here. */
+    reached: string | undefined;
+    /** 0…1 */
+    progress: number;
+    points: number;
+    completedAt: string | undefined;
+    lastError: string | undefined;
+    /** `option` (first-install, history_import_days) or `request` (POST /api/import). */
+    origin: 'option' | 'request' | undefined;
+    /** The entities asked for; undefined = every entity HA has (the include/exclude rules apply). */
+    entities: string[] | undefined;
+    /** When the current run started (ISO), and its estimated seconds left from the pace so far. */
+    startedAt: string | undefined;
+    etaSeconds: number | undefined;
+  };
+  skipped: { restartDuplicates: number; alreadyWritten: number };
+}
+
+/** The status before the first connection, with the first-install import pending when `history_import_days` asks for one. */
+export function initialStatus(historyImportDays: number): BackfillStatus {
+  return {
+    phase: 'idle',
+    connection: 0,
+    snapshot: { at: undefined, states: 0, written: 0 },
+    gap: { from: undefined, windowsDone: 0, windowsTotal: 0, points: 0, completedAt: undefined, lastError: undefined },
+    import: {
+      state: historyImportDays > 0 ? 'pending' : 'off', days: historyImportDays, from: undefined, to: undefined,
+      reached: undefined, progress: 0, points: 0, completedAt: undefined, lastError: undefined,
+      origin: historyImportDays > 0 ? 'option' : undefined, entities: undefined, startedAt: undefined, etaSeconds: undefined,
+    },
+    skipped: { restartDuplicates: 0, alreadyWritten: 0 },
+  };
+}

@@ -1,0 +1,89 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { HaSession } from '../ha/ha-session.js';
+import { historyCommand, historyRowToState, isoToMicros } from '../ha/history.js';
+import type { Digest, StateDigests } from '../points/restart-digest.js';
+import type { StatePipeline } from '../points/state-pipeline.js';
+import type { HaState } from '../points/state-to-points.js';
+import { batches, type Window } from './chunks.js';
+
+export interface StateReplayOptions {
+  pipeline: StatePipeline;
+  digests: StateDigests;
+  spool: { sync(): Promise<void> };
+  batchSize?: number | undefined;
+}
+
+const YIELD_EVERY = 500;
+
+/** The state before `t` (or at it): the newer of the previous history row and what we last wrote. */
+function latestUpTo(t: number, ...candidates: Array<Digest | undefined>): Digest | undefined {
+  let best: Digest | undefined;
+  for (const c of candidates) if (c && c.t <= t && (!best || c.t > best.t)) best = c;
+  return best;
+}
+
+/**
+ * Writes the states Home Assistant gives us after the fact (history windows, the `get_states` snapshot) through the
+ * pipeline, each compared with the state in effect before it, so a restart artefact among them is recognised.
+ */
+export class StateReplay {
+  /** The last history row seen per entity in the current run (bounded by the number of entities). */
+  readonly #prev = new Map<string, Digest>();
+
+  constructor(private readonly opts: StateReplayOptions) {}
+
+  clear(): void {
+    this.#prev.clear();
+  }
+
+  #before(entityId: string, t: number): Digest | undefined {
+    return latestUpTo(t, this.#prev.get(entityId), this.opts.digests.at(entityId, t));
+  }
+
+  /** The snapshot's states; undefined when the run is no longer alive. `newest` is the newest `last_updated` among them. */
+  async snapshot(states: readonly HaState[], alive: () => boolean): Promise<{ written: number; newest: number | undefined } | undefined> {
+    let written = 0;
+    let newest: number | undefined;
+    for (const [i, s] of states.entries()) {
+      const t = isoToMicros(s.last_updated);
+      if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+      // Compared like a history row: with what was in effect at its time (a live write may already be newer).
+      const prev = t === undefined ? undefined : this.#before(s.entity_id, t);
+      if (this.opts.pipeline.writeState(s, prev).written) written += 1;
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      if (!alive()) return undefined;
+    }
+    return { written, newest };
+  }
+
+  /**
+   * One time window for every entity, batch by batch; each row goes through the pipeline compared with the
+   * state before it in HA's history (so a restart artefact inside the range is recognised too). Returns the
+   * points written, once they are durable in the spool.
+   */
+  async window(session: HaSession, w: Window, ids: string[], alive: () => boolean, onBatch?: (done: number, total: number) => void): Promise<number> {
+    let written = 0;
+    const all = batches(ids, this.opts.batchSize ?? 50);
+    for (const [bi, batch] of all.entries()) {
+      // HA's bounds are exclusive: ask from 1 µs before the window so a state exactly at its start is included.
+      const reply = await session.command<Record<string, unknown>>(historyCommand(batch, w.startUs - 1, w.endUs));
+      if (!alive()) return written;
+      let n = 0;
+      for (const [entityId, rows] of Object.entries(reply ?? {})) {
+        if (!Array.isArray(rows)) continue;
+        for (const row of rows) {
+          const state = historyRowToState(entityId, row);
+          if (!state) continue;
+          const t = isoToMicros(state.last_updated) ?? 0;
+          const out = this.opts.pipeline.writeState(state, this.#before(entityId, t));
+          if (out.written) written += 1;
+          if (out.digest) this.#prev.set(entityId, out.digest);
+          if (++n % YIELD_EVERY === 0) await yieldToLoop();
+        }
+      }
+      await this.opts.spool.sync();
+      onBatch?.(bi + 1, all.length);
+    }
+    return written;
+  }
+}
