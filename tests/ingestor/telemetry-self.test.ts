@@ -57,7 +57,7 @@ describe('self-telemetry', () => {
     await spool.sync();
     const n = spool.stats().committed;
     expect(n).toBeGreaterThanOrEqual(3);
-    const { records } = await spool.read(spool.ackCursor, 1000, 1 << 20);
+    const records = (await spool.read(spool.ackCursor, 1000, 1 << 20)).batch.lines();
     expect(records).toHaveLength(n);
     for (const r of records) expect(r).toMatch(/^homeiq_ingestor received=5i,written=0i,.*,ha_connected=true \d{19}$/);
     await new Promise((r) => setTimeout(r, 60));

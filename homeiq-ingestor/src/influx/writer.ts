@@ -1,4 +1,5 @@
 import { Backoff, type Health, type Logger, type Service } from '@homeiq/shared';
+import type { RecordBatch } from '../spool/batch.js';
 import type { Cursor, Spool } from '../spool/spool.js';
 import type { Quarantine } from './quarantine.js';
 import type { InfluxSender, InfluxTarget, WriteResponse } from './send.js';
@@ -57,7 +58,7 @@ type Outcome = { kind: 'written' } | { kind: 'rejected'; res: WriteResponse } | 
 
 /** A cut batch: its records, the spool position after it, and its gzipped body (made once, reused by retries). */
 interface Batch {
-  records: string[];
+  records: RecordBatch;
   next: Cursor;
   body: Promise<Buffer>;
   result?: Promise<'done' | 'stopped'>;
@@ -149,17 +150,15 @@ export class InfluxWriter implements Service {
         let waitMs = 60_000;
         let until: Promise<unknown> | undefined;
         if (this.#window.length <= maxInFlight) {
-          const { records, next } = await spool.read(cursor, this.opts.batchLines, this.opts.batchBytes);
-          if (records.length > 0) {
+          const { batch: records, next } = await spool.read(cursor, this.opts.batchLines, this.opts.batchBytes);
+          if (records.count > 0) {
             firstSeen ??= Date.now();
             const due = firstSeen + this.opts.flushIntervalMs - Date.now();
             const moreBehind = next.segment < spool.end.segment;
             // A batch cut by the byte limit is as full as one cut by the line limit: send it now, don't wait.
-            let chars = 0;
-            for (const r of records) chars += r.length + 1;
-            const full = records.length >= this.opts.batchLines || chars >= this.opts.batchBytes * 0.9;
+            const full = records.count >= this.opts.batchLines || records.body.length >= this.opts.batchBytes * 0.9;
             if (full || moreBehind || draining || due <= 0) {
-              const body = this.opts.sender.encode(records);
+              const body = this.opts.sender.encode(records.body);
               body.catch(() => undefined); // awaited by the request; a batch dropped at stop must not leave it unhandled
               this.#window.push({ records, next, body });
               cursor = next;
@@ -228,24 +227,24 @@ export class InfluxWriter implements Service {
   }
 
   /** Writes the lines or quarantines the ones InfluxDB rejects; 'stopped' when stopping first. */
-  async #deliver(lines: readonly string[], body?: Promise<Buffer>): Promise<'done' | 'stopped'> {
-    const outcome = await this.#attempt(body ?? this.opts.sender.encode(lines));
+  async #deliver(lines: RecordBatch, body?: Promise<Buffer>): Promise<'done' | 'stopped'> {
+    const outcome = await this.#attempt(body ?? this.opts.sender.encode(lines.body));
     if (outcome.kind === 'stopped') return 'stopped';
     if (outcome.kind === 'written') {
-      this.#stats.written += lines.length;
+      this.#stats.written += lines.count;
       return 'done';
     }
-    if (lines.length === 1) {
+    if (lines.count === 1) {
       const { status, message } = outcome.res;
       if (this.#stats.quarantined === 0) this.opts.log.warn(`InfluxDB rejected a point (${status}: ${message}); it is kept in the quarantine (logged once)`);
-      await this.opts.quarantine.add(lines, status, message);
+      await this.opts.quarantine.add(lines.lines(), status, message);
       this.#stats.quarantined += 1;
       return 'done';
     }
     this.#stats.bisections += 1;
-    const mid = Math.ceil(lines.length / 2);
+    const mid = Math.ceil(lines.count / 2);
     if ((await this.#deliver(lines.slice(0, mid))) === 'stopped') return 'stopped';
-    return this.#deliver(lines.slice(mid));
+    return this.#deliver(lines.slice(mid, lines.count));
   }
 
   /** One batch until InfluxDB gives a final answer for it (retrying everything transient). */

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { BatchBuilder, type RecordBatch } from './batch.js';
 
 /**
  * Spool record framing: `[u32 LE payload length][u32 LE crc32(payload)][payload: one line-protocol point, UTF-8]`.
@@ -18,35 +19,24 @@ export function frame(line: string): Buffer {
   return out;
 }
 
-/** Bytes `line` takes in the spool, header included. */
-export function framedLength(line: string): number {
-  return HEADER_BYTES + Buffer.byteLength(line, 'utf8');
-}
-
-/**
- * Writes the framed record of `line` (`framedLength(line)` bytes) into `buf` at `pos`, as `frame()` would,
- * without a Buffer of its own: the spool frames a whole group commit into one buffer.
- */
-export function frameInto(buf: Buffer, pos: number, line: string, framed: number): void {
-  const len = buf.write(line, pos + HEADER_BYTES, framed - HEADER_BYTES, 'utf8');
-  buf.writeUInt32LE(len, pos);
-  buf.writeUInt32LE(crc32(buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len)), pos + 4);
-}
-
 export interface Parsed {
-  records: string[];
+  /** The valid records, as the lines of a request body. */
+  batch: RecordBatch;
   /** Bytes of `buf` consumed by complete, valid records. */
   consumed: number;
   /** A record header or checksum that cannot be right (not just a record cut short by the buffer's end). */
   corrupt: boolean;
 }
 
-/** Parses whole records from `buf`, stopping at the limits, at a partial record, or at corruption. */
+/**
+ * Parses whole records from `buf`, stopping at `maxRecords`, before the record that would take the framed bytes
+ * past `maxBytes` (at least one record), at a partial record, or at corruption.
+ */
 export function parseRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY, maxBytes = Number.POSITIVE_INFINITY): Parsed {
-  const records: string[] = [];
+  const out = new BatchBuilder(buf.length);
   let pos = 0;
   let corrupt = false;
-  while (pos + HEADER_BYTES <= buf.length && records.length < maxRecords) {
+  while (pos + HEADER_BYTES <= buf.length && out.count < maxRecords) {
     const len = buf.readUInt32LE(pos);
     if (len > MAX_RECORD_BYTES) {
       corrupt = true;
@@ -54,14 +44,13 @@ export function parseRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY,
     }
     const end = pos + HEADER_BYTES + len;
     if (end > buf.length) break;
-    if (records.length > 0 && end > maxBytes) break;
-    const payload = buf.subarray(pos + HEADER_BYTES, end);
-    if (crc32(payload) !== buf.readUInt32LE(pos + 4)) {
+    if (out.count > 0 && end > maxBytes) break;
+    if (crc32(buf.subarray(pos + HEADER_BYTES, end)) !== buf.readUInt32LE(pos + 4)) {
       corrupt = true;
       break;
     }
-    records.push(payload.toString('utf8'));
+    out.add(buf, pos + HEADER_BYTES, end);
     pos = end;
   }
-  return { records, consumed: pos, corrupt };
+  return { batch: out.done(), consumed: pos, corrupt };
 }

@@ -1,6 +1,6 @@
 import { createLogger, LogSecrets } from '@homeiq/shared';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, appendFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, appendFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -20,9 +20,9 @@ async function readAll(spool: Spool, from: Cursor = spool.ackCursor): Promise<st
   const out: string[] = [];
   let cur = from;
   for (;;) {
-    const { records, next } = await spool.read(cur, 1000, 1 << 20);
-    if (records.length === 0) return out;
-    out.push(...records);
+    const { batch, next } = await spool.read(cur, 1000, 1 << 20);
+    if (batch.count === 0) return out;
+    out.push(...batch.lines());
     cur = next;
   }
 }
@@ -55,7 +55,7 @@ describe('Spool', () => {
     let next = spool.ackCursor;
     while (records.length < 60) {
       const r = await spool.read(next, 60 - records.length, 1 << 20);
-      records.push(...r.records);
+      records.push(...r.batch.lines());
       next = r.next;
     }
     expect(records).toHaveLength(60);
@@ -67,6 +67,40 @@ describe('Spool', () => {
     await again.start();
     expect(await readAll(again)).toEqual(Array.from({ length: 40 }, (_, i) => `m v=${i + 60} ${i + 60}`));
     await again.stop();
+  });
+
+  it('saves the confirmed position at most every ackSaveMs; a crash meanwhile resumes before it, never after', async () => {
+    const spool = new Spool({ dir, maxBytes: 1 << 30, segmentBytes: 200, ackSaveMs: 300, log });
+    await spool.start();
+    const lines = Array.from({ length: 100 }, (_, i) => `m v=${i} ${i}`);
+    for (const l of lines) spool.append(l);
+    await spool.sync();
+    const first = await spool.read(spool.ackCursor, 20, 1 << 20);
+    await spool.ack(first.next);
+    const saved = async (): Promise<unknown> => JSON.parse(await readFile(join(dir, 'ack.json'), 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await saved()).toEqual(first.next); // the first save is not held back
+    let cur = first.next;
+    for (let k = 0; k < 3; k += 1) {
+      const r = await spool.read(cur, 20, 1 << 20);
+      await spool.ack(r.next);
+      cur = r.next;
+    }
+    expect(await saved()).toEqual(first.next); // trailing: segments up to `cur` are gone already
+    // A crash now: a copy of the directory as it is, opened afresh.
+    const crashed = `${dir}-crashed`;
+    await cp(dir, crashed, { recursive: true });
+    const reopened = new Spool({ dir: crashed, maxBytes: 1 << 30, segmentBytes: 200, log });
+    await reopened.start();
+    const after = await readAll(reopened);
+    await reopened.stop();
+    await rm(crashed, { recursive: true, force: true });
+    expect(after.length).toBeGreaterThanOrEqual(40); // the 40 never confirmed, perhaps some confirmed ones again
+    expect(after.slice(-40)).toEqual(lines.slice(60));
+    expect(lines.join('\n').endsWith(after.join('\n'))).toBe(true); // in order, a suffix of what was appended
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await saved()).toEqual(cur);
+    await spool.stop();
   });
 
   it('refuses new points when full, says so, and takes them again once InfluxDB confirmed', async () => {
@@ -114,7 +148,7 @@ describe('Spool', () => {
     await spool.start();
     const cur = { segment: 1, offset: size };
     expect(spool.end).toEqual({ segment: 2, offset: 0 });
-    expect((await spool.read(cur, 10, 1 << 20)).records).toEqual([]);
+    expect((await spool.read(cur, 10, 1 << 20)).batch.lines()).toEqual([]);
     let woke = false;
     void spool.waitForData(cur).then(() => (woke = true));
     await new Promise((r) => setTimeout(r, 20));
@@ -123,7 +157,7 @@ describe('Spool', () => {
     await spool.sync();
     await new Promise((r) => setImmediate(r));
     expect(woke).toBe(true);
-    expect((await spool.read(cur, 10, 1 << 20)).records).toEqual(['m v=2 2']);
+    expect((await spool.read(cur, 10, 1 << 20)).batch.lines()).toEqual(['m v=2 2']);
     await spool.stop();
   });
 
@@ -191,9 +225,9 @@ describe('Spool in-memory tail', () => {
     expect(spool.readStats().memory).toBeGreaterThan(0);
     // Appended but not yet committed: not readable, from memory or disk.
     spool.append('m v=1 1');
-    expect((await spool.read(spool.end, 1000, 1 << 20)).records).toEqual([]);
+    expect((await spool.read(spool.end, 1000, 1 << 20)).batch.lines()).toEqual([]);
     await spool.sync();
-    expect((await spool.read({ segment: spool.end.segment, offset: spool.end.offset - 15 }, 10, 1 << 20)).records).toEqual(['m v=1 1']);
+    expect((await spool.read({ segment: spool.end.segment, offset: spool.end.offset - 15 }, 10, 1 << 20)).batch.lines()).toEqual(['m v=1 1']);
     await spool.stop();
   });
 
@@ -265,8 +299,8 @@ describe('Spool in-memory tail', () => {
       const a = await mem.read(cur, maxRecords, maxBytes);
       const b = await disk.read(cur, maxRecords, maxBytes);
       expect(a).toEqual(b);
-      if (b.records.length === 0) break;
-      checked += b.records.length;
+      if (b.batch.count === 0) break;
+      checked += b.batch.count;
       const step = await disk.read(cur, 1, 1);
       cur = step.next;
     }

@@ -1,13 +1,13 @@
 import type { Logger, Service } from '@homeiq/shared';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { frameInto, framedLength, HEADER_BYTES, MAX_RECORD_BYTES, parseRecords } from './format.js';
+import { AckFile, type Cursor } from './ack-file.js';
+import type { RecordBatch } from './batch.js';
+import { HEADER_BYTES, parseRecords } from './format.js';
+import { PendingRecords } from './pending.js';
+import { SpoolTail } from './tail.js';
 
-/** A position in the spool: segment number and byte offset in it. */
-export interface Cursor {
-  segment: number;
-  offset: number;
-}
+export type { Cursor } from './ack-file.js';
 
 export interface SpoolOptions {
   dir: string;
@@ -15,6 +15,8 @@ export interface SpoolOptions {
   maxBytes: number;
   segmentBytes?: number;
   log: Logger;
+  /** The confirmed position is saved at most this often (default 1000 ms; see AckFile). */
+  ackSaveMs?: number;
   /** Called when the spool becomes full or has room again. */
   onFullChange?(full: boolean): void;
   /**
@@ -30,16 +32,6 @@ export interface SpoolReadStats {
   disk: number;
   /** Framed bytes held in the tail now. */
   tailBytes: number;
-}
-
-/**
- * One group commit kept in memory after its fsync: its lines and where each starts in its segment
- * (`starts[i]`, with `starts[lines.length]` = the end of the commit).
- */
-interface TailChunk {
-  segment: number;
-  lines: string[];
-  starts: number[];
 }
 
 export interface SpoolStats {
@@ -61,19 +53,18 @@ const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
  *
  * - `append()` never waits: it queues the framed record and a group commit writes every queued record with one
  *   write and one fdatasync. A point counts as ingested (`committed`) only after its fsync.
- * - Readers read committed records from a cursor; `ack()` persists the position InfluxDB confirmed (atomic
- *   rename) and deletes whole segments before it. After a crash reading resumes from the ack: a point is sent
- *   at least once, and rewriting it is idempotent (same series, same timestamp).
+ * - Readers read committed records from a cursor; `ack()` takes the position InfluxDB confirmed, deletes whole
+ *   segments before it and saves it (ack.json, at most every `ackSaveMs`, and at stop). After a crash reading
+ *   resumes from the saved position: a point is sent at least once, and rewriting it is idempotent (same series,
+ *   same timestamp).
  * - Full policy: when unsent bytes reach `maxBytes`, new points are refused (counted, health red, logged),
  *   keeping the oldest unsent data; refused points are not recovered automatically (a history import of those days
  *   can re-write states from HA's recorder while it still holds them).
  */
 export class Spool implements Service {
   readonly name = 'spool';
-  /** Lines waiting for the next group commit, and their framed sizes: framed into one buffer per commit. */
-  #pending: string[] = [];
-  #pendingSizes: number[] = [];
-  #pendingBytes = 0;
+  /** Records waiting for the next group commit, already framed. */
+  readonly #pending = new PendingRecords();
   #committing: Promise<void> | undefined;
   #fh: FileHandle | undefined;
   /** Committed size of every segment on disk, oldest first. */
@@ -86,12 +77,17 @@ export class Spool implements Service {
   #full = false;
   #fullLogged = false;
   readonly #stats = { appended: 0, committed: 0, refused: 0, commits: 0 };
-  /** Recent group commits, oldest first, contiguous (see SpoolOptions.tailBytes); only ever fsynced records. */
-  #tail: TailChunk[] = [];
-  #tailBytes = 0;
+  /** Recent group commits (see SpoolOptions.tailBytes). */
+  readonly #tail: SpoolTail;
+  readonly #ackFile: AckFile;
+  /** Committed bytes of every segment on disk (kept as a sum: `append` asks for the unsent bytes every time). */
+  #diskBytes = 0;
   readonly #reads = { memory: 0, disk: 0 };
 
-  constructor(private readonly opts: SpoolOptions) {}
+  constructor(private readonly opts: SpoolOptions) {
+    this.#tail = new SpoolTail(opts.tailBytes ?? 16 * 1024 * 1024);
+    this.#ackFile = new AckFile(opts.dir, opts.ackSaveMs ?? 1000, (err) => opts.log.error({ err }, 'cannot save the spool position confirmed by InfluxDB; retrying with the next confirmation'));
+  }
 
   get ackCursor(): Cursor {
     return { ...this.#ack };
@@ -102,18 +98,18 @@ export class Spool implements Service {
   }
 
   readStats(): SpoolReadStats {
-    return { ...this.#reads, tailBytes: this.#tailBytes };
+    return { ...this.#reads, tailBytes: this.#tail.bytes };
   }
 
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true });
-    try {
-      this.#ack = JSON.parse(await readFile(join(this.opts.dir, 'ack.json'), 'utf8')) as Cursor;
-    } catch {
-      this.#ack = { segment: 0, offset: 0 };
-    }
+    this.#ack = (await this.#ackFile.load()) ?? { segment: 0, offset: 0 };
     const names = (await readdir(this.opts.dir)).filter((n) => SEGMENT.test(n)).sort();
-    for (const n of names) this.#segments.set(Number(SEGMENT.exec(n)?.[1]), (await stat(join(this.opts.dir, n))).size);
+    for (const n of names) {
+      const size = (await stat(join(this.opts.dir, n))).size;
+      this.#segments.set(Number(SEGMENT.exec(n)?.[1]), size);
+      this.#diskBytes += size;
+    }
     for (const seq of this.#segments.keys()) if (seq < this.#ack.segment) await this.#deleteSegment(seq);
     const last = [...this.#segments.keys()].at(-1);
     this.#active = Math.max(last ?? 1, this.#ack.segment, 1);
@@ -127,24 +123,21 @@ export class Spool implements Service {
 
   async stop(): Promise<void> {
     await this.sync();
+    await this.#ackFile.flush();
     await this.#fh?.close();
     this.#fh = undefined;
-    this.#tail = [];
-    this.#tailBytes = 0;
+    this.#tail.clear();
     for (const w of this.#waiters.splice(0)) w();
   }
 
   /** Queues one point for the next group commit; false when the spool is full and the point was refused. */
   append(line: string): boolean {
-    const size = framedLength(line);
-    if (size > MAX_RECORD_BYTES || this.#unsentBytes() + size > this.opts.maxBytes) {
+    const size = this.#pending.append(line, this.opts.maxBytes - this.#unsentBytes());
+    if (size === undefined) {
       this.#stats.refused += 1;
       this.#setFull(true);
       return false;
     }
-    this.#pending.push(line);
-    this.#pendingSizes.push(size);
-    this.#pendingBytes += size;
     this.#stats.appended += 1;
     this.#committing ??= this.#commitLoop();
     return true;
@@ -162,101 +155,40 @@ export class Spool implements Service {
 
   /**
    * Committed records from `from`, at most `maxRecords` and about `maxBytes` of payload (at least one record),
-   * from one segment at a time: a caller wanting more reads again from `next`.
+   * from one segment at a time: a caller wanting more reads again from `next`. The records come as the lines
+   * of a request body (see RecordBatch).
    */
-  async read(from: Cursor, maxRecords: number, maxBytes: number): Promise<{ records: string[]; next: Cursor }> {
+  async read(from: Cursor, maxRecords: number, maxBytes: number): Promise<{ batch: RecordBatch; next: Cursor }> {
     let cur = { ...from };
     for (;;) {
       const size = this.#segments.get(cur.segment);
       if (size !== undefined && cur.offset < size) break;
       const next = [...this.#segments.keys()].find((s) => s > cur.segment);
-      if (next === undefined) return { records: [], next: cur };
+      if (next === undefined) return { batch: parseRecords(Buffer.alloc(0)).batch, next: cur };
       cur = { segment: next, offset: 0 };
     }
-    const fromTail = this.#readTail(cur, maxRecords, maxBytes + maxRecords * HEADER_BYTES);
+    const size = this.#segments.get(cur.segment) as number;
+    const limit = maxBytes + maxRecords * HEADER_BYTES;
+    const fromTail = this.#tail.read(cur.segment, cur.offset, maxRecords, limit, size - cur.offset);
     if (fromTail) {
       this.#reads.memory += 1;
-      return fromTail;
+      return { batch: fromTail.batch, next: { segment: cur.segment, offset: fromTail.next } };
     }
     this.#reads.disk += 1;
-    const size = this.#segments.get(cur.segment) as number;
     const fh = await open(join(this.opts.dir, segName(cur.segment)), 'r');
     try {
-      let want = Math.min(size - cur.offset, maxBytes + maxRecords * HEADER_BYTES);
+      let want = Math.min(size - cur.offset, limit);
       for (;;) {
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await fh.read(buf, 0, want, cur.offset);
-        const parsed = parseRecords(buf.subarray(0, bytesRead), maxRecords, maxBytes + maxRecords * HEADER_BYTES);
-        if (parsed.records.length > 0) return { records: parsed.records, next: { segment: cur.segment, offset: cur.offset + parsed.consumed } };
+        const parsed = parseRecords(buf.subarray(0, bytesRead), maxRecords, limit);
+        if (parsed.batch.count > 0) return { batch: parsed.batch, next: { segment: cur.segment, offset: cur.offset + parsed.consumed } };
         if (parsed.corrupt || want >= size - cur.offset) throw new Error(`spool segment ${segName(cur.segment)} is corrupt at offset ${cur.offset}`);
         want = Math.min(size - cur.offset, HEADER_BYTES + buf.readUInt32LE(0));
       }
     } finally {
       await fh.close();
     }
-  }
-
-  /**
-   * `read()` from the in-memory tail, with the disk path's limits (at most `maxRecords`, and records while the
-   * framed bytes from `cur` stay within `limit`, at least one), or undefined when `cur` is not a record start
-   * in the tail. Continues into the next commit while it follows on in the same segment.
-   */
-  #readTail(cur: Cursor, maxRecords: number, limit: number): { records: string[]; next: Cursor } | undefined {
-    const tail = this.#tail;
-    let c = tail.length - 1;
-    // Readers keeping up read from the newest commits: search from the end.
-    while (c >= 0) {
-      const ch = tail[c] as TailChunk;
-      if (ch.segment === cur.segment && (ch.starts[0] as number) <= cur.offset && cur.offset < (ch.starts[ch.lines.length] as number)) break;
-      if (ch.segment < cur.segment) return undefined;
-      c -= 1;
-    }
-    if (c < 0) return undefined;
-    let ch = tail[c] as TailChunk;
-    let i = startIndex(ch.starts, cur.offset, ch.lines.length);
-    if (i < 0) return undefined; // not a record boundary: let the disk path judge it
-    const records: string[] = [];
-    const base = cur.offset;
-    let pos = cur.offset;
-    for (;;) {
-      const n = ch.lines.length;
-      while (i < n && records.length < maxRecords) {
-        const end = ch.starts[i + 1] as number;
-        if (records.length > 0 && end - base > limit) return { records, next: { segment: cur.segment, offset: pos } };
-        records.push(ch.lines[i] as string);
-        pos = end;
-        i += 1;
-      }
-      if (records.length >= maxRecords) break;
-      const after = tail[c + 1];
-      if (after === undefined || after.segment !== cur.segment || after.starts[0] !== pos) break;
-      c += 1;
-      ch = after;
-      i = 0;
-    }
-    return { records, next: { segment: cur.segment, offset: pos } };
-  }
-
-  /** Keeps a committed batch in the tail and evicts the oldest commits beyond the bound. */
-  #remember(segment: number, start: number, lines: string[], sizes: number[]): void {
-    const max = this.opts.tailBytes ?? 16 * 1024 * 1024;
-    if (max <= 0) return;
-    const starts = new Array<number>(lines.length + 1);
-    let pos = start;
-    for (let i = 0; i < lines.length; i += 1) {
-      starts[i] = pos;
-      pos += sizes[i] as number;
-    }
-    starts[lines.length] = pos;
-    this.#tail.push({ segment, lines, starts });
-    this.#tailBytes += pos - start;
-    let drop = 0;
-    while (this.#tailBytes > max && drop < this.#tail.length) {
-      const old = this.#tail[drop] as TailChunk;
-      this.#tailBytes -= (old.starts[old.lines.length] as number) - (old.starts[0] as number);
-      drop += 1;
-    }
-    if (drop > 0) this.#tail.splice(0, drop);
   }
 
   /** Resolves when data after `cursor` is committed (or the spool stops). */
@@ -271,21 +203,16 @@ export class Spool implements Service {
     return this.#dataSignal;
   }
 
-  /** Persists `cursor` as confirmed by InfluxDB and deletes the segments wholly before it. */
+  /**
+   * Takes `cursor` as confirmed by InfluxDB: deletes the segments wholly before it and saves it (see AckFile:
+   * the saved position may trail by up to `ackSaveMs`, which only means re-sending confirmed points after a
+   * crash; a segment deleted before the saved position passes it held only confirmed points).
+   */
   async ack(cursor: Cursor): Promise<void> {
-    const tmp = join(this.opts.dir, 'ack.json.tmp');
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(cursor));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.opts.dir, 'ack.json'));
-    await this.#syncDir();
     this.#ack = { ...cursor };
+    this.#ackFile.save(cursor);
     for (const seq of [...this.#segments.keys()]) if (seq < cursor.segment) await this.#deleteSegment(seq);
-    this.#dropTailBefore(cursor.segment);
+    this.#tail.dropBefore(cursor.segment);
     if (this.#full && this.#unsentBytes() < this.opts.maxBytes * 0.9) this.#setFull(false);
   }
 
@@ -294,61 +221,36 @@ export class Spool implements Service {
     return false;
   }
 
+  /** Unsent bytes: committed after the ack position (segments before it are deleted), plus pending. */
   #unsentBytes(): number {
-    let total = this.#pendingBytes;
-    for (const [seq, size] of this.#segments) if (seq >= this.#ack.segment) total += seq === this.#ack.segment ? size - this.#ack.offset : size;
-    return total;
+    return this.#diskBytes - (this.#segments.has(this.#ack.segment) ? this.#ack.offset : 0) + this.#pending.bytes;
   }
 
   async #commitLoop(): Promise<void> {
     try {
-      while (this.#pending.length > 0 && this.#fh) {
+      while (this.#pending.records > 0 && this.#fh) {
         const segmentBytes = this.opts.segmentBytes ?? 8 * 1024 * 1024;
         if ((this.#segments.get(this.#active) ?? 0) >= segmentBytes) await this.#rotate();
         // Take what fits in the active segment (at least one record), so segments stay near their size.
-        const room = segmentBytes - (this.#segments.get(this.#active) ?? 0);
-        let count = 0;
-        let size = 0;
-        const sizes = this.#pendingSizes;
-        while (count < sizes.length && (count === 0 || size + (sizes[count] as number) <= room)) {
-          size += sizes[count] as number;
-          count += 1;
-        }
-        const taken = this.#pending.splice(0, count);
-        const takenSizes = sizes.splice(0, count);
-        // One buffer per commit, framed in place (no Buffer per record, no concat copy).
-        const batch = Buffer.allocUnsafeSlow(size);
-        let pos = 0;
-        for (let i = 0; i < count; i += 1) {
-          const framed = takenSizes[i] as number;
-          frameInto(batch, pos, taken[i] as string, framed);
-          pos += framed;
-        }
-        await this.#fh.write(batch, 0, batch.length, null);
+        const { pieces, bytes, records } = this.#pending.take(segmentBytes - (this.#segments.get(this.#active) ?? 0));
+        // The chunks are written as they are (framed in place at append): one writev, one fdatasync.
+        await this.#fh.writev(pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)));
         await this.#fh.datasync();
-        this.#pendingBytes -= batch.length;
-        const start = this.#segments.get(this.#active) ?? 0;
         // Readable only now, after the fsync: from memory as from disk.
-        this.#remember(this.#active, start, taken, takenSizes);
-        this.#segments.set(this.#active, start + batch.length);
-        this.#stats.committed += count;
+        let at = this.#segments.get(this.#active) ?? 0;
+        for (const p of pieces) {
+          this.#tail.remember(this.#active, at, p);
+          at += p.end - (p.starts[0] as number);
+        }
+        this.#segments.set(this.#active, at);
+        this.#diskBytes += bytes;
+        this.#stats.committed += records;
         this.#stats.commits += 1;
         for (const w of this.#waiters.splice(0)) w();
       }
     } finally {
       this.#committing = undefined;
     }
-  }
-
-  /** Forgets tail commits of segments wholly acknowledged (deleted from disk). */
-  #dropTailBefore(segment: number): void {
-    let drop = 0;
-    while (drop < this.#tail.length && (this.#tail[drop] as TailChunk).segment < segment) {
-      const old = this.#tail[drop] as TailChunk;
-      this.#tailBytes -= (old.starts[old.lines.length] as number) - (old.starts[0] as number);
-      drop += 1;
-    }
-    if (drop > 0) this.#tail.splice(0, drop);
   }
 
   async #rotate(): Promise<void> {
@@ -371,10 +273,12 @@ export class Spool implements Service {
       await fh.sync();
       await fh.close();
     }
+    this.#diskBytes -= (this.#segments.get(seq) ?? 0) - consumed;
     this.#segments.set(seq, consumed);
   }
 
   async #deleteSegment(seq: number): Promise<void> {
+    this.#diskBytes -= this.#segments.get(seq) ?? 0;
     this.#segments.delete(seq);
     await rm(join(this.opts.dir, segName(seq)), { force: true });
   }
@@ -400,18 +304,4 @@ export class Spool implements Service {
     }
     this.opts.onFullChange?.(full);
   }
-}
-
-/** Index of the record starting at `offset` in a commit's `starts` (binary search), or -1 when none does. */
-function startIndex(starts: number[], offset: number, n: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = starts[mid] as number;
-    if (v === offset) return mid;
-    if (v < offset) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
