@@ -13,17 +13,24 @@ const OTHER = '(other)';
 /** Counts the events received from Home Assistant, by type. */
 export class EventCounter {
   #total = 0;
-  #byType = new Map<string, number>();
+  /** A mutable count per type: one map lookup per event (this runs for every event the socket delivers). */
+  #byType = new Map<string, { n: number }>();
   #lastEventAt: string | undefined;
 
   record(event: HaEvent): void {
     this.#total += 1;
-    const type = this.#byType.has(event.event_type) || this.#byType.size < MAX_TYPES ? event.event_type : OTHER;
-    this.#byType.set(type, (this.#byType.get(type) ?? 0) + 1);
+    const c = this.#byType.get(event.event_type);
+    if (c !== undefined) c.n += 1;
+    else if (this.#byType.size < MAX_TYPES) this.#byType.set(event.event_type, { n: 1 });
+    else {
+      const other = this.#byType.get(OTHER);
+      if (other !== undefined) other.n += 1;
+      else this.#byType.set(OTHER, { n: 1 });
+    }
     this.#lastEventAt = event.time_fired;
   }
 
   counts(): EventCounts {
-    return { total: this.#total, byType: Object.fromEntries(this.#byType), lastEventAt: this.#lastEventAt };
+    return { total: this.#total, byType: Object.fromEntries([...this.#byType].map(([k, v]) => [k, v.n])), lastEventAt: this.#lastEventAt };
   }
 }
