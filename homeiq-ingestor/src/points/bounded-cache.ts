@@ -1,5 +1,6 @@
 /**
- * A small bounded string-keyed cache for the encoding hot path (escaped keys, series heads). At most `max`
+ * A small bounded string-keyed cache for the encoding hot path (escaped keys, series heads, attribute texts,
+ * filter decisions), always owned by the instance using it (no module-level caches). At most `max`
  * entries; when full, the oldest inserted entry is evicted (FIFO: a hit costs one Map lookup and nothing else).
  * Keys longer than `maxKeyLength` are never cached, so a hostile huge name cannot pin memory.
  */

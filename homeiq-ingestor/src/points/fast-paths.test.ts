@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { BoundedCache } from './bounded-cache.js';
 import { floatText, isoToNs, isoToNsGeneral } from './line-protocol.js';
 import { isoToMicros } from '../ha/history.js';
-import { liveMicros } from './state-pipeline.js';
-import { encodeState, encodeStateAsPoint, encoderCacheStats, stateValue, stateValueText, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
+import { HaTimestamps } from './ha-time.js';
+import { StateEncoder } from './state-encoder.js';
+import { encodeState, encodeStateAsPoint, stateValue, stateValueText, type EncodeOptions, type EnrichmentTags, type HaState } from './state-to-points.js';
 
 const HOSTILE = ['', 'a,b', 'a=b', 'a b', 'a"b', 'a\\b', 'x\ny', '\u0000\u001f\u007f', '#hash', 'é😀', 'ok', 'x'.repeat(300), '=', ' ', ','];
 const VALUES: unknown[] = ['on', '', 'a "q", = \\ \n', 1.5, -0, 0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined, [1, 'x'], { k: { d: [1] } }, 'y'.repeat(120)];
@@ -36,12 +37,13 @@ describe('encodeState fast path', () => {
     const st = (attrs: Record<string, unknown>): HaState => ({ entity_id: 'sensor.cache_probe', state: '1', attributes: attrs, last_updated: '2026-11-24T10:00:01.000001+00:00' });
     let tags: EnrichmentTags = { area: 'kitchen' };
     const o = opts(() => tags);
-    expect(encodeState(st({ unit_of_measurement: 'W' }), o).line).toContain(',area=kitchen,');
-    expect(encodeState(st({ unit_of_measurement: 'kW' }), o).line).toContain(',unit=kW ');
+    const enc = new StateEncoder(o);
+    expect(enc.encode(st({ unit_of_measurement: 'W' })).line).toContain(',area=kitchen,');
+    expect(enc.encode(st({ unit_of_measurement: 'kW' })).line).toContain(',unit=kW ');
     tags = { area: 'hall' };
-    expect(encodeState(st({ unit_of_measurement: 'kW', device_class: 'power' }), o).line).toBe(encodeStateAsPoint(st({ unit_of_measurement: 'kW', device_class: 'power' }), o).line);
-    const s = encoderCacheStats();
-    expect(s.heads.size).toBeLessThanOrEqual(16_384);
+    expect(enc.encode(st({ unit_of_measurement: 'kW', device_class: 'power' })).line).toBe(encodeStateAsPoint(st({ unit_of_measurement: 'kW', device_class: 'power' }), o).line);
+    const s = enc.cacheStats();
+    expect(s.heads).toMatchObject({ size: 1, hits: 2, misses: 1 }); // found twice, but made afresh for each change
     expect(s.attributeKeys.size).toBeLessThanOrEqual(8_192);
   });
 });
@@ -54,10 +56,22 @@ describe('isoToNs fast path', () => {
       '2026-01-01T00:00:60.000000+00:00', '2026-01-01T00:00:61.000000+00:00', '0099-01-01T00:00:00.000000+00:00', '9999-12-31T23:59:59.999999+00:00',
       '2026-11-24T10:00:01.123456+01:00', '2026-11-24T10:00:01.123456Z', '2026-11-24T10:00:01+00:00', '2026-11-24 10:00:01.123456+00:00', 'x',
     ];
+    const times = new HaTimestamps();
     for (const s of samples) expect(isoToNs(s), s).toBe(isoToNsGeneral(s));
-    for (const s of samples) expect(liveMicros(s), s).toBe(isoToMicros(s));
-    // Minute changes back and forth (the fast path caches the last minute).
-    for (const s of ['2026-11-24T10:01:59.000001+00:00', '2026-11-24T10:00:59.000001+00:00', '2026-11-24T10:01:00.000001+00:00']) expect(isoToNs(s)).toBe(isoToNsGeneral(s));
+    // The cached parser, each sample read as µs then as ns (the pipeline then the encoder) and the other way round.
+    for (const s of samples) {
+      expect(times.micros(s), s).toBe(isoToMicros(s));
+      expect(times.ns(s), s).toBe(isoToNsGeneral(s));
+    }
+    for (const s of samples) {
+      expect(times.ns(s), s).toBe(isoToNsGeneral(s));
+      expect(times.micros(s), s).toBe(isoToMicros(s));
+    }
+    // Minute changes back and forth (the parser caches the last minute), and an invalid minute between valid ones.
+    for (const s of ['2026-11-24T10:01:59.000001+00:00', '2026-11-24T10:00:59.000001+00:00', '2026-11-24T10:01:00.000001+00:00', '2026-13-24T10:01:00.000001+00:00', '2026-11-24T10:01:00.000002+00:00']) {
+      expect(times.ns(s), s).toBe(isoToNsGeneral(s));
+      expect(times.micros(s), s).toBe(isoToMicros(s));
+    }
   });
 });
 
@@ -86,7 +100,8 @@ describe('stateValueText (the state itself when it already is the number text)',
     const r = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const samples: string[] = ['0', '-0', '0.0', '-0.0', '00', '01', '1.', '.5', '+1', '1e3', '1E-7', '0.000001', '0.0000001', '-0.000001', '-0.0000001',
       '123456789012345', '1234567890123456', '0.123456789012345', '0.1234567890123456', '12345678901234.5', '999999999999999', '9007199254740993',
-      '1e21', '100000000000000000000', '1000000000000000000000', 'nan', 'inf', 'on', 'off', 'unknown', '', '-', '1.10', '1.0', '-12.50'];
+      '1e21', '100000000000000000000', '1000000000000000000000', 'nan', 'inf', 'on', 'off', 'unknown', '', '-', '1.10', '1.0', '-12.50',
+      'ON', 'Off', 'Home', 'NOT_HOME', 'Above_Horizon', 'true', 'False', 'heat', 'Heat', ' 1', '1 ', 'İ', 'ı', '\u0130n', 'x1', '#1'];
     for (let i = 0; i < 200_000; i += 1) {
       const mag = 10 ** Math.floor(r() * 30 - 12);
       const v = (r() - 0.3) * mag;

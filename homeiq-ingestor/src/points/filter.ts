@@ -1,3 +1,5 @@
+import { BoundedCache } from './bounded-cache.js';
+
 /**
  * Include/exclude by domain, entity glob and attribute name (attributes are dropped by the encoders).
  * Rules: an entity is recorded when it passes the include list (empty = everything) and matches no exclude.
@@ -21,15 +23,30 @@ export class EntityFilter {
   readonly #excludeDomains: ReadonlySet<string>;
   readonly #include: readonly RegExp[];
   readonly #exclude: readonly RegExp[];
+  /** No rule at all (the default): everything passes. */
+  readonly #everything: boolean;
+  /** Decisions by entity_id: every event asks, and the globs are regular expressions run one by one. */
+  readonly #decisions = new BoundedCache<boolean>(16_384);
 
   constructor(rules: FilterRules) {
     this.#includeDomains = new Set(rules.includeDomains);
     this.#excludeDomains = new Set(rules.excludeDomains);
     this.#include = rules.includeEntities.map(globToRegExp);
     this.#exclude = rules.excludeEntities.map(globToRegExp);
+    this.#everything = this.#includeDomains.size + this.#excludeDomains.size + this.#include.length + this.#exclude.length === 0;
   }
 
   accepts(entityId: string): boolean {
+    if (this.#everything) return true;
+    let accepted = this.#decisions.get(entityId);
+    if (accepted === undefined) {
+      accepted = this.#decide(entityId);
+      this.#decisions.set(entityId, accepted);
+    }
+    return accepted;
+  }
+
+  #decide(entityId: string): boolean {
     const dot = entityId.indexOf('.');
     const domain = dot > 0 ? entityId.slice(0, dot) : '';
     if (this.#excludeDomains.has(domain) || this.#exclude.some((r) => r.test(entityId))) return false;

@@ -1,5 +1,5 @@
 import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
-import { cap, splitEntityId, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-to-points.js';
+import { cap, splitEntityId, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-model.js';
 
 /**
  * The layout of Home Assistant's own influxdb integration with its default options
@@ -42,9 +42,10 @@ function pyStr(v: unknown, max: number, problems: Problem[]): string {
   return toJson(v, max, problems);
 }
 
-export function encodeHaCompatible(s: HaState, timeFired: string, opts: EncodeOptions, problems: Problem[] = []): Encoded {
+/** `toNs` is isoToNs, or an encoder's cached equivalent (HaTimestamps.ns). */
+export function encodeHaCompatible(s: HaState, timeFired: string, opts: EncodeOptions, problems: Problem[] = [], toNs: (iso: string) => string | undefined = isoToNs): Encoded {
   if (SKIPPED.has(s.state)) return { problems: [...problems, 'skipped_state'] };
-  const ts = isoToNs(timeFired) ?? isoToNs(s.last_updated);
+  const ts = toNs(timeFired) ?? toNs(s.last_updated);
   if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
   const { domain, objectId, valid } = splitEntityId(s.entity_id);
   if (!valid) problems.push('hostile_entity_id');

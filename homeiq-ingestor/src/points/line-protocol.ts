@@ -159,32 +159,39 @@ export function isoToNs(iso: string): string | undefined {
 
 /** HA's own form, `2026-09-01T10:01:00.123456+00:00` (UTC, six fraction digits). */
 const HA_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
-/** One-entry cache of the minute's start (events arrive in time order: consecutive ones share the minute). */
-let minuteKey = '';
-let minuteSeconds = Number.NaN;
-let minuteValid = false;
+
+/** Whether `iso` is in HA's own form (its fraction is then `iso.slice(20, 26)`). */
+export function isHaIso(iso: string): boolean {
+  return iso.length === 32 && HA_ISO.test(iso);
+}
+
+/** Seconds since the epoch of the minute of a timestamp in HA's own form (NaN when out of Date's range). */
+export function haMinuteSeconds(iso: string): number {
+  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)), Number(iso.slice(11, 13)), Number(iso.slice(14, 16)), 0) / 1000;
+}
+
+/** Whether the month, day, hour and minute of a timestamp in HA's own form pass isoToNs's range checks. */
+export function haMinuteInRange(iso: string): boolean {
+  return Number(iso.slice(5, 7)) <= 12 && Number(iso.slice(8, 10)) <= 31 && Number(iso.slice(11, 13)) <= 23 && Number(iso.slice(14, 16)) <= 59;
+}
+
+/** The seconds digits of a timestamp in HA's own form. */
+export function haSecond(iso: string): number {
+  return (iso.charCodeAt(17) - 48) * 10 + (iso.charCodeAt(18) - 48);
+}
 
 /**
- * Whole seconds since the epoch of a timestamp in HA's own form (its fraction is `iso.slice(20, 26)`),
- * exactly `Date.UTC(y, mo - 1, d, h, mi, s) / 1000`; undefined when not that form or not finite, or with
- * `validate` when isoToNs's range checks would reject it.
+ * Whole seconds since the epoch of a timestamp in HA's own form, exactly `Date.UTC(y, mo - 1, d, h, mi, s) / 1000`;
+ * undefined when not that form or not finite, or with `validate` when isoToNs's range checks would reject it.
+ * HaTimestamps (ha-time.ts) is the same with a cache, for the live path.
  */
 export function haIsoSeconds(iso: string, validate: boolean): number | undefined {
-  if (iso.length !== 32 || !HA_ISO.test(iso)) return undefined;
-  const minute = iso.slice(0, 16);
-  if (minute !== minuteKey) {
-    const mo = Number(iso.slice(5, 7));
-    const d = Number(iso.slice(8, 10));
-    const h = Number(iso.slice(11, 13));
-    const mi = Number(iso.slice(14, 16));
-    minuteSeconds = Date.UTC(Number(iso.slice(0, 4)), mo - 1, d, h, mi, 0) / 1000;
-    minuteValid = mo <= 12 && d <= 31 && h <= 23 && mi <= 59;
-    minuteKey = minute;
-  }
-  if (!Number.isFinite(minuteSeconds)) return undefined;
-  const s = (iso.charCodeAt(17) - 48) * 10 + (iso.charCodeAt(18) - 48);
-  if (validate && (!minuteValid || s > 60)) return undefined;
-  return minuteSeconds + s;
+  if (!isHaIso(iso)) return undefined;
+  const minute = haMinuteSeconds(iso);
+  if (!Number.isFinite(minute)) return undefined;
+  const s = haSecond(iso);
+  if (validate && (!haMinuteInRange(iso) || s > 60)) return undefined;
+  return minute + s;
 }
 
 /** isoToNs for every accepted form (exported for tests comparing it with the fast path). */

@@ -75,6 +75,9 @@ export function stateHash(state: string, attributes: Record<string, unknown>): s
 
 export type Verdict = 'write' | 'already_written' | 'restart_artefact';
 
+/** decideFor's answer for almost every live event, one frozen object rather than a new one per event. */
+const WRITE_UNHASHED: Readonly<{ verdict: Verdict; hash: string | undefined }> = Object.freeze({ verdict: 'write', hash: undefined });
+
 /** A digest, or the state to compute it from when first asked (see lazy hashing above). */
 interface Slot {
   hash: string | undefined;
@@ -151,10 +154,10 @@ export class StateDigests {
    * `decide()` for a state compared with what we last wrote for its entity, hashing only when the verdict
    * depends on it. `hash` is set when it was computed (pass it on to `written`).
    */
-  decideFor(entityId: string, state: string, attributes: Record<string, unknown>, t: number, skipRestart: boolean, maybeReadded: boolean): { verdict: Verdict; hash: string | undefined } {
+  decideFor(entityId: string, state: string, attributes: Record<string, unknown>, t: number, skipRestart: boolean, maybeReadded: boolean): Readonly<{ verdict: Verdict; hash: string | undefined }> {
     const e = this.#map.get(entityId);
     // Without a digest, or when neither "same timestamp" nor "re-added and newer" can apply, it is 'write' whatever the hash.
-    if (!e || (e.t !== t && !(skipRestart && maybeReadded && t > e.t))) return { verdict: 'write', hash: undefined };
+    if (!e || (e.t !== t && !(skipRestart && maybeReadded && t > e.t))) return WRITE_UNHASHED;
     const hash = stateHash(state, attributes);
     return { verdict: StateDigests.decide(digestOf(e), hash, t, skipRestart, maybeReadded), hash };
   }

@@ -1,15 +1,7 @@
-import { isoToMicros } from '../ha/history.js';
 import type { HaEvent } from '../ha/messages.js';
 import type { EventEncoder } from './event-encoder.js';
 import { StateDigests, stateHash, type Digest, type Verdict } from './restart-digest.js';
-import { haIsoSeconds } from './line-protocol.js';
 import { isHaState } from './state-to-points.js';
-
-/** isoToMicros, with the fast path for HA's own form (same result; tested). */
-export function liveMicros(iso: string): number | undefined {
-  const seconds = haIsoSeconds(iso, false);
-  return seconds === undefined ? isoToMicros(iso) : seconds * 1_000_000 + Number(iso.slice(20, 26));
-}
 
 export interface PipelineSink {
   /** Queues one point durably; false when it was refused (spool full). */
@@ -90,7 +82,7 @@ export class StatePipeline {
         return;
       }
     }
-    const t = typeof event?.time_fired === 'string' ? isoToMicros(event.time_fired) : undefined;
+    const t = typeof event?.time_fired === 'string' ? this.opts.encoder.timestamps.micros(event.time_fired) : undefined;
     const line = this.opts.encoder.encode(event);
     if (line !== undefined && this.opts.sink.append(line) && t !== undefined) this.#seen(t);
   }
@@ -114,7 +106,7 @@ export class StatePipeline {
     encode: () => string | undefined,
     trackSeen = true,
   ): WriteOutcome {
-    const t = isoToMicros(s.last_updated);
+    const t = this.opts.encoder.timestamps.micros(s.last_updated);
     if (t === undefined) {
       encode(); // the encoder counts the bad timestamp
       return { verdict: 'write', digest: undefined, written: false };
@@ -143,7 +135,8 @@ export class StatePipeline {
    * is recorded lazily (StateDigests.writtenLazy).
    */
   #liveState(s: { entity_id: string; state: string; attributes: Record<string, unknown>; last_updated: string }, maybeReadded: boolean, event: HaEvent): void {
-    const t = liveMicros(s.last_updated);
+    // Through the encoder's parser, which then finds this timestamp already parsed when it writes the line.
+    const t = this.opts.encoder.timestamps.micros(s.last_updated);
     if (t === undefined) {
       this.opts.encoder.encode(event); // the encoder counts the bad timestamp
       return;

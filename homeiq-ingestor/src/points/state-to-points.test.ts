@@ -126,5 +126,11 @@ describe('EventEncoder', () => {
     expect(f.accepts('light.kitchen_12')).toBe(false);
     expect(f.accepts('sensor.secret_code')).toBe(false);
     expect(f.accepts('switch.a')).toBe(false);
+    // Asked again (decisions are cached per entity): the same answers.
+    for (const [id, want] of [['sensor.a', true], ['light.kitchen_12', false], ['sensor.secret_code', false], ['light.kitchen_1', true]] as const) {
+      expect(f.accepts(id), id).toBe(want);
+      expect(f.accepts(id), id).toBe(want);
+    }
+    expect(noFilter.accepts('anything.at_all')).toBe(true);
   });
 });

@@ -1,0 +1,129 @@
+import { floatText } from './line-protocol.js';
+
+/**
+ * The pieces of HomeIQ's data model (documented in state-to-points.ts) that the reference and the fast encoders
+ * share: the types, and pure helpers for entity ids, state values, strings and JSON.
+ */
+
+export interface EncodeOptions {
+  /** Longest string field, in characters, before the truncation marker. */
+  maxStringLength: number;
+  /** Attribute names never written. */
+  excludeAttributes: ReadonlySet<string>;
+  /** `ha_compatible`: the layout of HA's own influxdb integration (see ha-compatible.ts). */
+  layout: 'homeiq' | 'ha_compatible';
+  /** Registry tags of an entity (HomeIQ layout only; the ha_compatible layout stays exactly HA's). */
+  enrich?: ((entityId: string) => EnrichmentTags | undefined) | undefined;
+}
+
+/** Tags from HA's registries (see enrich/registry.ts for how they are chosen). */
+export interface EnrichmentTags {
+  area?: string;
+  floor?: string;
+  device?: string;
+  device_id?: string;
+  labels?: string;
+}
+
+/** What an encoder could not take as is; counted and logged once per kind by the caller. */
+export type Problem =
+  | 'bad_event'
+  | 'bad_timestamp'
+  | 'hostile_entity_id'
+  | 'truncated'
+  | 'unencodable_attribute'
+  | 'entity_removed'
+  | 'skipped_state';
+
+export interface Encoded {
+  line?: string;
+  problems: Problem[];
+}
+
+export interface HaState {
+  entity_id: string;
+  state: string;
+  attributes: Record<string, unknown>;
+  last_updated: string;
+  last_changed?: string;
+}
+
+const ENTITY_ID = /^([a-z0-9][a-z0-9_]*)\.([a-z0-9_]+)$/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const ONE = new Set(['on', 'open', 'locked', 'home', 'true', 'above_horizon']);
+const ZERO = new Set(['off', 'closed', 'unlocked', 'not_home', 'false', 'below_horizon']);
+/** Attributes written as tags, never as fields. */
+export const TAG_ATTRIBUTES: ReadonlySet<string> = new Set(['device_class', 'unit_of_measurement']);
+
+export function isHaState(v: unknown): v is HaState {
+  if (v === null || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s['entity_id'] === 'string' &&
+    typeof s['state'] === 'string' &&
+    typeof s['last_updated'] === 'string' &&
+    s['attributes'] !== null &&
+    typeof s['attributes'] === 'object' &&
+    !Array.isArray(s['attributes'])
+  );
+}
+
+/** Splits an entity id; hostile ids (not `domain.object_id`) are kept whole under the domain `invalid`. */
+export function splitEntityId(entityId: string): { domain: string; objectId: string; valid: boolean } {
+  const m = ENTITY_ID.exec(entityId);
+  return m ? { domain: m[1] as string, objectId: m[2] as string, valid: true } : { domain: 'invalid', objectId: entityId, valid: false };
+}
+
+/** Numeric value of a state, per the rules above; undefined when it has none. */
+export function stateValue(state: string): number | undefined {
+  if (NUMBER.test(state)) {
+    const n = Number(state);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  const lower = state.toLowerCase();
+  if (ONE.has(lower)) return 1;
+  if (ZERO.has(lower)) return 0;
+  return undefined;
+}
+
+/**
+ * States `String(Number(s))` gives back unchanged: at most 15 significant digits (so the shortest round-trip
+ * form is these very digits), no sign but `-`, no redundant zeros, no exponent; `-0` and values below 1e-6
+ * (printed with an exponent) are left to the general path.
+ */
+const CANONICAL_DECIMAL = /^-?(?:0|[1-9]\d{0,14})(?:\.\d*[1-9])?$/;
+const TINY = /^-?0\.0{6}/;
+
+/** `floatText(stateValue(state))`, without parsing and printing the number when the state is already its text. */
+export function stateValueText(state: string): string | undefined {
+  const c = state.charCodeAt(0);
+  // A number starts with a digit, a sign or a dot: anything else can only be one of the words (most states are).
+  if ((c < 48 || c > 57) && c !== 45 && c !== 43 && c !== 46) {
+    if (ONE.has(state)) return '1';
+    if (ZERO.has(state)) return '0';
+    const lower = state.toLowerCase();
+    if (lower === state) return undefined;
+    return ONE.has(lower) ? '1' : ZERO.has(lower) ? '0' : undefined;
+  }
+  if (state.length <= 16 && CANONICAL_DECIMAL.test(state) && state !== '-0' && !((c === 48 || c === 45) && TINY.test(state))) return state;
+  const v = stateValue(state);
+  return v === undefined ? undefined : floatText(v);
+}
+
+export function cap(s: string, max: number, problems: Problem[]): string {
+  if (s.length <= max) return s;
+  problems.push('truncated');
+  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+}
+
+/** JSON for objects and arrays; deep or otherwise unserialisable values become a visible marker. */
+export function toJson(v: unknown, max: number, problems: Problem[]): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch (err) {
+    problems.push('unencodable_attribute');
+    return `[unencodable: ${(err as Error).name}]`;
+  }
+  return cap(text ?? 'null', max, problems);
+}
