@@ -139,9 +139,10 @@ export async function run(): Promise<void> {
   await quarantine.start();
   await writer.start();
 
-  const rssBefore = process.memoryUsage().rss;
+  const rssBefore = process.memoryUsage.rss();
   let rssMax = 0;
-  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 50);
+  // memoryUsage.rss(): the full memoryUsage() walks the V8 heap spaces, which the timed run would pay for.
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 50);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let received = 0;
@@ -173,7 +174,7 @@ export async function run(): Promise<void> {
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(rssTimer);
-  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  rssMax = Math.max(rssMax, process.memoryUsage.rss());
   const rate = received / (ms / 1000);
   await writer.stop();
   await spool.stop();
