@@ -1,5 +1,6 @@
+import { writeFileAtomic } from '@homeiq/shared';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 
@@ -39,12 +40,9 @@ export class CredentialsStore {
     return parsed.data;
   }
 
-  /** Atomic replace (write a 0600 temp file, then rename) so a crash never leaves half a file. */
+  /** Atomic replace (0600 temp file, fsync, rename) so a crash never leaves half a file. */
   async save(c: Credentials): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(c, null, 2)}\n`, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, `${JSON.stringify(c, null, 2)}\n`);
   }
 }

@@ -1,3 +1,4 @@
+export { writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
 export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';

@@ -1,6 +1,6 @@
-import type { Logger } from '@homeiq/shared';
+import { writeFileAtomic, type Logger } from '@homeiq/shared';
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 
 export interface QuarantineEntry {
   at: string;
@@ -127,16 +127,7 @@ export class Quarantine {
       if (keep.length === 0) {
         await rm(this.opts.file, { force: true });
       } else {
-        const tmp = `${this.opts.file}.tmp`;
-        const text = keep.map((r) => `${r.record}\n`).join('');
-        const fh = await open(tmp, 'w', 0o600);
-        try {
-          await fh.write(text);
-          await fh.datasync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, this.opts.file);
+        await writeFileAtomic(this.opts.file, keep.map((r) => `${r.record}\n`).join(''));
       }
       this.#count = keep.length;
       this.#bytes = keep.reduce((n, r) => n + Buffer.byteLength(r.record) + 1, 0);

@@ -1,5 +1,5 @@
-import { httpRequestRaw, siblingSlug, type Logger, type SupervisorClient } from '@homeiq/shared';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { httpRequestRaw, siblingSlug, writeFileAtomic, type Logger, type SupervisorClient } from '@homeiq/shared';
+import { readFile } from 'node:fs/promises';
 import type { InfluxTarget } from './send.js';
 import type { TargetProvider } from './writer.js';
 
@@ -95,11 +95,7 @@ export class SiblingTarget implements TargetProvider {
     if (res.status !== 200) throw new Error(`the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`);
     const b = JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string; port: number };
     const stored: StoredToken = { token: b.token, org: b.org, bucket: b.bucket, port: b.port };
-    // Written whole then renamed, so a crash never leaves half a token file.
-    const tmp = `${this.opts.tokenFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(stored), { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.opts.tokenFile);
+    await writeFileAtomic(this.opts.tokenFile, JSON.stringify(stored));
     this.opts.log.info(`received a write token for bucket '${b.bucket}' from the HomeIQ InfluxDB add-on`);
     return stored;
   }

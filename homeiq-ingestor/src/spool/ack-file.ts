@@ -1,4 +1,5 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { writeFileAtomic } from '@homeiq/shared';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A position in the spool: segment number and byte offset in it. */
@@ -74,22 +75,8 @@ export class AckFile {
     await done;
   }
 
-  async #writeFile(cursor: Cursor): Promise<void> {
-    const tmp = join(this.dir, 'ack.json.tmp');
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(cursor));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, 'ack.json'));
-    const d = await open(this.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+  #writeFile(cursor: Cursor): Promise<void> {
+    return writeFileAtomic(join(this.dir, 'ack.json'), JSON.stringify(cursor), { syncDir: true });
   }
 }
 
