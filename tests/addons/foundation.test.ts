@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, startAddon, type AddonName } from '../harness/addon-process.js';
+import { readFile } from 'node:fs/promises';
+import { buildBundles, productionNodeFlags, startAddon, type AddonName } from '../harness/addon-process.js';
 import { buildInfluxd } from '../peers/influxd.js';
 
 // Each case runs on its own loopback address so the fixed add-on ports never collide.
@@ -37,6 +38,14 @@ beforeAll(async () => {
   influxdEnv = { HOMEIQ_INFLUXD_BIN: await buildInfluxd() };
 }, 600_000);
 
+describe('productionNodeFlags', () => {
+  it('reads the flags of each run script', () => {
+    expect(productionNodeFlags('ingestor')).toEqual(['--max-semi-space-size=16']);
+    expect(productionNodeFlags('admin')).toEqual([]);
+    expect(productionNodeFlags('influxdb')).toEqual([]);
+  });
+});
+
 describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, port, host }) => {
   it('reads its options, logs at the chosen level, serves /health and exits 0 on SIGTERM in time', async () => {
     const addon = await startAddon({ name, options, env: env(host) });
@@ -47,6 +56,9 @@ describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, por
     const body = (await res.json()) as { status: string; checks: unknown[] };
     expect(['green', 'amber', 'red']).toContain(body.status);
     expect(body.checks.length).toBeGreaterThan(0);
+    // Started with the Node flags of its s6 run script, as in the image.
+    const cmdline = (await readFile(`/proc/${addon.child.pid}/cmdline`, 'utf8')).split('\0');
+    for (const flag of productionNodeFlags(name)) expect(cmdline).toContain(flag);
     const { code, ms } = await addon.stop('SIGTERM');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);

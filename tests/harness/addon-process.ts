@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,13 +39,24 @@ export interface StartAddonOptions {
   dataDir?: string;
 }
 
+/**
+ * The Node flags in an add-on's s6 run script (`exec node <flags> /opt/homeiq-<name>/main.mjs`), so tests and
+ * benches run the bundle the way the image does.
+ */
+export function productionNodeFlags(name: AddonName): string[] {
+  const script = join(REPO_ROOT, `homeiq-${name}`, 'rootfs', 'etc', 's6-overlay', 's6-rc.d', `homeiq-${name}`, 'run');
+  const m = /^exec node((?: --?[\w-]+(?:=\S+)?)*) \/opt\/homeiq-[\w-]+\/main\.mjs$/m.exec(readFileSync(script, 'utf8'));
+  if (!m) throw new Error(`${script}: no \`exec node [flags] /opt/homeiq-${name}/main.mjs\` line`);
+  return (m[1] ?? '').split(' ').filter((f) => f !== '');
+}
+
 /** Starts an add-on's bundle outside Docker, in a container-like layout: a data dir with options.json, and env. */
 export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), `homeiq-${opts.name}-`)));
   if (opts.rawOptions !== undefined) await writeFile(join(dataDir, 'options.json'), opts.rawOptions);
   else if (opts.options !== undefined) await writeFile(join(dataDir, 'options.json'), JSON.stringify(opts.options));
   const bundle = join(REPO_ROOT, `homeiq-${opts.name}`, 'dist', 'main.mjs');
-  const child = spawn(NODE24, ['--enable-source-maps', bundle], {
+  const child = spawn(NODE24, ['--enable-source-maps', ...productionNodeFlags(opts.name), bundle], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOMEIQ_DATA_DIR: dataDir, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
