@@ -55,10 +55,8 @@ await runMain({
       dir: join(env.dataDir, 'spool'),
       maxBytes: options.spool_max_mb * 1024 * 1024,
       log: log.child({ module: 'spool' }),
-      onFullChange: (full) =>
-        full
-          ? health.set('spool', 'red', `spool full (${options.spool_max_mb} MB unsent): new points are refused`, 'Make InfluxDB writable again, or raise spool_max_mb')
-          : health.set('spool', 'green', 'spool has room'),
+      // Health `spool` and the recovery of the states refused while full (the backfill's refill; called only once running).
+      onFullChange: (full) => backfill.onSpoolFullChange(full),
     });
     const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }) });
     const e = options.external;
@@ -92,6 +90,7 @@ await runMain({
       spool,
       log: log.child({ module: 'backfill' }),
       historyImportDays: options.history_import_days,
+      refill: { maxBytes: options.spool_max_mb * 1024 * 1024, health },
     });
     const stream = new EventStream();
     const ha = new HaSocket({

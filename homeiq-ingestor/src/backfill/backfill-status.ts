@@ -40,6 +40,25 @@ export interface BackfillStatus {
     etaSeconds: number | undefined;
   };
   skipped: { restartDuplicates: number; alreadyWritten: number };
+  refill: RefillStatus;
+}
+
+/** The recovery of states the spool refused while it was full (see SpoolRefill). */
+export interface RefillStatus {
+  /** `idle`: nothing to recover; `pending`: waits for room, for HA's recorder or for the connection; `running`. */
+  state: 'idle' | 'pending' | 'running';
+  /** HA-time ranges still to recover, oldest first; `to` undefined for the one still open (the spool is full now). */
+  pending: Array<{ from: string; to: string | undefined }>;
+  /** Seconds of HA time in the closed ranges. */
+  pendingSeconds: number;
+  /** States written by the refill since the add-on started. */
+  recovered: number;
+  /** Refill windows stopped because the spool refused a point meanwhile (each retried once it has room). */
+  pauses: number;
+  /** The current or last refill run. */
+  startedAt: string | undefined;
+  completedAt: string | undefined;
+  lastError: string | undefined;
 }
 
 /** The status before the first connection, with the first-install import pending when `history_import_days` asks for one. */
@@ -55,5 +74,6 @@ export function initialStatus(historyImportDays: number): BackfillStatus {
       origin: historyImportDays > 0 ? 'option' : undefined, entities: undefined, startedAt: undefined, etaSeconds: undefined,
     },
     skipped: { restartDuplicates: 0, alreadyWritten: 0 },
+    refill: { state: 'idle', pending: [], pendingSeconds: 0, recovered: 0, pauses: 0, startedAt: undefined, completedAt: undefined, lastError: undefined },
   };
 }

@@ -1,4 +1,4 @@
-import type { Logger, Service } from '@homeiq/shared';
+import type { Health, Logger, Service } from '@homeiq/shared';
 import { mkdir } from 'node:fs/promises';
 import type { RegistryEnricher } from '../enrich/registry.js';
 import type { HaSession } from '../ha/ha-session.js';
@@ -7,8 +7,10 @@ import type { StateDigests } from '../points/restart-digest.js';
 import type { StatePipeline } from '../points/state-pipeline.js';
 import { isHaState } from '../points/state-to-points.js';
 import { initialStatus, type BackfillStatus } from './backfill-status.js';
-import { planWindows } from './chunks.js';
+import { planWindows, type Window } from './chunks.js';
 import { HistoryImport } from './history-import.js';
+import { RefusedRanges } from './refused-ranges.js';
+import { SpoolRefill, type SpoolGauge } from './spool-refill.js';
 import { StateFile } from './state-file.js';
 import { StateReplay } from './state-replay.js';
 
@@ -26,10 +28,11 @@ import { StateReplay } from './state-replay.js';
  *    neither the first reply nor the live events, nor the snapshot when it was superseded meanwhile. Until this
  *    pass is done the tail stays the persisted gap (a crash or a drop meanwhile backfills it next time);
  * 5. the first-install history import of the last `history_import_days` days, resumable.
- * Order against live events does not matter: every point carries HA's own timestamp.
+ * Order against live events does not matter: every point carries HA's own timestamp. Beside these, SpoolRefill
+ * recovers the states the spool refused while it was full (and the gap windows it refused points during).
  *
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
- * `state.json` (last event seen, an unfinished gap's position, the restart digests) every `saveIntervalMs`
+ * `state.json` (last event seen, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`
  * and at stop; `import.json` (the import's range and how far it got) after every window.
  */
 
@@ -40,8 +43,13 @@ export interface BackfillOptions {
   enricher?: RegistryEnricher | undefined;
   /** The include/exclude rules: entities they reject are not asked for. */
   accepts(entityId: string): boolean;
-  spool: { sync(): Promise<void> };
+  spool: { sync(): Promise<void>; stats?: SpoolGauge['stats'] };
   log: Logger;
+  /**
+   * Recovery of the states the spool refused while full (SpoolRefill; needs `spool.stats`): `maxBytes` is
+   * `spool_max_mb` in bytes; health check `spool` is set there. Absent: refused states are not recovered.
+   */
+  refill?: { maxBytes: number; health?: Pick<Health, 'set'> | undefined; pollMs?: number | undefined } | undefined;
   /** Option `history_import_days` (0 = off). */
   historyImportDays: number;
   windowUs?: number;
@@ -72,11 +80,16 @@ export class Backfill implements Service {
   readonly #status: BackfillStatus;
   readonly #replay: StateReplay;
   readonly #imports: HistoryImport;
+  readonly #refill: SpoolRefill | undefined;
 
   constructor(private readonly opts: BackfillOptions) {
-    this.#state = new StateFile(opts);
+    const ranges = new RefusedRanges();
+    this.#state = new StateFile({ ...opts, ranges });
     this.#status = initialStatus(opts.historyImportDays);
     this.#replay = new StateReplay(opts);
+    const stats = opts.spool.stats?.bind(opts.spool);
+    const refill = opts.refill && stats && { ...opts, ...opts.refill, spool: { stats }, ranges, replay: new StateReplay(opts), now: () => this.#now, save: () => this.save() };
+    this.#refill = refill ? new SpoolRefill(refill) : undefined;
     this.#imports = new HistoryImport({
       dir: opts.dir,
       log: opts.log,
@@ -87,7 +100,12 @@ export class Backfill implements Service {
       status: this.#status,
       now: () => this.#now,
       stopped: () => this.#stopped,
+      flow: this.#refill,
     });
+  }
+
+  get #overlapUs(): number {
+    return this.opts.overlapUs ?? 2_000_000;
   }
 
   get #now(): number {
@@ -103,6 +121,7 @@ export class Backfill implements Service {
       gap: { ...s.gap },
       import: this.#imports.status(),
       skipped: { restartDuplicates: p.restartDuplicatesSkipped, alreadyWritten: p.alreadyWritten },
+      refill: this.#refill?.status() ?? { ...s.refill },
     };
   }
 
@@ -112,6 +131,7 @@ export class Backfill implements Service {
     await this.#state.load();
     await this.#imports.load();
     this.#state.markSaved();
+    this.#refill?.start();
     const every = this.opts.saveIntervalMs ?? 10_000;
     this.#timer = setInterval(() => void this.save().catch((err: unknown) => this.opts.log.warn(`could not save the backfill state: ${(err as Error).message}`)), every);
   }
@@ -123,7 +143,13 @@ export class Backfill implements Service {
     this.#timer = undefined;
     this.opts.enricher?.stop();
     this.opts.pipeline.release();
+    await this.#refill?.stop();
     await this.save();
+  }
+
+  /** Spool `onFullChange`: opens and closes the refused ranges the refill recovers (and health `spool`). */
+  onSpoolFullChange(full: boolean): void {
+    this.#refill?.onFullChange(full);
   }
 
   /** For HaSocket.onConnected. Synchronous: captures where the gap starts, then runs the task in the background. */
@@ -169,6 +195,7 @@ export class Backfill implements Service {
       }
     }
     if (!alive()) return;
+    this.#refill?.attach(session);
 
     // The snapshot is fetched first (it names the entities to backfill) but written after the gap: the gap
     // replays the changes in order, so a restart artefact among the current states is recognised against them.
@@ -184,12 +211,12 @@ export class Backfill implements Service {
     if (gapFrom !== undefined) for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
     if (gapFrom !== undefined) {
       this.#status.phase = 'gap';
-      const windows = planWindows(gapFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now);
+      const windows = planWindows(gapFrom - this.#overlapUs, undefined, this.opts.windowUs ?? HOUR_US, this.#now);
       const g = this.#status.gap;
       Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
       try {
         for (const w of windows) {
-          g.points += await this.#replay.window(session, w, [...gapIds].sort(), alive);
+          g.points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
           if (!alive()) return;
           g.windowsDone += 1;
           if (w.endUs !== undefined) this.#state.gapFromUs = w.endUs;
@@ -220,8 +247,8 @@ export class Backfill implements Service {
       await this.#pause(this.opts.recorderSettleMs ?? 12_000, alive);
       if (!alive()) return;
       let points = 0;
-      for (const w of planWindows(tailFrom - (this.opts.overlapUs ?? 2_000_000), undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
-        points += await this.#replay.window(session, w, [...gapIds].sort(), alive);
+      for (const w of planWindows(tailFrom - this.#overlapUs, undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
+        points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
         if (!alive()) return;
       }
       this.#state.gapFromUs = undefined;
@@ -232,6 +259,13 @@ export class Backfill implements Service {
 
     await this.#imports.run(session, [...ids].sort(), alive);
     if (alive()) this.#status.phase = 'done';
+  }
+
+  /** One window of the gap (or its tail); one the spool refused points during is left to the refill. */
+  async #gapWindow(session: HaSession, w: Window, ids: string[], alive: () => boolean): Promise<number> {
+    const { points, refused } = await this.#replay.window(session, w, ids, alive);
+    if (refused && alive()) this.#refill?.refused(w.startUs, w.endUs ?? this.#now + this.#overlapUs);
+    return points;
   }
 
   /** `POST /api/import`: see HistoryImport.request. */

@@ -5,6 +5,7 @@ import { microsToIso } from '../ha/history.js';
 import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type BackfillStatus } from './backfill-status.js';
 import { planWindows } from './chunks.js';
 import { readJson, writeAtomic } from './json-file.js';
+import type { RefillFlow } from './spool-refill.js';
 import type { StateReplay } from './state-replay.js';
 
 export interface HistoryImportOptions {
@@ -20,6 +21,8 @@ export interface HistoryImportOptions {
   /** µs since the epoch. */
   now(): number;
   stopped(): boolean;
+  /** Flow control: windows start only when the spool has room, and a window it refused points during is recovered later. */
+  flow?: RefillFlow | undefined;
 }
 
 interface ImportRecord {
@@ -177,8 +180,12 @@ export class HistoryImport {
           const at = w.startUs + ((w.endUs ?? r.toUs) - w.startUs) * (done / total);
           if (span > 0) status.import.progress = Math.min(1, Math.max(0, (at - r.fromUs) / span));
         };
-        const points = await this.opts.replay.window(session, w, ids, alive, onBatch);
+        const flow = this.opts.flow;
+        await flow?.waitForRoom(alive);
         if (!alive()) return;
+        const { points, refused } = await this.opts.replay.window(session, w, ids, alive, { onBatch, pace: flow?.pace(alive) });
+        if (!alive()) return;
+        if (refused) flow?.refused(w.startUs, w.endUs ?? rec.toUs);
         rec.points += points;
         rec.reachedUs = w.endUs ?? rec.toUs;
         await this.#persist(rec);

@@ -2,15 +2,24 @@ import { join } from 'node:path';
 import type { StateDigests } from '../points/restart-digest.js';
 import type { StatePipeline } from '../points/state-pipeline.js';
 import { readJson, writeAtomic } from './json-file.js';
+import type { RefusedRanges } from './refused-ranges.js';
 
 export interface StateFileOptions {
   dir: string;
   pipeline: StatePipeline;
   digests: StateDigests;
   spool: { sync(): Promise<void> };
+  /** The spans of HA time the spool refused states in, not yet recovered (SpoolRefill). */
+  ranges?: RefusedRanges | undefined;
+  /** µs since the epoch. */
+  now?: (() => number) | undefined;
 }
 
-/** `state.json`: the last event seen (kept by the pipeline), an unfinished gap's position and the restart digests. */
+/**
+ * `state.json`: the last event seen (kept by the pipeline), an unfinished gap's position, the restart digests and
+ * the refused ranges. The ranges and the last event seen are saved together: a range the file does not have yet
+ * lies after the last event seen it has, so the next connection's gap backfill covers it.
+ */
 export class StateFile {
   /** Start of a gap not yet fully backfilled (µs), persisted until it is. */
   gapFromUs: number | undefined;
@@ -20,11 +29,12 @@ export class StateFile {
   constructor(private readonly opts: StateFileOptions) {}
 
   async load(): Promise<void> {
-    const state = (await readJson(join(this.opts.dir, 'state.json'))) as { lastSeenUs?: unknown; gapFromUs?: unknown; digests?: unknown } | undefined;
+    const state = (await readJson(join(this.opts.dir, 'state.json'))) as { lastSeenUs?: unknown; gapFromUs?: unknown; digests?: unknown; refused?: unknown } | undefined;
     if (state) {
       if (typeof state.lastSeenUs === 'number') this.opts.pipeline.lastSeenUs = state.lastSeenUs;
       if (typeof state.gapFromUs === 'number') this.gapFromUs = state.gapFromUs;
       this.opts.digests.load(state.digests);
+      this.opts.ranges?.load(state.refused, (this.opts.pipeline.lastSeenUs ?? this.opts.now?.() ?? Date.now() * 1000) + 1);
     }
   }
 
@@ -43,6 +53,7 @@ export class StateFile {
       lastSeenUs: this.opts.pipeline.lastSeenUs,
       gapFromUs: this.gapFromUs,
       digests: this.opts.digests.toJSON(),
+      refused: this.opts.ranges?.toJSON(),
     });
     this.#saving = (async () => {
       await this.opts.spool.sync();
@@ -53,6 +64,6 @@ export class StateFile {
   }
 
   #stateKey(): string {
-    return `${this.opts.pipeline.lastSeenUs}/${this.gapFromUs}`;
+    return `${this.opts.pipeline.lastSeenUs}/${this.gapFromUs}/${this.opts.ranges?.version}`;
   }
 }

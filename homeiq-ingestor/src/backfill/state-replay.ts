@@ -9,8 +9,27 @@ import { batches, type Window } from './chunks.js';
 export interface StateReplayOptions {
   pipeline: StatePipeline;
   digests: StateDigests;
-  spool: { sync(): Promise<void> };
+  /** `stats().refused` tells a window whether the spool refused points meanwhile (without it: never). */
+  spool: { sync(): Promise<void>; stats?(): { refused: number } };
   batchSize?: number | undefined;
+}
+
+export interface WindowOptions {
+  onBatch?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Flow control, asked before every row: a promise to wait for (the spool is close to full) or undefined (go on).
+   * A reply waiting for it stays in memory: one batch of one window at most.
+   */
+  pace?: (() => Promise<void> | undefined) | undefined;
+  /** Stop at the first point the spool refuses (the window is then incomplete, `refused` true). */
+  stopOnRefusal?: boolean | undefined;
+}
+
+export interface WindowResult {
+  /** Points written (durable in the spool unless `refused` stopped the window early). */
+  points: number;
+  /** The spool refused a point while the window was written (one of ours, or any other: it was full meanwhile). */
+  refused: boolean;
 }
 
 const YIELD_EVERY = 500;
@@ -59,31 +78,47 @@ export class StateReplay {
   /**
    * One time window for every entity, batch by batch; each row goes through the pipeline compared with the
    * state before it in HA's history (so a restart artefact inside the range is recognised too). Returns the
-   * points written, once they are durable in the spool.
+   * points written, once they are durable in the spool, and whether the spool refused any point meanwhile.
    */
-  async window(session: HaSession, w: Window, ids: string[], alive: () => boolean, onBatch?: (done: number, total: number) => void): Promise<number> {
-    let written = 0;
+  async window(session: HaSession, w: Window, ids: string[], alive: () => boolean, opts: WindowOptions = {}): Promise<WindowResult> {
+    let points = 0;
+    const refusedBefore = this.#refusedCount();
+    const refused = (): boolean => this.#refusedCount() > refusedBefore;
+    const stopped = (): boolean => opts.stopOnRefusal === true && refused();
     const all = batches(ids, this.opts.batchSize ?? 50);
     for (const [bi, batch] of all.entries()) {
       // HA's bounds are exclusive: ask from 1 µs before the window so a state exactly at its start is included.
       const reply = await session.command<Record<string, unknown>>(historyCommand(batch, w.startUs - 1, w.endUs));
-      if (!alive()) return written;
+      if (!alive() || stopped()) return { points, refused: refused() };
       let n = 0;
       for (const [entityId, rows] of Object.entries(reply ?? {})) {
         if (!Array.isArray(rows)) continue;
         for (const row of rows) {
           const state = historyRowToState(entityId, row);
           if (!state) continue;
+          const wait = opts.pace?.();
+          if (wait) {
+            await wait;
+            if (!alive() || stopped()) return { points, refused: refused() };
+          }
           const t = isoToMicros(state.last_updated) ?? 0;
           const out = this.opts.pipeline.writeState(state, this.#before(entityId, t));
-          if (out.written) written += 1;
+          if (out.written) points += 1;
           if (out.digest) this.#prev.set(entityId, out.digest);
-          if (++n % YIELD_EVERY === 0) await yieldToLoop();
+          if (!out.written && out.verdict === 'write' && stopped()) return { points, refused: true };
+          if (++n % YIELD_EVERY === 0) {
+            await yieldToLoop();
+            if (stopped()) return { points, refused: true };
+          }
         }
       }
       await this.opts.spool.sync();
-      onBatch?.(bi + 1, all.length);
+      opts.onBatch?.(bi + 1, all.length);
     }
-    return written;
+    return { points, refused: refused() };
+  }
+
+  #refusedCount(): number {
+    return this.opts.spool.stats?.().refused ?? 0;
   }
 }

@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
     spool: deps.spool.stats(),
     writer: deps.writer.stats(),
     quarantine: deps.quarantine.stats(),
+    refill: deps.backfill?.status().refill,
   });
   router.get('/api/status', (ctx) => {
     const s = snapshot();

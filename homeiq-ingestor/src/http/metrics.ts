@@ -1,3 +1,4 @@
+import type { RefillStatus } from '../backfill/backfill-status.js';
 import type { EventCounts } from '../event-counter.js';
 import type { HaSocketStats } from '../ha/ha-socket.js';
 import type { WriterStats } from '../influx/writer.js';
@@ -11,6 +12,8 @@ export interface MetricsSnapshot {
   spool: SpoolStats;
   writer: WriterStats;
   quarantine: { count: number; bytes: number; dropped: number };
+  /** The recovery of states refused while the spool was full; absent without the backfill. */
+  refill?: RefillStatus | undefined;
 }
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -33,6 +36,13 @@ export function renderMetrics(m: MetricsSnapshot): string {
   metric('spool_bytes', 'gauge', 'Unsent bytes in the spool.', m.spool.bytes);
   metric('spool_full', 'gauge', '1 while the spool is full and refusing points.', m.spool.full ? 1 : 0);
   metric('spool_commits_total', 'counter', 'Group commits (write + fsync).', m.spool.commits);
+  if (m.refill) {
+    metric('points_recovered_total', 'counter', 'States written from HA\'s recorder to recover those the spool refused while full.', m.refill.recovered);
+    metric('refill_pending_ranges', 'gauge', 'Ranges of HA time with refused states still to recover (one open while the spool is full).', m.refill.pending.length);
+    metric('refill_pending_seconds', 'gauge', 'Seconds of HA time with refused states still to recover.', m.refill.pendingSeconds);
+    metric('refill_running', 'gauge', '1 while refused states are being recovered from HA\'s recorder.', m.refill.state === 'running' ? 1 : 0);
+    metric('refill_pauses_total', 'counter', 'Recovery windows stopped because the spool refused points again (retried once it has room).', m.refill.pauses);
+  }
   metric('points_written_total', 'counter', 'Points InfluxDB confirmed.', m.writer.written);
   metric('write_requests_total', 'counter', 'Write requests sent to InfluxDB.', m.writer.requests);
   metric('write_retries_total', 'counter', 'Failed write attempts that were retried.', m.writer.retries);

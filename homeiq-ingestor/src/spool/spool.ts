@@ -58,8 +58,9 @@ const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
  *   resumes from the saved position: a point is sent at least once, and rewriting it is idempotent (same series,
  *   same timestamp).
  * - Full policy: when unsent bytes reach `maxBytes`, new points are refused (counted, health red, logged),
- *   keeping the oldest unsent data; refused points are not recovered automatically (a history import of those days
- *   can re-write states from HA's recorder while it still holds them).
+ *   keeping the oldest unsent data. The state changes among them are recovered from HA's recorder once there is
+ *   room (onFullChange drives SpoolRefill, backfill/spool-refill.ts); other refused points (ha_events,
+ *   self-telemetry) are lost.
  */
 export class Spool implements Service {
   readonly name = 'spool';
@@ -296,7 +297,7 @@ export class Spool implements Service {
     if (this.#full === full) return;
     this.#full = full;
     if (full && !this.#fullLogged) {
-      this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused points are counted and not written later`);
+      this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused state changes are recovered from HA's recorder once it has room, other refused points are lost`);
       this.#fullLogged = true;
     } else if (!full) {
       this.opts.log.warn(`spool has room again; ${this.#stats.refused} points were refused while it was full`);
