@@ -87,15 +87,22 @@ export interface EntityRow {
   events: number;
   unit: string | undefined;
   /**
-   * The `area` tag of the last change: the area **id** the ingestor records (`living_room`), not its name
-   * (the ingestor reads the names from HA's area registry but does not expose them). Undefined: no area.
+   * The `area` tag of the last change: the area **id** the ingestor records (`living_room`); ids survive a
+   * rename, so the area filter and queries use them. Undefined: no area.
    */
   area: string | undefined;
+  /**
+   * What the panel shows for `area`: its name from HA's area registry (`Living room`, through the ingestor's
+   * `/api/registry/areas`), or the id when the name is unknown (ingestor down, an area deleted since). Undefined
+   * exactly when `area` is.
+   */
+  areaName: string | undefined;
 }
 
 export interface Entities {
   window: string;
   entities: EntityRow[];
+  /** What could not be read, e.g. the area names when the ingestor is down (the rows then show area ids). */
   problems: Problem[];
 }
 

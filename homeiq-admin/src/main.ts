@@ -12,6 +12,7 @@ import { InfluxReader } from './influx/flux.js';
 import { adminOptionsSchema } from './options.js';
 import { OverviewService } from './overview/overview.js';
 import { RateSampler } from './overview/rate-sampler.js';
+import { AreaNames } from './siblings/area-names.js';
 import { IngestorClient, ManagerClient } from './siblings/clients.js';
 import { SiblingLocator } from './siblings/locator.js';
 import { SiblingHttp } from './siblings/sibling-http.js';
@@ -61,6 +62,7 @@ await runMain({
         siblings,
         overview,
         ingestor,
+        areaNames: new AreaNames(() => ingestor.areas()),
         manager,
         influx,
         grafana: new GrafanaService(locator, influx, manager),

@@ -11,6 +11,7 @@ import { InfluxReader } from '../../homeiq-admin/src/influx/flux.js';
 import { OverviewService } from '../../homeiq-admin/src/overview/overview.js';
 import { RateSampler } from '../../homeiq-admin/src/overview/rate-sampler.js';
 import { IngestorClient, ManagerClient } from '../../homeiq-admin/src/siblings/clients.js';
+import { AreaNames } from '../../homeiq-admin/src/siblings/area-names.js';
 import { SiblingLocator } from '../../homeiq-admin/src/siblings/locator.js';
 import { SiblingHttp } from '../../homeiq-admin/src/siblings/sibling-http.js';
 import type { Overview } from '../../homeiq-admin/src/api-types.js';
@@ -53,6 +54,7 @@ beforeAll(async () => {
     siblings: { read: async (slug) => ({ slug, installed: true, state: 'started', version: '0.1.0', health: undefined, problem: undefined }) },
     overview: new OverviewService({ ingestorStatus: () => ingestor.status(), manager, influx, sampler }),
     ingestor,
+    areaNames: new AreaNames(() => ingestor.areas()),
     manager,
     influx,
     grafana: new GrafanaService(locator, influx, manager),

@@ -112,19 +112,21 @@ describe('the panel in Chromium', () => {
     expect(await page.locator('#entities tbody tr').count()).toBeGreaterThan(5);
     const idsShown = (): Promise<string[]> => page.locator('#entities tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
     const areaOf = (id: string): Promise<string | null> => page.locator(`tr[data-entity="${id}"] td.area`).textContent();
-    // The demo home's areas: from the entity's device, its own, none.
-    await expect.poll(() => areaOf('sensor.living_room_temperature'), { timeout: 30_000 }).toBe('living_room');
-    await page.locator('tr[data-entity="sensor.solar_power"] td.area', { hasText: 'garden' }).waitFor({ timeout: 30_000 });
+    // The demo home's areas, by name (the id on hover): from the entity's device, its own, none.
+    await expect.poll(() => areaOf('sensor.living_room_temperature'), { timeout: 30_000 }).toBe('Living room');
+    expect(await page.locator('tr[data-entity="sensor.living_room_temperature"] td.area').getAttribute('title')).toBe('living_room');
+    await page.locator('tr[data-entity="sensor.solar_power"] td.area', { hasText: 'Garden' }).waitFor({ timeout: 30_000 });
     await expect.poll(() => areaOf('sun.sun'), { timeout: 30_000 }).toBe('–');
-    // Search by area.
-    await page.getByLabel('search entities').fill('living_room');
-    await expect.poll(() => page.locator('#entities td.area').allTextContents()).toSatisfy((areas: string[]) => areas.length > 0 && areas.every((a) => a === 'living_room'));
+    // Search by area name.
+    await page.getByLabel('search entities').fill('living room');
+    await expect.poll(() => page.locator('#entities td.area').allTextContents()).toSatisfy((areas: string[]) => areas.length > 0 && areas.every((a) => a === 'Living room'));
     expect(await idsShown()).toContain('sensor.living_room_temperature');
     await page.getByLabel('search entities').fill('');
-    // Filter by area with the select: the garden has the outdoor sensors, no more.
+    // Filter by area with the select, which lists names and filters by id: the garden has the outdoor sensors, no more.
     const options = await page.getByLabel('area').locator('option').allTextContents();
-    expect(options).toEqual(expect.arrayContaining(['all areas', 'garden', 'hallway', 'living_room', 'no area']));
-    await page.getByLabel('area').selectOption('garden');
+    expect(options).toEqual(expect.arrayContaining(['all areas', 'Garden', 'Hallway', 'Living room', 'no area']));
+    expect(await page.getByLabel('area').locator('option', { hasText: 'Garden' }).getAttribute('value')).toBe('garden');
+    await page.getByLabel('area').selectOption({ label: 'Garden' });
     await expect.poll(async () => (await idsShown()).sort(), { timeout: 30_000 }).toEqual(['sensor.outdoor_temperature', 'sensor.solar_power']);
     await page.getByLabel('area').selectOption({ label: 'no area' });
     await expect.poll(idsShown).toContain('sun.sun');
@@ -152,7 +154,7 @@ describe('the panel in Chromium', () => {
     expect(await phone.locator('#entities th', { hasText: 'Area' }).isVisible()).toBe(false);
     const under = phone.locator('tr[data-entity="sensor.living_room_temperature"] .show-sm');
     expect(await under.isVisible()).toBe(true);
-    expect(await under.textContent()).toBe('living_room');
+    expect(await under.textContent()).toBe('Living room');
     await shot(phone, 'entities-phone');
     await phone.close();
   });

@@ -1,7 +1,7 @@
 /** Unit tests: registry lists → tags, and tags in the encoded point. */
 import { createLogger, LogSecrets } from '@homeiq/shared';
 import { describe, expect, it } from 'vitest';
-import { buildTags, RegistryEnricher } from '../../homeiq-ingestor/src/enrich/registry.js';
+import { buildAreas, buildTags, RegistryEnricher } from '../../homeiq-ingestor/src/enrich/registry.js';
 import { HaCommandError, type HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { encodeState } from '../../homeiq-ingestor/src/points/state-to-points.js';
 
@@ -13,8 +13,8 @@ const lists = {
     { bad: true },
   ],
   devices: [{ id: 'dev1', name: 'Thermo', name_by_user: 'Hall thermometer', area_id: 'hall', labels: ['battery', 'critical'] }],
-  areas: [{ area_id: 'hall', floor_id: 'ground' }, { area_id: 'kitchen', floor_id: 'deleted_floor' }],
-  floors: [{ floor_id: 'ground' }],
+  areas: [{ area_id: 'hall', name: 'Hall', floor_id: 'ground' }, { area_id: 'kitchen', name: 'Kitchen', floor_id: 'deleted_floor' }, { area_id: 'nameless' }, { name: 'no id' }],
+  floors: [{ floor_id: 'ground', name: 'Ground floor' }],
   labels: [{ label_id: 'critical' }, { label_id: 'battery' }, { label_id: 'z_label' }],
 };
 
@@ -29,6 +29,14 @@ describe('registry tags', () => {
   it('without floor and label registries (HA before 2024.4): no floor, no labels, the rest as usual', () => {
     const tags = buildTags({ ...lists, floors: undefined, labels: undefined });
     expect(tags.get('sensor.a')).toEqual({ area: 'hall', device: 'Hall thermometer', device_id: 'dev1' });
+  });
+  it('keeps the area names, with the floor\'s where the floor exists; a nameless entry shows its id', () => {
+    expect(buildAreas(lists)).toEqual([
+      { id: 'hall', name: 'Hall', floor: { id: 'ground', name: 'Ground floor' } },
+      { id: 'kitchen', name: 'Kitchen' },
+      { id: 'nameless', name: 'nameless' },
+    ]);
+    expect(buildAreas({ ...lists, floors: undefined })[0]).toEqual({ id: 'hall', name: 'Hall' });
   });
   it('writes the tags on the point, escaped', () => {
     const { line } = encodeState(
@@ -47,10 +55,13 @@ describe('registry tags', () => {
         return (type.includes('entity') ? lists.entities : type.includes('device') ? lists.devices : lists.areas) as T;
       },
     });
+    expect(enricher.areas()).toBeUndefined(); // not read yet: the endpoint answers 503, not an empty list
     await enricher.refresh(session(undefined));
-    expect(enricher.status()).toMatchObject({ floors: null, labels: null, areas: 2, devices: 1, refreshes: 1 });
+    expect(enricher.status()).toMatchObject({ floors: null, labels: null, areas: 4, devices: 1, refreshes: 1 });
     expect(enricher.tagsFor('sensor.a')).toEqual({ area: 'hall', device: 'Hall thermometer', device_id: 'dev1' });
+    expect(enricher.areas()?.[0]).toEqual({ id: 'hall', name: 'Hall' }); // no floor registry, no floor
     await expect(enricher.refresh(session('unauthorized'))).rejects.toThrow();
     expect(enricher.tagsFor('sensor.a')).toBeDefined(); // a failed refresh keeps the previous tags
+    expect(enricher.areas()).toHaveLength(3); // and the previous names
   });
 });

@@ -138,8 +138,10 @@ describe('ingestor HTTP API: identity through the Supervisor', () => {
     expect((await call('/api/status', IP.admin)).status).toBe(200);
     expect((await call('/metrics', IP.admin)).status).toBe(200);
     expect((await call('/api/quarantine', IP.admin)).status).toBe(200);
+    // No enricher, as with ha_compatible: no area names to give (the admin then shows area ids).
+    expect((await call('/api/registry/areas', IP.admin)).json().error).toMatch(/not read while ha_compatible is on/);
     for (const from of [IP.stranger, IP.unregistered, IP.influxdb, IP.ingestor]) {
-      for (const path of ['/api/status', '/metrics', '/api/quarantine', '/api/events/stream', '/nope']) {
+      for (const path of ['/api/status', '/metrics', '/api/quarantine', '/api/registry/areas', '/api/events/stream', '/nope']) {
         const r = await call(path, from);
         expect(r.status, `${path} from ${from}`).toBe(403);
       }

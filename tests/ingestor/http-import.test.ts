@@ -130,7 +130,7 @@ beforeAll(async () => {
       quarantine: { stats: () => ({}) as never, entries: async () => [], remove: async () => 0 },
       stream: new EventStream({ bufferSize: 10, maxQueuedBytes: 1024, heartbeatMs: 60_000 }),
       backfill,
-      enricher: { status: () => ({ entitiesTagged: 3 }) as never },
+      enricher: { status: () => ({ entitiesTagged: 3 }) as never, areas: () => undefined },
       log,
     }),
   });

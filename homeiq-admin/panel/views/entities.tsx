@@ -61,13 +61,18 @@ export function EntitiesView() {
   const [q, setQ] = useState('');
   const [area, setArea] = useState(ALL);
   const [selected, setSelected] = useState<string | undefined>(() => decodeURIComponent(location.hash.split('/')[2] ?? '') || undefined);
-  const areas = useMemo(() => [...new Set((data?.entities ?? []).flatMap((e) => (e.area ? [e.area] : [])))].sort(), [data]);
+  // Option values stay area ids (what the points carry, stable across renames); the labels are the names.
+  const areas = useMemo(() => {
+    const names = new Map<string, string>();
+    for (const e of data?.entities ?? []) if (e.area) names.set(e.area, e.areaName ?? e.area);
+    return [...names].sort(([, a], [, b]) => a.localeCompare(b));
+  }, [data]);
   const rows = useMemo(() => {
     const words = q.toLowerCase().split(/\s+/).filter(Boolean);
     return (data?.entities ?? []).filter(
       (e) =>
         (area === ALL || (area === NONE ? !e.area : e.area === area)) &&
-        words.every((w) => `${e.entityId} ${e.area ?? ''} ${e.lastState}`.toLowerCase().includes(w)),
+        words.every((w) => `${e.entityId} ${e.areaName ?? ''} ${e.area ?? ''} ${e.lastState}`.toLowerCase().includes(w)),
     );
   }, [data, q, area]);
   const select = (id: string): void => {
@@ -83,9 +88,9 @@ export function EntitiesView() {
         <div class="filters">
           <select value={area} onChange={(e) => setArea((e.target as HTMLSelectElement).value)} aria-label="area">
             <option value={ALL}>all areas</option>
-            {areas.map((a) => (
-              <option key={a} value={a}>
-                {a}
+            {areas.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
               </option>
             ))}
             <option value={NONE}>no area</option>
@@ -98,7 +103,7 @@ export function EntitiesView() {
               <tr>
                 <th>Entity</th>
                 <th class="hide-sm">Domain</th>
-                <th class="hide-sm" title="the area id Home Assistant gave the area (names are not recorded)">Area</th>
+                <th class="hide-sm" title="the area's name in Home Assistant (its id, which the points carry, on hover)">Area</th>
                 <th>Last value</th>
                 <th>Last change</th>
                 <th class="num">Events</th>
@@ -111,10 +116,12 @@ export function EntitiesView() {
                     <a href={`#/entities/${encodeURIComponent(e.entityId)}`} onClick={(ev) => ev.preventDefault()}>
                       {e.entityId}
                     </a>
-                    {e.area && <div class="small muted show-sm">{e.area}</div>}
+                    {e.area && <div class="small muted show-sm">{e.areaName ?? e.area}</div>}
                   </td>
                   <td class="hide-sm">{e.domain}</td>
-                  <td class="area hide-sm">{e.area ?? <span class="muted">–</span>}</td>
+                  <td class="area hide-sm" title={e.area}>
+                    {e.area ? (e.areaName ?? e.area) : <span class="muted">–</span>}
+                  </td>
                   <td>
                     {e.lastState}
                     {e.unit ? ` ${e.unit}` : ''}
@@ -127,7 +134,14 @@ export function EntitiesView() {
           </table>
         </div>
         <p class="muted">
-          {rows.length} of {data.entities.length} entities. Areas are Home Assistant's area ids, as the ingestor records them.
+          {rows.length} of {data.entities.length} entities.
+          {/* Area names are a nicety: without them the view works on ids, so say so quietly instead of a red banner. */}
+          {data.problems.map((p) => (
+            <span key={`${p.sibling}-${p.what}`} data-problem={p.what}>
+              {' '}
+              Could not read the {p.what}: {p.why}.
+            </span>
+          ))}
         </p>
       </Card>
     </>

@@ -2,11 +2,12 @@ import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Healt
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
-import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, RANGES, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
+import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, RANGES, type Entities, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
 import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
 import type { InfluxReader } from '../influx/flux.js';
 import type { OverviewService } from '../overview/overview.js';
 import type { GrafanaService } from '../grafana.js';
+import { withAreaNames, type AreaNames } from '../siblings/area-names.js';
 import type { IngestorClient, ManagerClient } from '../siblings/clients.js';
 import type { AddonSlug } from '@homeiq/shared';
 import { Cached } from '../util/cache.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   siblings: { read(slug: AddonSlug): Promise<SiblingSummary> };
   overview: OverviewService;
   ingestor: IngestorClient;
+  /** The ingestor's area names, for the Entities view (the points carry area ids). */
+  areaNames: Pick<AreaNames, 'get'>;
   manager: ManagerClient;
   influx: InfluxReader;
   grafana: GrafanaService;
@@ -114,10 +117,12 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = run;
   });
 
+  // The names are asked beside InfluxDB, not after it; without them (ingestor down) the rows show area ids.
   router.get('/api/entities', async (ctx) => {
-    const o = await entities.get();
+    const [o, names] = await Promise.all([entities.get(), deps.areaNames.get()]);
     if (!o.ok) throw o.error;
-    ctx.body = { window: ENTITY_WINDOW.label, entities: o.value, problems: [] };
+    const body: Entities = { window: ENTITY_WINDOW.label, ...withAreaNames(o.value, names) };
+    ctx.body = body;
   });
 
   // The entity id travels in the query, not the path: ingress decodes `%2F` in paths into `/`.

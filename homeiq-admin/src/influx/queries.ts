@@ -15,12 +15,15 @@ export const TOP_WINDOW = { label: '24 hours', ms: DAY };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** An entity row as InfluxDB knows it: the points carry the area id only (the name comes from the ingestor). */
+export type StoredEntityRow = Omit<EntityRow, 'areaName'>;
+
 /**
  * Every entity with a state change in the raw bucket over the window: last state, its time, its area (the
  * ingestor's `area` tag), and the count. The last value is taken per entity *and area*, and the newest of those
  * wins: an entity moved to another area within the window shows the area it is in now.
  */
-export async function entityRows(influx: InfluxReader, now = Date.now()): Promise<EntityRow[]> {
+export async function entityRows(influx: InfluxReader, now = Date.now()): Promise<StoredEntityRow[]> {
   const g = await influx.grant();
   const rows = await influx.query(
     `data = from(bucket: params.bucket)
@@ -30,8 +33,8 @@ data |> group(columns: ["entity_id", "_measurement"]) |> count() |> keep(columns
 data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time", "unit", "area"]) |> yield(name: "lasts")`,
     { bucket: g.buckets.raw, start: iso(now - ENTITY_WINDOW.ms) },
   );
-  const byId = new Map<string, EntityRow>();
-  const row = (r: FluxRow): EntityRow => {
+  const byId = new Map<string, StoredEntityRow>();
+  const row = (r: FluxRow): StoredEntityRow => {
     const id = r['entity_id'] ?? '';
     let e = byId.get(id);
     if (!e) {

@@ -1,6 +1,7 @@
 import type { HealthReport } from '@homeiq/shared';
+import { z } from 'zod';
 import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
-import type { SiblingHttp } from './sibling-http.js';
+import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
 
 /** Ports inside the add-on network (docs/CONVENTIONS.md "Ports"). */
 export const INGESTOR_PORT = 8325;
@@ -16,7 +17,24 @@ export interface IngestorStatus {
   health: HealthReport;
 }
 
-/** The ingestor's internal API (status, quarantine). */
+/**
+ * The ingestor's `GET /api/registry/areas`, checked because the names end up in the page. Extra fields are
+ * allowed (a newer ingestor may add some); the bounds are far above any home and keep the cache small.
+ */
+const areasAnswer = z.object({
+  areas: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(255),
+        name: z.string().min(1).max(1000),
+        floor: z.object({ id: z.string().min(1).max(255), name: z.string().min(1).max(1000) }).optional(),
+      }),
+    )
+    .max(10_000),
+});
+export type AreaInfo = z.infer<typeof areasAnswer>['areas'][number];
+
+/** The ingestor's internal API (status, quarantine, import, area names). */
 export class IngestorClient {
   constructor(private readonly http: SiblingHttp) {}
 
@@ -49,6 +67,13 @@ export class IngestorClient {
 
   cancelImport(): Promise<{ cancelled: boolean } & ImportView> {
     return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', { method: 'DELETE', timeoutMs: 30_000 });
+  }
+
+  /** HA's areas with their names. A short timeout: the Entities view waits for it and falls back to ids. */
+  async areas(): Promise<AreaInfo[]> {
+    const answer = areasAnswer.safeParse(await this.http.json<unknown>('homeiq-ingestor', INGESTOR_PORT, '/api/registry/areas', { timeoutMs: 2000 }));
+    if (!answer.success) throw new SiblingAnswer(502, `HomeIQ Ingestor answered area names the panel cannot read (${answer.error.issues[0]?.message ?? 'invalid'})`);
+    return answer.data.areas;
   }
 }
 

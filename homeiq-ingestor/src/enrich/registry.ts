@@ -15,6 +15,8 @@ import type { EnrichmentTags } from '../points/state-to-points.js';
  *   (`battery,critical`): one tag, so the series key stays one per entity; query one label with a regular
  *   expression `(^|,)critical(,|$)`. Label ids are slugs (no commas).
  * - References to a registry entry that does not exist (a deleted area or label) are left out.
+ * - The area and floor **names** are not tags (a rename would split the series); they are kept beside the tags
+ *   for the panel (`areas()`, `GET /api/registry/areas`), which shows names where the points carry ids.
  * Floors and labels came with HA 2024.4 (2024.3 for the commands): `unknown_command` means "this HA has none",
  * not an error.
  */
@@ -34,10 +36,12 @@ interface DeviceEntry {
 }
 interface AreaEntry {
   area_id: string;
+  name?: string | null;
   floor_id?: string | null;
 }
 interface FloorEntry {
   floor_id: string;
+  name?: string | null;
 }
 interface LabelEntry {
   label_id: string;
@@ -85,6 +89,28 @@ export function buildTags(lists: RegistryLists): Map<string, EnrichmentTags> {
   return out;
 }
 
+/** An area as HA names it, with its floor where HA has a floor registry and the area is on a floor that exists. */
+export interface AreaName {
+  id: string;
+  name: string;
+  floor?: { id: string; name: string };
+}
+
+/**
+ * Pure: every area HA returned, in HA's order, named as HA shows it (an entry without a name, which HA does not
+ * make, falls back to its id). A floor that does not exist is left out, as in the tags.
+ */
+export function buildAreas(lists: Pick<RegistryLists, 'areas' | 'floors'>): AreaName[] {
+  const floors = new Map(list<FloorEntry>(lists.floors, 'floor_id').map((f) => [f.floor_id, str(f.name) ?? f.floor_id]));
+  return list<AreaEntry>(lists.areas, 'area_id').filter((a) => a.area_id !== '').map((a) => {
+    const floorId = str(a.floor_id);
+    const floorName = floorId ? floors.get(floorId) : undefined;
+    const area: AreaName = { id: a.area_id, name: str(a.name) ?? a.area_id };
+    if (floorId && floorName !== undefined) area.floor = { id: floorId, name: floorName };
+    return area;
+  });
+}
+
 export interface EnrichmentStatus {
   /** Entities with at least one registry tag. */
   entitiesTagged: number;
@@ -107,6 +133,8 @@ export interface RegistryEnricherOptions {
 /** Keeps the tag map current: a full refresh on every connection and after `*_registry_updated` events. */
 export class RegistryEnricher {
   #tags = new Map<string, EnrichmentTags>();
+  /** Replaced whole on every read, so it holds exactly what HA last returned; undefined until the first read. */
+  #areas: readonly AreaName[] | undefined;
   #session: HaSession | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -122,6 +150,11 @@ export class RegistryEnricher {
 
   status(): EnrichmentStatus {
     return { ...this.#status };
+  }
+
+  /** The areas with their names from the last successful read; undefined before the first one. */
+  areas(): readonly AreaName[] | undefined {
+    return this.#areas;
   }
 
   /** Refreshes now through `session` (and uses it for event-triggered refreshes until the next one). */
@@ -141,6 +174,7 @@ export class RegistryEnricher {
         optional('config/label_registry/list'),
       ]);
       this.#tags = buildTags({ entities, devices, areas, floors, labels });
+      this.#areas = buildAreas({ areas, floors });
       const s = this.#status;
       const first = s.refreshes === 0;
       s.entitiesTagged = this.#tags.size;

@@ -28,8 +28,8 @@ export interface AppDeps {
   stream: EventStream;
   /** Snapshot/gap/import progress and the import control (`/api/import`); absent = 503 there. */
   backfill?: Pick<Backfill, 'status' | 'requestImport' | 'cancelImport'> | undefined;
-  /** Registry enrichment status (ha_compatible runs without it). */
-  enricher?: Pick<RegistryEnricher, 'status'> | undefined;
+  /** Registry enrichment status and the area names (ha_compatible runs without it). */
+  enricher?: Pick<RegistryEnricher, 'status' | 'areas'> | undefined;
 }
 
 /** Quarantine selections may list many entry ids; other bodies stay small. */
@@ -99,6 +99,16 @@ export function createApp(deps: AppDeps): Koa {
   /** Cancels the running or pending import; what it wrote stays. */
   router.delete('/api/import', async (ctx) => {
     ctx.body = await backfill().cancelImport();
+  });
+  /**
+   * HA's areas with their names and floors: points carry area ids (rename-proof), the panel shows names. 503
+   * until the registries were first read, so the panel retries soon instead of keeping an empty list.
+   */
+  router.get('/api/registry/areas', (ctx) => {
+    if (!deps.enricher) throw new HttpError(503, 'area names are not read while ha_compatible is on (that layout records no areas)');
+    const areas = deps.enricher.areas();
+    if (!areas) throw new HttpError(503, "Home Assistant's registries have not been read yet");
+    ctx.body = { areas };
   });
   router.get('/metrics', (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
