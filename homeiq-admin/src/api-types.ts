@@ -3,6 +3,7 @@
  * Types only: the browser build imports this file for its types and nothing else.
  */
 import type { HealthReport, HealthStatus } from '@homeiq/shared';
+import type { ImportStatus } from '@homeiq/shared/contracts';
 
 /** One line on the overview: a status light with the reason and, when there is one, what to do. */
 export interface Check {
@@ -137,26 +138,6 @@ export interface Quarantine {
   entries: QuarantineEntry[];
 }
 
-/** The ingestor's history import (its `GET /api/import`), as the History import view shows it. */
-export interface ImportStatus {
-  state: 'off' | 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
-  days: number;
-  from: string | undefined;
-  to: string | undefined;
-  /** How far (in HA time) it got; it resumes from here. */
-  reached: string | undefined;
-  /** 0…1 */
-  progress: number;
-  points: number;
-  completedAt: string | undefined;
-  lastError: string | undefined;
-  /** `option`: the first-install import (history_import_days); `request`: started from the panel. */
-  origin: 'option' | 'request' | undefined;
-  /** Undefined: every entity. */
-  entities: string[] | undefined;
-  startedAt: string | undefined;
-  etaSeconds: number | undefined;
-}
 
 export interface ImportView {
   import: ImportStatus;
@@ -165,8 +146,9 @@ export interface ImportView {
 }
 
 /** Bounds of an import started from the panel (the ingestor checks the same). */
-export const IMPORT_MAX_DAYS = 3650;
-export const IMPORT_MAX_ENTITIES = 1000;
+export { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES } from '@homeiq/shared/contracts';
+/** The ingestor's history import (its `GET /api/import`), as the History import view shows it. */
+export type { ImportStatus };
 
 /** One event of the live stream (the ingestor's compact form). */
 export interface LiveEvent {

@@ -1,8 +1,6 @@
-export type ImportState = 'off' | 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+import type { ImportStatus } from '@homeiq/shared/contracts';
 
-/** Bounds of an import asked for through the API (`POST /api/import`). */
-export const IMPORT_MAX_DAYS = 3650;
-export const IMPORT_MAX_ENTITIES = 1000;
+export { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type ImportState } from '@homeiq/shared/contracts';
 
 /** Read by the HTTP side for `/api/status` (the panel's progress). Times are ISO 8601 UTC. */
 export interface BackfillStatus {
@@ -19,26 +17,7 @@ export interface BackfillStatus {
     completedAt: string | undefined;
     lastError: string | undefined;
   };
-  import: {
-    state: ImportState;
-    days: number;
-    from: string | undefined;
-    to: string | undefined;
-    /** How far (in HA time) the import got; it resumes from here. */
-    reached: string | undefined;
-    /** 0…1 */
-    progress: number;
-    points: number;
-    completedAt: string | undefined;
-    lastError: string | undefined;
-    /** `option` (first-install, history_import_days) or `request` (POST /api/import). */
-    origin: 'option' | 'request' | undefined;
-    /** The entities asked for; undefined = every entity HA has (the include/exclude rules apply). */
-    entities: string[] | undefined;
-    /** When the current run started (ISO), and its estimated seconds left from the pace so far. */
-    startedAt: string | undefined;
-    etaSeconds: number | undefined;
-  };
+  import: ImportStatus;
   skipped: { restartDuplicates: number; alreadyWritten: number };
   refill: RefillStatus;
 }
