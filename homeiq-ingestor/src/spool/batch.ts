@@ -35,17 +35,6 @@ export class RecordBatch {
     const ends = this.ends.slice(from, to).map((e) => e - start);
     return new RecordBatch(this.body.subarray(start, start + (ends.at(-1) ?? 0)), ends);
   }
-
-  static of(lines: readonly string[]): RecordBatch {
-    const body = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8');
-    const ends: number[] = [];
-    let pos = 0;
-    for (const l of lines) {
-      pos += Buffer.byteLength(l, 'utf8') + 1;
-      ends.push(pos);
-    }
-    return new RecordBatch(body, ends);
-  }
 }
 
 /** Builds a RecordBatch by copying payloads into a body of at most `capacity` bytes (callers size it). */

@@ -1,7 +1,16 @@
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { RecordBatch } from './batch.js';
-import { frame, HEADER_BYTES, parseRecords } from './format.js';
+import { HEADER_BYTES, parseRecords } from './format.js';
 import { PendingRecords } from './pending.js';
+
+/** The record format written out plainly (format.ts): the reference the in-place framing is compared with. */
+function frame(line: string): Buffer {
+  const payload = Buffer.from(line, 'utf8');
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeUInt32LE(payload.length, 0);
+  header.writeUInt32LE(crc32(payload), 4);
+  return Buffer.concat([header, payload]);
+}
 
 const LINES = ['m f=1 1', 'sensor,unit=°C state="x\ny",attr_t_str="é😀" 2', '', 'x'.repeat(10_000), '😀'.repeat(3000)];
 
@@ -46,7 +55,7 @@ describe('spool records', () => {
   });
 
   it('RecordBatch slices share the body and decode the same lines', () => {
-    const batch = RecordBatch.of(LINES);
+    const batch = parseRecords(Buffer.concat(LINES.map(frame))).batch;
     expect(batch.lines()).toEqual(LINES);
     expect(batch.slice(1, 3).lines()).toEqual(LINES.slice(1, 3));
     expect(batch.slice(3, 5).slice(1, 2).lines()).toEqual([LINES[4]]);

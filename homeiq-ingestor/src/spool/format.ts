@@ -10,15 +10,6 @@ export const HEADER_BYTES = 8;
 /** Larger than any point we produce (strings are capped); a larger length means corruption. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-export function frame(line: string): Buffer {
-  const payload = Buffer.from(line, 'utf8');
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  payload.copy(out, HEADER_BYTES);
-  return out;
-}
-
 export interface Parsed {
   /** The valid records, as the lines of a request body. */
   batch: RecordBatch;

@@ -2,7 +2,7 @@ import type { Logger, Service } from '@homeiq/shared';
 import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AckFile, type Cursor } from './ack-file.js';
-import type { RecordBatch } from './batch.js';
+import { RecordBatch } from './batch.js';
 import { HEADER_BYTES, parseRecords } from './format.js';
 import { PendingRecords } from './pending.js';
 import { SpoolTail } from './tail.js';
@@ -165,7 +165,7 @@ export class Spool implements Service {
       const size = this.#segments.get(cur.segment);
       if (size !== undefined && cur.offset < size) break;
       const next = [...this.#segments.keys()].find((s) => s > cur.segment);
-      if (next === undefined) return { batch: parseRecords(Buffer.alloc(0)).batch, next: cur };
+      if (next === undefined) return { batch: RecordBatch.EMPTY, next: cur };
       cur = { segment: next, offset: 0 };
     }
     const size = this.#segments.get(cur.segment) as number;
