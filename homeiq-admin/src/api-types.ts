@@ -3,7 +3,7 @@
  * Types only: the browser build imports this file for its types and nothing else.
  */
 import type { HealthReport, HealthStatus } from '@homeiq/shared';
-import type { ImportStatus } from '@homeiq/shared/contracts';
+import type { ImportStatus, StreamEvent, TaskView } from '@homeiq/shared/contracts';
 
 /** One line on the overview: a status light with the reason and, when there is one, what to do. */
 export interface Check {
@@ -49,15 +49,8 @@ export interface BucketRow {
   seriesCardinality: number | null;
 }
 
-export interface TaskRow {
-  id: string;
-  name: string;
-  every: string | undefined;
-  status: string;
-  lastRunStatus: string | null;
-  lastRunAt: string | null;
-  lastRunError: string | null;
-}
+/** A downsampling task, as the influxdb add-on lists it. */
+export type TaskRow = TaskView;
 
 export interface MeasurementRow {
   measurement: string;
@@ -151,16 +144,7 @@ export { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES } from '@homeiq/shared/contracts';
 export type { ImportStatus };
 
 /** One event of the live stream (the ingestor's compact form). */
-export interface LiveEvent {
-  id: number;
-  time: string;
-  type: string;
-  entity_id?: string;
-  state?: string | null;
-  old_state?: string | null;
-  unit?: string;
-  name?: string;
-}
+export type LiveEvent = StreamEvent;
 
 export interface GrafanaInfo {
   url: string;

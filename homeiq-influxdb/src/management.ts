@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError, type Health } from '@homeiq/shared';
+import type { TaskView } from '@homeiq/shared/contracts';
 import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
 import { secondsToDays } from './options.js';
 import type { Provisioning, RetentionOption } from './provisioning.js';
@@ -17,15 +18,7 @@ export interface BucketView {
   seriesCardinality: number | null;
 }
 
-export interface TaskView {
-  id: string;
-  name: string;
-  every: string | undefined;
-  status: string;
-  lastRunStatus: string | null;
-  lastRunAt: string | null;
-  lastRunError: string | null;
-}
+export type { TaskView };
 
 export interface RunView extends Run {
   durationMs: number | null;

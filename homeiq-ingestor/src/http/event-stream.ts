@@ -1,22 +1,8 @@
+import type { StreamEvent } from '@homeiq/shared/contracts';
 import type { ServerResponse } from 'node:http';
 import type { HaEvent } from '../ha/messages.js';
 
-/**
- * One event on `GET /api/events/stream`, kept small for the panel (documented in DOCS.md "Live event stream").
- * `state`/`old_state` are null when the entity was added/removed; strings are capped at 256 characters.
- */
-export interface StreamEvent {
-  /** Increases by one per event received since the ingestor started (the SSE `id:`). */
-  id: number;
-  /** HA's `time_fired`. */
-  time: string;
-  type: string;
-  entity_id?: string;
-  state?: string | null;
-  old_state?: string | null;
-  unit?: string;
-  name?: string;
-}
+export type { StreamEvent };
 
 export interface StreamFilter {
   types: ReadonlySet<string>;
