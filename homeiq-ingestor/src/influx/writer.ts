@@ -3,6 +3,7 @@ import type { RecordBatch } from '../spool/batch.js';
 import type { Cursor, Spool } from '../spool/spool.js';
 import type { Quarantine } from './quarantine.js';
 import type { InfluxSender, InfluxTarget, WriteResponse } from './send.js';
+import { CHECK, WriteStatus } from './write-status.js';
 
 /** Supplies the target; `invalidate` after a 401 makes the next `get` ask again (auto: a fresh sibling token). */
 export interface TargetProvider {
@@ -45,7 +46,6 @@ export interface WriterStats {
   failingSince: string | undefined;
 }
 
-const CHECK = 'influxdb-writes';
 const RETRYABLE = (s: number): boolean => s === 408 || s === 429 || s >= 500;
 /** InfluxDB refused the content of these lines (influxdb.md §1.1): split to find them. */
 const CONTENT = new Set([400, 413, 422]);
@@ -82,28 +82,31 @@ interface Batch {
  */
 export class InfluxWriter implements Service {
   readonly name = 'influxdb writer';
-  readonly #stats: WriterStats = {
-    written: 0, batches: 0, requests: 0, retries: 0, bisections: 0, quarantined: 0,
-    lastError: undefined, lastSuccessAt: undefined, lastBatchMs: undefined, failingSince: undefined,
-  };
-  readonly #backoff: Backoff;
+  readonly #stats = { written: 0, batches: 0, requests: 0, bisections: 0, quarantined: 0, lastBatchMs: undefined as number | undefined };
+  /** Health, logging and the shared backoff pause of failing requests. */
+  readonly #status: WriteStatus;
   #stopped = true;
   #loop: Promise<void> | undefined;
   /** Everything sleeping (the loop, a backoff pause) wakes on stop. */
   readonly #wakers = new Set<() => void>();
   /** Batches cut and not yet acknowledged, in spool order; the first `maxInFlight` unsettled ones are on the wire. */
   #window: Batch[] = [];
-  /** The backoff pause every failing request waits out (one pause, however many requests are in flight). */
-  #pause: Promise<void> | undefined;
-  /** The last pause ended early on a successful probe: the next one needs to see InfluxDB down first. */
-  #probeWoke = false;
 
   constructor(private readonly opts: WriterOptions) {
-    this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 15_000 });
+    this.#status = new WriteStatus({
+      health: opts.health,
+      log: opts.log,
+      backoff: opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 15_000 }),
+      redAfterMs: opts.redAfterMs ?? 60_000,
+      probeEveryMs: opts.probeEveryMs ?? 1000,
+      ping: () => this.#ping(),
+      sleep: (ms) => this.#sleep(ms),
+      stopped: () => this.#stopped,
+    });
   }
 
   stats(): WriterStats {
-    return { ...this.#stats };
+    return { ...this.#stats, ...this.#status.stats() };
   }
 
   async start(): Promise<void> {
@@ -250,7 +253,7 @@ export class InfluxWriter implements Service {
   /** One batch until InfluxDB gives a final answer for it (retrying everything transient). */
   async #attempt(body: Promise<Buffer>): Promise<Outcome> {
     for (;;) {
-      if (this.#pause) await this.#pause; // another request found InfluxDB failing: wait with it
+      await this.#status.pauseOver(); // another request found InfluxDB failing: wait with it
       if (this.#stopped) return { kind: 'stopped' };
       let res: WriteResponse;
       try {
@@ -258,86 +261,25 @@ export class InfluxWriter implements Service {
         this.#stats.requests += 1;
         res = await this.opts.sender.post(target, await body);
       } catch (err) {
-        await this.#failed(`cannot reach InfluxDB: ${(err as Error).message}`, false, 0, true, true);
+        await this.#status.failed(`cannot reach InfluxDB: ${(err as Error).message}`, false, 0, true, true);
         continue;
       }
       if (res.status === 204 || res.status === 200 || res.status === 201) {
-        this.#succeeded();
+        this.#status.succeeded();
         return { kind: 'written' };
       }
       if (CONTENT.has(res.status)) {
-        this.#succeeded(); // InfluxDB is up and answering; the content is the problem
+        this.#status.succeeded(); // InfluxDB is up and answering; the content is the problem
         return { kind: 'rejected', res };
       }
       if (CONFIG.has(res.status)) {
         if (res.status === 401) this.opts.target.invalidate(res.message);
         const what = res.status === 404 ? 'bucket or organisation not found' : res.status === 401 ? 'token rejected' : 'token may not write to the bucket';
-        await this.#failed(`InfluxDB answered ${res.status} (${what}): ${res.message}`, true);
+        await this.#status.failed(`InfluxDB answered ${res.status} (${what}): ${res.message}`, true);
         continue;
       }
       const gone = GONE.has(res.status) && res.retryAfterMs === undefined;
-      await this.#failed(`InfluxDB answered ${res.status}: ${res.message}`, false, res.retryAfterMs, RETRYABLE(res.status), gone);
-    }
-  }
-
-  #succeeded(): void {
-    this.#backoff.reset();
-    this.#probeWoke = false;
-    if (this.#stats.failingSince) this.opts.log.info(`writing to InfluxDB again (failing since ${this.#stats.failingSince})`);
-    this.#stats.failingSince = undefined;
-    this.#stats.lastError = undefined;
-    this.#stats.lastSuccessAt = new Date().toISOString();
-    this.opts.health.set(CHECK, 'green', 'writing to InfluxDB');
-  }
-
-  async #failed(reason: string, config: boolean, retryAfterMs = 0, retryable = true, probe = false): Promise<void> {
-    this.#stats.retries += 1;
-    const first = this.#stats.failingSince === undefined;
-    this.#stats.failingSince ??= new Date().toISOString();
-    const failingMs = Date.now() - Date.parse(this.#stats.failingSince);
-    if (first || reason !== this.#stats.lastError) {
-      this.opts.log.warn(`${reason}; points stay in the spool and are retried${retryable ? '' : ' (unexpected status)'}`);
-    }
-    this.#stats.lastError = reason;
-    const red = config || failingMs >= (this.opts.redAfterMs ?? 60_000);
-    this.opts.health.set(
-      CHECK,
-      red ? 'red' : 'amber',
-      reason,
-      config ? 'Check the InfluxDB target options (URL, organisation, bucket, token)' : 'Points are kept in the spool and sent when InfluxDB answers',
-    );
-    this.#pause ??= this.#backOff(this.#backoff.next(retryAfterMs ?? 0), probe).finally(() => {
-      this.#pause = undefined;
-    });
-    await this.#pause;
-  }
-
-  /**
-   * Waits `delayMs` (jittered backoff, Retry-After already folded in). When InfluxDB was unreachable, probes
-   * `/ping` every `probeEveryMs` meanwhile and ends the wait as soon as it answers again. A failure that a
-   * probe-ended wait led to does not trust the next good probe at once (InfluxDB may answer /ping and still fail
-   * writes): that wait first has to see a failed probe, so a broken-but-pingable InfluxDB gets the full backoff.
-   */
-  async #backOff(delayMs: number, probe: boolean): Promise<void> {
-    const every = this.opts.probeEveryMs ?? 1000;
-    const end = Date.now() + delayMs;
-    let sawDown = !this.#probeWoke;
-    this.#probeWoke = false;
-    while (!this.#stopped) {
-      const left = end - Date.now();
-      if (left <= 0) return;
-      if (!probe || left <= every) {
-        await this.#sleep(left);
-        continue;
-      }
-      await this.#sleep(every);
-      if (this.#stopped) return;
-      const up = await this.#ping();
-      if (up && sawDown) {
-        this.#probeWoke = true;
-        return;
-      }
-      if (!up) sawDown = true;
+      await this.#status.failed(`InfluxDB answered ${res.status}: ${res.message}`, false, res.retryAfterMs, RETRYABLE(res.status), gone);
     }
   }
 
