@@ -4,7 +4,8 @@
  * changed while it is full are refused. Once InfluxDB accepts writes again and the spool has room, the ingestor
  * recovers them from HA's recorder (the refill): InfluxDB then holds every state the simulator's recorder holds for
  * the run, per entity, with the same values and timestamps to the nanosecond; the refill shows in /health,
- * /api/status, /metrics and the log.
+ * /api/status, /metrics and the log. The socket also drops while the spool is full, so states that reach the
+ * ingestor only through the reconnect's snapshot and gap backfill are refused, and recovered, too.
  */
 import { httpRequestRaw } from '@homeiq/shared';
 import { rm } from 'node:fs/promises';
@@ -158,7 +159,8 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
       await ha.stop();
       await rm(proc.dataDir, { recursive: true, force: true });
     });
-    await until('the state_changed subscription', () => ha.received.some((m) => (m.msg as { event_type?: string }).event_type === 'state_changed'), 30_000, proc);
+    const subscriptions = (): number => ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length;
+    await until('the state_changed subscription', () => subscriptions() > 0, 30_000, proc);
 
     // 1. InfluxDB answers 503: fill the spool to 15 MiB with 8 KB states (paced, so HA never cuts the ingestor off).
     let i = 0;
@@ -181,6 +183,17 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
       ha.setState(`sensor.full_${k % 5}`, String(1000 + k), { unit_of_measurement: 'W', step: k });
       if (k % 10 === 0) ha.setState(`sensor.fill_${k % 10}`, `full-${k}`, { pad: `full ${k}`.padEnd(8000, 'z') });
       if (k % 4 === 0) ha.setState('binary_sensor.door', k % 8 === 0 ? 'on' : 'off');
+      if (k === 20) {
+        // The socket drops while the spool is full: these changes reach the ingestor only through the get_states
+        // snapshot and the gap backfill of the reconnect, which the spool refuses too; they are recovered all the same.
+        const before = subscriptions();
+        const refusedBefore = await metric('points_refused_total');
+        ha.dropConnections();
+        for (let d = 0; d < 5; d += 1) ha.setState(`sensor.offline_${d}`, String(d), { unit_of_measurement: 'W' });
+        ha.setState('sensor.full_0', 'offline');
+        await until('the ingestor to reconnect', () => subscriptions() > before, 30_000, proc);
+        await until('the reconnect\'s snapshot refused', async () => (await metric('points_refused_total')) >= refusedBefore + 6, 10_000, proc);
+      }
       await sleep(5);
     }
     await sleep(300);
@@ -215,7 +228,7 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
     expect(differences(recorder, stored)).toEqual([]);
     // Every entity, every change: count, values and timestamps to the nanosecond.
     for (const [id, rows] of recorder) expect(stored.get(id), id).toEqual(rows);
-    expect([...recorder.values()].reduce((n, r) => n + r.length, 0)).toBe(i + 40 + 4 + 10);
+    expect([...recorder.values()].reduce((n, r) => n + r.length, 0)).toBe(i + 40 + 4 + 10 + 6);
 
     // Visible: amber while pending/running (red only while full), green once done; status, metrics and log.
     expect(seen.map((c) => c.status), JSON.stringify(seen)).toContain('amber');
