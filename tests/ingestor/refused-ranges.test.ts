@@ -1,5 +1,6 @@
 /** Unit tests of the refused-range bookkeeping (RefusedRanges): the spans of HA time the spool refused states in. */
 import { describe, expect, it } from 'vitest';
+import { RecorderSettle } from '../../homeiq-ingestor/src/backfill/recorder-settle.js';
 import { RefusedRanges } from '../../homeiq-ingestor/src/backfill/refused-ranges.js';
 
 describe('refused ranges', () => {
@@ -73,5 +74,45 @@ describe('refused ranges', () => {
     expect(back.empty).toBe(true);
     back.load(undefined, 0);
     expect(back.empty).toBe(true);
+  });
+
+  it('remembers extra entities (bounded) with the ranges, persists them, and forgets them once nothing is left', () => {
+    const r = new RefusedRanges(64, 3);
+    r.add(10, 20);
+    const v = r.version;
+    expect(r.addEntities(['sensor.b', 'sensor.a', 'sensor.a'])).toBe(0);
+    expect(r.version).toBeGreaterThan(v); // state.json saves again
+    expect(r.addEntities(['sensor.c', 'sensor.d', 'sensor.e'])).toBe(2); // beyond the bound: said, not kept
+    const json = JSON.parse(JSON.stringify(r.toJSON())) as unknown;
+    expect(json).toEqual({ ranges: [[10, 20]], entities: ['sensor.a', 'sensor.b', 'sensor.c'] });
+    const back = new RefusedRanges();
+    back.load(json, 0);
+    expect(back.entities()).toEqual(['sensor.a', 'sensor.b', 'sensor.c']);
+    back.subtract(10, 15);
+    expect(back.entities()).toHaveLength(3); // the rest of the range may still need them
+    back.subtract(15, 20);
+    expect(back.entities()).toEqual([]);
+    expect(back.toJSON()).toEqual({ ranges: [] });
+    back.load({ ranges: [], entities: ['sensor.a'] }, 0); // nothing to recover: nothing to ask for
+    expect(back.entities()).toEqual([]);
+  });
+});
+
+describe('recorder settle', () => {
+  it('holds back only ranges a recent closing touched, until the settle time has passed', () => {
+    const s = new RecorderSettle(1000, 2);
+    expect(s.ready({ fromUs: 0, toUs: 10 }, 0)).toBe(true);
+    s.closed(100, 200, 0);
+    expect(s.ready({ fromUs: 0, toUs: 10 }, 1)).toBe(true);
+    expect(s.ready({ fromUs: 50, toUs: 150 }, 1)).toBe(false);
+    expect(s.ready({ fromUs: 200, toUs: 300 }, 1)).toBe(true); // touches only: a separate range
+    expect(s.ready({ fromUs: 50, toUs: 150 }, 1000)).toBe(true);
+    s.closed(100, 200, 2000);
+    s.closed(500, 600, 2500);
+    s.closed(900, 950, 2600); // beyond the bound: the two oldest merge, settling at the later time
+    expect(s.ready({ fromUs: 300, toUs: 400 }, 3100)).toBe(false); // inside the merged span [100, 600)
+    expect(s.ready({ fromUs: 300, toUs: 400 }, 3500)).toBe(true);
+    s.closed(undefined, undefined, 4000); // ranges loaded at start: every one waits
+    expect(s.ready({ fromUs: 0, toUs: 1 }, 4999)).toBe(false);
   });
 });

@@ -3,159 +3,16 @@
  * the refill's flow control against a scripted HA and a spool that fills up (SpoolRefill), and the wiring in the
  * backfill (persistence in state.json, gap windows the spool refused points during, the import waiting for room).
  */
-import { createLogger, Health, LogSecrets } from '@homeiq/shared';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Backfill } from '../../homeiq-ingestor/src/backfill/backfill.js';
-import { RefusedRanges } from '../../homeiq-ingestor/src/backfill/refused-ranges.js';
-import { SpoolRefill } from '../../homeiq-ingestor/src/backfill/spool-refill.js';
-import { StateReplay } from '../../homeiq-ingestor/src/backfill/state-replay.js';
-import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../../homeiq-ingestor/src/ha/history.js';
-import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
-import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
-import { StateDigests } from '../../homeiq-ingestor/src/points/restart-digest.js';
-import { StatePipeline } from '../../homeiq-ingestor/src/points/state-pipeline.js';
+import { backfillRig as rig, expected, HISTORY, NOW, refillRig, S, scriptedSession, sleep, T0, until, withRefill, written } from './refill-harness.js';
 
-const S = 1_000_000;
-const NOW = 1_795_000_000_000_000;
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-type Rows = Record<string, Array<{ s: string; lu: number }>>;
-
-/** HA's answer to `history/history_during_period` from `rows`: the asked entities' rows strictly inside the bounds. */
-function historyAnswer(rows: Rows, msg: Record<string, unknown>): Record<string, unknown[]> {
-  const us = (key: string): number => (typeof msg[key] === 'string' ? (isoToMicros(msg[key]) as number) : Infinity);
-  const inside = (lu: number): boolean => lu * 1e6 > us('start_time') && lu * 1e6 < us('end_time');
-  const found = (msg['entity_ids'] as string[]).map((id) => [id, (rows[id] ?? []).filter((x) => inside(x.lu))] as const);
-  return Object.fromEntries(found.filter(([, r]) => r.length > 0));
-}
-
-/** A scripted HA: get_states names the entities; history like HA's (bounds exclusive), from `rows`. */
-function scriptedSession(rows: Rows) {
-  const asked: Array<Record<string, unknown>> = [];
-  let closed = false;
-  const session: HaSession & { close(): void } = {
-    connection: 1,
-    get closed() {
-      return closed;
-    },
-    close: () => (closed = true),
-    ended: new Promise(() => undefined),
-    async command<T>(msg: Record<string, unknown>): Promise<T> {
-      asked.push(msg);
-      await sleep(1);
-      if (closed) throw new Error('Home Assistant connection closed');
-      if (msg['type'] === 'get_states') return Object.keys(rows).map((id) => ({ entity_id: id, state: 'x', attributes: {}, last_updated: microsToIso(NOW) })) as T;
-      return historyAnswer(rows, msg) as T;
-    },
-  };
-  return { session, asked, history: () => asked.filter((m) => m['type'] === 'history/history_during_period') };
-}
-
-/** A spool that holds `capacity` points, then refuses (and says it is full), like Spool.append; each point adds `pointBytes`. */
-class FakeSpool {
-  lines: string[] = [];
-  bytes = 0;
-  refused = 0;
-  full = false;
-  capacity = Infinity;
-  pointBytes = 0;
-  onFullChange: (full: boolean) => void = () => undefined;
-
-  append(line: string): boolean {
-    if (this.full || this.lines.length >= this.capacity) {
-      this.refused += 1;
-      if (!this.full) {
-        this.full = true;
-        this.onFullChange(true);
-      }
-      return false;
-    }
-    this.lines.push(line);
-    this.bytes += this.pointBytes;
-    return true;
-  }
-
-  /** InfluxDB took the backlog. */
-  drain(): void {
-    this.bytes = 0;
-    this.capacity = Infinity;
-    if (this.full) {
-      this.full = false;
-      this.onFullChange(false);
-    }
-  }
-
-  stats(): { bytes: number; refused: number; full: boolean } {
-    return { bytes: this.bytes, refused: this.refused, full: this.full };
-  }
-
-  async sync(): Promise<void> {}
-}
-
-/** Points in the spool as `entity@µs=state`. */
-function written(spool: FakeSpool): string[] {
-  return spool.lines.map((l) => `${/entity_id=([^,\s]+)/.exec(l)?.[1]}@${l.slice(l.lastIndexOf(' ') + 1, -3)}=${/state="([^"]*)"/.exec(l)?.[1]}`);
-}
-
-/** Every row of `rows` in [fromUs, toUs) as `entity@µs=state`. */
-function expected(rows: Rows, fromUs: number, toUs: number): string[] {
-  return Object.entries(rows).flatMap(([id, list]) => list.filter((r) => r.lu * 1e6 >= fromUs && r.lu * 1e6 < toUs).map((r) => `${id}@${Math.round(r.lu * 1e6)}=${r.s}`));
-}
-
-function pipelineRig() {
-  const spool = new FakeSpool();
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: spool, digests, skipRestartDuplicates: true });
-  const logs: string[] = [];
-  const log = createLogger({ level: 'debug', name: 'test', secrets: new LogSecrets(), write: (l) => void logs.push(l) });
-  return { spool, digests, pipeline, logs, log, health: new Health() };
-}
-
-/** 3 entities, one change per second each from T0 for 20 s (60 rows). */
-const T0 = NOW - 3600 * S;
-const HISTORY: Rows = Object.fromEntries(['sensor.a', 'sensor.b', 'sensor.c'].map((id, e) => [id, Array.from({ length: 20 }, (_, k) => ({ s: `${e}-${k}`, lu: (T0 + k * S + e * 1000) / 1e6 }))]));
-
-function refillRig(extra: { windowUs?: number } = {}) {
-  const p = pipelineRig();
-  const ranges = new RefusedRanges();
-  const refill = new SpoolRefill({
-    log: p.log, pipeline: p.pipeline, digests: p.digests, accepts: () => true, spool: p.spool, maxBytes: 1000, ranges,
-    replay: new StateReplay({ pipeline: p.pipeline, digests: p.digests, spool: p.spool, batchSize: 2 }),
-    health: p.health, recorderSettleMs: 0, pollMs: 2, now: () => NOW, save: async () => undefined, ...extra,
-  });
-  p.spool.onFullChange = (full) => refill.onFullChange(full);
-  const spoolCheck = () => p.health.report().checks.find((c) => c.name === 'spool');
-  return { ...p, ranges, refill, spoolCheck };
-}
-
-/** A started refill with the range [from, to) to recover, stopped after `body`. */
-async function withRefill(range: [number, number], body: (r: ReturnType<typeof refillRig>) => Promise<void>, extra: { windowUs?: number } = {}): Promise<void> {
-  const r = refillRig(extra);
-  r.refill.start();
-  r.ranges.add(...range);
-  try {
-    await body(r);
-  } finally {
-    await r.refill.stop();
-  }
-}
 
 describe('spool refill', () => {
   it('records the refused period in HA time (last event seen, minus the overlap, to the last seen when there is room)', () => {
@@ -261,18 +118,7 @@ describe('spool refill', () => {
 });
 
 describe('refill in the backfill', () => {
-  async function backfillRig(dir?: string, extra: { historyImportDays?: number } = {}) {
-    const d = dir ?? (await mkdtemp(join(tmpdir(), 'homeiq-refill-')));
-    if (!dir) dirs.push(d);
-    const p = pipelineRig();
-    const backfill = new Backfill({
-      dir: d, pipeline: p.pipeline, digests: p.digests, accepts: () => true, spool: p.spool, log: p.log, historyImportDays: extra.historyImportDays ?? 0,
-      batchSize: 2, now: () => NOW, saveIntervalMs: 60_000, recorderSettleMs: 0, refill: { maxBytes: 1000, health: p.health, pollMs: 2 },
-    });
-    p.spool.onFullChange = (full) => backfill.onSpoolFullChange(full);
-    await backfill.start();
-    return { ...p, dir: d, backfill };
-  }
+  const backfillRig = (dir?: string, extra: { historyImportDays?: number } = {}) => rig(dirs, dir, extra);
 
   it('persists the refused ranges in state.json; a range open at the stop is closed at the last event seen', async () => {
     const a = await backfillRig();

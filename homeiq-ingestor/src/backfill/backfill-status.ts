@@ -34,6 +34,8 @@ export interface RefillStatus {
   recovered: number;
   /** Refill windows stopped because the spool refused a point meanwhile (each retried once it has room). */
   pauses: number;
+  /** Refill attempts that failed (HA error, timeout, reply too large), each retried after a pause with a smaller window. */
+  failures: number;
   /** The current or last refill run. */
   startedAt: string | undefined;
   completedAt: string | undefined;
@@ -53,6 +55,6 @@ export function initialStatus(historyImportDays: number): BackfillStatus {
       origin: historyImportDays > 0 ? 'option' : undefined, entities: undefined, startedAt: undefined, etaSeconds: undefined,
     },
     skipped: { restartDuplicates: 0, alreadyWritten: 0 },
-    refill: { state: 'idle', pending: [], pendingSeconds: 0, recovered: 0, pauses: 0, startedAt: undefined, completedAt: undefined, lastError: undefined },
+    refill: { state: 'idle', pending: [], pendingSeconds: 0, recovered: 0, pauses: 0, failures: 0, startedAt: undefined, completedAt: undefined, lastError: undefined },
   };
 }

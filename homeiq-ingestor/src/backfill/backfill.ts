@@ -32,8 +32,9 @@ import { StateReplay } from './state-replay.js';
  * recovers the states the spool refused while it was full (and the gap windows it refused points during).
  *
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
- * `state.json` (last event seen, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`
- * and at stop; `import.json` (the import's range and how far it got) after every window.
+ * `state.json` (last event seen, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
+ * at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
+ * and how far it got) after every window.
  */
 
 export interface BackfillOptions {

@@ -166,6 +166,8 @@ export class HistoryImport {
     }
     if (!rec || rec.done || rec.cancelled) return;
     const ids = rec.entities ? rec.entities.filter((id) => this.opts.accepts(id)) : allIds;
+    // The refill asks HA's current entities anyway; only the others need handing over with a refused window.
+    const haIds = new Set(allIds);
     const phase = status.phase;
     status.phase = 'import';
     status.import.state = 'running';
@@ -185,7 +187,8 @@ export class HistoryImport {
         if (!alive()) return;
         const { points, refused } = await this.opts.replay.window(session, w, ids, alive, { onBatch, pace: flow?.pace(alive) });
         if (!alive()) return;
-        if (refused) flow?.refused(w.startUs, w.endUs ?? rec.toUs);
+        // Durable before import.json says the window is done: a crash in between would otherwise lose the range.
+        if (refused) await flow?.handOver(w.startUs, w.endUs ?? rec.toUs, ids.filter((id) => !haIds.has(id)));
         rec.points += points;
         rec.reachedUs = w.endUs ?? rec.toUs;
         await this.#persist(rec);

@@ -6,6 +6,9 @@
  * Kept disjoint and oldest first: a range that overlaps or touches another is merged with it. Bounded: beyond
  * `maxRanges`, the two ranges with the smallest gap between them are merged (the range grows, so more history is
  * replayed, which rewrites points onto themselves; nothing is dropped).
+ *
+ * Beside the ranges, the entities a refill must ask for that it would not find otherwise (an import window of an
+ * entity HA no longer has): kept until nothing is left to recover, at most `maxEntities` of them.
  */
 
 export interface TimeRange {
@@ -18,6 +21,8 @@ export interface RefusedRangesJson {
   ranges: Array<[number, number]>;
   /** Start of the range still open: the spool was full when this was saved. */
   openFromUs?: number | undefined;
+  /** Entities to ask for besides those HA and the restart digests name (see `addEntities`). */
+  entities?: string[] | undefined;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -25,10 +30,14 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 export class RefusedRanges {
   #ranges: TimeRange[] = [];
   #openFromUs: number | undefined;
+  readonly #entities = new Set<string>();
   /** Bumped on every change: the state file saves again only when it moved. */
   #version = 0;
 
-  constructor(private readonly maxRanges = 64) {
+  constructor(
+    private readonly maxRanges = 64,
+    private readonly maxEntities = 2000,
+  ) {
     if (!(maxRanges >= 1)) throw new Error('maxRanges must be at least 1');
   }
 
@@ -49,6 +58,28 @@ export class RefusedRanges {
   /** The closed ranges, oldest first (copies). */
   list(): TimeRange[] {
     return this.#ranges.map((r) => ({ ...r }));
+  }
+
+  /** The extra entities a refill asks for (sorted copies). */
+  entities(): string[] {
+    return [...this.#entities].sort();
+  }
+
+  /**
+   * Entities a refused range needs that the refill would not ask for otherwise (HA no longer names them). Beyond
+   * `maxEntities` the rest are not remembered; returns how many were not (the caller says so).
+   */
+  addEntities(ids: Iterable<string>): number {
+    let dropped = 0;
+    for (const id of ids) {
+      if (this.#entities.has(id)) continue;
+      if (this.#entities.size >= this.maxEntities) dropped += 1;
+      else {
+        this.#entities.add(id);
+        this.#version += 1;
+      }
+    }
+    return dropped;
   }
 
   /** The oldest closed range: where a refill continues. */
@@ -119,11 +150,17 @@ export class RefusedRanges {
       if (toUs < r.toUs) out.push({ fromUs: toUs, toUs: r.toUs });
     }
     this.#ranges = out;
+    // Nothing left that the extra entities could belong to (a range opening later is asked for afresh).
+    if (this.empty) this.#entities.clear();
     this.#version += 1;
   }
 
   toJSON(): RefusedRangesJson {
-    return { ranges: this.#ranges.map((r) => [r.fromUs, r.toUs]), ...(this.#openFromUs === undefined ? {} : { openFromUs: this.#openFromUs }) };
+    return {
+      ranges: this.#ranges.map((r) => [r.fromUs, r.toUs]),
+      ...(this.#openFromUs === undefined ? {} : { openFromUs: this.#openFromUs }),
+      ...(this.#entities.size === 0 ? {} : { entities: this.entities() }),
+    };
   }
 
   /**
@@ -133,12 +170,14 @@ export class RefusedRanges {
   load(json: unknown, closeOpenAtUs: number): void {
     this.#ranges = [];
     this.#openFromUs = undefined;
+    this.#entities.clear();
     if (!json || typeof json !== 'object') return;
-    const j = json as { ranges?: unknown; openFromUs?: unknown };
+    const j = json as { ranges?: unknown; openFromUs?: unknown; entities?: unknown };
     if (Array.isArray(j.ranges)) for (const r of j.ranges) if (Array.isArray(r) && isNumber(r[0]) && isNumber(r[1])) this.add(r[0], r[1]);
     if (isNumber(j.openFromUs)) {
       this.open(j.openFromUs);
       this.close(closeOpenAtUs);
     }
+    if (Array.isArray(j.entities) && !this.empty) this.addEntities(j.entities.filter((id): id is string => typeof id === 'string'));
   }
 }

@@ -1,56 +1,15 @@
-import type { Health, Logger } from '@homeiq/shared';
+import { Backoff } from '@homeiq/shared';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HaSession } from '../ha/ha-session.js';
 import { microsToIso } from '../ha/history.js';
-import type { StateDigests } from '../points/restart-digest.js';
-import type { StatePipeline } from '../points/state-pipeline.js';
 import { isHaState } from '../points/state-to-points.js';
 import type { RefillStatus } from './backfill-status.js';
-import type { RefusedRanges } from './refused-ranges.js';
-import type { StateReplay, WindowOptions } from './state-replay.js';
+import { RecorderSettle } from './recorder-settle.js';
+import type { RefillFlow, SpoolRefillOptions } from './refill-options.js';
+import type { TimeRange } from './refused-ranges.js';
+import type { WindowOptions, WindowResult } from './state-replay.js';
 
-/** What the refill reads of the spool (Spool.stats). */
-export interface SpoolGauge {
-  stats(): { bytes: number; refused: number; full: boolean };
-}
-
-/** Flow control for other history writers (the import): wait for room, and hand over windows the spool refused. */
-export interface RefillFlow {
-  waitForRoom(alive: () => boolean): Promise<void>;
-  pace(alive: () => boolean): WindowOptions['pace'];
-  refused(fromUs: number, toUs: number): void;
-}
-
-export interface SpoolRefillOptions {
-  log: Logger;
-  /** `lastSeenUs`, the newest `last_updated` seen (HA's clock): where a refused period starts and ends. */
-  pipeline: Pick<StatePipeline, 'lastSeenUs'>;
-  /** Entities to recover besides those HA has now: the ones we wrote before (maybe removed since). */
-  digests: Pick<StateDigests, 'ids'>;
-  accepts(entityId: string): boolean;
-  spool: SpoolGauge;
-  /** Option `spool_max_mb`, in bytes. */
-  maxBytes: number;
-  ranges: RefusedRanges;
-  /** Its own replay (its own "state before" per entity), not the connection task's. */
-  replay: StateReplay;
-  health?: Pick<Health, 'set'> | undefined;
-  /** A refused period starts this long before the last event seen when the spool became full (default 2 s). */
-  overlapUs?: number | undefined;
-  /** The largest window of HA time asked for at once (default 1 h; halved after a pause, down to 1 s; doubled after a success). */
-  windowUs?: number | undefined;
-  /** How long after a range closed before asking HA's recorder for it, which commits every few seconds (default 12 s). */
-  recorderSettleMs?: number | undefined;
-  /** A window starts only below this fraction of `maxBytes` unsent (default 0.5). */
-  lowWater?: number | undefined;
-  /** Within a window, rows wait above this fraction (default 0.8) until below `lowWater` again. */
-  highWater?: number | undefined;
-  pollMs?: number | undefined;
-  /** µs since the epoch. */
-  now(): number;
-  /** Persists the ranges (the backfill's state file); called after a refill run. */
-  save(): Promise<void>;
-}
+export type { RefillFlow, SpoolGauge, SpoolRefillOptions } from './refill-options.js';
 
 const MIN_WINDOW_US = 1_000_000;
 const HOUR_US = 3_600_000_000;
@@ -67,8 +26,9 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * `lowWater` of the spool is unsent, oldest range first, window by window: a window is removed from the ranges
  * only when every state in it reached the spool (fsynced). Within a window rows wait while the spool is above
  * `highWater`; if a point is refused anyway (live events filled it), the window stops, stays in the ranges, and
- * the refill resumes from it once there is room again, with a smaller window. Health `spool`: red while full,
- * amber while something is to be recovered, green after. Events other than state changes are not in the
+ * the refill resumes from it once there is room again, with a smaller window. A window that fails (HA error,
+ * timeout, reply too large) is retried with half its size after a jittered backoff. Health `spool`: red while
+ * full, amber while something is to be recovered, green after. Events other than state changes are not in the
  * recorder's history and cannot be recovered.
  */
 export class SpoolRefill implements RefillFlow {
@@ -77,29 +37,33 @@ export class SpoolRefill implements RefillFlow {
   #run: Promise<void> | undefined;
   #stopped = true;
   #full = false;
-  /** Not before this (ms, our clock): HA's recorder may not have committed the newest refused states yet. */
-  #notBeforeMs = 0;
+  /** HA's recorder may not have committed the newest refused states yet: ranges wait for it. */
+  readonly #settle: RecorderSettle;
+  readonly #backoff: Backoff;
+  /** No attempt before this (ms, our clock) after a failed one. */
+  #retryAtMs = 0;
+  /** The error last logged: a failure repeating it is not logged again until a window succeeds. */
+  #loggedError: string | undefined;
   #spanUs: number;
   #healthShown = false;
-  readonly #counts = { recovered: 0, pauses: 0, startedAt: undefined as string | undefined, completedAt: undefined as string | undefined, lastError: undefined as string | undefined };
+  readonly #counts = { recovered: 0, pauses: 0, failures: 0, startedAt: undefined as string | undefined, completedAt: undefined as string | undefined, lastError: undefined as string | undefined };
   /** From the first run over pending ranges until none is left: for the log lines. */
-  #episode: { startedMs: number; points: number; windows: number; pauses: number } | undefined;
+  #episode: { startedMs: number; points: number; windows: number; pauses: number; failures: number } | undefined;
 
   constructor(private readonly opts: SpoolRefillOptions) {
     this.#spanUs = this.#maxSpanUs;
+    this.#settle = new RecorderSettle(opts.recorderSettleMs ?? 12_000);
+    this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 60_000 });
   }
 
   get #maxSpanUs(): number {
     return this.opts.windowUs ?? HOUR_US;
   }
 
-  get #settleMs(): number {
-    return this.opts.recorderSettleMs ?? 12_000;
-  }
-
   start(): void {
     this.#stopped = false;
-    if (this.opts.ranges.first()) this.#notBeforeMs = Date.now() + this.#settleMs;
+    // Ranges loaded from state.json: the last one was closed just now (at the stop's last event seen).
+    if (this.opts.ranges.first()) this.#settle.closed();
     this.#reflect();
     this.#timer = setInterval(() => this.#tick(), this.opts.pollMs ?? 500);
   }
@@ -115,6 +79,7 @@ export class SpoolRefill implements RefillFlow {
   /** The current connection (once its registries are read): the refill runs on it. */
   attach(session: HaSession): void {
     this.#session = session;
+    this.#retryAtMs = 0; // a failure on the last connection says little about this one
     this.#tick();
   }
 
@@ -127,16 +92,24 @@ export class SpoolRefill implements RefillFlow {
       this.opts.ranges.open(fromUs);
       this.opts.log.info(`state changes the spool refuses from ${microsToIso(fromUs)} on are recovered from HA's recorder once it has room; other events refused meanwhile are lost`);
     } else {
+      const from = this.opts.ranges.openFromUs;
       this.opts.ranges.close(seen + 1);
-      this.#notBeforeMs = Date.now() + this.#settleMs;
+      if (from !== undefined) this.#settle.closed(from, Math.max(seen + 1, from + 1));
     }
     this.#reflect();
   }
 
-  /** A replay window [fromUs, toUs) during which the spool refused points. */
+  /** A replay window [fromUs, toUs) during which the spool refused points (the gap: saved with its position). */
   refused(fromUs: number, toUs: number): void {
     this.opts.ranges.add(fromUs, toUs);
     this.#reflect();
+  }
+
+  async handOver(fromUs: number, toUs: number, entityIds: readonly string[]): Promise<void> {
+    this.refused(fromUs, toUs);
+    const dropped = this.opts.ranges.addEntities(entityIds);
+    if (dropped > 0) this.opts.log.warn(`${plural(dropped, 'entity')} HA no longer has cannot be remembered for the recovery of refused states (too many); their refused states are not recovered`);
+    await this.opts.save();
   }
 
   hasRoom(): boolean {
@@ -164,15 +137,17 @@ export class SpoolRefill implements RefillFlow {
     return { state, pending, pendingSeconds: r.pendingUs / 1e6, ...this.#counts };
   }
 
+  /** The oldest range HA's recorder has settled. */
+  #nextReady(): TimeRange | undefined {
+    return this.opts.ranges.list().find((r) => this.#settle.ready(r));
+  }
+
   #tick(): void {
     if (this.#stopped || this.#run || !this.opts.ranges.first()) return;
     const session = this.#session;
-    if (!session || session.closed || this.#full || Date.now() < this.#notBeforeMs || !this.hasRoom()) return;
+    if (!session || session.closed || this.#full || Date.now() < this.#retryAtMs || !this.hasRoom() || !this.#nextReady()) return;
     this.#run = this.#refill(session)
-      .catch((err: unknown) => {
-        this.#counts.lastError = (err as Error).message;
-        if (!session.closed) this.opts.log.warn(`recovering states refused while the spool was full stopped: ${(err as Error).message}; it resumes on the next connection`);
-      })
+      .catch((err: unknown) => this.#failed(session, (err as Error).message))
       .finally(() => {
         this.#run = undefined;
         this.#reflect();
@@ -180,31 +155,70 @@ export class SpoolRefill implements RefillFlow {
     this.#reflect();
   }
 
+  /** A run failed: the next attempt waits out the backoff (on this connection; a new one tries at once). */
+  #failed(session: HaSession, message: string): void {
+    this.#counts.lastError = message;
+    // A run cut short by a drop, a new connection or stop did not fail on HA's side: nothing to back off from.
+    if (session.closed || this.#stopped || this.#session !== session) return;
+    this.#counts.failures += 1;
+    if (this.#episode) this.#episode.failures += 1;
+    const delayMs = this.#backoff.next();
+    this.#retryAtMs = Date.now() + delayMs;
+    if (message !== this.#loggedError) {
+      this.#loggedError = message;
+      this.opts.log.warn(`recovering states refused while the spool was full failed: ${message}; retried after a pause that grows with each failure, a failed window with half its size (this error is not logged again)`);
+    } else this.opts.log.debug(`recovering refused states failed again: ${message}; next attempt in ${Math.round(delayMs / 100) / 10} s`);
+  }
+
   async #refill(session: HaSession): Promise<void> {
     const alive = (): boolean => !this.#stopped && this.#session === session && !session.closed;
     const { log, ranges } = this.opts;
     const reply = await session.command<unknown[]>({ type: 'get_states' });
     if (!alive()) return;
-    const ids = new Set((Array.isArray(reply) ? reply : []).filter(isHaState).map((s) => s.entity_id));
-    for (const id of this.opts.digests.ids()) ids.add(id);
-    const sorted = [...ids].filter((id) => this.opts.accepts(id)).sort();
+    const known = new Set((Array.isArray(reply) ? reply : []).filter(isHaState).map((s) => s.entity_id));
+    for (const id of this.opts.digests.ids()) known.add(id);
+    // The extra entities (import windows handed over) only grow while ranges are left: their count says when to look again.
+    let extra = -1;
+    let sorted: string[] = [];
+    const entities = (): string[] => {
+      const more = ranges.entities();
+      if (more.length !== extra) {
+        extra = more.length;
+        sorted = [...new Set([...known, ...more])].filter((id) => this.opts.accepts(id)).sort();
+      }
+      return sorted;
+    };
     const first = ranges.first();
     const list = ranges.list();
     if (!first) return;
     if (!this.#episode) {
-      this.#episode = { startedMs: Date.now(), points: 0, windows: 0, pauses: 0 };
+      this.#episode = { startedMs: Date.now(), points: 0, windows: 0, pauses: 0, failures: 0 };
       Object.assign(this.#counts, { startedAt: new Date().toISOString(), completedAt: undefined, lastError: undefined });
       log.info(
         `recovering states refused while the spool was full (from HA's recorder): ${microsToIso(first.fromUs)} to ${microsToIso(list.at(-1)?.toUs ?? first.toUs)} ` +
-          `(${Math.round(ranges.pendingUs / 1e6)} s of HA time, ${sorted.length} entities; ${this.opts.spool.stats().refused} points refused so far)`,
+          `(${Math.round(ranges.pendingUs / 1e6)} s of HA time, ${entities().length} entities; ${this.opts.spool.stats().refused} points refused so far)`,
       );
     } else log.debug(`resuming the recovery of refused states at ${microsToIso(first.fromUs)}`);
     const ep = this.#episode;
-    this.opts.replay.clear();
-    for (let r = ranges.first(); r; r = ranges.first()) {
+    /** Where the last window replayed ended: the replay's "state before" holds only for a window starting there. */
+    let replayedToUs: number | undefined;
+    while (ranges.first()) {
       if (!alive() || !this.hasRoom()) return; // resumes on a later tick
-      const w = { startUs: r.fromUs, endUs: Math.min(r.toUs, r.fromUs + this.#spanUs) };
-      const res = await this.opts.replay.window(session, w, sorted, alive, { stopOnRefusal: true, pace: this.pace(alive) });
+      // A range closed during this run waits for HA's recorder like any other (it resumes on a later tick).
+      const ready = this.#nextReady();
+      if (!ready) return;
+      const w = { startUs: ready.fromUs, endUs: Math.min(ready.toUs, ready.fromUs + this.#spanUs) };
+      // Between two ranges lie states written live that the replay did not see: the last row before the hole is
+      // not the state before the next range, and a value recurring there would be taken for a restart artefact.
+      if (w.startUs !== replayedToUs) this.opts.replay.clear();
+      let res: WindowResult;
+      try {
+        res = await this.opts.replay.window(session, w, entities(), alive, { stopOnRefusal: true, pace: this.pace(alive) });
+      } catch (err) {
+        // A reply too large or too slow for HA: a smaller window stands a better chance.
+        this.#spanUs = Math.max(MIN_WINDOW_US, Math.floor((w.endUs - w.startUs) / 2));
+        throw err;
+      }
       if (!alive()) return;
       if (res.refused) {
         ep.pauses += 1;
@@ -214,6 +228,9 @@ export class SpoolRefill implements RefillFlow {
         return;
       }
       ranges.subtract(w.startUs, w.endUs);
+      replayedToUs = w.endUs;
+      this.#backoff.reset();
+      this.#loggedError = undefined;
       ep.points += res.points;
       ep.windows += 1;
       this.#counts.recovered += res.points;
@@ -224,7 +241,7 @@ export class SpoolRefill implements RefillFlow {
     this.#counts.completedAt = new Date().toISOString();
     log.info(
       `recovered states refused while the spool was full: ${ep.points} states written from HA's recorder ` +
-        `(${plural(ep.windows, 'window')}, ${plural(ep.pauses, 'pause')}, ${Math.round((Date.now() - ep.startedMs) / 100) / 10} s)`,
+        `(${plural(ep.windows, 'window')}, ${plural(ep.pauses, 'pause')}, ${ep.failures > 0 ? `${plural(ep.failures, 'failed attempt')}, ` : ''}${Math.round((Date.now() - ep.startedMs) / 100) / 10} s)`,
     );
     await this.opts.save().catch(() => undefined);
   }
