@@ -1,6 +1,7 @@
 export { writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
+export { globMatch, type GlobMeter } from './glob.js';
 export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';
 export { HttpRequestError, httpRequestRaw, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 export { errorMiddleware, healthMiddleware, HttpError, HttpService, type HttpServiceOptions } from './http-server.js';

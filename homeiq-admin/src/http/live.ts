@@ -1,9 +1,12 @@
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
 import { HttpError } from '@homeiq/shared';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { INGESTOR_PORT } from '../siblings/clients.js';
 import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js';
+
+/** Of a non-200 reply we show 200 characters; this much is read looking for its JSON `error`. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
 
@@ -32,9 +35,21 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(r.data)) if (v.length > 0) qs.set(k, v.join(','));
     const last = ctx.get('Last-Event-ID');
+    // Listen before anything is asked: the browser may leave during the address lookup or while the ingestor
+    // checks who we are, and an upstream stream answered after that would have no reader and never end.
+    let up: ClientRequest | undefined;
+    let gone = false;
+    ctx.res.once('close', () => {
+      gone = true;
+      up?.destroy();
+    });
     const ip = await opts.locator.address('homeiq-ingestor');
+    if (gone) {
+      ctx.respond = false;
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
-      const up = request({
+      up = request({
         host: ip,
         port: INGESTOR_PORT,
         path: `/api/events/stream${qs.size > 0 ? `?${qs}` : ''}`,
@@ -42,23 +57,37 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
         localAddress: opts.localAddress,
         timeout: 5000,
       });
-      up.on('timeout', () => up.destroy(new Error('no answer within 5000 ms')));
-      up.on('error', (err) => {
+      const upstream = up;
+      upstream.on('timeout', () => upstream.destroy(new Error('no answer within 5000 ms')));
+      upstream.on('error', (err) => {
+        // Our own destroy because the browser left says nothing about the ingestor.
+        if (gone) return resolve();
         opts.locator.forget('homeiq-ingestor');
         if (ctx.respond === false) ctx.res.end();
         reject(new SiblingUnavailable('homeiq-ingestor', `HomeIQ Ingestor's live stream did not answer (${err.message})`, 'unreachable'));
       });
-      up.on('response', (res) => {
+      upstream.on('close', () => {
+        if (gone) resolve();
+      });
+      upstream.on('response', (res) => {
         if (res.statusCode !== 200) {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            chunks.push(c);
+            size += c.length;
+            // Only the start of the message is shown: an endless error body gets neither our memory nor our wait.
+            if (size >= ERROR_BODY_BYTES) res.destroy();
+          });
+          // 'close' follows 'end', our destroy above and an ingestor that hangs up mid-body alike.
+          res.once('close', () => {
+            if (gone) return resolve();
             const text = Buffer.concat(chunks).toString('utf8');
             let msg = text.slice(0, 200);
             try {
               msg = (JSON.parse(text) as { error?: string }).error ?? msg;
             } catch {
-              // Plain text: keep it as the message.
+              // Plain text (or cut short): keep it as the message.
             }
             const status = res.statusCode === 404 ? 501 : 502;
             reject(new HttpError(status, status === 501 ? 'this version of HomeIQ Ingestor has no live event stream' : `HomeIQ Ingestor: ${msg}`));
@@ -66,17 +95,16 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
           return;
         }
         // Connected: from here on the socket is ours; the stream ends when either side closes.
-        up.setTimeout(0);
+        upstream.setTimeout(0);
         ctx.respond = false;
         ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
         ctx.res.flushHeaders();
         ctx.res.socket?.setNoDelay(true);
         res.pipe(ctx.res);
-        ctx.res.on('close', () => up.destroy());
         res.on('close', () => ctx.res.end());
         resolve();
       });
-      up.end();
+      upstream.end();
     });
   };
 }

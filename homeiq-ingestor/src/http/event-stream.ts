@@ -1,3 +1,4 @@
+import { globMatch } from '@homeiq/shared';
 import type { StreamEvent } from '@homeiq/shared/contracts';
 import type { ServerResponse } from 'node:http';
 import type { HaEvent } from '../ha/messages.js';
@@ -7,7 +8,8 @@ export type { StreamEvent };
 export interface StreamFilter {
   types: ReadonlySet<string>;
   domains: ReadonlySet<string>;
-  entities: readonly RegExp[];
+  /** Entity globs (`sensor.*_power`), matched by the shared linear-time matcher: they come from the query string. */
+  entities: readonly string[];
 }
 
 export interface EventStreamOptions {
@@ -62,13 +64,8 @@ export function compactEvent(id: number, e: HaEvent): StreamEvent {
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
-
 export function makeFilter(q: { types?: readonly string[]; domains?: readonly string[]; entities?: readonly string[] }): StreamFilter {
-  return { types: new Set(q.types ?? []), domains: new Set(q.domains ?? []), entities: (q.entities ?? []).map(globToRegExp) };
+  return { types: new Set(q.types ?? []), domains: new Set(q.domains ?? []), entities: [...(q.entities ?? [])] };
 }
 
 /** Empty lists match everything; domain and entity lists are alternatives (either may match). */
@@ -78,7 +75,7 @@ export function matches(f: StreamFilter, e: StreamEvent): boolean {
   const id = e.entity_id;
   if (id === undefined) return false;
   const dot = id.indexOf('.');
-  return (dot > 0 && f.domains.has(id.slice(0, dot))) || f.entities.some((r) => r.test(id));
+  return (dot > 0 && f.domains.has(id.slice(0, dot))) || f.entities.some((g) => globMatch(g, id));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { globMatch } from '@homeiq/shared';
 import { BoundedCache } from './bounded-cache.js';
 
 /**
@@ -13,26 +14,21 @@ export interface FilterRules {
   excludeEntities: readonly string[];
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
-
 export class EntityFilter {
   readonly #includeDomains: ReadonlySet<string>;
   readonly #excludeDomains: ReadonlySet<string>;
-  readonly #include: readonly RegExp[];
-  readonly #exclude: readonly RegExp[];
+  readonly #include: readonly string[];
+  readonly #exclude: readonly string[];
   /** No rule at all (the default): everything passes. */
   readonly #everything: boolean;
-  /** Decisions by entity_id: every event asks, and the globs are regular expressions run one by one. */
+  /** Decisions by entity_id: every event asks, and each decision walks every glob. */
   readonly #decisions = new BoundedCache<boolean>(16_384);
 
   constructor(rules: FilterRules) {
     this.#includeDomains = new Set(rules.includeDomains);
     this.#excludeDomains = new Set(rules.excludeDomains);
-    this.#include = rules.includeEntities.map(globToRegExp);
-    this.#exclude = rules.excludeEntities.map(globToRegExp);
+    this.#include = [...rules.includeEntities];
+    this.#exclude = [...rules.excludeEntities];
     this.#everything = this.#includeDomains.size + this.#excludeDomains.size + this.#include.length + this.#exclude.length === 0;
   }
 
@@ -49,8 +45,8 @@ export class EntityFilter {
   #decide(entityId: string): boolean {
     const dot = entityId.indexOf('.');
     const domain = dot > 0 ? entityId.slice(0, dot) : '';
-    if (this.#excludeDomains.has(domain) || this.#exclude.some((r) => r.test(entityId))) return false;
+    if (this.#excludeDomains.has(domain) || this.#exclude.some((g) => globMatch(g, entityId))) return false;
     if (this.#includeDomains.size === 0 && this.#include.length === 0) return true;
-    return this.#includeDomains.has(domain) || this.#include.some((r) => r.test(entityId));
+    return this.#includeDomains.has(domain) || this.#include.some((g) => globMatch(g, entityId));
   }
 }
