@@ -286,10 +286,11 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   await spool.start();
   for (const l of lines) spool.append(l);
   await spool.sync();
-  const quarantine = new Quarantine({ file: join(dir, 'q.jsonl'), maxBytes: 1 << 20, log });
+  const health = new Health();
+  const quarantine = new Quarantine({ file: join(dir, 'q.jsonl'), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health: new Health(), log,
+    spool, sender, quarantine, health, log,
     target: { get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }), invalidate: () => undefined },
     batchLines, batchBytes, flushIntervalMs: 1000, maxInFlight: arg('in-flight', 2),
   });

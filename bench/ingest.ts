@@ -131,10 +131,11 @@ const makeEncoder = (): EventEncoder =>
 async function timedRun(stage: Stage, frames: string[], passes: number, dir: string, sinkUrl: string): Promise<Timed> {
   const log = createLogger({ level: 'warning', name: 'bench', secrets: new LogSecrets() });
   const spool = new Spool({ dir: join(dir, `spool-${stage}`), maxBytes: 8 * 1024 ** 3, log });
-  const quarantine = new Quarantine({ file: join(dir, `quarantine-${stage}.jsonl`), maxBytes: 1 << 20, log });
+  const health = new Health();
+  const quarantine = new Quarantine({ file: join(dir, `quarantine-${stage}.jsonl`), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health: new Health(), log,
+    spool, sender, quarantine, health, log,
     target: { get: async () => ({ url: sinkUrl, org: 'o', bucket: 'b', token: 't' }), invalidate: () => undefined },
     batchLines: 5000, batchBytes: 1024 * 1024, flushIntervalMs: arg('flush-ms', 50),
   });

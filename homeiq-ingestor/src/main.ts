@@ -58,7 +58,7 @@ await runMain({
       // Health `spool` and the recovery of the states refused while full (the backfill's refill; called only once running).
       onFullChange: (full) => backfill.onSpoolFullChange(full),
     });
-    const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }) });
+    const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }), health });
     const e = options.external;
     const target =
       options.target === 'external' && e.url && e.org && e.bucket && e.token

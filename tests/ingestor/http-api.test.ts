@@ -28,6 +28,7 @@ let admin: RegisteredAddon;
 let dir: string;
 let spool: Spool;
 let quarantine: Quarantine;
+let health: Health;
 let stream: EventStream;
 let http: HttpService;
 let base: string;
@@ -43,7 +44,8 @@ beforeAll(async () => {
   emulator.registerAddon({ configPath: other, ip: IP.stranger });
   const supervisor = new SupervisorClient({ baseUrl: emulator.url, token: self.token, localAddress: IP.ingestor });
   spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 26, log });
-  quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log });
+  health = new Health();
+  quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log, health });
   await spool.start();
   await quarantine.start();
   stream = new EventStream({ bufferSize: 200, maxQueuedBytes: 64 * 1024, heartbeatMs: 100 });
@@ -54,7 +56,7 @@ beforeAll(async () => {
     port: 0,
     log,
     app: createApp({
-      health: new Health(),
+      health,
       identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
       counter: new EventCounter(),
       ha: stats({ connected: true, connects: 1, reconnects: 0, badFrames: 0, unknownMessages: 0, lastError: undefined, haVersion: '2026.1.0' } as never),
@@ -192,6 +194,19 @@ describe('ingestor HTTP API: quarantine', () => {
     await quarantine.add(['bad,a=4 x=4i 4'], 422, 'partial write');
     expect((await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: { all: true } })).json()).toEqual({ discarded: 2 });
     expect((await call('/api/quarantine', IP.admin)).json()).toMatchObject({ count: 0, entries: [] });
+  });
+
+  it('shows rejected points dropped because the quarantine was full in /api/status, /metrics and /health', async () => {
+    const { count } = quarantine.stats();
+    await quarantine.add([`big v="${'x'.repeat(1 << 20)}" 1`], 400, 'too big to keep');
+    const status = (await call('/api/status', IP.admin)).json();
+    expect(status.quarantine).toMatchObject({ count, dropped: 1 });
+    expect(status.health.checks).toContainEqual(expect.objectContaining({ name: 'quarantine', status: 'amber' }));
+    const metrics = (await httpRequestRaw(`${base}/metrics`, { localAddress: IP.admin })).body.toString();
+    expect(metrics).toMatch(/^# TYPE homeiq_quarantine_dropped_total counter$/m);
+    expect(metrics).toMatch(/^homeiq_quarantine_dropped_total 1$/m);
+    expect((await call('/api/quarantine', IP.admin)).json()).toMatchObject({ count, dropped: 1 });
+    expect((await call('/health', IP.admin)).status).toBe(200); // amber: the add-on is fine, the user has to look
   });
 });
 

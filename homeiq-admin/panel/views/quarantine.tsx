@@ -39,8 +39,8 @@ export function QuarantineView() {
       )}
       <Card title="Points InfluxDB rejected">
         <p id="quarantine-summary">
-          {data.count === 0 ? 'The quarantine is empty: InfluxDB accepted every point.' : `${count(data.count)} points (${bytes(data.bytes)})`}
-          {data.dropped > 0 ? `; ${count(data.dropped)} older ones were dropped because the quarantine was full` : ''}.
+          {data.count > 0 ? `${count(data.count)} points (${bytes(data.bytes)})` : data.dropped > 0 ? 'The quarantine is empty' : 'The quarantine is empty: InfluxDB accepted every point'}
+          {data.dropped > 0 ? `; since the ingestor started, ${count(data.dropped)} rejected points were dropped because the quarantine was full (not kept)` : ''}.
         </p>
         <p class="hint">
           A point lands here when InfluxDB refuses it for good (a bad line, a type it will not take). The reason is InfluxDB's own. Fix the cause, then retry:

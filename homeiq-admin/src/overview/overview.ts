@@ -131,7 +131,11 @@ function quarantineCheck(o: Outcome<IngestorStatus>): Check {
   if (!o.ok) return unavailable('quarantine', 'Quarantine', o.error);
   const q = o.value.quarantine;
   const facts: Check['facts'] = [['points', count(q.count)], ['size', bytes(q.bytes)]];
-  if (q.count === 0) return { id: 'quarantine', title: 'Quarantine', status: 'green', reason: 'InfluxDB accepted every point', facts };
+  if (q.dropped > 0) facts.push(['dropped since start', count(q.dropped)]);
+  // The ingestor's own check: amber from the first point dropped because the quarantine was full until the user makes room.
+  const full = o.value.health.checks.find((c) => c.name === 'quarantine' && c.status !== 'green');
+  if (full) return { id: 'quarantine', title: 'Quarantine', status: 'amber', reason: full.reason, hint: 'Open Quarantine, fix the cause, then retry or discard points to make room.', facts };
+  if (q.count === 0) return { id: 'quarantine', title: 'Quarantine', status: 'green', reason: q.dropped > 0 ? 'empty' : 'InfluxDB accepted every point', facts };
   return { id: 'quarantine', title: 'Quarantine', status: 'amber', reason: `${count(q.count)} points rejected by InfluxDB`, hint: 'Open Quarantine to read InfluxDB\'s reasons, then retry them.', facts };
 }
 

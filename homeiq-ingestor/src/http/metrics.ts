@@ -49,6 +49,7 @@ export function renderMetrics(m: MetricsSnapshot): string {
   metric('write_bisections_total', 'counter', 'Batch splits to isolate rejected lines.', m.writer.bisections);
   metric('points_quarantined_total', 'counter', 'Points InfluxDB rejected, kept in the quarantine.', m.writer.quarantined);
   metric('quarantine_points', 'gauge', 'Points currently in the quarantine.', m.quarantine.count);
+  metric('quarantine_dropped_total', 'counter', 'Points InfluxDB rejected that were dropped because the quarantine was full.', m.quarantine.dropped);
   metric('write_failing', 'gauge', '1 while writes to InfluxDB are failing.', m.writer.failingSince ? 1 : 0);
   metric('last_batch_seconds', 'gauge', 'Duration of the last batch write.', (m.writer.lastBatchMs ?? 0) / 1000);
   metric('ha_connected', 'gauge', '1 while connected to Home Assistant.', m.ha.connected ? 1 : 0);

@@ -52,8 +52,8 @@ afterEach(async () => {
 
 async function setup(opts: { batchLines?: number } = {}) {
   const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 30, log });
-  const quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log });
   const health = new Health();
+  const quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
     spool, sender, quarantine, health, log,

@@ -1,68 +1,26 @@
-import { Backoff, type Health, type Logger, type Service } from '@homeiq/shared';
+import { Backoff, type Service } from '@homeiq/shared';
 import type { RecordBatch } from '../spool/batch.js';
-import type { Cursor, Spool } from '../spool/spool.js';
-import type { Quarantine } from './quarantine.js';
-import type { InfluxSender, InfluxTarget, WriteResponse } from './send.js';
-import { CHECK, WriteStatus } from './write-status.js';
+import type { Cursor } from '../spool/spool.js';
+import type { WriteResponse } from './send.js';
+import { CHECK, judge, WriteStatus } from './write-status.js';
+import type { WriterOptions, WriterStats } from './writer-types.js';
 
-/** Supplies the target; `invalidate` after a 401 makes the next `get` ask again (auto: a fresh sibling token). */
-export interface TargetProvider {
-  get(): Promise<InfluxTarget>;
-  invalidate(reason: string): void;
-}
-
-export interface WriterOptions {
-  spool: Spool;
-  sender: InfluxSender;
-  target: TargetProvider;
-  quarantine: Quarantine;
-  health: Health;
-  log: Logger;
-  batchLines: number;
-  batchBytes: number;
-  flushIntervalMs: number;
-  /** Failing this long turns health red (auth/bucket errors turn it red at once). */
-  redAfterMs?: number;
-  backoff?: Backoff;
-  /**
-   * Write requests on the wire at once (default 1). The next batch is always read and gzipped while one is in
-   * flight, and acknowledgements are applied strictly in order whatever this is.
-   */
-  maxInFlight?: number;
-  /** While backing off from an unreachable InfluxDB, `GET /ping` this often to resume as soon as it is back. */
-  probeEveryMs?: number;
-}
-
-export interface WriterStats {
-  written: number;
-  batches: number;
-  requests: number;
-  retries: number;
-  bisections: number;
-  quarantined: number;
-  lastError: string | undefined;
-  lastSuccessAt: string | undefined;
-  lastBatchMs: number | undefined;
-  failingSince: string | undefined;
-}
-
-const RETRYABLE = (s: number): boolean => s === 408 || s === 429 || s >= 500;
-/** InfluxDB refused the content of these lines (influxdb.md §1.1): split to find them. */
-const CONTENT = new Set([400, 413, 422]);
-/** Configuration problems the user must fix; we keep spooling meanwhile. */
-const CONFIG = new Set([401, 403, 404]);
-/** InfluxDB (or the proxy in front of it) is not there: worth probing `/ping` to come back early. */
-const GONE = new Set([502, 503, 504]);
+export type { TargetProvider, WriterOptions, WriterStats } from './writer-types.js';
 
 type Outcome = { kind: 'written' } | { kind: 'rejected'; res: WriteResponse } | { kind: 'stopped' };
+/** How a batch ended: 'failed' is a bug (an unexpected exception), which stops the writer through its fatal path. */
+type Settled = 'done' | 'stopped' | 'failed';
+
+const DISK_HINT = 'Check the data disk (free space, errors in the host log); the points stay in the spool meanwhile';
 
 /** A cut batch: its records, the spool position after it, and its gzipped body (made once, reused by retries). */
 interface Batch {
   records: RecordBatch;
   next: Cursor;
   body: Promise<Buffer>;
-  result?: Promise<'done' | 'stopped'>;
-  outcome?: 'done' | 'stopped';
+  /** Never rejects: an exception becomes 'failed' (and `#failure`), so no batch can reject unhandled. */
+  result?: Promise<Settled>;
+  outcome?: Settled;
   started?: number;
 }
 
@@ -72,7 +30,7 @@ interface Batch {
  * network errors, 408, 429 and 5xx are retried with jittered backoff honouring Retry-After; 400/413/422 are
  * bisected until the rejected lines are isolated (rewriting an accepted line is idempotent: same series and
  * timestamp); a single rejected line goes to the quarantine with InfluxDB's reason; 401/403/404 keep the data
- * spooled and turn health red with the reason (401 also asks for a new token).
+ * spooled and turn health red with the reason (401 also asks for a new token), as does a quarantine write error.
  *
  * Pipelined: while one batch is on the wire the next is read from the spool and gzipped, and the previous one's
  * ack is persisted. Acks are applied strictly in spool order: a batch is acknowledged only after it and every
@@ -86,6 +44,8 @@ export class InfluxWriter implements Service {
   /** Health, logging and the shared backoff pause of failing requests. */
   readonly #status: WriteStatus;
   #stopped = true;
+  /** The first unexpected exception of a batch: the loop ends with it (fatal path in start()). */
+  #failure: { err: unknown } | undefined;
   #loop: Promise<void> | undefined;
   /** Everything sleeping (the loop, a backoff pause) wakes on stop. */
   readonly #wakers = new Set<() => void>();
@@ -111,18 +71,23 @@ export class InfluxWriter implements Service {
 
   async start(): Promise<void> {
     this.#stopped = false;
+    this.#failure = undefined;
     this.#loop = this.#run().catch((err: unknown) => {
-      // Only a spool read/ack failure (disk) gets here; everything about InfluxDB is handled inside.
-      this.opts.log.fatal({ err }, 'writer stopped: cannot read or acknowledge the spool');
+      // A spool read/ack failure (disk) or a bug; InfluxDB's answers and quarantine write errors are handled inside.
+      this.opts.log.fatal({ err }, 'writer stopped: cannot read or acknowledge the spool, or an unexpected error');
       this.opts.health.set(CHECK, 'red', `writer stopped: ${(err as Error).message}`, 'Restart the add-on; check the data disk');
     });
   }
 
   /** Stops after the requests in flight; whatever is not confirmed stays in the spool for the next start. */
   async stop(): Promise<void> {
+    this.#halt();
+    await this.#loop;
+  }
+
+  #halt(): void {
     this.#stopped = true;
     for (const w of [...this.#wakers]) w();
-    await this.#loop;
   }
 
   /** Sleeps `ms`, or less when `until` settles or the writer stops. */
@@ -188,6 +153,7 @@ export class InfluxWriter implements Service {
           this.#launch(maxInFlight);
         }
       }
+      if (this.#failure) throw this.#failure.err;
     } finally {
       // Stopping (or a spool failure): let what is on the wire finish, and acknowledge the confirmed prefix.
       this.#stopped = true;
@@ -196,8 +162,7 @@ export class InfluxWriter implements Service {
       let acking = true;
       for (const b of window) {
         if (!b.result) break;
-        const outcome = await b.result.catch(() => 'stopped' as const);
-        acking &&= outcome === 'done';
+        acking &&= (await b.result) === 'done';
         if (acking) await this.#acknowledge(b, false);
       }
     }
@@ -221,11 +186,20 @@ export class InfluxWriter implements Service {
       if (onWire >= maxInFlight || this.#stopped) return;
       onWire += 1;
       b.started = Date.now();
-      b.result = this.#deliver(b.records, b.body).then((outcome) => {
-        b.outcome = outcome;
-        this.#launch(maxInFlight);
-        return outcome;
-      });
+      b.result = this.#deliver(b.records, b.body).then(
+        (outcome) => {
+          b.outcome = outcome;
+          this.#launch(maxInFlight);
+          return outcome;
+        },
+        (err: unknown) => {
+          // Stop everything and let #run rethrow: a batch in an unknown state must neither be acked nor spin the loop.
+          b.outcome = 'failed';
+          this.#failure ??= { err };
+          this.#halt();
+          return 'failed' as const;
+        },
+      );
     }
   }
 
@@ -237,17 +211,33 @@ export class InfluxWriter implements Service {
       this.#stats.written += lines.count;
       return 'done';
     }
-    if (lines.count === 1) {
-      const { status, message } = outcome.res;
-      if (this.#stats.quarantined === 0) this.opts.log.warn(`InfluxDB rejected a point (${status}: ${message}); it is kept in the quarantine (logged once)`);
-      await this.opts.quarantine.add(lines.lines(), status, message);
-      this.#stats.quarantined += 1;
-      return 'done';
-    }
+    if (lines.count === 1) return this.#quarantine(lines, outcome.res);
     this.#stats.bisections += 1;
     const mid = Math.ceil(lines.count / 2);
     if ((await this.#deliver(lines.slice(0, mid))) === 'stopped') return 'stopped';
     return this.#deliver(lines.slice(mid, lines.count));
+  }
+
+  /**
+   * Sets a rejected line aside. A quarantine that cannot be written (disk) is a failing write: the line stays in
+   * the spool, health turns red, and it is retried with the shared backoff. One that is full drops the line
+   * (counted and reported by the quarantine): InfluxDB refused it, and holding it would block every point behind.
+   */
+  async #quarantine(lines: RecordBatch, { status, message }: WriteResponse): Promise<'done' | 'stopped'> {
+    for (let failed = false; ; failed = true) {
+      const kept = await this.opts.quarantine.add(lines.lines(), status, message).then(
+        (r) => r.kept,
+        (err: Error) => this.#status.failed(`cannot write the quarantine: ${err.message}`, { fixHint: DISK_HINT }),
+      );
+      if (kept === undefined) {
+        if (this.#stopped) return 'stopped';
+        continue;
+      }
+      if (failed) this.#status.succeeded();
+      if (kept > 0 && this.#stats.quarantined === 0) this.opts.log.warn(`InfluxDB rejected a point (${status}: ${message}); it is kept in the quarantine (logged once)`);
+      this.#stats.quarantined += kept;
+      return 'done';
+    }
   }
 
   /** One batch until InfluxDB gives a final answer for it (retrying everything transient). */
@@ -261,25 +251,16 @@ export class InfluxWriter implements Service {
         this.#stats.requests += 1;
         res = await this.opts.sender.post(target, await body);
       } catch (err) {
-        await this.#status.failed(`cannot reach InfluxDB: ${(err as Error).message}`, false, 0, true, true);
+        await this.#status.failed(`cannot reach InfluxDB: ${(err as Error).message}`, { probe: true });
         continue;
       }
-      if (res.status === 204 || res.status === 200 || res.status === 201) {
-        this.#status.succeeded();
-        return { kind: 'written' };
+      const answer = judge(res);
+      if (answer.kind !== 'failed') {
+        this.#status.succeeded(); // also for 'rejected': InfluxDB is up and answering, the content is the problem
+        return answer.kind === 'written' ? answer : { kind: 'rejected', res };
       }
-      if (CONTENT.has(res.status)) {
-        this.#status.succeeded(); // InfluxDB is up and answering; the content is the problem
-        return { kind: 'rejected', res };
-      }
-      if (CONFIG.has(res.status)) {
-        if (res.status === 401) this.opts.target.invalidate(res.message);
-        const what = res.status === 404 ? 'bucket or organisation not found' : res.status === 401 ? 'token rejected' : 'token may not write to the bucket';
-        await this.#status.failed(`InfluxDB answered ${res.status} (${what}): ${res.message}`, true);
-        continue;
-      }
-      const gone = GONE.has(res.status) && res.retryAfterMs === undefined;
-      await this.#status.failed(`InfluxDB answered ${res.status}: ${res.message}`, false, res.retryAfterMs, RETRYABLE(res.status), gone);
+      if (res.status === 401) this.opts.target.invalidate(res.message);
+      await this.#status.failed(answer.reason, answer.failure);
     }
   }
 
