@@ -57,6 +57,12 @@ await runMain({
       log: log.child({ module: 'spool' }),
       // Health `spool` and the recovery of the states refused while full (the backfill's refill; called only once running).
       onFullChange: (full) => backfill.onSpoolFullChange(full),
+      // Health `spool-disk`, red while group commits fail; a check of its own because SpoolRefill sets `spool`.
+      onCommitError: (error) =>
+        error === undefined
+          ? health.set('spool-disk', 'green', 'the spool writes to disk again')
+          : health.set('spool-disk', 'red', `cannot write to the spool: ${error}; points wait in memory and are retried, new ones are refused once spool_max_mb is reached`,
+              'Free space on the data disk, or check it for errors'),
     });
     const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }), health });
     const e = options.external;

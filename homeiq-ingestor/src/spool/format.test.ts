@@ -12,7 +12,7 @@ function frame(line: string): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-const LINES = ['m f=1 1', 'sensor,unit=°C state="x\ny",attr_t_str="é😀" 2', '', 'x'.repeat(10_000), '😀'.repeat(3000)];
+const LINES = ['m f=1 1', 'sensor,unit=°C state="x\ny",attr_t_str="é😀" 2', 'x', 'x'.repeat(10_000), '😀'.repeat(3000)];
 
 describe('spool records', () => {
   it('frames appends in place exactly as frame() does, checksums filled in when taken for a commit', () => {
@@ -20,11 +20,13 @@ describe('spool records', () => {
     for (const l of LINES) expect(pending.append(l, Number.POSITIVE_INFINITY)).toBe(frame(l).length);
     const total = LINES.reduce((n, l) => n + frame(l).length, 0);
     expect(pending).toMatchObject({ bytes: total, records: LINES.length });
-    const { pieces, bytes, records } = pending.take(Number.POSITIVE_INFINITY);
+    const { pieces, bytes, records } = pending.oldest(Number.POSITIVE_INFINITY);
     expect({ bytes, records }).toEqual({ bytes: total, records: LINES.length });
     const written = Buffer.concat(pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)));
     expect(written.equals(Buffer.concat(LINES.map(frame)))).toBe(true);
     expect(parseRecords(written).batch.lines()).toEqual(LINES);
+    expect(pending).toMatchObject({ bytes: total, records: LINES.length }); // pending until committed
+    pending.remove(records);
     expect(pending).toMatchObject({ bytes: 0, records: 0 });
   });
 
@@ -35,10 +37,15 @@ describe('spool records', () => {
     expect(pending.append('m v=9 1', size - 1)).toBeUndefined();
     expect(pending.append('é'.repeat(10), HEADER_BYTES + 15)).toBeUndefined(); // fits in chars, not in UTF-8 bytes
     expect(pending.records).toBe(10);
-    expect(pending.take(size * 3 + 1).records).toBe(3);
-    expect(pending.take(1).records).toBe(1);
-    const rest = pending.take(Number.POSITIVE_INFINITY);
+    expect(pending.oldest(size * 3 + 1).records).toBe(3);
+    pending.remove(3);
+    expect(pending.oldest(1).records).toBe(1);
+    expect(pending.oldest(1).records).toBe(1); // the same record again until it is removed (a failed commit)
+    pending.remove(1);
+    const rest = pending.oldest(Number.POSITIVE_INFINITY);
     expect(rest.records).toBe(6);
+    pending.remove(6);
+    expect(pending).toMatchObject({ bytes: 0, records: 0 });
     expect(parseRecords(Buffer.concat(rest.pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)))).batch.lines()).toEqual(
       Array.from({ length: 6 }, (_, i) => `m v=${i + 4} 1`),
     );
@@ -52,6 +59,18 @@ describe('spool records', () => {
     const at = frame(LINES[0] as string).length + HEADER_BYTES;
     buf.writeUInt8(buf.readUInt8(at) ^ 1, at);
     expect(parseRecords(buf)).toMatchObject({ consumed: frame(LINES[0] as string).length, corrupt: true });
+  });
+
+  it('takes a zero-length record for corruption (a zero-filled tail), and never frames an empty line', () => {
+    const one = frame('m v=1 1');
+    const zeros = Buffer.alloc(4096);
+    expect(crc32(Buffer.alloc(0))).toBe(0); // why 8 zero bytes would otherwise pass as a record
+    expect(parseRecords(Buffer.concat([one, zeros]))).toMatchObject({ consumed: one.length, corrupt: true });
+    expect(parseRecords(Buffer.concat([one, zeros])).batch.lines()).toEqual(['m v=1 1']);
+    expect(parseRecords(zeros)).toMatchObject({ consumed: 0, corrupt: true });
+    const pending = new PendingRecords();
+    expect(pending.append('', Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(pending).toMatchObject({ bytes: 0, records: 0 });
   });
 
   it('RecordBatch slices share the body and decode the same lines', () => {

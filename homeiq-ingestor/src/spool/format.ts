@@ -29,7 +29,9 @@ export function parseRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY,
   let corrupt = false;
   while (pos + HEADER_BYTES <= buf.length && out.count < maxRecords) {
     const len = buf.readUInt32LE(pos);
-    if (len > MAX_RECORD_BYTES) {
+    // Zero length is corruption too: the spool never writes an empty record, and crc32 of nothing is 0, so a
+    // zero-filled tail (power loss) would otherwise pass as a run of valid blank records.
+    if (len === 0 || len > MAX_RECORD_BYTES) {
       corrupt = true;
       break;
     }

@@ -11,22 +11,31 @@ interface Chunk {
   starts: number[];
   /** Bytes in use. */
   used: number;
-  /** Index in `starts` of the first record not yet taken for a commit. */
-  taken: number;
+  /** Index in `starts` of the first record not yet committed. */
+  done: number;
+}
+
+/** The oldest pending records as a group commit writes them. */
+export interface OldestRecords {
+  pieces: CommittedPiece[];
+  bytes: number;
+  records: number;
 }
 
 /**
  * Records appended and not yet committed, framed in place as they arrive: `append` writes the line's UTF-8 bytes
- * straight after room for the header (one encoding pass, no string kept), `take` hands a group commit whole
- * records in order and fills in their checksums. Chunks are plain Buffers outside the JS heap; the group
- * commit writes them and the tail keeps them, nothing is copied.
+ * straight after room for the header (one encoding pass, no string kept), `oldest` hands a group commit whole
+ * records in order and fills in their checksums, `remove` drops them once they are fsynced. Until then they stay
+ * here, counted in `bytes` (the spool's limit includes a commit in flight), and a failed commit leaves them first
+ * in line. Chunks are plain Buffers outside the JS heap; the group commit writes them and the tail keeps them,
+ * nothing is copied.
  */
 export class PendingRecords {
   #chunks: Chunk[] = [];
   #bytes = 0;
   #records = 0;
 
-  /** Framed bytes waiting to be committed. */
+  /** Framed bytes not yet committed (including those of a commit in flight). */
   get bytes(): number {
     return this.#bytes;
   }
@@ -36,10 +45,12 @@ export class PendingRecords {
   }
 
   /**
-   * Frames `line`; returns its framed size, or undefined when it is refused: larger than a record may be, or
-   * than `room` (what the spool's limit leaves). A refused line leaves nothing behind.
+   * Frames `line`; returns its framed size, or undefined when it is refused: empty (a zero-length record reads
+   * back as corruption, see format.ts), larger than a record may be, or than `room` (what the spool's limit
+   * leaves). A refused line leaves nothing behind.
    */
   append(line: string, room: number): number | undefined {
+    if (line.length === 0) return undefined;
     // UTF-16 code units → at most 3 UTF-8 bytes each: reserve the worst case, write, then know the real size.
     // A code unit is at least one byte: a line that cannot fit is refused before any work.
     if (HEADER_BYTES + line.length > Math.min(room, MAX_RECORD_BYTES)) return undefined;
@@ -47,7 +58,7 @@ export class PendingRecords {
     if (worst > MAX_RECORD_BYTES && HEADER_BYTES + Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) return undefined;
     let ch = this.#chunks.at(-1);
     if (ch === undefined || ch.buf.length - ch.used < worst) {
-      ch = { buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, worst)), starts: [], used: 0, taken: 0 };
+      ch = { buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, worst)), starts: [], used: 0, done: 0 };
       this.#chunks.push(ch);
     }
     const at = ch.used;
@@ -64,16 +75,16 @@ export class PendingRecords {
 
   /**
    * The oldest pending records, whole, in order, totalling at most `room` framed bytes (but at least one
-   * record), as pieces of their chunks with checksums filled in; they are no longer pending.
+   * record), as pieces of their chunks with checksums filled in. They stay pending until `remove`: asking
+   * again after a failed commit gives the same records first.
    */
-  take(room: number): { pieces: CommittedPiece[]; bytes: number; records: number } {
+  oldest(room: number): OldestRecords {
     const pieces: CommittedPiece[] = [];
     let bytes = 0;
     let records = 0;
-    while (this.#chunks.length > 0) {
-      const ch = this.#chunks[0] as Chunk;
+    for (const ch of this.#chunks) {
       const { buf, starts } = ch;
-      const first = ch.taken;
+      const first = ch.done;
       let i = first;
       let end = starts[i] as number;
       while (i < starts.length) {
@@ -91,16 +102,28 @@ export class PendingRecords {
         pieces.push({ buf, starts: starts.slice(first, i), end });
         bytes += end - (starts[first] as number);
         records += i - first;
-        ch.taken = i;
       }
-      const last = ch === this.#chunks.at(-1);
-      if (ch.taken < starts.length) break; // the room is used up
-      // Fully taken: a chunk still being filled stays for the next appends; a finished one is done.
-      if (last) break;
+      if (i < starts.length) break; // the room is used up
+    }
+    return { pieces, bytes, records };
+  }
+
+  /** Drops the oldest `records`: those the last `oldest` gave, now committed. */
+  remove(records: number): void {
+    let left = records;
+    while (left > 0 && this.#chunks.length > 0) {
+      const ch = this.#chunks[0] as Chunk;
+      const n = Math.min(left, ch.starts.length - ch.done);
+      if (n > 0) {
+        const to = ch.done + n;
+        this.#bytes -= (to < ch.starts.length ? (ch.starts[to] as number) : ch.used) - (ch.starts[ch.done] as number);
+        this.#records -= n;
+        left -= n;
+        ch.done = to;
+      }
+      // Fully committed: a chunk still being filled stays for the next appends; a finished one is done.
+      if (ch.done < ch.starts.length || ch === this.#chunks.at(-1)) break;
       this.#chunks.shift();
     }
-    this.#bytes -= bytes;
-    this.#records -= records;
-    return { pieces, bytes, records };
   }
 }

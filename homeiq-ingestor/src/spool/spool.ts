@@ -1,17 +1,19 @@
-import type { Logger, Service } from '@homeiq/shared';
-import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { Backoff, type Logger, type Service } from '@homeiq/shared';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AckFile, type Cursor } from './ack-file.js';
 import { RecordBatch } from './batch.js';
-import { HEADER_BYTES, parseRecords } from './format.js';
-import { PendingRecords } from './pending.js';
+import { HEADER_BYTES } from './format.js';
+import { GroupCommit, type CommitPlace } from './group-commit.js';
+import type { OldestRecords } from './pending.js';
+import { listSegments, openForAppend, readSegment, repairTail, segName, type OpenSegment } from './segment-file.js';
 import { SpoolTail } from './tail.js';
 
 export type { Cursor } from './ack-file.js';
 
 export interface SpoolOptions {
   dir: string;
-  /** Unsent bytes on disk (plus not yet committed) beyond which new points are refused. */
+  /** Unsent bytes on disk (plus not yet committed, including a commit in flight) beyond which new points are refused. */
   maxBytes: number;
   segmentBytes?: number;
   log: Logger;
@@ -24,6 +26,12 @@ export interface SpoolOptions {
    * without reading its own writes back from disk (default 16 MiB; 0 turns it off).
    */
   tailBytes?: number;
+  /** Called when group commits start failing (with the error, again when it changes) and when they work again (undefined). */
+  onCommitError?(error: string | undefined): void;
+  /** The pause between attempts while commits fail (default 100 ms doubling to 30 s, jittered). */
+  commitBackoff?: Backoff;
+  /** Opens a segment for appending (default: the real file; tests make it fail like a full or broken disk). */
+  openSegment?: OpenSegment;
 }
 
 /** Reads served from the in-memory tail and from disk (for tests and the bench). */
@@ -38,21 +46,22 @@ export interface SpoolStats {
   appended: number;
   committed: number;
   refused: number;
-  /** Unsent bytes: on disk after the ack position, plus waiting to be committed. */
+  /** Unsent bytes: on disk after the ack position, plus not yet committed (a commit in flight too). */
   bytes: number;
   segments: number;
   full: boolean;
   commits: number;
+  /** Why group commits fail, while they do: appended points wait in memory (within maxBytes) and are retried. */
+  commitError: string | undefined;
 }
-
-const SEGMENT = /^(\d{16})\.seg$/;
-const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
 
 /**
  * Durable append-only spool of encoded points in `<data dir>/spool/`.
  *
  * - `append()` never waits: it queues the framed record and a group commit writes every queued record with one
- *   write and one fdatasync. A point counts as ingested (`committed`) only after its fsync.
+ *   write and one fdatasync. A point counts as ingested (`committed`) only after its fsync. A commit that fails
+ *   (ENOSPC, EIO) keeps its records pending, first in line, cuts the file back to its committed size and is
+ *   retried with a jittered backoff (`commitError` in stats and `onCommitError` meanwhile; see SegmentWriter).
  * - Readers read committed records from a cursor; `ack()` takes the position InfluxDB confirmed, deletes whole
  *   segments before it and saves it (ack.json, at most every `ackSaveMs`, and at stop). After a crash reading
  *   resumes from the saved position: a point is sent at least once, and rewriting it is idempotent (same series,
@@ -64,10 +73,11 @@ const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`;
  */
 export class Spool implements Service {
   readonly name = 'spool';
-  /** Records waiting for the next group commit, already framed. */
-  readonly #pending = new PendingRecords();
-  #committing: Promise<void> | undefined;
-  #fh: FileHandle | undefined;
+  /** Records appended and not yet fsynced, and the loop committing them. */
+  readonly #commit: GroupCommit;
+  /** Between start and stop: only then are points taken (nothing else would commit them). */
+  #running = false;
+  #refusedStoppedLogged = false;
   /** Committed size of every segment on disk, oldest first. */
   #segments = new Map<number, number>();
   #active = 0;
@@ -77,7 +87,7 @@ export class Spool implements Service {
   #dataSignal: Promise<void> | undefined;
   #full = false;
   #fullLogged = false;
-  readonly #stats = { appended: 0, committed: 0, refused: 0, commits: 0 };
+  #refused = 0;
   /** Recent group commits (see SpoolOptions.tailBytes). */
   readonly #tail: SpoolTail;
   readonly #ackFile: AckFile;
@@ -88,6 +98,15 @@ export class Spool implements Service {
   constructor(private readonly opts: SpoolOptions) {
     this.#tail = new SpoolTail(opts.tailBytes ?? 16 * 1024 * 1024);
     this.#ackFile = new AckFile(opts.dir, opts.ackSaveMs ?? 1000, (err) => opts.log.error({ err }, 'cannot save the spool position confirmed by InfluxDB; retrying with the next confirmation'));
+    this.#commit = new GroupCommit({
+      dir: opts.dir,
+      log: opts.log,
+      openSegment: opts.openSegment ?? openForAppend,
+      backoff: opts.commitBackoff ?? new Backoff({ initialMs: 100, maxMs: 30_000 }),
+      onCommitError: opts.onCommitError?.bind(opts),
+      place: () => this.#place(),
+      committed: (seq, base, records) => this.#committed(seq, base, records),
+    });
   }
 
   get ackCursor(): Cursor {
@@ -95,7 +114,8 @@ export class Spool implements Service {
   }
 
   stats(): SpoolStats {
-    return { ...this.#stats, bytes: this.#unsentBytes(), segments: this.#segments.size, full: this.#full };
+    const bytes = this.#unsentBytes();
+    return { ...this.#commit.counts(), refused: this.#refused, bytes, segments: this.#segments.size, full: this.#full, commitError: this.#commit.error };
   }
 
   readStats(): SpoolReadStats {
@@ -105,48 +125,75 @@ export class Spool implements Service {
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true });
     this.#ack = (await this.#ackFile.load()) ?? { segment: 0, offset: 0 };
-    const names = (await readdir(this.opts.dir)).filter((n) => SEGMENT.test(n)).sort();
-    for (const n of names) {
-      const size = (await stat(join(this.opts.dir, n))).size;
-      this.#segments.set(Number(SEGMENT.exec(n)?.[1]), size);
-      this.#diskBytes += size;
-    }
+    this.#diskBytes = 0;
+    this.#segments = await listSegments(this.opts.dir);
+    for (const size of this.#segments.values()) this.#diskBytes += size;
     for (const seq of this.#segments.keys()) if (seq < this.#ack.segment) await this.#deleteSegment(seq);
     const last = [...this.#segments.keys()].at(-1);
     this.#active = Math.max(last ?? 1, this.#ack.segment, 1);
-    if (last !== undefined) await this.#repairTail(last);
-    this.#fh = await open(join(this.opts.dir, segName(this.#active)), 'a');
+    if (last !== undefined) {
+      const valid = await repairTail(this.opts.dir, last, this.opts.log);
+      this.#diskBytes -= (this.#segments.get(last) ?? 0) - valid;
+      this.#segments.set(last, valid);
+    }
     if (!this.#segments.has(this.#active)) this.#segments.set(this.#active, 0);
+    // Opened now rather than at the first commit, so a data directory that cannot be written fails the start.
+    await this.#commit.open(this.#active, this.#segments.get(this.#active) ?? 0);
     if (this.#ack.segment === 0) this.#ack = { segment: [...this.#segments.keys()][0] ?? this.#active, offset: 0 };
     const unsent = this.#unsentBytes();
     if (unsent > 0) this.opts.log.info(`spool holds ${unsent} unsent bytes from before the restart; sending them first`);
+    this.#running = true;
+    this.#refusedStoppedLogged = false;
+    this.#commit.resume();
   }
 
+  /**
+   * Commits what is pending (a retry pause is cut short for one last attempt), then closes. Rejects, after
+   * closing, when points could not be written (the disk kept failing; the service group logs it): they are not
+   * on disk, and a waiting `sync()` rejects with the same error.
+   */
   async stop(): Promise<void> {
-    await this.sync();
-    await this.#ackFile.flush();
-    await this.#fh?.close();
-    this.#fh = undefined;
-    this.#tail.clear();
-    for (const w of this.#waiters.splice(0)) w();
+    do {
+      await this.#commit.drain();
+    } while (!this.#commit.idle);
+    // Refusing from here on, decided in the same step that found no commit running: none can start behind it.
+    this.#running = false;
+    const lost = await this.#commit.close();
+    try {
+      await this.#ackFile.flush();
+    } finally {
+      this.#tail.clear();
+      for (const w of this.#waiters.splice(0)) w();
+    }
+    if (lost) throw lost;
   }
 
-  /** Queues one point for the next group commit; false when the spool is full and the point was refused. */
+  /**
+   * Queues one point for the next group commit. False when it is refused, counted in `refused`: the spool is
+   * full (the full policy above), or not running (before `start`, after `stop`: nothing would commit it; logged
+   * once, the spool does not turn full), or the line is empty (it would read back as corruption, see format.ts).
+   */
   append(line: string): boolean {
-    const size = this.#pending.append(line, this.opts.maxBytes - this.#unsentBytes());
-    if (size === undefined) {
-      this.#stats.refused += 1;
-      this.#setFull(true);
+    if (!this.#running || line.length === 0) {
+      this.#refused += 1;
+      if (!this.#running && !this.#refusedStoppedLogged) this.opts.log.warn('spool is not running: refusing points (counted as refused)');
+      this.#refusedStoppedLogged ||= !this.#running;
       return false;
     }
-    this.#stats.appended += 1;
-    this.#committing ??= this.#commitLoop();
-    return true;
+    if (this.#commit.append(line, this.opts.maxBytes - this.#unsentBytes())) return true;
+    this.#refused += 1;
+    this.#setFull(true);
+    return false;
   }
 
-  /** Resolves once everything appended before the call is on disk (fsynced). */
-  async sync(): Promise<void> {
-    while (this.#committing) await this.#committing;
+  /**
+   * Resolves once everything appended before the call is committed (fsynced), however long a failing disk
+   * delays that; rejects when the spool stops first (or has stopped) with those points not on disk.
+   */
+  sync(): Promise<void> {
+    const { appended, committed } = this.#commit.counts();
+    if (!this.#running && committed < appended) return Promise.reject(new Error(`spool is stopped with ${appended - committed} points not written to disk`));
+    return this.#commit.synced();
   }
 
   /** The end of committed data. */
@@ -176,20 +223,8 @@ export class Spool implements Service {
       return { batch: fromTail.batch, next: { segment: cur.segment, offset: fromTail.next } };
     }
     this.#reads.disk += 1;
-    const fh = await open(join(this.opts.dir, segName(cur.segment)), 'r');
-    try {
-      let want = Math.min(size - cur.offset, limit);
-      for (;;) {
-        const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await fh.read(buf, 0, want, cur.offset);
-        const parsed = parseRecords(buf.subarray(0, bytesRead), maxRecords, limit);
-        if (parsed.batch.count > 0) return { batch: parsed.batch, next: { segment: cur.segment, offset: cur.offset + parsed.consumed } };
-        if (parsed.corrupt || want >= size - cur.offset) throw new Error(`spool segment ${segName(cur.segment)} is corrupt at offset ${cur.offset}`);
-        want = Math.min(size - cur.offset, HEADER_BYTES + buf.readUInt32LE(0));
-      }
-    } finally {
-      await fh.close();
-    }
+    const { batch, consumed } = await readSegment(this.opts.dir, cur.segment, cur.offset, size, maxRecords, limit);
+    return { batch, next: { segment: cur.segment, offset: cur.offset + consumed } };
   }
 
   /** Resolves when data after `cursor` is committed (or the spool stops). */
@@ -222,75 +257,38 @@ export class Spool implements Service {
     return false;
   }
 
-  /** Unsent bytes: committed after the ack position (segments before it are deleted), plus pending. */
+  /** Unsent bytes: committed after the ack position (segments before it are deleted), plus pending (in flight too). */
   #unsentBytes(): number {
-    return this.#diskBytes - (this.#segments.has(this.#ack.segment) ? this.#ack.offset : 0) + this.#pending.bytes;
+    return this.#diskBytes - (this.#segments.has(this.#ack.segment) ? this.#ack.offset : 0) + this.#commit.bytes;
   }
 
-  async #commitLoop(): Promise<void> {
-    try {
-      while (this.#pending.records > 0 && this.#fh) {
-        const segmentBytes = this.opts.segmentBytes ?? 8 * 1024 * 1024;
-        if ((this.#segments.get(this.#active) ?? 0) >= segmentBytes) await this.#rotate();
-        // Take what fits in the active segment (at least one record), so segments stay near their size.
-        const { pieces, bytes, records } = this.#pending.take(segmentBytes - (this.#segments.get(this.#active) ?? 0));
-        // The chunks are written as they are (framed in place at append): one writev, one fdatasync.
-        await this.#fh.writev(pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)));
-        await this.#fh.datasync();
-        // Readable only now, after the fsync: from memory as from disk.
-        let at = this.#segments.get(this.#active) ?? 0;
-        for (const p of pieces) {
-          this.#tail.remember(this.#active, at, p);
-          at += p.end - (p.starts[0] as number);
-        }
-        this.#segments.set(this.#active, at);
-        this.#diskBytes += bytes;
-        this.#stats.committed += records;
-        this.#stats.commits += 1;
-        for (const w of this.#waiters.splice(0)) w();
-      }
-    } finally {
-      this.#committing = undefined;
+  /** The active segment for the next group commit: a new one once it reached `segmentBytes`. */
+  #place(): CommitPlace {
+    const segmentBytes = this.opts.segmentBytes ?? 8 * 1024 * 1024;
+    if ((this.#segments.get(this.#active) ?? 0) >= segmentBytes) {
+      this.#active += 1;
+      this.#segments.set(this.#active, 0);
     }
+    const base = this.#segments.get(this.#active) ?? 0;
+    return { seq: this.#active, base, room: segmentBytes - base };
   }
 
-  async #rotate(): Promise<void> {
-    await this.#fh?.close();
-    this.#active += 1;
-    this.#fh = await open(join(this.opts.dir, segName(this.#active)), 'a');
-    this.#segments.set(this.#active, 0);
-    await this.#syncDir();
-  }
-
-  /** After a crash the last segment may end in a torn record: cut it off at the last valid one. */
-  async #repairTail(seq: number): Promise<void> {
-    const path = join(this.opts.dir, segName(seq));
-    const buf = await readFile(path);
-    const { consumed } = parseRecords(buf);
-    if (consumed < buf.length) {
-      this.opts.log.warn(`spool segment ${segName(seq)} ended in ${buf.length - consumed} bytes of a torn record (never acknowledged); truncating`);
-      const fh = await open(path, 'r+');
-      await fh.truncate(consumed);
-      await fh.sync();
-      await fh.close();
+  /** A group commit is fsynced: readable only now, from memory as from disk. */
+  #committed(seq: number, base: number, { pieces, bytes }: OldestRecords): void {
+    let at = base;
+    for (const p of pieces) {
+      this.#tail.remember(seq, at, p);
+      at += p.end - (p.starts[0] as number);
     }
-    this.#diskBytes -= (this.#segments.get(seq) ?? 0) - consumed;
-    this.#segments.set(seq, consumed);
+    this.#segments.set(seq, at);
+    this.#diskBytes += bytes;
+    for (const w of this.#waiters.splice(0)) w();
   }
 
   async #deleteSegment(seq: number): Promise<void> {
     this.#diskBytes -= this.#segments.get(seq) ?? 0;
     this.#segments.delete(seq);
     await rm(join(this.opts.dir, segName(seq)), { force: true });
-  }
-
-  async #syncDir(): Promise<void> {
-    const d = await open(this.opts.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
   }
 
   #setFull(full: boolean): void {
@@ -300,7 +298,7 @@ export class Spool implements Service {
       this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused state changes are recovered from HA's recorder once it has room, other refused points are lost`);
       this.#fullLogged = true;
     } else if (!full) {
-      this.opts.log.warn(`spool has room again; ${this.#stats.refused} points were refused while it was full`);
+      this.opts.log.warn(`spool has room again; ${this.#refused} points were refused while it was full`);
       this.#fullLogged = false;
     }
     this.opts.onFullChange?.(full);
