@@ -133,11 +133,14 @@ describe('pipelined writer', () => {
   });
 
   it('at stop, acknowledges only up to the first batch that was not confirmed', async () => {
-    // Batch 1 never gets an answer before the stop (its connection is dropped); batch 2 is confirmed.
+    // Batch 1 never gets an answer before the stop (its connection is dropped); batch 2 is confirmed. The two
+    // requests travel on two connections and may arrive in either order: batch 1 is told by its first line.
     let drop: (() => void) | undefined;
-    handlers.push((q) => {
-      drop = () => q.socket.destroy();
-    });
+    const byBatch: Handler = (q, res) => {
+      if (writes.at(-1)?.lines[0] === 'm v=0 0') drop = () => q.socket.destroy();
+      else res.writeHead(204).end();
+    };
+    handlers.push(byBatch, byBatch);
     const r = await rig({ batchLines: 100, maxInFlight: 2, backoff: new Backoff({ initialMs: 5000, maxMs: 5000 }) });
     for (let i = 0; i < 200; i += 1) r.spool.append(`m v=${i} ${i}`);
     await r.spool.sync();

@@ -36,12 +36,14 @@ export function renderMetrics(m: MetricsSnapshot): string {
   metric('spool_bytes', 'gauge', 'Unsent bytes in the spool.', m.spool.bytes);
   metric('spool_full', 'gauge', '1 while the spool is full and refusing points.', m.spool.full ? 1 : 0);
   metric('spool_commits_total', 'counter', 'Group commits (write + fsync).', m.spool.commits);
+  metric('spool_commit_failing', 'gauge', '1 while group commits fail (disk full or broken); points wait in memory and are retried.', m.spool.commitError === undefined ? 0 : 1);
   if (m.refill) {
     metric('points_recovered_total', 'counter', 'States written from HA\'s recorder to recover those the spool refused while full.', m.refill.recovered);
     metric('refill_pending_ranges', 'gauge', 'Ranges of HA time with refused states still to recover (one open while the spool is full).', m.refill.pending.length);
     metric('refill_pending_seconds', 'gauge', 'Seconds of HA time with refused states still to recover.', m.refill.pendingSeconds);
     metric('refill_running', 'gauge', '1 while refused states are being recovered from HA\'s recorder.', m.refill.state === 'running' ? 1 : 0);
     metric('refill_pauses_total', 'counter', 'Recovery windows stopped because the spool refused points again (retried once it has room).', m.refill.pauses);
+    metric('refill_failures_total', 'counter', 'Recovery attempts that failed on HA\'s side (error, timeout, reply too large); retried after a backoff with a smaller window.', m.refill.failures);
   }
   metric('points_written_total', 'counter', 'Points InfluxDB confirmed.', m.writer.written);
   metric('write_requests_total', 'counter', 'Write requests sent to InfluxDB.', m.writer.requests);

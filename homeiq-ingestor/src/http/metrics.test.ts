@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { EventCounter } from '../event-counter.js';
+import { renderMetrics, type MetricsSnapshot } from './metrics.js';
+
+/** A snapshot of an idle ingestor; each test changes what it is about. */
+function snapshot(): MetricsSnapshot {
+  return {
+    events: new EventCounter().counts(),
+    ha: { connected: true, haVersion: '2024.3.3', connects: 1, reconnects: 0, badFrames: 0, unknownMessages: 0, lastError: undefined },
+    encoder: { encoded: 0, filtered: 0, dropped: 0, problems: {} },
+    spool: { appended: 0, committed: 0, refused: 0, bytes: 0, segments: 1, full: false, commits: 0, commitError: undefined },
+    writer: { written: 0, batches: 0, requests: 0, retries: 0, bisections: 0, quarantined: 0, lastError: undefined, lastSuccessAt: undefined, lastBatchMs: undefined, failingSince: undefined },
+    quarantine: { count: 0, bytes: 0, dropped: 0 },
+    refill: { state: 'idle', pending: [], pendingSeconds: 0, recovered: 0, pauses: 0, failures: 0, startedAt: undefined, completedAt: undefined, lastError: undefined },
+  };
+}
+
+const value = (text: string, name: string): string | undefined => new RegExp(`^homeiq_${name} (\\S+)$`, 'm').exec(text)?.[1];
+
+describe('renderMetrics', () => {
+  it('has spool_commit_failing 1 while group commits fail, 0 otherwise', () => {
+    const ok = renderMetrics(snapshot());
+    expect(ok).toMatch(/^# TYPE homeiq_spool_commit_failing gauge$/m);
+    expect(value(ok, 'spool_commit_failing')).toBe('0');
+    const failing = snapshot();
+    failing.spool.commitError = 'ENOSPC: no space left on device, write';
+    expect(value(renderMetrics(failing), 'spool_commit_failing')).toBe('1');
+  });
+
+  it('counts failed refill attempts, and leaves refill metrics out without a refill', () => {
+    const s = snapshot();
+    if (s.refill) s.refill.failures = 3;
+    const text = renderMetrics(s);
+    expect(text).toMatch(/^# TYPE homeiq_refill_failures_total counter$/m);
+    expect(value(text, 'refill_failures_total')).toBe('3');
+    expect(renderMetrics({ ...s, refill: undefined })).not.toMatch(/homeiq_refill_/);
+  });
+});
