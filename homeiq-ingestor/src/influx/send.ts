@@ -29,6 +29,18 @@ export interface WriteResponse {
   retryAfterMs: number | undefined;
 }
 
+/**
+ * `path` (`/api/v2/write`) under the target URL, keeping a path prefix: InfluxDB behind a reverse proxy is often
+ * served from a sub-path (`https://host/influxdb`), which `new URL('/api/v2/write', base)` would throw away.
+ */
+export function endpoint(base: string, path: string): URL {
+  const u = new URL(base);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}${path}`;
+  u.search = '';
+  u.hash = '';
+  return u;
+}
+
 export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
@@ -84,7 +96,7 @@ export class InfluxSender {
    * Cloud): cheap enough to ask every second while writes back off. Any other answer or a network error is "no".
    */
   async ping(target: InfluxTarget, timeoutMs = 2000): Promise<boolean> {
-    const u = new URL('/ping', target.url);
+    const u = endpoint(target.url, '/ping');
     const https = u.protocol === 'https:';
     return new Promise((resolve) => {
       const req = (https ? httpsRequest : httpRequest)(
@@ -104,7 +116,7 @@ export class InfluxSender {
 
   /** POST /api/v2/write with a body from `encode`. */
   async post(target: InfluxTarget, body: Buffer): Promise<WriteResponse> {
-    const u = new URL('/api/v2/write', target.url);
+    const u = endpoint(target.url, '/api/v2/write');
     u.searchParams.set('org', target.org);
     u.searchParams.set('bucket', target.bucket);
     u.searchParams.set('precision', 'ns');
