@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, FaultyDisk, settledWithin } from './faulty-disk.js';
-import { Spool, type Cursor } from './spool.js';
+import { readAll } from './read-all.js';
+import { Spool } from './spool.js';
 
 let dir: string;
 let logged: string[];
@@ -26,17 +27,6 @@ const lines = (from: number, to: number): string[] => Array.from({ length: to - 
 
 function spoolOn(disk: FaultyDisk, extra: { segmentBytes?: number; onCommitError?: (e: string | undefined) => void } = {}): Spool {
   return new Spool({ dir, maxBytes: 1 << 30, log: log(), openSegment: disk.open, commitBackoff: new Backoff({ initialMs: 5, maxMs: 20 }), ...extra });
-}
-
-async function readAll(spool: Spool, from: Cursor = spool.ackCursor): Promise<string[]> {
-  const out: string[] = [];
-  let cur = from;
-  for (;;) {
-    const { batch, next } = await spool.read(cur, 1000, 1 << 20);
-    if (batch.count === 0) return out;
-    out.push(...batch.lines());
-    cur = next;
-  }
 }
 
 async function reopened(): Promise<string[]> {

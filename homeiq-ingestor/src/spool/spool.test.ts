@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readAll } from './read-all.js';
 import { Spool, type Cursor } from './spool.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
@@ -15,17 +16,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function readAll(spool: Spool, from: Cursor = spool.ackCursor): Promise<string[]> {
-  const out: string[] = [];
-  let cur = from;
-  for (;;) {
-    const { batch, next } = await spool.read(cur, 1000, 1 << 20);
-    if (batch.count === 0) return out;
-    out.push(...batch.lines());
-    cur = next;
-  }
-}
 
 describe('Spool', () => {
   it('commits appends with one fsync per group and reads them back across segments', async () => {
