@@ -25,6 +25,8 @@ let port = 0;
 let handlers: Handler[];
 let writes: Array<{ at: number; lines: string[]; socket: Socket }>;
 let pings: number[];
+/** Rigs still running: a test that fails midway must not leave its writer sending to the next test's server. */
+let running: Array<() => Promise<void>>;
 
 function listen(): Promise<void> {
   const s = createServer((req, res) => {
@@ -59,12 +61,14 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'homeiq-writer-pipeline-'));
   handlers = [];
   writes = [];
+  running = [];
   pings = [];
   port = 0;
   await listen();
 });
 
 afterEach(async () => {
+  for (const stop of running.splice(0)) await stop().catch(() => undefined);
   await unlisten();
   await rm(dir, { recursive: true, force: true });
 });
@@ -83,15 +87,15 @@ async function rig(opts: { batchLines: number; maxInFlight?: number; backoff: Ba
   });
   await spool.start();
   await quarantine.start();
-  return {
-    spool, writer, health,
-    start: () => writer.start(),
-    stop: async () => {
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
       await writer.stop();
       await spool.stop();
       sender.close();
-    },
-  };
+    })());
+  running.push(stop);
+  return { spool, writer, health, start: () => writer.start(), stop };
 }
 
 async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
@@ -106,10 +110,13 @@ describe('pipelined writer', () => {
   it('keeps two batches in flight but acknowledges only the confirmed prefix, in order', async () => {
     // Batch 1 is held for 600 ms and then answered 503; batch 2 (sent meanwhile on a second connection) is
     // confirmed at once. Nothing may be acknowledged until batch 1 is confirmed on its retry.
+    // The requests travel on two connections and may arrive in either order: batch 1 is told by its first line.
     let release: (() => void) | undefined;
-    handlers.push((_q, r) => {
-      release = () => r.writeHead(503).end('{"code":"unavailable","message":"busy"}');
-    });
+    const byBatch: Handler = (_q, r) => {
+      if (writes.at(-1)?.lines[0] === 'm v=0 0' && release === undefined) release = () => r.writeHead(503).end('{"code":"unavailable","message":"busy"}');
+      else r.writeHead(204).end();
+    };
+    handlers.push(byBatch, byBatch, byBatch);
     const r = await rig({ batchLines: 100, maxInFlight: 2, backoff: new Backoff({ initialMs: 100, maxMs: 100 }) });
     for (let i = 0; i < 300; i += 1) r.spool.append(`m v=${i} ${i}`);
     await r.spool.sync();
