@@ -1,6 +1,7 @@
 import { BoundedCache, type CacheStats } from './bounded-cache.js';
+import { ANY, copy, NOT_KEPT, same } from './attribute-values.js';
 import { escapeKey, floatText, quoteString } from './line-protocol.js';
-import { cap, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Problem } from './state-model.js';
+import { cap, MAX_NAME_LENGTH, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Problem } from './state-model.js';
 
 /**
  * The attribute fields of a state as line-protocol text (`attributeFields` of state-to-points.ts, each field
@@ -17,6 +18,11 @@ import { cap, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Problem } from '.
  *
  * Bounded: at most `maxEntities` entities (FIFO, BoundedCache); per entity at most `MAX_ATTRIBUTES` attributes
  * and `BUDGET` characters of text plus copied values; attributes beyond the budget are encoded afresh every time.
+ *
+ * Long and clashing names (attributeFields: cut at MAX_NAME_LENGTH, the first of two names giving one key wins)
+ * never meet the cache: only a "risky" name (too long, or with a character escapeKey replaces, or one it replaces
+ * with) can give the key of another name, so an entity with such a name is encoded without the cache, comparing
+ * keys, until a state comes without one. A cached entry therefore has at most one problem per attribute.
  */
 
 /** Per entity: characters of field text and of copied values kept (a typical entity needs a few hundred). */
@@ -25,11 +31,6 @@ const BUDGET = 2048;
 const MAX_NODES = 64;
 /** An entity with more attributes than this is encoded without the cache (an entry holds a slot per attribute). */
 const MAX_ATTRIBUTES = 256;
-
-/** A value not kept: its text is never reused. */
-const NOT_KEPT: unique symbol = Symbol('not kept');
-/** An attribute left out by name (a tag or an excluded attribute): its text is '' whatever the value. */
-const ANY: unique symbol = Symbol('any value');
 
 /** One entity's attributes as last encoded, in attribute order. */
 interface Entry {
@@ -41,7 +42,19 @@ interface Entry {
   problemCount: number;
   /** `texts` joined. */
   text: string;
+  /** The last state had a risky name: the entry is empty and the entity encoded without it. */
+  risky: boolean;
 }
+
+/** An attribute's field key without its type: escaped `attr_<name>`, the name cut at MAX_NAME_LENGTH. */
+interface AttributeKey {
+  text: string;
+  /** Whether another name may give the same key (see the top). */
+  risky: boolean;
+}
+
+/** What escapeKey puts for the characters it replaces: a key with one may be another name's key. */
+const REPLACED = /[\uFFFD\u29F5]/;
 
 export interface AttributeTextStats {
   attributeKeys: CacheStats;
@@ -52,12 +65,13 @@ export interface AttributeTextStats {
 }
 
 export class AttributeText {
-  /** Escaped `attr_<name>` by attribute name. */
-  readonly #keys = new BoundedCache<string>(8_192);
+  /** Keys by attribute name. */
+  readonly #keys = new BoundedCache<AttributeKey>(8_192);
   readonly #entries: BoundedCache<Entry>;
-  /** The problem of the last #field call. */
-  #problem: Problem | undefined;
+  /** The problems of the last #field call. */
   readonly #scratch: Problem[] = [];
+  /** Whether the last #field call (or any in the last #uncached call) met a risky name. */
+  #risky = false;
   /** Attributes whose text was reused, and written afresh. */
   #reused = 0;
   #encoded = 0;
@@ -79,6 +93,12 @@ export class AttributeText {
     const n = names.length;
     if (n > MAX_ATTRIBUTES) return this.#uncached(names, attrs, problems);
     let e = this.#entries.get(entityId);
+    if (e?.risky === true) {
+      const out = this.#uncached(names, attrs, problems);
+      e.risky = this.#risky;
+      return out;
+    }
+    const start = problems.length;
     // The equal prefix (all of it, usually).
     let from = 0;
     if (e !== undefined) {
@@ -96,7 +116,7 @@ export class AttributeText {
         return e.text;
       }
     } else {
-      e = { names: [], values: [], texts: [], problems: [], problemCount: 0, text: '' };
+      e = { names: [], values: [], texts: [], problems: [], problemCount: 0, text: '', risky: false };
       this.#entries.set(entityId, e);
     }
     // Updated in place: the prefix stays, and further on what is still equal (same name, same place) too.
@@ -117,8 +137,17 @@ export class AttributeText {
         kept = cost(e.values[i], text) <= budget ? e.values[i] : NOT_KEPT; // the attributes before it may have grown
         this.#reused += 1;
       } else {
-        text = this.#field(name, v);
-        problem = this.#problem;
+        text = this.#field(name, v, undefined);
+        if (this.#risky) {
+          // Drop what this call did to the entry and to `problems`, and start again comparing keys.
+          problems.length = start;
+          e.names.length = e.values.length = e.texts.length = e.problems.length = 0;
+          e.problemCount = 0;
+          e.text = '';
+          e.risky = true;
+          return this.#uncached(names, attrs, problems);
+        }
+        problem = this.#scratch[0];
         kept = this.#keep(name, v, text, budget);
         this.#encoded += 1;
       }
@@ -146,14 +175,18 @@ export class AttributeText {
     return out;
   }
 
-  /** `text` without the cache, for an entity with more attributes than an entry holds. */
+  /** `text` without the cache: for an entity with more attributes than an entry holds, or a risky name; sets #risky. */
   #uncached(names: string[], attrs: Record<string, unknown>, problems: Problem[]): string {
     let out = '';
+    let risky = false;
+    const written = new Set<string>();
     for (const name of names) {
-      out += this.#field(name, attrs[name]);
-      if (this.#problem !== undefined) problems.push(this.#problem);
+      out += this.#field(name, attrs[name], written);
+      risky ||= this.#risky;
+      for (const p of this.#scratch) problems.push(p);
     }
     this.#encoded += names.length;
+    this.#risky = risky;
     return out;
   }
 
@@ -164,39 +197,51 @@ export class AttributeText {
     return kept !== NOT_KEPT && cost(kept, text) <= budget ? kept : NOT_KEPT;
   }
 
-  /** One attribute's field text ('' when it is left out), as attributeFields writes it; sets #problem. */
-  #field(name: string, v: unknown): string {
-    this.#problem = undefined;
-    if (v === null || v === undefined || TAG_ATTRIBUTES.has(name) || this.opts.excludeAttributes.has(name)) return '';
+  /**
+   * One attribute's field text ('' when it is left out), as attributeFields writes it; sets #scratch and #risky.
+   * `written`: the risky keys written so far in this state, when the caller compares them (only risky keys can clash).
+   */
+  #field(name: string, v: unknown, written: Set<string> | undefined): string {
     const problems = this.#scratch;
     problems.length = 0;
-    let text: string;
+    this.#risky = false;
+    if (v === null || v === undefined || TAG_ATTRIBUTES.has(name) || this.opts.excludeAttributes.has(name)) return '';
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      problems.push('unencodable_attribute');
+      return '';
+    }
+    const type = typeof v === 'number' ? '_num=' : typeof v === 'boolean' ? '_bool=' : typeof v === 'string' ? '_str=' : '_json=';
+    const key = this.#key(name);
+    if (key.risky) {
+      this.#risky = true;
+      if (name.length > MAX_NAME_LENGTH) problems.push('truncated');
+      if (written !== undefined) {
+        const full = key.text + type;
+        if (written.has(full)) {
+          problems.push('duplicate_field');
+          return '';
+        }
+        written.add(full);
+      }
+    }
     switch (typeof v) {
       case 'number':
-        if (Number.isFinite(v)) text = `,${this.#key(name)}_num=${floatText(v)}`;
-        else {
-          problems.push('unencodable_attribute');
-          text = '';
-        }
-        break;
+        return `,${key.text}${type}${floatText(v)}`;
       case 'boolean':
-        text = `,${this.#key(name)}_bool=${v ? 'true' : 'false'}`;
-        break;
+        return `,${key.text}${type}${v ? 'true' : 'false'}`;
       case 'string':
-        text = `,${this.#key(name)}_str=${quoteString(cap(v, this.opts.maxStringLength, problems))}`;
-        break;
+        return `,${key.text}${type}${quoteString(cap(v, this.opts.maxStringLength, problems))}`;
       default:
-        text = `,${this.#key(name)}_json=${quoteString(toJson(v, this.opts.maxStringLength, problems))}`;
+        return `,${key.text}${type}${quoteString(toJson(v, this.opts.maxStringLength, problems))}`;
     }
-    // At most one: cap and toJson each report one problem or none.
-    this.#problem = problems[0];
-    return text;
   }
 
-  #key(name: string): string {
+  #key(name: string): AttributeKey {
     let k = this.#keys.get(name);
     if (k === undefined) {
-      k = escapeKey(`attr_${name}`) as string; // never empty
+      const long = name.length > MAX_NAME_LENGTH;
+      const text = escapeKey(`attr_${long ? cap(name, MAX_NAME_LENGTH, []) : name}`) as string; // never empty
+      k = { text, risky: long || REPLACED.test(text) };
       this.#keys.set(name, k);
     }
     return k;
@@ -206,52 +251,4 @@ export class AttributeText {
 /** Characters kept for one attribute: its text, and a string value (which may be longer than its capped text). */
 function cost(kept: unknown, text: string): number {
   return text.length + (typeof kept === 'string' ? kept.length : 0);
-}
-
-function isPlainObject(v: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * A private deep copy of JSON data (plain arrays and objects of strings, numbers, booleans and null), or NOT_KEPT
- * for anything else or beyond `budget.nodes` elements and entries. The text budget of the caller bounds the
- * copy's size too: the JSON text of a value is at least as long as its strings.
- */
-function copy(v: unknown, budget: { nodes: number }): unknown {
-  if (typeof v !== 'object' || v === null) return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : NOT_KEPT;
-  if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype || (budget.nodes -= v.length) < 0) return NOT_KEPT;
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i += 1) if ((out[i] = copy(v[i], budget)) === NOT_KEPT) return NOT_KEPT;
-    return out;
-  }
-  if (!isPlainObject(v)) return NOT_KEPT;
-  const keys = Object.keys(v);
-  if ((budget.nodes -= keys.length) < 0) return NOT_KEPT;
-  // No prototype: a `__proto__` key stays an own key, as JSON.parse makes it.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const k of keys) if ((out[k] = copy((v as Record<string, unknown>)[k], budget)) === NOT_KEPT) return NOT_KEPT;
-  return out;
-}
-
-/** Whether `v` gives the same field text as the value `kept` was made from (see the top). */
-function same(kept: unknown, v: unknown): boolean {
-  if (kept === v) return true; // primitives (a kept array or object is a private copy: never `v` itself)
-  if (kept === ANY) return true;
-  if (typeof kept !== 'object' || kept === null || typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(kept)) {
-    if (!Array.isArray(v) || v.length !== kept.length || Object.getPrototypeOf(v) !== Array.prototype) return false;
-    for (let i = 0; i < kept.length; i += 1) if (!same(kept[i], v[i])) return false;
-    return true;
-  }
-  if (Array.isArray(v) || !isPlainObject(v)) return false;
-  const a = Object.keys(kept);
-  const b = Object.keys(v);
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) {
-    const k = a[i] as string;
-    if (k !== b[i] || !same((kept as Record<string, unknown>)[k], (v as Record<string, unknown>)[k])) return false;
-  }
-  return true;
 }

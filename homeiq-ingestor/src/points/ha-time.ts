@@ -1,5 +1,5 @@
 import { isoToMicros } from '../ha/history.js';
-import { haMinuteInRange, haMinuteSeconds, haSecond, isHaIso, isoToNsGeneral } from './line-protocol.js';
+import { haMinuteInRange, haMinuteSeconds, haSecond, isHaIso, isoToNsGeneral, MAX_SAFE_SECONDS } from './line-protocol.js';
 
 /**
  * Timestamps of live events, parsed once: the same results as `isoToNs` (line-protocol.ts) and `isoToMicros`
@@ -17,7 +17,7 @@ export class HaTimestamps {
   #minuteSeconds = Number.NaN;
   #minuteValid = false;
   #iso = '';
-  /** Whole seconds of `#iso`, undefined when it is not in HA's own form or out of Date's range. */
+  /** Whole seconds of `#iso`, undefined when it is not in HA's own form or haMinuteSeconds gives NaN. */
   #seconds: number | undefined;
   /** Whether `#iso` passes isoToNs's range checks. */
   #valid = false;
@@ -33,7 +33,8 @@ export class HaTimestamps {
   /** `isoToNs(iso)`. */
   ns(iso: string): string | undefined {
     const seconds = this.seconds(iso, true);
-    if (seconds !== undefined && seconds > 0) return `${seconds}${this.#fraction}000`;
+    // Beyond MAX_SAFE_SECONDS the fraction decides whether it is within InfluxDB's range: the general parser checks.
+    if (seconds !== undefined && seconds > 0 && seconds < MAX_SAFE_SECONDS) return `${seconds}${this.#fraction}000`;
     return isoToNsGeneral(iso);
   }
 

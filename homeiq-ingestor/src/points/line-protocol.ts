@@ -1,3 +1,5 @@
+import type { Problem } from './state-model.js';
+
 /**
  * InfluxDB line protocol, encoded exactly (influxdb.md §1.2, `models/points.go` of InfluxDB 2.x).
  *
@@ -98,16 +100,24 @@ const RESERVED_TAG_KEYS = new Set(['_field', '_measurement', 'time']);
 /**
  * One line (without the trailing newline), or undefined when the point has no encodable field.
  * Tags are written sorted by key (InfluxDB's recommended order; it sorts them anyway).
+ * Two field keys that differ only in what `escapeKey` replaces would write one field twice, and InfluxDB would
+ * silently keep the last: the first is written, and each other one counted in `problems` as 'duplicate_field'.
  */
-export function encodePoint(p: Point): string | undefined {
+export function encodePoint(p: Point, problems?: Problem[]): string | undefined {
   const line = encodeSeries(p.measurement, p.tags);
   if (line === undefined) return undefined;
   let fields = '';
+  const written = new Set<string>();
   for (const [key, f] of Object.entries(p.fields)) {
     if (key === 'time') continue; // InfluxDB skips a field named time
     const k = escapeKey(key);
     const v = encodeFieldValue(f);
     if (k === undefined || v === undefined) continue;
+    if (written.has(k)) {
+      problems?.push('duplicate_field');
+      continue;
+    }
+    written.add(k);
     fields += `${fields.length === 0 ? '' : ','}${k}=${v}`;
   }
   if (fields.length === 0) return undefined;
@@ -132,10 +142,21 @@ export function encodeSeries(measurementName: string, tags: Record<string, strin
 }
 
 const TIMESTAMP_NS = /^-?\d{1,19}$/;
+/**
+ * InfluxDB's time range is ±9223372036854775806 ns (`models.MinNanoTime`/`MaxNanoTime`, about 1677-09-21 to
+ * 2262-04-11); a point beyond it makes InfluxDB refuse the whole batch.
+ */
+const MAX_NS = 9_223_372_036_854_775_806n;
+const MAX_NS_DIGITS = '9223372036854775806';
+/** Whole seconds below which a positive timestamp is within range whatever its fraction. */
+export const MAX_SAFE_SECONDS = 9_223_372_036;
 
-/** Whether `ts` is a timestamp encodePoint writes (decimal digits that fit InfluxDB's int64). */
+/** Whether `ts` is a timestamp encodePoint writes: decimal digits within InfluxDB's time range. */
 export function isTimestampNs(ts: string): boolean {
-  return TIMESTAMP_NS.test(ts);
+  if (!TIMESTAMP_NS.test(ts)) return false;
+  const digits = ts.charCodeAt(0) === 45 ? ts.slice(1) : ts;
+  // Digit strings of the same length compare as their numbers do.
+  return digits.length < MAX_NS_DIGITS.length || digits <= MAX_NS_DIGITS;
 }
 
 /** `float` field text (finite numbers only; -0 prints as 0). */
@@ -148,12 +169,12 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?
 /**
  * HA's ISO 8601 timestamp (`2026-09-01T10:01:00.123456+00:00`) → nanoseconds since the epoch as digits,
  * keeping every fractional digit (µs from HA; a JS Date would cut it to ms and make replays collide).
- * Undefined for anything that is not such a timestamp.
+ * Undefined for anything that is not such a timestamp, and for a time outside InfluxDB's range (isTimestampNs).
  */
 export function isoToNs(iso: string): string | undefined {
   // Fast path for the form HA always sends; same result as the general path below (tested).
   const seconds = haIsoSeconds(iso, true);
-  if (seconds !== undefined && seconds > 0) return `${seconds}${iso.slice(20, 26)}000`;
+  if (seconds !== undefined && seconds > 0 && seconds < MAX_SAFE_SECONDS) return `${seconds}${iso.slice(20, 26)}000`;
   return isoToNsGeneral(iso);
 }
 
@@ -165,8 +186,12 @@ export function isHaIso(iso: string): boolean {
   return iso.length === 32 && HA_ISO.test(iso);
 }
 
-/** Seconds since the epoch of the minute of a timestamp in HA's own form (NaN when out of Date's range). */
+/**
+ * Seconds since the epoch of the minute of a timestamp in HA's own form; NaN when out of Date's range, and for
+ * years 0000–0099, which Date.UTC reads as 1900–1999 (the fast paths then leave them to the general parsers).
+ */
 export function haMinuteSeconds(iso: string): number {
+  if (iso.charCodeAt(0) === 48 && iso.charCodeAt(1) === 48) return Number.NaN;
   return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)), Number(iso.slice(11, 13)), Number(iso.slice(14, 16)), 0) / 1000;
 }
 
@@ -182,7 +207,8 @@ export function haSecond(iso: string): number {
 
 /**
  * Whole seconds since the epoch of a timestamp in HA's own form, exactly `Date.UTC(y, mo - 1, d, h, mi, s) / 1000`;
- * undefined when not that form or not finite, or with `validate` when isoToNs's range checks would reject it.
+ * undefined when not that form, when haMinuteSeconds gives NaN (years 0000–0099 included), or with `validate`
+ * when isoToNs's field checks would reject it (its time range is checked by the callers).
  * HaTimestamps (ha-time.ts) is the same with a cache, for the live path.
  */
 export function haIsoSeconds(iso: string, validate: boolean): number | undefined {
@@ -199,7 +225,7 @@ export function isoToNsGeneral(iso: string): string | undefined {
   const m = ISO.exec(iso);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const ms = utcMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (!Number.isFinite(ms) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
   let offsetMin = 0;
   if (zone !== 'Z') {
@@ -209,5 +235,13 @@ export function isoToNsGeneral(iso: string): string | undefined {
   }
   const seconds = BigInt(ms / 1000 - offsetMin * 60);
   const ns = seconds * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
-  return ns.toString();
+  return ns > MAX_NS || ns < -MAX_NS ? undefined : ns.toString();
+}
+
+/** 400 Gregorian years are exactly 146097 days. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+
+/** Date.UTC, but years 0–99 are those years (Date.UTC reads them as 1900–1999): counted 400 years later, then moved back. */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  return y < 100 ? Date.UTC(y + 400, mo, d, h, mi, s) - FOUR_CENTURIES_MS : Date.UTC(y, mo, d, h, mi, s);
 }

@@ -1,7 +1,7 @@
 import { AttributeText, type AttributeTextStats } from './attribute-text.js';
 import { BoundedCache, type CacheStats } from './bounded-cache.js';
 import { HaTimestamps } from './ha-time.js';
-import { encodeSeries, isTimestampNs, quoteString } from './line-protocol.js';
+import { encodeSeries, quoteString } from './line-protocol.js';
 import { cap, splitEntityId, stateValueText, type EncodeOptions, type Encoded, type EnrichmentTags, type HaState, type Problem } from './state-model.js';
 
 /**
@@ -63,8 +63,8 @@ export class StateEncoder {
     if (value !== undefined) fields += `,value=${value}`;
     fields += this.#attributes.text(s.entity_id, attrs, problems);
     for (let i = 0; i < head.truncated; i += 1) problems.push('truncated');
-    // isoToNs only ever gives `-?\d+`, so only its length can fail isTimestampNs (years after 2286).
-    if (head.text === undefined || (ts.length > 19 && !isTimestampNs(ts))) return { problems };
+    // No isTimestampNs here: times.ns gives only timestamps within InfluxDB's range (else undefined, above).
+    if (head.text === undefined) return { problems };
     return { line: `${head.text} ${fields} ${ts}`, problems };
   }
 

@@ -32,6 +32,8 @@ export type Problem =
   | 'hostile_entity_id'
   | 'truncated'
   | 'unencodable_attribute'
+  /** A field key met again in the same point (two attribute names that differ only in replaced characters). */
+  | 'duplicate_field'
   | 'entity_removed'
   | 'skipped_state';
 
@@ -68,9 +70,18 @@ export function isHaState(v: unknown): v is HaState {
   );
 }
 
-/** Splits an entity id; hostile ids (not `domain.object_id`) are kept whole under the domain `invalid`. */
+/**
+ * The longest entity id HA creates (`MAX_LENGTH_STATE_ENTITY_ID`), and the longest attribute name, unit or tag
+ * value written whole: keys far longer make InfluxDB refuse the point ("max key length exceeded").
+ */
+export const MAX_NAME_LENGTH = 255;
+
+/**
+ * Splits an entity id; hostile ids (not `domain.object_id`, or longer than HA allows, whose domain would make an
+ * unbounded measurement) are kept whole under the domain `invalid`.
+ */
 export function splitEntityId(entityId: string): { domain: string; objectId: string; valid: boolean } {
-  const m = ENTITY_ID.exec(entityId);
+  const m = entityId.length <= MAX_NAME_LENGTH ? ENTITY_ID.exec(entityId) : null;
   return m ? { domain: m[1] as string, objectId: m[2] as string, valid: true } : { domain: 'invalid', objectId: entityId, valid: false };
 }
 

@@ -91,7 +91,7 @@ describe('ha_compatible layout (HA influxdb integration defaults)', () => {
   it('skips unknown/unavailable, renames colliding keys and adds digit-tail numbers', () => {
     expect(encodeHaCompatible(st({ state: 'unknown' }), TS, opts).line).toBeUndefined();
     const line = encodeHaCompatible(st({ state: 'cloudy', attributes: { value: 'x', energy: '12.5 kWh', nan: Number.NaN } }), TS, opts).line;
-    expect(line).toBe(`sensor.living_room_temp,domain=sensor,entity_id=living_room_temp state="cloudy",value__str="x",energy_str="12.5 kWh",energy=12.5 ${NS}`);
+    expect(line).toBe(`sensor.living_room_temp,domain=sensor,entity_id=living_room_temp state="cloudy",value_str="x",energy_str="12.5 kWh",energy=12.5 ${NS}`);
   });
 });
 

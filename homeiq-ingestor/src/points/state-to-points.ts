@@ -1,7 +1,7 @@
 import type { HaEvent } from '../ha/messages.js';
-import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
+import { encodePoint, escapeKey, isoToNs, type FieldValue } from './line-protocol.js';
 import { StateEncoder } from './state-encoder.js';
-import { cap, splitEntityId, stateValue, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-model.js';
+import { cap, MAX_NAME_LENGTH, splitEntityId, stateValue, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-model.js';
 
 export { cap, isHaState, splitEntityId, stateValue, stateValueText, toJson } from './state-model.js';
 export type { EncodeOptions, Encoded, EnrichmentTags, HaState, Problem } from './state-model.js';
@@ -21,28 +21,42 @@ export type { EncodeOptions, Encoded, EnrichmentTags, HaState, Problem } from '.
  *   integration, which writes 0 for unknown);
  * - every attribute as `attr_<name>_<type>`: `_num` (float), `_str`, `_bool`, `_json` (objects and arrays);
  *   the type is part of the name, so a field type conflict cannot happen. `null` attributes are skipped;
- *   `device_class` and `unit_of_measurement` are tags, not fields;
+ *   `device_class` and `unit_of_measurement` are tags, not fields; see attributeFields for long and clashing names;
  * - strings longer than the cap end with a visible marker `…[truncated N chars]`;
  * - time = `new_state.last_updated` at full precision, so a snapshot, replay or backfill of the same state
- *   overwrites the same point instead of duplicating it.
+ *   overwrites the same point instead of duplicating it; a time outside InfluxDB's range is 'bad_timestamp'.
  * An entity removal (`new_state: null`) writes nothing (HA's recorder does not store it either).
  *
  * Any other event type → measurement `ha_events`, tag `event_type`, fields `data_json`, `origin`, `context_id`,
  * `context_user_id`, `context_parent_id`; time = `time_fired`.
  */
 
-/** Typed attribute fields: `attr_<name>_num|_str|_bool|_json`. */
+/**
+ * Typed attribute fields: `attr_<name>_num|_str|_bool|_json`, the name cut at MAX_NAME_LENGTH ('truncated').
+ * Names that differ only in characters escapeKey replaces (`a\nb`, `a\rb`) give one key: the first attribute
+ * in attribute order is written, each later one counted as 'duplicate_field' (InfluxDB would keep the last).
+ */
 export function attributeFields(attrs: Record<string, unknown>, opts: EncodeOptions, problems: Problem[]): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
+  const written = new Set<string>();
   for (const [name, v] of Object.entries(attrs)) {
     if (TAG_ATTRIBUTES.has(name) || opts.excludeAttributes.has(name) || v === null || v === undefined) continue;
-    const key = `attr_${name}`;
-    if (typeof v === 'number') {
-      if (Number.isFinite(v)) fields[`${key}_num`] = { type: 'float', value: v };
-      else problems.push('unencodable_attribute');
-    } else if (typeof v === 'boolean') fields[`${key}_bool`] = { type: 'bool', value: v };
-    else if (typeof v === 'string') fields[`${key}_str`] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
-    else fields[`${key}_json`] = { type: 'string', value: toJson(v, opts.maxStringLength, problems) };
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      problems.push('unencodable_attribute');
+      continue;
+    }
+    const type = typeof v === 'number' ? 'num' : typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'str' : 'json';
+    const key = `attr_${cap(name, MAX_NAME_LENGTH, problems)}_${type}`;
+    const escaped = escapeKey(key) as string; // never empty
+    if (written.has(escaped)) {
+      problems.push('duplicate_field');
+      continue;
+    }
+    written.add(escaped);
+    if (typeof v === 'number') fields[key] = { type: 'float', value: v };
+    else if (typeof v === 'boolean') fields[key] = { type: 'bool', value: v };
+    else if (typeof v === 'string') fields[key] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
+    else fields[key] = { type: 'string', value: toJson(v, opts.maxStringLength, problems) };
   }
   return fields;
 }
