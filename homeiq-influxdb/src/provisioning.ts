@@ -1,7 +1,7 @@
 import { HttpError, type Health, type Logger, type LogSecrets, type Service } from '@homeiq/shared';
 import { generateCredentials, type Credentials, type CredentialsStore } from './credentials.js';
 import { downsampledBucket, downsampleTask, TIERS } from './downsample.js';
-import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Task } from './influx/api.js';
+import { bucketRetentionSeconds, bucketShardGroupSeconds, InfluxApiError, type Bucket, type InfluxApi, type Task } from './influx/api.js';
 import { daysToSeconds, type InfluxdbOptions } from './options.js';
 
 /** What the rest of the manager needs once InfluxDB is set up. */
@@ -31,6 +31,10 @@ export type RetentionOption = 'retention_days' | 'retention_5m_days' | 'retentio
 const TIER_OPTIONS: readonly RetentionOption[] = ['retention_5m_days', 'retention_1h_days'];
 
 const CHECK = 'setup';
+/** InfluxDB answers that mean "not this change" (rather than "not you" or "not now"). */
+const REFUSALS = new Set([400, 404, 409, 422]);
+
+const forDays = (days: number): string => (days === 0 ? 'forever' : `${days} days`);
 
 /**
  * Onboards InfluxDB on the first start and brings it in line with the options on every start:
@@ -57,10 +61,10 @@ export class Provisioning implements Service {
     return this.#state;
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     const started = Date.now();
     try {
-      await this.#provision();
+      await this.#provision(signal);
       this.opts.health.set(CHECK, 'green', `org ${this.#state?.org}, bucket ${this.#state?.raw.name}, ${this.#state?.tasks.length} downsampling tasks`);
       this.opts.log.info(`InfluxDB in step with the options in ${Date.now() - started} ms`);
     } catch (err) {
@@ -82,9 +86,9 @@ export class Provisioning implements Service {
   }
 
   /**
-   * Sets a bucket's retention (used by the management API). For a HomeIQ bucket the option is saved first,
-   * through the Supervisor, so options and database agree and the next start keeps the new value; when
-   * the Supervisor refuses, the bucket is left as it was (502).
+   * Sets a bucket's retention (used by the management API). InfluxDB first: a change it refuses is a 422
+   * with its reason and no option is saved. For a HomeIQ bucket the option is saved next, through the
+   * Supervisor, so the next start keeps the value; when the Supervisor refuses, the bucket is put back (502).
    */
   setRetention(bucket: Bucket, days: number): Promise<{ bucket: Bucket; option: RetentionOption | undefined }> {
     const next = this.#changes.catch(() => undefined).then(() => this.#setRetention(bucket, days));
@@ -93,17 +97,30 @@ export class Provisioning implements Service {
   }
 
   async #setRetention(bucket: Bucket, days: number): Promise<{ bucket: Bucket; option: RetentionOption | undefined }> {
+    const { api, log } = this.opts;
     const option = this.retentionOption(bucket.id);
+    let updated: Bucket;
+    try {
+      updated = await api.setBucketRetention(bucket.id, daysToSeconds(days));
+    } catch (err) {
+      if (!(err instanceof InfluxApiError) || !REFUSALS.has(err.status)) throw err;
+      const refusal = `InfluxDB refused a retention of ${forDays(days)} for bucket ${bucket.name} (${err.status}: ${err.reason}); nothing was changed`;
+      log.warn(refusal);
+      throw new HttpError(err.status === 404 ? 404 : 422, refusal);
+    }
     if (option) {
       try {
         await this.opts.saveOptions({ [option]: days });
       } catch (err) {
+        // Options and database must agree: the next start would apply the old option anyway.
+        await api.setBucketRetention(bucket.id, bucketRetentionSeconds(bucket), bucketShardGroupSeconds(bucket)).catch((undo: unknown) =>
+          log.error(`could not put back the retention of ${bucket.name} after the Supervisor refused the option: ${(undo as Error).message}`),
+        );
         throw new HttpError(502, `the Supervisor did not save the option ${option}, so the retention of ${bucket.name} is unchanged: ${(err as Error).message}`);
       }
     }
-    const updated = await this.opts.api.setBucketRetention(bucket.id, daysToSeconds(days));
-    this.opts.log.info(
-      `retention of ${bucket.name} set to ${days === 0 ? 'forever' : `${days} days`} through the manager API` +
+    log.info(
+      `retention of ${bucket.name} set to ${forDays(days)} through the manager API` +
         (option ? `; saved as option ${option}` : ' (not a HomeIQ bucket: no option to save)'),
     );
     await this.refresh();
@@ -125,8 +142,12 @@ export class Provisioning implements Service {
     return this.#state;
   }
 
-  async #provision(): Promise<void> {
+  async #provision(signal: AbortSignal | undefined): Promise<void> {
     const { api, store, options, log } = this.opts;
+    // Between steps only: a stop must not fall between InfluxDB's onboarding and saving its org id.
+    const step = (): void => {
+      if (signal?.aborted) throw new Error('setting up InfluxDB was interrupted: the add-on is stopping');
+    };
     let creds = await store.load();
     if (creds) this.#remember(creds);
     if (await api.setupAllowed()) {
@@ -152,8 +173,14 @@ export class Provisioning implements Service {
       );
     }
     this.#remember(creds);
+    step();
     const orgId = await this.#org(creds, options.org);
-    if (creds.orgId !== orgId) await store.save((creds = { ...creds, orgId }));
+    if (creds.orgId !== orgId) {
+      const interrupted = creds.orgId === undefined;
+      await store.save((creds = { ...creds, orgId }));
+      if (interrupted) log.info(`completed credentials.json with the id of org ${options.org} (an earlier first start was interrupted)`);
+    }
+    step();
 
     const buckets = await api.buckets(orgId);
     const raw = await this.#bucket(buckets, orgId, options.bucket, options.retention_days);
@@ -162,6 +189,7 @@ export class Provisioning implements Service {
     for (const [i, tier] of TIERS.entries()) {
       downsampled.push(await this.#bucket(buckets, orgId, downsampledBucket(options.bucket, tier), retentions[i] ?? 0));
     }
+    step();
     const tasks = await this.#tasks(orgId, options.org, options.bucket);
 
     if (creds.rawBucketId !== undefined && creds.rawBucketId !== raw.id) {
@@ -181,10 +209,9 @@ export class Provisioning implements Service {
   /** Our org's id; renames it when the `org` option changed. */
   async #org(creds: Credentials, name: string): Promise<string> {
     const { api, log } = this.opts;
-    if (!creds.orgId) throw new Error('the credentials file has no org id; InfluxDB was set up by someone else');
     let org: { id: string; name: string };
     try {
-      org = await api.org(creds.orgId);
+      org = creds.orgId ? await api.org(creds.orgId) : await this.#findOrg(name);
     } catch (err) {
       if (err instanceof InfluxApiError && err.status === 401) {
         throw new Error('InfluxDB rejects the stored operator token; the data dir and credentials.json do not belong together');
@@ -198,17 +225,33 @@ export class Provisioning implements Service {
     return org.id;
   }
 
+  /**
+   * The org of credentials saved without its id: a first start that died between onboarding and saving
+   * the id. Our operator token still opens InfluxDB then (a token it refuses is a 401: someone else's).
+   */
+  async #findOrg(name: string): Promise<{ id: string; name: string }> {
+    const orgs = await this.opts.api.orgs();
+    const org = orgs.find((o) => o.name === name) ?? (orgs.length === 1 ? orgs[0] : undefined);
+    if (!org) throw new Error(`the credentials file has no org id and InfluxDB has no organization named ${name}; InfluxDB was set up by someone else`);
+    return org;
+  }
+
   async #bucket(existing: Bucket[], orgId: string, name: string, days: number): Promise<Bucket> {
     const { api, log } = this.opts;
     const seconds = daysToSeconds(days);
     const found = existing.find((b) => b.name === name);
     if (!found) {
-      log.info(`creating bucket ${name} (retention ${days === 0 ? 'forever' : `${days} days`})`);
+      log.info(`creating bucket ${name} (retention ${forDays(days)})`);
       return api.createBucket(orgId, name, seconds);
     }
     if (bucketRetentionSeconds(found) !== seconds) {
-      log.info(`bucket ${name}: retention ${bucketRetentionSeconds(found)} s → ${seconds} s (${days === 0 ? 'forever' : `${days} days`})`);
-      return api.setBucketRetention(found.id, seconds);
+      log.info(`bucket ${name}: retention ${bucketRetentionSeconds(found)} s → ${seconds} s (${forDays(days)})`);
+      try {
+        return await api.setBucketRetention(found.id, seconds);
+      } catch (err) {
+        if (!(err instanceof InfluxApiError) || !REFUSALS.has(err.status)) throw err;
+        throw new Error(`InfluxDB refused a retention of ${forDays(days)} for bucket ${name} (${err.status}: ${err.reason})`);
+      }
     }
     return found;
   }

@@ -3,36 +3,76 @@ import { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
 import { bootstrapLogger, LogSecrets } from './logger.js';
 import { OptionsError } from './options.js';
 
-/** A long-lived part of an add-on. Constructors only assign; side effects happen in start/stop. */
+/**
+ * A long-lived part of an add-on. Constructors only assign; side effects happen in start/stop.
+ * `start` gets a signal that is aborted when the add-on is asked to stop: a start that can wait long (for a
+ * child process, say) ends early then. Its service is stopped once its start has settled, like the others.
+ */
 export interface Service {
   readonly name: string;
-  start(): Promise<void>;
+  start(signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts services in order and stops them in reverse; a failed start stops what had started. */
+/** Why {@link ServiceGroup.start} gave up: a stop was requested first, so this is no failure of its own. */
+export class StartInterrupted extends Error {
+  override readonly name = 'StartInterrupted';
+}
+
+/**
+ * Starts services in order and stops them in reverse; a failed start stops what had started. A stop
+ * during the start also stops the service whose start was in progress (after that start settled), and
+ * nothing after it is started.
+ */
 export class ServiceGroup {
   readonly #started: Service[] = [];
+  readonly #stop = new AbortController();
+  /** The service whose start is in progress, and that start, settled either way. */
+  #starting: { service: Service; settled: Promise<unknown> } | undefined;
+  #stopped: Promise<void> | undefined;
+
   constructor(
     private readonly services: readonly Service[],
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {
+    const signal = this.#stop.signal;
     for (const s of this.services) {
+      if (signal.aborted) throw new StartInterrupted(`stopped before ${s.name} was started`);
+      const attempt = s.start(signal);
+      this.#starting = { service: s, settled: attempt.catch(() => undefined) };
       try {
-        await s.start();
+        await attempt;
       } catch (err) {
+        this.#starting = undefined;
+        // A start that fails after the stop was requested fails because of it; stop() deals with the service.
+        if (signal.aborted) throw new StartInterrupted(`${s.name} did not finish starting: the add-on is stopping (${(err as Error).message})`);
         this.log.error({ err }, `${s.name} failed to start; stopping what had started`);
         await this.stop();
         throw err;
       }
+      this.#starting = undefined;
+      if (signal.aborted) throw new StartInterrupted(`stopped while ${s.name} was starting`);
       this.#started.push(s);
       this.log.debug(`${s.name} started`);
     }
   }
 
-  async stop(): Promise<void> {
+  /** Idempotent: a second call (a signal during a failed start's clean-up, say) waits for the first. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stopAll();
+    return this.#stopped;
+  }
+
+  async #stopAll(): Promise<void> {
+    this.#stop.abort();
+    const starting = this.#starting;
+    if (starting) {
+      // Its start may have got far enough to hold something (a child process, a port): stop it too.
+      await starting.settled;
+      this.#started.push(starting.service);
+    }
     while (this.#started.length > 0) {
       const s = this.#started.pop() as Service;
       try {
@@ -81,20 +121,25 @@ export async function runMain(opts: MainOptions): Promise<void> {
   let group: ServiceGroup | undefined;
   let log = bootLog;
   let stopping = false;
+  // The highest code asked for wins: a start-up failure during a SIGTERM's stop still exits non-zero.
+  let exitCode = 0;
+  /** group.start(), its outcome handled; the exit waits for it so a failure's exit code is known. */
+  let starting: Promise<void> = Promise.resolve();
 
   const shutdown = (code: number, why: string): void => {
+    exitCode = Math.max(exitCode, code);
     if (stopping) return;
     stopping = true;
     log.info(`stopping (${why})`);
     const timer = setTimeout(() => {
       log.error(`stop did not finish within ${opts.stopTimeoutMs} ms; exiting anyway`);
-      proc.exit(code === 0 ? 1 : code);
+      proc.exit(Math.max(exitCode, 1));
     }, opts.stopTimeoutMs);
     timer.unref();
-    void (group ? group.stop() : Promise.resolve()).then(() => {
+    void Promise.all([group?.stop(), starting]).then(() => {
       clearTimeout(timer);
       log.info('stopped');
-      proc.exit(code);
+      proc.exit(exitCode);
     });
   };
 
@@ -132,13 +177,22 @@ export async function runMain(opts: MainOptions): Promise<void> {
   }
   log = composition.log;
   group = new ServiceGroup(composition.services, log);
-  try {
-    await group.start();
-  } catch (err) {
-    log.fatal({ err }, 'start-up failed');
-    proc.exit(1);
+  if (stopping) {
+    // A signal during compose: nothing has started, and the shutdown already under way ends the process.
     return;
   }
-  if (stopping) return;
-  log.info('started');
+  let started = false;
+  starting = group.start().then(
+    () => {
+      started = true;
+    },
+    (err: unknown) => {
+      // Interrupted by a stop: that stop, already under way, stops the services in order and exits.
+      if (err instanceof StartInterrupted) return;
+      log.fatal({ err }, 'start-up failed');
+      shutdown(1, 'start-up failed');
+    },
+  );
+  await starting;
+  if (started && !stopping) log.info('started');
 }

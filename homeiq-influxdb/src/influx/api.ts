@@ -6,6 +6,8 @@ export class InfluxApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** InfluxDB's own words (its `message`), for answers that pass them on. */
+    readonly reason: string = message,
   ) {
     super(message);
   }
@@ -16,7 +18,13 @@ export interface Bucket {
   orgID: string;
   name: string;
   type: 'user' | 'system';
-  retentionRules: { type: string; everySeconds: number }[];
+  retentionRules: RetentionRule[];
+}
+
+export interface RetentionRule {
+  type: string;
+  everySeconds: number;
+  shardGroupDurationSeconds?: number;
 }
 
 export interface Permission {
@@ -95,6 +103,12 @@ export class InfluxApi {
     return this.json('GET', `/api/v2/orgs/${id}`);
   }
 
+  /** Every organization the token can see (the operator token: all of them). */
+  async orgs(): Promise<{ id: string; name: string }[]> {
+    const r = await this.json<{ orgs: { id: string; name: string }[] }>('GET', '/api/v2/orgs?limit=100');
+    return r.orgs;
+  }
+
   async renameOrg(id: string, name: string): Promise<void> {
     await this.json('PATCH', `/api/v2/orgs/${id}`, { name });
   }
@@ -108,8 +122,12 @@ export class InfluxApi {
     return this.json('POST', '/api/v2/buckets', { orgID: orgId, name, retentionRules: retentionRules(retentionSeconds) });
   }
 
-  async setBucketRetention(id: string, retentionSeconds: number): Promise<Bucket> {
-    return this.json('PATCH', `/api/v2/buckets/${id}`, { retentionRules: retentionRules(retentionSeconds) });
+  /**
+   * Sets a retention together with a shard-group duration: InfluxDB refuses (422) a retention shorter than
+   * the bucket's current shard-group duration unless that changes too, and keeps the old one otherwise.
+   */
+  async setBucketRetention(id: string, retentionSeconds: number, shardGroupSeconds = shardGroupDurationSeconds(retentionSeconds)): Promise<Bucket> {
+    return this.json('PATCH', `/api/v2/buckets/${id}`, { retentionRules: retentionRules(retentionSeconds, shardGroupSeconds) });
   }
 
   /** Creates a token; InfluxDB 2.9 stores tokens hashed, so this answer is the only time we see its value. */
@@ -194,15 +212,35 @@ export class InfluxApi {
       } catch {
         // not JSON: keep the raw text
       }
-      throw new InfluxApiError(`InfluxDB ${method} ${path.split('?')[0]} answered ${res.status}: ${message}`, res.status);
+      throw new InfluxApiError(`InfluxDB ${method} ${path.split('?')[0]} answered ${res.status}: ${message}`, res.status, message);
     }
     return res.body;
   }
 }
 
 /** One `expire` rule; `everySeconds: 0` means forever (an empty list would leave a PATCH without effect). */
-function retentionRules(seconds: number): { type: 'expire'; everySeconds: number }[] {
-  return [{ type: 'expire', everySeconds: seconds }];
+function retentionRules(seconds: number, shardGroupSeconds = shardGroupDurationSeconds(seconds)): RetentionRule[] {
+  return [{ type: 'expire', everySeconds: seconds, shardGroupDurationSeconds: shardGroupSeconds }];
+}
+
+const HOUR = 3_600;
+const DAY = 86_400;
+
+/**
+ * The shard-group duration InfluxDB itself picks for a new bucket with this retention (its
+ * `shardGroupDuration` rule, documented under "Shards and shard groups"): 1 h below 2 days, 1 day below
+ * 180 days, 7 days from 180 days on and for forever (0). Always shorter than the retention, as it must be.
+ */
+export function shardGroupDurationSeconds(retentionSeconds: number): number {
+  if (retentionSeconds === 0 || retentionSeconds >= 180 * DAY) return 7 * DAY;
+  if (retentionSeconds >= 2 * DAY) return DAY;
+  return HOUR;
+}
+
+/** The shard-group duration of a bucket in seconds (InfluxDB's default for its retention if not reported). */
+export function bucketShardGroupSeconds(b: Bucket): number {
+  const rule = b.retentionRules.find((r) => r.type === 'expire');
+  return rule?.shardGroupDurationSeconds || shardGroupDurationSeconds(rule?.everySeconds ?? 0);
 }
 
 /** The retention of a bucket in seconds (0 = forever). */

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Backoff, createLogger, Health, LogSecrets } from '@homeiq/shared';
+import { Backoff, createLogger, Health, LogSecrets, ServiceGroup } from '@homeiq/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from './process.js';
 
@@ -26,6 +26,39 @@ async function fakeInfluxd(lines: string[]): Promise<string> {
   await writeFile(bin, `#!/bin/sh\n${lines.map((l) => `echo '${l}'`).join('\n')}\nexec sleep 30\n`);
   await chmod(bin, 0o755);
   return bin;
+}
+
+/**
+ * A stand-in for an influxd that is slow to come up (a WAL replay after a power cut): a Node script that
+ * waits `delayMs` before it says it listens. With `ignoreSigint` it also ignores the clean-shutdown signal.
+ */
+async function slowInfluxd(delayMs: number, ignoreSigint = false): Promise<string> {
+  dir ??= await mkdtemp(join(tmpdir(), 'homeiq-influxd-process-'));
+  const bin = join(dir, 'slow-influxd');
+  const script = [
+    `#!${process.execPath}`,
+    ignoreSigint ? "process.on('SIGINT', () => console.log('ignoring SIGINT'));" : '',
+    `setTimeout(() => console.log(${JSON.stringify(LISTENING)}), ${delayMs});`,
+    'setInterval(() => undefined, 1000);',
+  ].join('\n');
+  await writeFile(bin, script);
+  await chmod(bin, 0o755);
+  return bin;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function spawned(p: InfluxdProcess): Promise<number> {
+  for (let i = 0; i < 100 && p.pid === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(p.pid).toBeGreaterThan(0);
+  return p.pid as number;
 }
 
 function processFor(binary: string, health: Health, extra: Partial<InfluxdProcessOptions> = {}): InfluxdProcess {
@@ -59,6 +92,61 @@ describe('InfluxdProcess', () => {
     await expect(p.start()).rejects.toThrow(/did not become ready within 800 ms/);
     expect(p.ready).toBe(false);
     expect(influxdCheck(health)?.status).toBe('red');
+  });
+
+  it('a readiness timeout terminates the influxd it started', async () => {
+    const p = processFor(await slowInfluxd(20_000), new Health(), { readyTimeoutMs: 600 });
+    const started = p.start();
+    started.catch(() => undefined);
+    const pid = await spawned(p);
+    await expect(started).rejects.toThrow(/did not become ready within 600 ms/);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('a readiness timeout sends SIGKILL when influxd ignores SIGINT for stopTimeoutMs', async () => {
+    const p = processFor(await slowInfluxd(20_000, true), new Health(), { readyTimeoutMs: 600, stopTimeoutMs: 500 });
+    const started = p.start();
+    started.catch(() => undefined);
+    const pid = await spawned(p);
+    await expect(started).rejects.toThrow(/did not become ready/);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('a stop requested while influxd is still coming up stops it (no orphan), without waiting for readiness', async () => {
+    const p = processFor(await slowInfluxd(20_000), new Health());
+    const group = new ServiceGroup([p], createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() }));
+    const started = group.start();
+    started.catch(() => undefined);
+    const pid = await spawned(p);
+    const t0 = Date.now();
+    await group.stop();
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(alive(pid)).toBe(false);
+    await expect(started).rejects.toThrow();
+  });
+
+  it('p.stop() during start ends the start and the child', async () => {
+    const p = processFor(await slowInfluxd(20_000), new Health());
+    const started = p.start();
+    started.catch(() => undefined);
+    const pid = await spawned(p);
+    await p.stop();
+    expect(alive(pid)).toBe(false);
+    await expect(started).rejects.toThrow(/stop/);
+  }, 10_000);
+
+  it('waits as long as the health check start period (5 min) for a slow influxd by default', async () => {
+    let skew = 0;
+    const p = processFor(await slowInfluxd(20_000), new Health(), { now: () => Date.now() + skew });
+    let settled: string | undefined;
+    const started = p.start().then(() => (settled = 'ready'), (e: Error) => (settled = e.message));
+    await spawned(p);
+    skew = 290_000;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(settled).toBeUndefined();
+    skew = 301_000;
+    await started;
+    expect(settled).toMatch(/did not become ready within 300000 ms/);
   });
 
   it('is ready once its influxd says it listens and /health passes', async () => {

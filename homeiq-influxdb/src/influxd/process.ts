@@ -26,7 +26,7 @@ export interface InfluxdProcessOptions {
   probe: () => Promise<{ pass: boolean; version: string }>;
   /** SIGINT grace before SIGKILL. */
   stopTimeoutMs: number;
-  /** How long `start()` waits for the first readiness (crash restarts included). */
+  /** How long `start()` waits for the first readiness (crash restarts included); {@link READY_TIMEOUT_MS} by default. */
   readyTimeoutMs?: number;
   /** Liveness poll interval once ready. */
   pollMs?: number;
@@ -38,6 +38,11 @@ export interface InfluxdProcessOptions {
 }
 
 const CHECK = 'influxd';
+/**
+ * The Dockerfile's HEALTHCHECK start period (DOCS: "the first 5 minutes after a start do not count"): a WAL
+ * replay after a power cut may take that long. Giving up sooner would only restart the replay from scratch.
+ */
+export const READY_TIMEOUT_MS = 300_000;
 /** A run this long counts as healthy: the next crash starts the backoff from the beginning again. */
 const STABLE_MS = 60_000;
 
@@ -112,15 +117,22 @@ export class InfluxdProcess implements Service {
     return { count: this.#crashes, last: this.#lastCrash };
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     await mkdir(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    const interrupted = (): boolean => this.#stopping || signal?.aborted === true;
+    if (interrupted()) throw new Error('influxd was not started: the add-on is stopping');
     this.opts.health.set(CHECK, 'red', 'influxd is starting');
     void this.#launch();
-    const deadline = this.#now() + (this.opts.readyTimeoutMs ?? 120_000);
+    const timeoutMs = this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    const deadline = this.#now() + timeoutMs;
     while (!this.#ready) {
+      // The caller stops us next (ServiceGroup does): stop() ends the child, gracefully.
+      if (interrupted()) throw new Error('influxd did not become ready: the add-on is stopping');
       if (this.#now() > deadline) {
         const why = this.#portBusy ?? (this.#lastCrash ? `last crash: ${this.#lastCrash}` : undefined);
-        throw new Error(`influxd did not become ready within ${this.opts.readyTimeoutMs ?? 120_000} ms${why ? ` (${why})` : ''}`);
+        // Nobody stops a service whose start failed: the influxd we started must not outlive us.
+        await this.stop();
+        throw new Error(`influxd did not become ready within ${timeoutMs} ms${why ? ` (${why})` : ''}`);
       }
       await sleep(100);
     }
@@ -134,7 +146,12 @@ export class InfluxdProcess implements Service {
     this.opts.log.info('stopping influxd');
     // influxd shuts down cleanly (closing its shards, bolt and sqlite) only on SIGINT; SIGTERM ends it at once.
     child.kill('SIGINT');
-    const killed = await Promise.race([this.#exited.then(() => false), sleep(this.opts.stopTimeoutMs).then(() => true)]);
+    let grace: NodeJS.Timeout | undefined;
+    const killed = await Promise.race([
+      this.#exited.then(() => false),
+      new Promise<boolean>((r) => (grace = setTimeout(() => r(true), this.opts.stopTimeoutMs))),
+    ]);
+    clearTimeout(grace);
     if (killed) {
       this.opts.log.error(`influxd did not stop within ${this.opts.stopTimeoutMs} ms of SIGINT; sending SIGKILL`);
       child.kill('SIGKILL');
