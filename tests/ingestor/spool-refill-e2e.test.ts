@@ -13,7 +13,6 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secondsToMicros } from '../../homeiq-ingestor/src/ha/history.js';
 import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from '../ha-sim/index.js';
 import { RawClient } from '../ha-sim/test-client.js';
@@ -98,6 +97,16 @@ function timeToNs(iso: string): bigint {
   return BigInt(Date.parse(`${m[1]}Z`)) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
+/**
+ * The simulator's recorder float → ns, independently of the ingestor's conversion (which the comparison checks): the
+ * simulator keeps whole microseconds, so the float's shortest decimal text has at most six fraction digits.
+ */
+function recorderNs(lu: number): bigint {
+  const [whole = '', fraction = ''] = String(lu).split('.');
+  if (!/^\d+$/.test(whole) || !/^\d{0,6}$/.test(fraction)) throw new Error(`not a whole-microsecond time: ${lu}`);
+  return (BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'))) * 1000n;
+}
+
 /** Per entity, every row HA's recorder holds since `fromMs` as `ns=state`, oldest first (asked over HA's own WebSocket API). */
 async function recorderRows(ha: HaSimulator, fromMs: number): Promise<Map<string, string[]>> {
   const client = await RawClient.connect(ha.wsUrl, ha.token);
@@ -107,7 +116,7 @@ async function recorderRows(ha: HaSimulator, fromMs: number): Promise<Map<string
       include_start_time_state: false, significant_changes_only: false, minimal_response: false, no_attributes: true,
     }, 30_000);
     const result = reply['result'] as Record<string, Array<{ s: string; lu: number }>>;
-    return new Map(Object.entries(result).map(([id, rows]) => [id, rows.map((r) => `${BigInt(secondsToMicros(r.lu)) * 1000n}=${r.s}`)]));
+    return new Map(Object.entries(result).map(([id, rows]) => [id, rows.map((r) => `${recorderNs(r.lu)}=${r.s}`)]));
   } finally {
     client.close();
   }

@@ -12,13 +12,14 @@ import { HistoryImport } from './history-import.js';
 import { RefusedRanges } from './refused-ranges.js';
 import { SpoolRefill, type SpoolGauge } from './spool-refill.js';
 import { StateFile } from './state-file.js';
-import { StateReplay } from './state-replay.js';
+import { newestUpdate, StateReplay } from './state-replay.js';
 
 /**
  * What happens on every (re)connection to Home Assistant, as one task beside the socket reader (which never
  * waits on it; it only feeds the spool through the StatePipeline):
  * 1. the registries are read (enrichment), live events held meanwhile;
- * 2. the gap backfill: every recorded change from the last event seen before the connection was lost to now,
+ * 2. the gap backfill: every recorded change from the last event seen before the connection was lost (on a fresh
+ *    install that saw none yet: from its first connection) to now,
  *    through `history/history_during_period`, chunked by time window and entity batch (entities: those of a
  *    `get_states` fetched first, plus those we wrote before);
  * 3. the `get_states` snapshot: one point per state at its own `last_updated` (idempotent), after the gap so
@@ -32,7 +33,7 @@ import { StateReplay } from './state-replay.js';
  * recovers the states the spool refused while it was full (and the gap windows it refused points during).
  *
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
- * `state.json` (last event seen, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
+ * `state.json` (last event seen or a fresh install's first connection, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
  * at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
  * and how far it got) after every window.
  */
@@ -158,9 +159,15 @@ export class Backfill implements Service {
     if (this.#stopped) return;
     const runId = ++this.#runId;
     const connectedUs = this.#now;
-    const seen = this.opts.pipeline.lastSeenUs;
+    const seen = this.opts.pipeline.lastSeenUs ?? this.#state.originUs;
     const unfinished = this.#state.gapFromUs;
     this.#state.gapFromUs = unfinished === undefined ? seen : seen === undefined ? unfinished : Math.min(seen, unfinished);
+    if (this.opts.pipeline.lastSeenUs !== undefined) this.#state.originUs = undefined;
+    else if (this.#state.gapFromUs === undefined) {
+      // Fresh install: nothing seen yet, so should this connection be lost early, the next one backfills from here.
+      this.#state.originUs = connectedUs;
+      void this.save().catch(() => undefined);
+    }
     if (this.opts.enricher) this.opts.pipeline.hold();
     this.#status.connection = session.connection;
     this.#status.phase = this.opts.enricher ? 'registries' : 'snapshot';
@@ -205,6 +212,7 @@ export class Backfill implements Service {
     if (!alive()) return;
     const states = (Array.isArray(reply) ? reply : []).filter(isHaState);
     const ids = new Set(states.map((s) => s.entity_id).filter((id) => this.opts.accepts(id)));
+    if (this.opts.pipeline.lastSeenUs === undefined) this.#state.originNoLaterThan(newestUpdate(states));
 
     const gapFrom = this.#state.gapFromUs;
     // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
@@ -253,6 +261,7 @@ export class Backfill implements Service {
         if (!alive()) return;
       }
       this.#state.gapFromUs = undefined;
+      if (this.opts.pipeline.lastSeenUs === undefined) this.#state.originUs = connectedUs; // still no event: covered up to here
       this.#status.gap.points += points;
       log.debug(`gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`);
       void this.save().catch(() => undefined);

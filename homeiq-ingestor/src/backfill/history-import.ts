@@ -149,22 +149,39 @@ export class HistoryImport {
     return Math.max(0, Math.round((elapsed / done) * (1 - s.progress)));
   }
 
+  /**
+   * Runs the current record to its end, then the older range a raised `history_import_days` adds (each record is
+   * persisted before it runs, so both resume after a drop or restart).
+   */
   async #runImport(session: HaSession, allIds: string[], alive: () => boolean): Promise<void> {
+    for (let rec = await this.#nextRecord(); rec && !rec.done && !rec.cancelled; rec = await this.#nextRecord()) {
+      await this.#importRecord(rec, session, allIds, alive);
+      if (!alive() || !rec.done) return;
+    }
+  }
+
+  /**
+   * The record to work on. An import asked for through the API replaces the first-install one (the option does not
+   * extend it). When the option was raised, the older range [now − days, start of the old record) is only started
+   * once the old record is done: replacing an unfinished record would drop its unimported part for good.
+   */
+  async #nextRecord(): Promise<ImportRecord | undefined> {
     const days = this.opts.historyImportDays;
+    const rec = this.#import;
+    if (!(days > 0) || (rec && (rec.requested || rec.days >= days || !(rec.done || rec.cancelled)))) return rec;
+    const now = this.opts.now();
+    const fromUs = now - days * DAY_US;
+    let next: ImportRecord = { days, fromUs, toUs: rec ? Math.min(rec.fromUs, rec.reachedUs) : now, reachedUs: fromUs, done: false, points: 0 };
+    if (next.toUs <= next.fromUs) next = { ...next, toUs: next.fromUs, done: true };
+    this.#import = next;
+    await this.#persist(next);
+    this.#reflectImport();
+    return next;
+  }
+
+  async #importRecord(rec: ImportRecord, session: HaSession, allIds: string[], alive: () => boolean): Promise<void> {
     const now = this.opts.now();
     const status = this.opts.status;
-    let rec = this.#import;
-    // An import asked for through the API replaces the first-install one (the option does not extend it).
-    if (days > 0 && (!rec || (!rec.requested && rec.days < days))) {
-      // First import, or the option was raised: import what lies before what we already have.
-      const fromUs = now - days * DAY_US;
-      rec = { days, fromUs, toUs: rec ? Math.min(rec.fromUs, rec.reachedUs) : now, reachedUs: fromUs, done: false, points: 0 };
-      if (rec.toUs <= rec.fromUs) rec = { ...rec, toUs: rec.fromUs, done: true };
-      this.#import = rec;
-      await this.#persist(rec);
-      this.#reflectImport();
-    }
-    if (!rec || rec.done || rec.cancelled) return;
     const ids = rec.entities ? rec.entities.filter((id) => this.opts.accepts(id)) : allIds;
     // The refill asks HA's current entities anyway; only the others need handing over with a refused window.
     const haIds = new Set(allIds);

@@ -16,26 +16,38 @@ export interface StateFileOptions {
 }
 
 /**
- * `state.json`: the last event seen (kept by the pipeline), an unfinished gap's position, the restart digests and
- * the refused ranges. The ranges and the last event seen are saved together: a range the file does not have yet
- * lies after the last event seen it has, so the next connection's gap backfill covers it.
+ * `state.json`: the last event seen (kept by the pipeline), an unfinished gap's position, a fresh install's first
+ * connection time, the restart digests and the refused ranges. The ranges and the last event seen are saved
+ * together: a range the file does not have yet lies after the last event seen it has, so the next connection's gap
+ * backfill covers it.
  */
 export class StateFile {
   /** Start of a gap not yet fully backfilled (µs), persisted until it is. */
   gapFromUs: number | undefined;
+  /**
+   * A fresh install, until the first event is seen: where the first connection's coverage began (µs). Without it, a
+   * first connection lost before any event and before its snapshot leaves nothing to backfill the outage from.
+   */
+  originUs: number | undefined;
   #saving: Promise<void> | undefined;
   #savedKey = '';
 
   constructor(private readonly opts: StateFileOptions) {}
 
   async load(): Promise<void> {
-    const state = (await readJson(join(this.opts.dir, 'state.json'))) as { lastSeenUs?: unknown; gapFromUs?: unknown; digests?: unknown; refused?: unknown } | undefined;
+    const state = (await readJson(join(this.opts.dir, 'state.json'))) as { lastSeenUs?: unknown; gapFromUs?: unknown; originUs?: unknown; digests?: unknown; refused?: unknown } | undefined;
     if (state) {
       if (typeof state.lastSeenUs === 'number') this.opts.pipeline.lastSeenUs = state.lastSeenUs;
       if (typeof state.gapFromUs === 'number') this.gapFromUs = state.gapFromUs;
+      if (typeof state.originUs === 'number') this.originUs = state.originUs;
       this.opts.digests.load(state.digests);
       this.opts.ranges?.load(state.refused, (this.opts.pipeline.lastSeenUs ?? this.opts.now?.() ?? Date.now() * 1000) + 1);
     }
+  }
+
+  /** HA's own clock, should it be behind ours: HA recorded no change after the newest state it showed us (µs). */
+  originNoLaterThan(us: number | undefined): void {
+    if (this.originUs !== undefined && us !== undefined) this.originUs = Math.min(this.originUs, us);
   }
 
   /** What is on disk now matches: `save()` writes again only once the last event seen or the gap moves (or a digest). */
@@ -52,6 +64,7 @@ export class StateFile {
       version: 1,
       lastSeenUs: this.opts.pipeline.lastSeenUs,
       gapFromUs: this.gapFromUs,
+      originUs: this.originUs,
       digests: this.opts.digests.toJSON(),
       refused: this.opts.ranges?.toJSON(),
     });
@@ -64,6 +77,6 @@ export class StateFile {
   }
 
   #stateKey(): string {
-    return `${this.opts.pipeline.lastSeenUs}/${this.gapFromUs}/${this.opts.ranges?.version}`;
+    return `${this.opts.pipeline.lastSeenUs}/${this.gapFromUs}/${this.originUs}/${this.opts.ranges?.version}`;
   }
 }

@@ -41,6 +41,16 @@ function latestUpTo(t: number, ...candidates: Array<Digest | undefined>): Digest
   return best;
 }
 
+/** The newest `last_updated` among `states` (µs), in HA's clock; undefined when there is none. */
+export function newestUpdate(states: readonly HaState[]): number | undefined {
+  let newest: number | undefined;
+  for (const s of states) {
+    const t = isoToMicros(s.last_updated);
+    if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+  }
+  return newest;
+}
+
 /**
  * Writes the states Home Assistant gives us after the fact (history windows, the `get_states` snapshot) through the
  * pipeline, each compared with the state in effect before it, so a restart artefact among them is recognised.

@@ -30,6 +30,12 @@ export interface HaSocketOptions {
   pingIntervalMs?: number;
   authTimeoutMs?: number;
   backoff?: Backoff;
+  /**
+   * How long a connection must stay up before the reconnect delay starts again from the shortest one. An HA (or
+   * proxy) that accepts the token and drops the socket at once would otherwise be retried every second, each time
+   * with the registries, `get_states` and a gap backfill. Default 60 s.
+   */
+  stableMs?: number;
 }
 
 export interface HaSocketStats {
@@ -70,6 +76,7 @@ export class HaSocket implements Service {
   #nextId = 1;
   #stopped = true;
   #timers = new Set<NodeJS.Timeout>();
+  #stableTimer: NodeJS.Timeout | undefined;
   readonly #heartbeat = new Heartbeat();
   readonly #health: ConnectionHealth;
   #seenUnknown = new Set<string>();
@@ -98,6 +105,7 @@ export class HaSocket implements Service {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    clearTimeout(this.#stableTimer);
     this.#heartbeat.stop();
     this.#health.stop();
     const ws = this.#ws;
@@ -152,6 +160,7 @@ export class HaSocket implements Service {
       clearTimeout(authTimer);
       this.#heartbeat.stop();
       if (this.#ws === ws) {
+        clearTimeout(this.#stableTimer);
         this.#session?.close();
         this.#session = undefined;
       }
@@ -213,7 +222,11 @@ export class HaSocket implements Service {
   }
 
   #onReady(haVersion: string | undefined): void {
-    this.#backoff.reset();
+    const ws = this.#ws;
+    clearTimeout(this.#stableTimer);
+    this.#stableTimer = setTimeout(() => {
+      if (this.#ws === ws && this.#stats.connected) this.#backoff.reset();
+    }, this.opts.stableMs ?? 60_000);
     this.#stats.connected = true;
     this.#stats.haVersion = haVersion;
     this.#stats.lastError = undefined;

@@ -17,12 +17,31 @@ export type HistoryReply = Record<string, CompressedHistoryState[]>;
 /** Microseconds since the epoch (exact in a double until the year 2255). */
 export type Micros = number;
 
+/** Python's round(): halfway cases go to the even neighbour (Math.round would go up). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - r) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
 /**
- * Float epoch seconds → microseconds. Doubles near today's epoch are spaced about 0.24 µs apart, so rounding
- * recovers the microsecond HA stored, and the point lands on the same nanosecond timestamp as the live event.
+ * Float epoch seconds → microseconds, exactly as HA's live timestamps get theirs: HA stamps a state with
+ * `datetime.fromtimestamp(time.time(), UTC)`, and a recorder that keeps the raw float returns it as `lu` (2024.3
+ * still stored the stamp's own whole-microsecond `.timestamp()`, which any rounding reads back). Any other
+ * rounding (e.g. of `s * 1e6`) lands 1 µs off for about one raw float in eight, and the overlap a reconnect
+ * re-reads would then be written a second time next to the live points. CPython's steps, in doubles: split into
+ * whole seconds and fraction (exact), fraction × 1e6 (rounded once), round half to even, carry.
  */
 export function secondsToMicros(s: number): Micros {
-  return Math.round(s * 1_000_000);
+  let whole = Math.trunc(s);
+  let micro = roundHalfEven((s - whole) * 1_000_000);
+  if (micro >= 1_000_000) {
+    micro -= 1_000_000;
+    whole += 1;
+  } else if (micro < 0) {
+    micro += 1_000_000;
+    whole -= 1;
+  }
+  return whole * 1_000_000 + micro;
 }
 
 /** `2026-09-01T10:01:00.123456+00:00`, the form HA itself prints (always six fraction digits here). */
