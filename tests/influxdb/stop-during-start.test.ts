@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
-import { AddonRun, childPids, CONFIG, prepare, waitUntil, writeOptions } from './harness.js';
+import { AddonRun, childPids, CONFIG, prepare, processAlive as alive, waitUntil, writeOptions } from './harness.js';
 
 const IP = { slow: '127.0.33.8', setup: '127.0.33.9' };
 const OPTIONS = { log_level: 'info', org: 'homeassistant', bucket: 'homeassistant', retention_days: 365, retention_5m_days: 730, retention_1h_days: 0 };
@@ -30,15 +30,6 @@ afterAll(async () => {
   for (const e of emulators) await e.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function start(ip: string, name: string, binary: string): Promise<AddonRun> {
   const emulator = await startSupervisorEmulator({});

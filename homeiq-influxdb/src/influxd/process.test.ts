@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backoff, createLogger, Health, LogSecrets, ServiceGroup } from '@homeiq/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processAlive as alive } from '../../../tests/influxdb/harness.js';
 import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from './process.js';
 
 const LISTENING = 'ts=2026-11-24T10:00:00Z lvl=info msg=Listening log_id=x service=tcp-listener transport=http addr=127.0.0.1:8086 port=8086';
@@ -44,15 +45,6 @@ async function slowInfluxd(delayMs: number, ignoreSigint = false): Promise<strin
   await writeFile(bin, script);
   await chmod(bin, 0o755);
   return bin;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function spawned(p: InfluxdProcess): Promise<number> {

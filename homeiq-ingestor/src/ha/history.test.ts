@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { prng as seeded } from '../../../tests/ha-sim/demo-driver.js';
 import { historyRowToState, microsToIso, secondsToMicros } from './history.js';
 
 /**
@@ -20,17 +21,6 @@ function pythonIso(values: readonly number[]): string[] {
   return r.stdout.split('\n');
 }
 
-/** A seeded generator (mulberry32): the same batch on every run, so a failure reproduces. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** time.time()-like floats from 2020 to 2100, plus the cases the rounding turns on. */
 function realisticFloats(): number[] {
