@@ -17,20 +17,13 @@ import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
 import { StateDigests } from '../../homeiq-ingestor/src/points/restart-digest.js';
 import { StatePipeline } from '../../homeiq-ingestor/src/points/state-pipeline.js';
 import { createEmptyHome, startHaSimulator } from '../ha-sim/index.js';
+import { until } from '../harness/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('fresh install, first connection lost before its snapshot', () => {
   it('backfills the outage on the next connection, and persists where that gap starts', async () => {

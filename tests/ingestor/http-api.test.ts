@@ -18,6 +18,7 @@ import { EventStream, type StreamEvent } from '../../homeiq-ingestor/src/http/ev
 import { Quarantine } from '../../homeiq-ingestor/src/influx/quarantine.js';
 import { Spool } from '../../homeiq-ingestor/src/spool/spool.js';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
+import { until } from '../harness/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const IP = { ingestor: '127.0.51.1', admin: '127.0.51.3', influxdb: '127.0.51.2', stranger: '127.0.51.4', unregistered: '127.0.51.9', adminMoved: '127.0.51.13' };
@@ -124,14 +125,6 @@ function subscribe(query: string, from: string, headers: Record<string, string> 
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('ingestor HTTP API: identity through the Supervisor', () => {

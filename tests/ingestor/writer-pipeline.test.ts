@@ -15,6 +15,7 @@ import { Quarantine } from '../../homeiq-ingestor/src/influx/quarantine.js';
 import { InfluxSender } from '../../homeiq-ingestor/src/influx/send.js';
 import { InfluxWriter } from '../../homeiq-ingestor/src/influx/writer.js';
 import { Spool } from '../../homeiq-ingestor/src/spool/spool.js';
+import { until } from '../harness/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -96,14 +97,6 @@ async function rig(opts: { batchLines: number; maxInFlight?: number; backoff: Ba
     })());
   running.push(stop);
   return { spool, writer, health, start: () => writer.start(), stop };
-}
-
-async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('pipelined writer', () => {

@@ -15,6 +15,7 @@ import { Spool } from '../spool/spool.js';
 import { Quarantine } from './quarantine.js';
 import { InfluxSender } from './send.js';
 import { InfluxWriter, type TargetProvider } from './writer.js';
+import { until } from '../../../tests/harness/until.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, line: string) => void;
 const BAD = (_q: IncomingMessage, r: ServerResponse) => r.writeHead(400).end('{"code":"invalid","message":"unable to parse"}');
@@ -97,14 +98,6 @@ async function setup(o: Setup = {}) {
     sender.close();
   };
   return { spool, writer, quarantine, qfile, check, reads: () => reads, stop };
-}
-
-async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('InfluxWriter when the quarantine cannot be written', () => {

@@ -15,6 +15,7 @@ import { Spool } from '../spool/spool.js';
 import { Quarantine } from './quarantine.js';
 import { InfluxSender, parseRetryAfter } from './send.js';
 import { InfluxWriter } from './writer.js';
+import { until } from '../../../tests/harness/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -70,14 +71,6 @@ async function setup(opts: { batchLines?: number } = {}) {
     sender.close();
   };
   return { spool, writer, health, stop };
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('InfluxWriter against a scripted server', () => {
