@@ -1,4 +1,4 @@
-import type { HaState } from '../points/state-to-points.js';
+import type { HaState } from './messages.js';
 
 /**
  * Home Assistant's history API (`history/history_during_period`) and its compressed reply format

@@ -7,6 +7,15 @@ export interface HaEvent {
   context?: { id: string; parent_id: string | null; user_id: string | null };
 }
 
+/** A state as HA sends it (get_states, state_changed) and as the history replay rebuilds it. */
+export interface HaState {
+  entity_id: string;
+  state: string;
+  attributes: Record<string, unknown>;
+  last_updated: string;
+  last_changed?: string;
+}
+
 export type ServerMessage =
   | { type: 'auth_required'; ha_version?: string }
   | { type: 'auth_ok'; ha_version?: string }

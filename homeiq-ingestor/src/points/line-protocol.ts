@@ -1,4 +1,4 @@
-import type { Problem } from './state-model.js';
+import type { Problem } from './problems.js';
 
 /**
  * InfluxDB line protocol, encoded exactly (influxdb.md §1.2, `models/points.go` of InfluxDB 2.x).

@@ -1,4 +1,9 @@
+import type { HaState } from '../ha/messages.js';
 import { floatText } from './line-protocol.js';
+import type { Problem } from './problems.js';
+
+export type { HaState } from '../ha/messages.js';
+export type { Problem } from './problems.js';
 
 /**
  * The pieces of HomeIQ's data model (documented in state-to-points.ts) that the reference and the fast encoders
@@ -25,30 +30,12 @@ export interface EnrichmentTags {
   labels?: string;
 }
 
-/** What an encoder could not take as is; counted and logged once per kind by the caller. */
-export type Problem =
-  | 'bad_event'
-  | 'bad_timestamp'
-  | 'hostile_entity_id'
-  | 'truncated'
-  | 'unencodable_attribute'
-  /** A field key met again in the same point (two attribute names that differ only in replaced characters). */
-  | 'duplicate_field'
-  | 'entity_removed'
-  | 'skipped_state';
 
 export interface Encoded {
   line?: string;
   problems: Problem[];
 }
 
-export interface HaState {
-  entity_id: string;
-  state: string;
-  attributes: Record<string, unknown>;
-  last_updated: string;
-  last_changed?: string;
-}
 
 const ENTITY_ID = /^([a-z0-9][a-z0-9_]*)\.([a-z0-9_]+)$/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
