@@ -17,7 +17,12 @@ function percentile(sorted: number[], p: number): number {
 
 export async function run(): Promise<void> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-bench-admin-'));
-  const stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.31', say: (m) => console.log(`[stack] ${m}`) });
+  const stack = await startDevStack({
+    dataRoot,
+    port: 0,
+    addressBlock: '127.0.31',
+    say: (m) => console.log(`[stack] ${m}`),
+  });
   try {
     const url = `${stack.panelUrl}api/overview`;
     // Let the ingestor write and the panel take its first samples, as a user opening the panel would find it.
@@ -46,8 +51,12 @@ export async function run(): Promise<void> {
       goals: GOALS,
       pass: percentile(ms, 0.95) <= GOALS.overviewP95Ms && gz / 1024 <= GOALS.panelJsGzipKiB,
     };
-    console.log(`overview API through ingress: p50 ${result.overviewP50Ms} ms, p95 ${result.overviewP95Ms} ms (goal ≤ ${GOALS.overviewP95Ms} ms) over ${REQUESTS} requests`);
-    console.log(`panel JS: ${(js.length / 1024).toFixed(1)} KiB, ${result.panelJsGzipKiB} KiB gzipped (goal ≤ ${GOALS.panelJsGzipKiB} KiB)`);
+    console.log(
+      `overview API through ingress: p50 ${result.overviewP50Ms} ms, p95 ${result.overviewP95Ms} ms (goal ≤ ${GOALS.overviewP95Ms} ms) over ${REQUESTS} requests`,
+    );
+    console.log(
+      `panel JS: ${(js.length / 1024).toFixed(1)} KiB, ${result.panelJsGzipKiB} KiB gzipped (goal ≤ ${GOALS.panelJsGzipKiB} KiB)`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     await stack.stop();

@@ -52,7 +52,10 @@ async function nodeOptions(heapDir: string | undefined): Promise<Record<string, 
   const o = heapDir ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${heapDir}`] : [];
   if (process.argv.includes('--memory-usage')) {
     const probe = join(await mkdtemp(join(tmpdir(), 'homeiq-e2e-mem-')), 'memory-usage.mjs');
-    await writeFile(probe, "setInterval(() => process.stderr.write(`[mem] ${JSON.stringify(process.memoryUsage())}\\n`), 5000).unref();\n");
+    await writeFile(
+      probe,
+      'setInterval(() => process.stderr.write(`[mem] ${JSON.stringify(process.memoryUsage())}\\n`), 5000).unref();\n',
+    );
     o.push(`--import=${probe}`);
   }
   return o.length > 0 ? { NODE_OPTIONS: o.join(' ') } : {};
@@ -66,11 +69,17 @@ function arg(name: string, dflt: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
 const say = (m: string): void => console.log(`[e2e] ${m}`);
 
 /** Changes `rate` states/s over 200 sensors until stopped; `onSet(key, wallMs)` for each. */
-function drive(ha: HaSimulator, prefix: string, rate: number, onSet?: (key: string, at: number) => void): { stop(): number } {
+function drive(
+  ha: HaSimulator,
+  prefix: string,
+  rate: number,
+  onSet?: (key: string, at: number) => void,
+): { stop(): number } {
   const t0 = performance.now();
   let sent = 0;
   const timer = setInterval(() => {
@@ -78,7 +87,11 @@ function drive(ha: HaSimulator, prefix: string, rate: number, onSet?: (key: stri
     for (; sent < due; sent += 1) {
       const entity = `sensor.${prefix}_${sent % 200}`;
       const at = Date.now();
-      ha.setState(entity, String(sent), { unit_of_measurement: 'W', device_class: 'power', friendly_name: `Bench ${sent % 200}` });
+      ha.setState(entity, String(sent), {
+        unit_of_measurement: 'W',
+        device_class: 'power',
+        friendly_name: `Bench ${sent % 200}`,
+      });
       if (onSet) {
         const s = ha.states().find((x) => x.entity_id === entity) as { last_updated: string };
         onSet(`${entity}@${isoToNs(s.last_updated)}`, at);
@@ -99,7 +112,10 @@ async function rssKiB(pid: number): Promise<number> {
 }
 
 async function ingestorStatus(): Promise<{ spool: { bytes: number; committed: number }; writer: { written: number } }> {
-  const res = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, { localAddress: IP.admin, timeoutMs: 10_000 });
+  const res = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, {
+    localAddress: IP.admin,
+    timeoutMs: 10_000,
+  });
   return JSON.parse(res.body.toString('utf8')) as never;
 }
 
@@ -168,7 +184,14 @@ async function latencyPart(influx: RealInfluxd, setup: InfluxSetup, ha: HaSimula
   };
 }
 
-async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonProcess, rate: number, minutes: number, heapSnapshots = false) {
+async function outagePart(
+  influx: RealInfluxd,
+  ha: HaSimulator,
+  ingestor: AddonProcess,
+  rate: number,
+  minutes: number,
+  heapSnapshots = false,
+) {
   const pid = ingestor.child.pid as number;
   await influx.stop();
   say(`outage: influxd stopped; ${rate} events/s for ${minutes} min; sampling the ingestor's RSS every 5 s`);
@@ -197,9 +220,17 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
     }
     const st = await ingestorStatus();
     const mem = memory();
-    samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10, spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10, ...(mem ? { mem } : {}) });
+    samples.push({
+      s: Math.round((Date.now() - t0) / 1000),
+      rssMiB: Math.round((await rssKiB(pid)) / 102.4) / 10,
+      spoolMiB: Math.round(st.spool.bytes / 104857.6) / 10,
+      ...(mem ? { mem } : {}),
+    });
     const last = samples.at(-1);
-    if (samples.length % 12 === 0 && last) say(`  t=${last.s}s rss=${last.rssMiB} MiB spool=${last.spoolMiB} MiB${last.mem ? ` ${JSON.stringify(last.mem)}` : ''}`);
+    if (samples.length % 12 === 0 && last)
+      say(
+        `  t=${last.s}s rss=${last.rssMiB} MiB spool=${last.spoolMiB} MiB${last.mem ? ` ${JSON.stringify(last.mem)}` : ''}`,
+      );
   }
   const sent = d.stop();
   await sleep(1000);
@@ -208,7 +239,12 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
   // Least-squares slope of RSS over the second half, MiB per minute.
   const mx = half.reduce((n, x) => n + x.s, 0) / half.length;
   const my = half.reduce((n, x) => n + x.rssMiB, 0) / half.length;
-  const slope = half.reduce((n, x) => n + (x.s - mx) * (x.rssMiB - my), 0) / Math.max(1e-9, half.reduce((n, x) => n + (x.s - mx) ** 2, 0));
+  const slope =
+    half.reduce((n, x) => n + (x.s - mx) * (x.rssMiB - my), 0) /
+    Math.max(
+      1e-9,
+      half.reduce((n, x) => n + (x.s - mx) ** 2, 0),
+    );
   await influx.start();
   // The writer retries on its backoff (up to 60 s), so the first write after the restart is timed apart from the drain.
   const tBack = performance.now();
@@ -239,12 +275,25 @@ async function outagePart(influx: RealInfluxd, ha: HaSimulator, ingestor: AddonP
 
 async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: number) {
   const log = createLogger({ level: 'warning', name: 'bench', secrets: new LogSecrets() });
-  const encoder = new EventEncoder({ maxStringLength: 16_384, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
+  const encoder = new EventEncoder(
+    { maxStringLength: 16_384, excludeAttributes: new Set(), layout: 'homeiq' },
+    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
+    () => undefined,
+  );
   const { frames } = makeFrames(Math.ceil(events / 6.5), 12, 7);
   const lines: string[] = [];
-  for (const f of frames) for (const m of parseFrame(f) ?? []) if (m.type === 'event') { const l = encoder.encode(m.event); if (l) lines.push(l); }
+  for (const f of frames)
+    for (const m of parseFrame(f) ?? [])
+      if (m.type === 'event') {
+        const l = encoder.encode(m.event);
+        if (l) lines.push(l);
+      }
   const mkBucket = async (name: string): Promise<void> => {
-    const res = await fetch(`${influx.url}/api/v2/buckets`, { method: 'POST', headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ orgID: setup.orgId, name, retentionRules: [] }) });
+    const res = await fetch(`${influx.url}/api/v2/buckets`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ orgID: setup.orgId, name, retentionRules: [] }),
+    });
     if (res.status !== 201) throw new Error(`create bucket ${name}: ${res.status} ${await res.text()}`);
   };
   await mkBucket('bench_raw');
@@ -257,7 +306,8 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   for (let i = 0; i < lines.length; ) {
     let n = 0;
     let bytes = 0;
-    while (i + n < lines.length && n < batchLines && bytes + (lines[i + n] as string).length + 1 <= batchBytes) bytes += (lines[i + n++] as string).length + 1;
+    while (i + n < lines.length && n < batchLines && bytes + (lines[i + n] as string).length + 1 <= batchBytes)
+      bytes += (lines[i + n++] as string).length + 1;
     bodies.push(gzipSync(`${lines.slice(i, i + n).join('\n')}\n`));
     i += n;
   }
@@ -266,10 +316,23 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   const post = (body: Buffer): Promise<number> =>
     new Promise((resolve, reject) => {
       const u = `${influx.url}/api/v2/write?org=${encodeURIComponent(setup.org)}&bucket=bench_raw&precision=ns`;
-      const req = request(u, { method: 'POST', agent, headers: { Authorization: `Token ${setup.token}`, 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        u,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            Authorization: `Token ${setup.token}`,
+            'Content-Encoding': 'gzip',
+            'Content-Type': 'text/plain; charset=utf-8',
+            'Content-Length': String(body.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -290,9 +353,19 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   const quarantine = new Quarantine({ file: join(dir, 'q.jsonl'), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
-    target: { get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }), invalidate: () => undefined },
-    batchLines, batchBytes, flushIntervalMs: 1000, maxInFlight: arg('in-flight', 2),
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
+    target: {
+      get: async () => ({ url: influx.url, org: setup.org, bucket: 'bench_replay', token: setup.token }),
+      invalidate: () => undefined,
+    },
+    batchLines,
+    batchBytes,
+    flushIntervalMs: 1000,
+    maxInFlight: arg('in-flight', 2),
   });
   say('replay: the ingestor writer from the spool');
   const tp = performance.now();
@@ -305,7 +378,17 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   await rm(dir, { recursive: true, force: true });
   const rawRate = lines.length / rawS;
   const replayRate = lines.length / replayS;
-  return { points: lines.length, batches: bodies.length, batchLines, batchBytes, inFlight: arg('in-flight', 2), rawPointsPerSec: Math.round(rawRate), replayPointsPerSec: Math.round(replayRate), ratio: Number((replayRate / rawRate).toFixed(3)), requests: writer.stats().requests };
+  return {
+    points: lines.length,
+    batches: bodies.length,
+    batchLines,
+    batchBytes,
+    inFlight: arg('in-flight', 2),
+    rawPointsPerSec: Math.round(rawRate),
+    replayPointsPerSec: Math.round(replayRate),
+    ratio: Number((replayRate / rawRate).toFixed(3)),
+    requests: writer.stats().requests,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -314,15 +397,29 @@ export async function run(): Promise<void> {
   const outageMinutes = arg('outage-minutes', 10);
   const replayEvents = arg('replay-events', 130_000);
   const want = parts();
-  const heapDir = process.argv.includes('--heap-snapshots') ? await mkdtemp(join(tmpdir(), 'homeiq-e2e-heap-')) : undefined;
+  const heapDir = process.argv.includes('--heap-snapshots')
+    ? await mkdtemp(join(tmpdir(), 'homeiq-e2e-heap-'))
+    : undefined;
   say('building the ingestor bundle; starting influxd, the HA simulator and the Supervisor emulator');
   const influx = await startInfluxd();
   const setup = await influx.setup();
   if (!want.has('latency') && !want.has('outage')) {
     try {
       const replay = want.has('replay') ? await replayPart(influx, setup, replayEvents) : undefined;
-      if (replay) say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
-      console.log(JSON.stringify({ bench: 'e2e', parts: [...want], replay, goals: GOALS, meets: { replay: replay ? replay.ratio >= GOALS.replayRatio : undefined }, node: process.version }));
+      if (replay)
+        say(
+          `replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`,
+        );
+      console.log(
+        JSON.stringify({
+          bench: 'e2e',
+          parts: [...want],
+          replay,
+          goals: GOALS,
+          meets: { replay: replay ? replay.ratio >= GOALS.replayRatio : undefined },
+          node: process.version,
+        }),
+      );
     } finally {
       await influx.dispose();
     }
@@ -335,7 +432,12 @@ export async function run(): Promise<void> {
   emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
   const ingestor = await startAddon({
     name: 'ingestor',
-    options: { log_level: 'info', event_types: [], target: 'external', external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token } },
+    options: {
+      log_level: 'info',
+      event_types: [],
+      target: 'external',
+      external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
+    },
     env: { ...reg.env(), ...(await nodeOptions(heapDir)) },
   });
   if (heapDir) say(`heap snapshots go to ${heapDir}`);
@@ -345,10 +447,18 @@ export async function run(): Promise<void> {
     await sleep(500);
     const latency = want.has('latency') ? await latencyPart(influx, setup, ha, rate, seconds) : undefined;
     if (latency) say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.measured} events`);
-    const outage = want.has('outage') ? await outagePart(influx, ha, ingestor, rate, outageMinutes, heapDir !== undefined) : undefined;
-    if (outage) say(`outage: RSS ${outage.rssMiBFirst} → max ${outage.rssMiBMax} → ${outage.rssMiBLast} MiB; slope ${outage.rssSlopeSecondHalfMiBPerMin} MiB/min; drain ${outage.drainPointsPerSec} points/s`);
+    const outage = want.has('outage')
+      ? await outagePart(influx, ha, ingestor, rate, outageMinutes, heapDir !== undefined)
+      : undefined;
+    if (outage)
+      say(
+        `outage: RSS ${outage.rssMiBFirst} → max ${outage.rssMiBMax} → ${outage.rssMiBLast} MiB; slope ${outage.rssSlopeSecondHalfMiBPerMin} MiB/min; drain ${outage.drainPointsPerSec} points/s`,
+      );
     const replay = want.has('replay') ? await replayPart(influx, setup, replayEvents) : undefined;
-    if (replay) say(`replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`);
+    if (replay)
+      say(
+        `replay: ${replay.replayPointsPerSec} points/s vs raw ${replay.rawPointsPerSec} points/s: ratio ${replay.ratio}`,
+      );
     const result = {
       bench: 'e2e',
       parts: [...want],
@@ -357,7 +467,10 @@ export async function run(): Promise<void> {
       outage,
       replay,
       goals: GOALS,
-      meets: { p99: latency ? latency.p99Ms <= GOALS.p99Ms : undefined, replay: replay ? replay.ratio >= GOALS.replayRatio : undefined },
+      meets: {
+        p99: latency ? latency.p99Ms <= GOALS.p99Ms : undefined,
+        replay: replay ? replay.ratio >= GOALS.replayRatio : undefined,
+      },
       ingestorOptions: 'defaults (batch_size 5000, batch_max_kib 1024, flush_interval_ms 1000)',
       node: process.version,
     };

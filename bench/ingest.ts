@@ -41,19 +41,158 @@ function arg(name: string, dflt: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const ctx = (r: () => number): { id: string; parent_id: null; user_id: null } => ({ id: `01J${Math.floor(r() * 1e16).toString(36).toUpperCase().padStart(23, '0')}`, parent_id: null, user_id: null });
+const ctx = (r: () => number): { id: string; parent_id: null; user_id: null } => ({
+  id: `01J${Math.floor(r() * 1e16)
+    .toString(36)
+    .toUpperCase()
+    .padStart(23, '0')}`,
+  parent_id: null,
+  user_id: null,
+});
 
 /** Entity kinds in a typical home, weighted by how often they change, with HA-shaped attributes. */
-const KINDS: Array<{ weight: number; make(i: number, r: () => number): { entity_id: string; state: string; attributes: Record<string, unknown> } }> = [
-  { weight: 35, make: (i, r) => ({ entity_id: `sensor.power_${i % 40}`, state: (r() * 3000).toFixed(1), attributes: { state_class: 'measurement', unit_of_measurement: 'W', device_class: 'power', friendly_name: `Plug ${i % 40} Power` } }) },
-  { weight: 20, make: (i, r) => ({ entity_id: `sensor.temperature_${i % 25}`, state: (15 + r() * 10).toFixed(2), attributes: { state_class: 'measurement', unit_of_measurement: '°C', device_class: 'temperature', friendly_name: `Room ${i % 25} Temperature` } }) },
-  { weight: 8, make: (i, r) => ({ entity_id: `sensor.energy_${i % 10}`, state: (1000 + r() * 100).toFixed(3), attributes: { state_class: 'total_increasing', unit_of_measurement: 'kWh', device_class: 'energy', friendly_name: `Meter ${i % 10} Energy`, last_reset: null } }) },
-  { weight: 10, make: (i, r) => ({ entity_id: `binary_sensor.motion_${i % 15}`, state: r() < 0.5 ? 'on' : 'off', attributes: { device_class: 'motion', friendly_name: `Motion ${i % 15}` } }) },
-  { weight: 8, make: (i, r) => ({ entity_id: `light.lamp_${i % 20}`, state: r() < 0.6 ? 'on' : 'off', attributes: { min_color_temp_kelvin: 2202, max_color_temp_kelvin: 6535, supported_color_modes: ['color_temp', 'xy'], color_mode: 'color_temp', brightness: Math.floor(r() * 255), color_temp_kelvin: 2700 + Math.floor(r() * 3000), hs_color: [r() * 360, r() * 100], rgb_color: [255, 167, 87], xy_color: [0.526, 0.387], friendly_name: `Lamp ${i % 20}`, supported_features: 40 } }) },
-  { weight: 6, make: (i, r) => ({ entity_id: `climate.thermostat_${i % 5}`, state: 'heat', attributes: { hvac_modes: ['off', 'heat', 'auto'], min_temp: 7, max_temp: 35, target_temp_step: 0.5, preset_modes: ['none', 'eco', 'away', 'boost'], current_temperature: 19 + r() * 3, temperature: 21, hvac_action: r() < 0.5 ? 'heating' : 'idle', preset_mode: 'none', friendly_name: `Thermostat ${i % 5}`, supported_features: 401 } }) },
-  { weight: 5, make: (i, r) => ({ entity_id: `switch.relay_${i % 12}`, state: r() < 0.5 ? 'on' : 'off', attributes: { friendly_name: `Relay ${i % 12}` } }) },
-  { weight: 4, make: (i, r) => ({ entity_id: `media_player.speaker_${i % 3}`, state: 'playing', attributes: { volume_level: r(), is_volume_muted: false, media_content_type: 'music', media_duration: 215, media_position: Math.floor(r() * 215), media_position_updated_at: new Date().toISOString(), media_title: 'Some "quoted", title = with, commas', media_artist: 'Artist', media_album_name: 'Album', source_list: ['Radio', 'Spotify', 'TV'], group_members: [`media_player.speaker_${i % 3}`], entity_picture: '/api/media_player_proxy/media_player.speaker?token=abc&cache=123', friendly_name: `Speaker ${i % 3}`, supported_features: 152463 } }) },
-  { weight: 4, make: (i, r) => ({ entity_id: `device_tracker.phone_${i % 4}`, state: r() < 0.7 ? 'home' : 'not_home', attributes: { source_type: 'gps', battery_level: Math.floor(r() * 100), latitude: 52.37 + r() / 100, longitude: 4.89 + r() / 100, gps_accuracy: 12, altitude: 3.2, course: 0, speed: 0, vertical_accuracy: 3, friendly_name: `Phone ${i % 4}` } }) },
+const KINDS: Array<{
+  weight: number;
+  make(i: number, r: () => number): { entity_id: string; state: string; attributes: Record<string, unknown> };
+}> = [
+  {
+    weight: 35,
+    make: (i, r) => ({
+      entity_id: `sensor.power_${i % 40}`,
+      state: (r() * 3000).toFixed(1),
+      attributes: {
+        state_class: 'measurement',
+        unit_of_measurement: 'W',
+        device_class: 'power',
+        friendly_name: `Plug ${i % 40} Power`,
+      },
+    }),
+  },
+  {
+    weight: 20,
+    make: (i, r) => ({
+      entity_id: `sensor.temperature_${i % 25}`,
+      state: (15 + r() * 10).toFixed(2),
+      attributes: {
+        state_class: 'measurement',
+        unit_of_measurement: '°C',
+        device_class: 'temperature',
+        friendly_name: `Room ${i % 25} Temperature`,
+      },
+    }),
+  },
+  {
+    weight: 8,
+    make: (i, r) => ({
+      entity_id: `sensor.energy_${i % 10}`,
+      state: (1000 + r() * 100).toFixed(3),
+      attributes: {
+        state_class: 'total_increasing',
+        unit_of_measurement: 'kWh',
+        device_class: 'energy',
+        friendly_name: `Meter ${i % 10} Energy`,
+        last_reset: null,
+      },
+    }),
+  },
+  {
+    weight: 10,
+    make: (i, r) => ({
+      entity_id: `binary_sensor.motion_${i % 15}`,
+      state: r() < 0.5 ? 'on' : 'off',
+      attributes: { device_class: 'motion', friendly_name: `Motion ${i % 15}` },
+    }),
+  },
+  {
+    weight: 8,
+    make: (i, r) => ({
+      entity_id: `light.lamp_${i % 20}`,
+      state: r() < 0.6 ? 'on' : 'off',
+      attributes: {
+        min_color_temp_kelvin: 2202,
+        max_color_temp_kelvin: 6535,
+        supported_color_modes: ['color_temp', 'xy'],
+        color_mode: 'color_temp',
+        brightness: Math.floor(r() * 255),
+        color_temp_kelvin: 2700 + Math.floor(r() * 3000),
+        hs_color: [r() * 360, r() * 100],
+        rgb_color: [255, 167, 87],
+        xy_color: [0.526, 0.387],
+        friendly_name: `Lamp ${i % 20}`,
+        supported_features: 40,
+      },
+    }),
+  },
+  {
+    weight: 6,
+    make: (i, r) => ({
+      entity_id: `climate.thermostat_${i % 5}`,
+      state: 'heat',
+      attributes: {
+        hvac_modes: ['off', 'heat', 'auto'],
+        min_temp: 7,
+        max_temp: 35,
+        target_temp_step: 0.5,
+        preset_modes: ['none', 'eco', 'away', 'boost'],
+        current_temperature: 19 + r() * 3,
+        temperature: 21,
+        hvac_action: r() < 0.5 ? 'heating' : 'idle',
+        preset_mode: 'none',
+        friendly_name: `Thermostat ${i % 5}`,
+        supported_features: 401,
+      },
+    }),
+  },
+  {
+    weight: 5,
+    make: (i, r) => ({
+      entity_id: `switch.relay_${i % 12}`,
+      state: r() < 0.5 ? 'on' : 'off',
+      attributes: { friendly_name: `Relay ${i % 12}` },
+    }),
+  },
+  {
+    weight: 4,
+    make: (i, r) => ({
+      entity_id: `media_player.speaker_${i % 3}`,
+      state: 'playing',
+      attributes: {
+        volume_level: r(),
+        is_volume_muted: false,
+        media_content_type: 'music',
+        media_duration: 215,
+        media_position: Math.floor(r() * 215),
+        media_position_updated_at: new Date().toISOString(),
+        media_title: 'Some "quoted", title = with, commas',
+        media_artist: 'Artist',
+        media_album_name: 'Album',
+        source_list: ['Radio', 'Spotify', 'TV'],
+        group_members: [`media_player.speaker_${i % 3}`],
+        entity_picture: '/api/media_player_proxy/media_player.speaker?token=abc&cache=123',
+        friendly_name: `Speaker ${i % 3}`,
+        supported_features: 152463,
+      },
+    }),
+  },
+  {
+    weight: 4,
+    make: (i, r) => ({
+      entity_id: `device_tracker.phone_${i % 4}`,
+      state: r() < 0.7 ? 'home' : 'not_home',
+      attributes: {
+        source_type: 'gps',
+        battery_level: Math.floor(r() * 100),
+        latitude: 52.37 + r() / 100,
+        longitude: 4.89 + r() / 100,
+        gps_accuracy: 12,
+        altitude: 3.2,
+        course: 0,
+        speed: 0,
+        vertical_accuracy: 3,
+        friendly_name: `Phone ${i % 4}`,
+      },
+    }),
+  },
 ];
 const TOTAL_WEIGHT = KINDS.reduce((n, k) => n + k.weight, 0);
 
@@ -75,8 +214,28 @@ export function makeFrames(frames: number, maxPerFrame: number, seed = 42): { fr
       t += 1 + Math.floor(r() * 5000);
       const iso = new Date(t / 1000).toISOString().replace('Z', `${String(t % 1000).padStart(3, '0')}+00:00`);
       const c = ctx(r);
-      const state = (s: typeof cur, when: string) => ({ ...s, last_changed: when, last_reported: when, last_updated: when, context: c });
-      msgs.push({ id: 2, type: 'event', event: { event_type: 'state_changed', data: { entity_id: cur.entity_id, old_state: state(old, '2026-01-15T09:59:00.000000+00:00'), new_state: state(cur, iso) }, origin: 'LOCAL', time_fired: iso, context: c } });
+      const state = (s: typeof cur, when: string) => ({
+        ...s,
+        last_changed: when,
+        last_reported: when,
+        last_updated: when,
+        context: c,
+      });
+      msgs.push({
+        id: 2,
+        type: 'event',
+        event: {
+          event_type: 'state_changed',
+          data: {
+            entity_id: cur.entity_id,
+            old_state: state(old, '2026-01-15T09:59:00.000000+00:00'),
+            new_state: state(cur, iso),
+          },
+          origin: 'LOCAL',
+          time_fired: iso,
+          context: c,
+        },
+      });
       events += 1;
     }
     out.push(JSON.stringify(n === 1 ? msgs[0] : msgs));
@@ -92,7 +251,9 @@ function startSink(): Promise<{ url: string; child: ChildProcess }> {
     s.keepAliveTimeout = 60000;
     s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));`;
   const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-  const child = pin ? spawn('taskset', ['-c', '1', process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = pin
+    ? spawn('taskset', ['-c', '1', process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve({ url: `http://127.0.0.1:${d.toString().trim()}`, child }));
     child.once('exit', (c) => reject(new Error(`sink exited ${c}`)));
@@ -119,7 +280,12 @@ interface Timed {
 const makeEncoder = (): EventEncoder =>
   new EventEncoder(
     { maxStringLength: 16_384, excludeAttributes: new Set(['entity_picture']), layout: 'homeiq' },
-    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: ['switch.relay_1*'] }),
+    new EntityFilter({
+      includeDomains: [],
+      includeEntities: [],
+      excludeDomains: [],
+      excludeEntities: ['switch.relay_1*'],
+    }),
     () => undefined,
   );
 
@@ -135,9 +301,15 @@ async function timedRun(stage: Stage, frames: string[], passes: number, dir: str
   const quarantine = new Quarantine({ file: join(dir, `quarantine-${stage}.jsonl`), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
     target: { get: async () => ({ url: sinkUrl, org: 'o', bucket: 'b', token: 't' }), invalidate: () => undefined },
-    batchLines: 5000, batchBytes: 1024 * 1024, flushIntervalMs: arg('flush-ms', 50),
+    batchLines: 5000,
+    batchBytes: 1024 * 1024,
+    flushIntervalMs: arg('flush-ms', 50),
   });
   const counter = new EventCounter();
   const stream = new EventStream();
@@ -191,21 +363,33 @@ async function timedRun(stage: Stage, frames: string[], passes: number, dir: str
   await spool.stop();
   sender.close();
   return {
-    received, points, filtered: encoder.stats().filtered, alreadyWritten: pipeline.stats().alreadyWritten,
-    ms, feedMs: tFed - t0, cpuMs: (cpu.user + cpu.system) / 1000,
-    requests: writer.stats().requests, commits: spool.stats().commits, rssBefore, rssMax,
+    received,
+    points,
+    filtered: encoder.stats().filtered,
+    alreadyWritten: pipeline.stats().alreadyWritten,
+    ms,
+    feedMs: tFed - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    requests: writer.stats().requests,
+    commits: spool.stats().commits,
+    rssBefore,
+    rssMax,
   };
 }
 
 export async function run(): Promise<void> {
   // One core: pin every thread of this process (and those it creates later: libuv's pool) to core 0.
-  const pinned = !process.argv.includes('--no-pin') && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
+  const pinned =
+    !process.argv.includes('--no-pin') &&
+    spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
   const stages = process.argv.includes('--stages');
   const target = arg('events', 200_000);
   const { frames, events: perPass } = makeFrames(4000, 12);
   const passes = Math.max(1, Math.round(target / perPass));
   const bytes = frames.reduce((n, f) => n + f.length, 0);
-  console.log(`[ingest] ${frames.length} distinct frames, ${perPass} events (${(bytes / 1e6).toFixed(1)} MB of JSON), ${passes} passes; pinned=${pinned}`);
+  console.log(
+    `[ingest] ${frames.length} distinct frames, ${perPass} events (${(bytes / 1e6).toFixed(1)} MB of JSON), ${passes} passes; pinned=${pinned}`,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'homeiq-bench-ingest-'));
   const sink = await startSink();
@@ -213,12 +397,22 @@ export async function run(): Promise<void> {
   // Warm-up (untimed): one pass through a throw-away pipeline writing nowhere, so the timed run is not paying
   // for JIT compilation while JSON.parse's figure is the best of three warm passes.
   {
-    const warm = new StatePipeline({ encoder: makeEncoder(), sink: { append: () => true }, digests: new StateDigests(), skipRestartDuplicates: true });
+    const warm = new StatePipeline({
+      encoder: makeEncoder(),
+      sink: { append: () => true },
+      digests: new StateDigests(),
+      skipRestartDuplicates: true,
+    });
     for (const f of frames) for (const m of parseFrame(f) ?? []) if (m.type === 'event') warm.onEvent(m.event);
   }
   const full = await timedRun('full', frames, passes, dir, sink.url);
   // --stages: the same frames again through shorter chains, to show where the time of the full run goes.
-  const partial = stages ? { spool: await timedRun('spool', frames, passes, dir, sink.url), encode: await timedRun('encode', frames, passes, dir, sink.url) } : undefined;
+  const partial = stages
+    ? {
+        spool: await timedRun('spool', frames, passes, dir, sink.url),
+        encode: await timedRun('encode', frames, passes, dir, sink.url),
+      }
+    : undefined;
   sink.child.kill();
   await rm(dir, { recursive: true, force: true });
 
@@ -245,8 +439,19 @@ export async function run(): Promise<void> {
     Object.fromEntries(
       (['encode', 'spool', 'full'] as const).map((k, i) => {
         const t = k === 'full' ? full : partial[k];
-        const before = i === 0 ? (parseBest * 1000) / (perPass * passes) : usPerEvent(k === 'spool' ? partial.encode : partial.spool);
-        return [k, { ratio: Number((t.received / (t.ms / 1000) / parseRate).toFixed(3)), usPerEvent: usPerEvent(t), addsUsPerEvent: Number((usPerEvent(t) - before).toFixed(2)), cpuMs: Math.round(t.cpuMs) }];
+        const before =
+          i === 0
+            ? (parseBest * 1000) / (perPass * passes)
+            : usPerEvent(k === 'spool' ? partial.encode : partial.spool);
+        return [
+          k,
+          {
+            ratio: Number((t.received / (t.ms / 1000) / parseRate).toFixed(3)),
+            usPerEvent: usPerEvent(t),
+            addsUsPerEvent: Number((usPerEvent(t) - before).toFixed(2)),
+            cpuMs: Math.round(t.cpuMs),
+          },
+        ];
       }),
     );
   const result = {
@@ -271,9 +476,15 @@ export async function run(): Promise<void> {
     rssMaxMiB: Math.round(full.rssMax / 1048576),
     pinnedToOneCore: pinned,
     node: process.version,
-    ...(stageFigures ? { parseUsPerEvent: Number(((parseBest * 1000) / (perPass * passes)).toFixed(2)), stages: stageFigures } : {}),
+    ...(stageFigures
+      ? { parseUsPerEvent: Number(((parseBest * 1000) / (perPass * passes)).toFixed(2)), stages: stageFigures }
+      : {}),
   };
-  console.log(`[ingest] ${full.received} events in ${(full.ms / 1000).toFixed(2)} s end to end (all ${full.points} points confirmed by the sink): ${result.pipelineEventsPerSec} events/s; JSON.parse alone ${result.jsonParseOnlyEventsPerSec} events/s; ratio ${result.ratio} (goal ≥ ${GOAL_RATIO}); RSS max ${result.rssMaxMiB} MiB`);
-  if (stageFigures) for (const [k, v] of Object.entries(stageFigures)) console.log(`[ingest] up to ${k}: ${v.usPerEvent} µs/event (+${v.addsUsPerEvent}), ratio ${v.ratio}`);
+  console.log(
+    `[ingest] ${full.received} events in ${(full.ms / 1000).toFixed(2)} s end to end (all ${full.points} points confirmed by the sink): ${result.pipelineEventsPerSec} events/s; JSON.parse alone ${result.jsonParseOnlyEventsPerSec} events/s; ratio ${result.ratio} (goal ≥ ${GOAL_RATIO}); RSS max ${result.rssMaxMiB} MiB`,
+  );
+  if (stageFigures)
+    for (const [k, v] of Object.entries(stageFigures))
+      console.log(`[ingest] up to ${k}: ${v.usPerEvent} µs/event (+${v.addsUsPerEvent}), ratio ${v.ratio}`);
   console.log(JSON.stringify(result));
 }

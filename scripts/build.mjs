@@ -31,12 +31,16 @@ async function bundle(name) {
     metafile: true,
     logLevel: 'warning',
     // Bundled CommonJS dependencies (pino, koa) call require() for Node built-ins; ESM has no require.
-    banner: { js: "import { createRequire as __homeiqCreateRequire } from 'node:module'; const require = __homeiqCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __homeiqCreateRequire } from 'node:module'; const require = __homeiqCreateRequire(import.meta.url);",
+    },
     // ws uses these native accelerators only when installed; the pure-JS path is what we ship.
     external: ['bufferutil', 'utf-8-validate'],
   });
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.log(`built homeiq-${name}/dist/main.mjs (${(bytes / 1024).toFixed(0)} KiB with map) in ${Date.now() - started} ms`);
+  console.log(
+    `built homeiq-${name}/dist/main.mjs (${(bytes / 1024).toFixed(0)} KiB with map) in ${Date.now() - started} ms`,
+  );
 }
 
 // Browser bundles: entry → dist/panel/panel.{js,css}, minified for the browsers the HA frontend supports.
@@ -61,7 +65,9 @@ async function bundlePanel(name) {
     logLevel: 'warning',
   });
   const js = Object.entries(result.metafile.outputs).find(([f]) => f.endsWith('.js'))?.[1].bytes ?? 0;
-  console.log(`built homeiq-${name}/dist/panel/ (panel.js ${(js / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
+  console.log(
+    `built homeiq-${name}/dist/panel/ (panel.js ${(js / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`,
+  );
 }
 
 const jobs = targets.flatMap((t) => (t in PANELS ? [bundle(t), bundlePanel(t)] : [bundle(t)]));

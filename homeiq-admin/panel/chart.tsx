@@ -33,7 +33,12 @@ export function Chart({ times, values, label, height, spark, unit }: ChartProps)
       legend: { show: !spark },
       cursor: spark ? { show: false } : { drag: { x: true, y: false } },
       scales: { x: { time: true } },
-      axes: spark ? [{ show: false }, { show: false }] : [axis, { ...axis, size: unit ? 72 : 56, values: (_u, ticks) => ticks.map((v) => `${v}${unit ? ` ${unit}` : ''}`) }],
+      axes: spark
+        ? [{ show: false }, { show: false }]
+        : [
+            axis,
+            { ...axis, size: unit ? 72 : 56, values: (_u, ticks) => ticks.map((v) => `${v}${unit ? ` ${unit}` : ''}`) },
+          ],
       series: [{}, { label, stroke: accent, width: 2, fill: `${accent}22`, spanGaps: false, points: { show: false } }],
     };
     const u = new uPlot(opts, [times, values], el);

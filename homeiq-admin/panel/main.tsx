@@ -43,7 +43,13 @@ function App() {
     <>
       <nav class="tabs" role="tablist">
         {TABS.map((t) => (
-          <a key={t.id} href={`#/${t.id}`} role="tab" aria-selected={t.id === tab.id} class={t.id === tab.id ? 'active' : ''}>
+          <a
+            key={t.id}
+            href={`#/${t.id}`}
+            role="tab"
+            aria-selected={t.id === tab.id}
+            class={t.id === tab.id ? 'active' : ''}
+          >
             {t.title}
           </a>
         ))}

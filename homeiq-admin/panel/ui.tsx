@@ -7,7 +7,15 @@ export function Dot({ status }: { status: Status }) {
   return <span class={`dot ${status}`} role="img" aria-label={status} />;
 }
 
-export function Card({ title, children, class: cls }: { title?: ComponentChildren; children: ComponentChildren; class?: string }) {
+export function Card({
+  title,
+  children,
+  class: cls,
+}: {
+  title?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+}) {
   return (
     <section class={`card ${cls ?? ''}`}>
       {title !== undefined && <h2>{title}</h2>}

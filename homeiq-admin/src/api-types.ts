@@ -131,7 +131,6 @@ export interface Quarantine {
   entries: QuarantineEntry[];
 }
 
-
 export interface ImportView {
   import: ImportStatus;
   /** Whether the ingestor is connected to Home Assistant (an import runs only then). */

@@ -24,7 +24,7 @@ export class GrafanaService {
       url: `http://${info.hostname}:${grant.port}`,
       hostPortNote: hostPort
         ? `From outside Home Assistant: http://<your Home Assistant host>:${hostPort} (port 8086 is published as ${hostPort}).`
-        : 'From outside Home Assistant: publish port 8086/tcp in the Network section of HomeIQ InfluxDB\'s Configuration tab first.',
+        : "From outside Home Assistant: publish port 8086/tcp in the Network section of HomeIQ InfluxDB's Configuration tab first.",
       org: grant.org,
       buckets,
       tokenAvailable: true,
@@ -39,7 +39,10 @@ export class GrafanaService {
       return { token: r.token };
     } catch (err) {
       if (err instanceof SiblingAnswer && (err.status === 404 || err.status === 405)) {
-        throw new HttpError(501, 'this version of HomeIQ InfluxDB cannot issue Grafana tokens yet; create a read token in InfluxDB\'s UI as its Documentation tab describes');
+        throw new HttpError(
+          501,
+          "this version of HomeIQ InfluxDB cannot issue Grafana tokens yet; create a read token in InfluxDB's UI as its Documentation tab describes",
+        );
       }
       throw err;
     }

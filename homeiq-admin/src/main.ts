@@ -33,7 +33,11 @@ await runMain({
     const supervisorHost = new URL(env.supervisorUrl).hostname;
     const peers = await lookup(supervisorHost, { all: true });
     const ingressPeers = new Set(peers.map((p) => p.address));
-    const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
+    const supervisor = new SupervisorClient({
+      baseUrl: env.supervisorUrl,
+      token: env.supervisorToken,
+      localAddress: env.localAddress,
+    });
     const health = new Health();
     health.set('panel', 'green', 'serving the panel through Home Assistant ingress');
     const locator = new SiblingLocator(supervisor);
@@ -53,7 +57,11 @@ await runMain({
     // The browser bundle sits next to the server bundle: dist/main.mjs and dist/panel/.
     const assets = await loadPanelAssets(join(dirname(fileURLToPath(import.meta.url)), 'panel'));
     if (assets.missing) log.error(`the panel's browser files are missing (${assets.missing}); the page will say so`);
-    const siblings = new SiblingStatusReader({ supervisor, localAddress: env.localAddress, log: log.child({ module: 'siblings' }) });
+    const siblings = new SiblingStatusReader({
+      supervisor,
+      localAddress: env.localAddress,
+      log: log.child({ module: 'siblings' }),
+    });
     const http = new HttpService({
       name: 'ingress server',
       app: createApp({

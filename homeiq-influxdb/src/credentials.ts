@@ -36,7 +36,10 @@ export class CredentialsStore {
       throw err;
     }
     const parsed = credentialsSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${this.file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); restore it from a backup`);
+    if (!parsed.success)
+      throw new Error(
+        `${this.file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); restore it from a backup`,
+      );
     return parsed.data;
   }
 

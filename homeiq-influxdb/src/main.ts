@@ -27,11 +27,18 @@ await runMain({
     const influxDir = join(env.dataDir, 'influxdb2');
     // Loopback when we listen everywhere: the manager reaches influxd fastest there.
     const influxHost = env.localAddress ?? '127.0.0.1';
-    const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
+    const supervisor = new SupervisorClient({
+      baseUrl: env.supervisorUrl,
+      token: env.supervisorToken,
+      localAddress: env.localAddress,
+    });
     const store = new CredentialsStore(join(env.dataDir, 'homeiq', 'credentials.json'));
 
     let provisioning: Provisioning | undefined;
-    const api = new InfluxApi({ baseUrl: `http://${influxHost}:${INFLUXD_PORT}`, token: () => provisioning?.operatorToken() });
+    const api = new InfluxApi({
+      baseUrl: `http://${influxHost}:${INFLUXD_PORT}`,
+      token: () => provisioning?.operatorToken(),
+    });
     const tokens = new TokenIssuer(api, secrets, log.child({ module: 'tokens' }));
     provisioning = new Provisioning({
       api,

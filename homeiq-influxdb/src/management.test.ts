@@ -5,7 +5,13 @@ import { Management } from './management.js';
 import type { Provisioned, Provisioning } from './provisioning.js';
 
 const TASK: Task = { id: 't1', orgID: 'o', name: 'homeiq-downsample-5m', status: 'active', flux: '' };
-const STATE: Provisioned = { orgId: 'o', org: 'homeassistant', raw: { id: 'b', orgID: 'o', name: 'homeassistant', type: 'user', retentionRules: [] }, downsampled: [], tasks: [TASK] };
+const STATE: Provisioned = {
+  orgId: 'o',
+  org: 'homeassistant',
+  raw: { id: 'b', orgID: 'o', name: 'homeassistant', type: 'user', retentionRules: [] },
+  downsampled: [],
+  tasks: [TASK],
+};
 
 /** A Management whose InfluxDB answers GET …/runs/<id> with `answers`, one per poll. */
 function management(answers: (Run | InfluxApiError)[]): Management {
@@ -22,12 +28,23 @@ function management(answers: (Run | InfluxApiError)[]): Management {
   return new Management(api, provisioning, new Health(), '/nonexistent');
 }
 
-const notFound = () => new InfluxApiError('InfluxDB GET /api/v2/tasks/t1/runs/r1 answered 404: failed to find run: run not found', 404);
-const done: Run = { id: 'r1', status: 'success', startedAt: '2026-11-24T10:00:00.000Z', finishedAt: '2026-11-24T10:00:00.040Z' };
+const notFound = () =>
+  new InfluxApiError('InfluxDB GET /api/v2/tasks/t1/runs/r1 answered 404: failed to find run: run not found', 404);
+const done: Run = {
+  id: 'r1',
+  status: 'success',
+  startedAt: '2026-11-24T10:00:00.000Z',
+  finishedAt: '2026-11-24T10:00:00.040Z',
+};
 
 describe('Management.run with wait', () => {
   it('keeps polling through the 404 (and 500) InfluxDB answers for a run that has just finished', async () => {
-    const r = await management([{ id: 'r1', status: 'started' }, notFound(), new InfluxApiError('boom', 500), done]).run('t1', true);
+    const r = await management([
+      { id: 'r1', status: 'started' },
+      notFound(),
+      new InfluxApiError('boom', 500),
+      done,
+    ]).run('t1', true);
     expect(r).toMatchObject({ status: 'success', durationMs: 40 });
   });
 

@@ -2,7 +2,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError, type Health } from '@homeiq/shared';
 import type { TaskView } from '@homeiq/shared/contracts';
-import { bucketRetentionSeconds, InfluxApiError, type Bucket, type InfluxApi, type Run, type Task } from './influx/api.js';
+import {
+  bucketRetentionSeconds,
+  InfluxApiError,
+  type Bucket,
+  type InfluxApi,
+  type Run,
+  type Task,
+} from './influx/api.js';
 import { secondsToDays } from './options.js';
 import type { Provisioning, RetentionOption } from './provisioning.js';
 
@@ -102,7 +109,12 @@ export class Management {
     const failed = tasks.filter((t) => t.lastRunStatus === 'failed');
     if (failed.length > 0) {
       const t = failed[0] as Task;
-      this.health.set(TASK_CHECK, 'amber', `task ${t.name} failed: ${t.lastRunError ?? 'no reason given'}`, 'Open the task runs in the admin panel');
+      this.health.set(
+        TASK_CHECK,
+        'amber',
+        `task ${t.name} failed: ${t.lastRunError ?? 'no reason given'}`,
+        'Open the task runs in the admin panel',
+      );
     } else {
       const ran = tasks.filter((t) => t.latestCompleted).length;
       this.health.set(TASK_CHECK, 'green', `${tasks.length} downsampling tasks active, ${ran} have run`);
@@ -111,7 +123,10 @@ export class Management {
 
   async #size(bucketId: string): Promise<number | null> {
     try {
-      return (await dirSize(join(this.enginePath, 'data', bucketId))) + (await dirSize(join(this.enginePath, 'wal', bucketId)));
+      return (
+        (await dirSize(join(this.enginePath, 'data', bucketId))) +
+        (await dirSize(join(this.enginePath, 'wal', bucketId)))
+      );
     } catch {
       return null;
     }
@@ -193,6 +208,8 @@ export class TaskWatch {
 
   async #check(): Promise<void> {
     // Errors end here, logged: influxd being down is already reported by the influxd check.
-    await this.management.tasks().catch((err: unknown) => this.log.warn(`cannot read the task runs: ${(err as Error).message}`));
+    await this.management
+      .tasks()
+      .catch((err: unknown) => this.log.warn(`cannot read the task runs: ${(err as Error).message}`));
   }
 }

@@ -1,7 +1,14 @@
 import { HttpError, type Health, type Logger, type LogSecrets, type Service } from '@homeiq/shared';
 import { generateCredentials, type Credentials, type CredentialsStore } from './credentials.js';
 import { downsampledBucket, downsampleTask, TIERS } from './downsample.js';
-import { bucketRetentionSeconds, bucketShardGroupSeconds, InfluxApiError, type Bucket, type InfluxApi, type Task } from './influx/api.js';
+import {
+  bucketRetentionSeconds,
+  bucketShardGroupSeconds,
+  InfluxApiError,
+  type Bucket,
+  type InfluxApi,
+  type Task,
+} from './influx/api.js';
 import { daysToSeconds, type InfluxdbOptions } from './options.js';
 
 /** What the rest of the manager needs once InfluxDB is set up. */
@@ -65,7 +72,11 @@ export class Provisioning implements Service {
     const started = Date.now();
     try {
       await this.#provision(signal);
-      this.opts.health.set(CHECK, 'green', `org ${this.#state?.org}, bucket ${this.#state?.raw.name}, ${this.#state?.tasks.length} downsampling tasks`);
+      this.opts.health.set(
+        CHECK,
+        'green',
+        `org ${this.#state?.org}, bucket ${this.#state?.raw.name}, ${this.#state?.tasks.length} downsampling tasks`,
+      );
       this.opts.log.info(`InfluxDB in step with the options in ${Date.now() - started} ms`);
     } catch (err) {
       this.opts.health.set(CHECK, 'red', `setting up InfluxDB failed: ${(err as Error).message}`);
@@ -113,10 +124,17 @@ export class Provisioning implements Service {
         await this.opts.saveOptions({ [option]: days });
       } catch (err) {
         // Options and database must agree: the next start would apply the old option anyway.
-        await api.setBucketRetention(bucket.id, bucketRetentionSeconds(bucket), bucketShardGroupSeconds(bucket)).catch((undo: unknown) =>
-          log.error(`could not put back the retention of ${bucket.name} after the Supervisor refused the option: ${(undo as Error).message}`),
+        await api
+          .setBucketRetention(bucket.id, bucketRetentionSeconds(bucket), bucketShardGroupSeconds(bucket))
+          .catch((undo: unknown) =>
+            log.error(
+              `could not put back the retention of ${bucket.name} after the Supervisor refused the option: ${(undo as Error).message}`,
+            ),
+          );
+        throw new HttpError(
+          502,
+          `the Supervisor did not save the option ${option}, so the retention of ${bucket.name} is unchanged: ${(err as Error).message}`,
         );
-        throw new HttpError(502, `the Supervisor did not save the option ${option}, so the retention of ${bucket.name} is unchanged: ${(err as Error).message}`);
       }
     }
     log.info(
@@ -165,7 +183,9 @@ export class Provisioning implements Service {
       });
       creds = { ...creds, orgId: r.orgId };
       await store.save(creds);
-      log.info(`onboarded InfluxDB in ${Date.now() - t0} ms: org ${options.org}, bucket ${options.bucket}; operator credentials in ${store.file}`);
+      log.info(
+        `onboarded InfluxDB in ${Date.now() - t0} ms: org ${options.org}, bucket ${options.bucket}; operator credentials in ${store.file}`,
+      );
     } else if (!creds) {
       throw new Error(
         `InfluxDB is already set up but ${store.file} is missing, so this add-on cannot manage it. ` +
@@ -178,7 +198,10 @@ export class Provisioning implements Service {
     if (creds.orgId !== orgId) {
       const interrupted = creds.orgId === undefined;
       await store.save((creds = { ...creds, orgId }));
-      if (interrupted) log.info(`completed credentials.json with the id of org ${options.org} (an earlier first start was interrupted)`);
+      if (interrupted)
+        log.info(
+          `completed credentials.json with the id of org ${options.org} (an earlier first start was interrupted)`,
+        );
     }
     step();
 
@@ -214,7 +237,9 @@ export class Provisioning implements Service {
       org = creds.orgId ? await api.org(creds.orgId) : await this.#findOrg(name);
     } catch (err) {
       if (err instanceof InfluxApiError && err.status === 401) {
-        throw new Error('InfluxDB rejects the stored operator token; the data dir and credentials.json do not belong together');
+        throw new Error(
+          'InfluxDB rejects the stored operator token; the data dir and credentials.json do not belong together',
+        );
       }
       throw err;
     }
@@ -232,7 +257,10 @@ export class Provisioning implements Service {
   async #findOrg(name: string): Promise<{ id: string; name: string }> {
     const orgs = await this.opts.api.orgs();
     const org = orgs.find((o) => o.name === name) ?? (orgs.length === 1 ? orgs[0] : undefined);
-    if (!org) throw new Error(`the credentials file has no org id and InfluxDB has no organization named ${name}; InfluxDB was set up by someone else`);
+    if (!org)
+      throw new Error(
+        `the credentials file has no org id and InfluxDB has no organization named ${name}; InfluxDB was set up by someone else`,
+      );
     return org;
   }
 
@@ -250,7 +278,9 @@ export class Provisioning implements Service {
         return await api.setBucketRetention(found.id, seconds);
       } catch (err) {
         if (!(err instanceof InfluxApiError) || !REFUSALS.has(err.status)) throw err;
-        throw new Error(`InfluxDB refused a retention of ${forDays(days)} for bucket ${name} (${err.status}: ${err.reason})`);
+        throw new Error(
+          `InfluxDB refused a retention of ${forDays(days)} for bucket ${name} (${err.status}: ${err.reason})`,
+        );
       }
     }
     return found;

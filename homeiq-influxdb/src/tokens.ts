@@ -13,7 +13,10 @@ export function tokenDescription(sibling: Caller): string {
  * Admin: read the HomeIQ buckets, the org and the tasks (changes go through the manager API).
  */
 export function permissionsFor(sibling: Caller, s: Provisioned): Permission[] {
-  const bucket = (action: Permission['action'], id: string): Permission => ({ action, resource: { type: 'buckets', id, orgID: s.orgId } });
+  const bucket = (action: Permission['action'], id: string): Permission => ({
+    action,
+    resource: { type: 'buckets', id, orgID: s.orgId },
+  });
   const org: Permission = { action: 'read', resource: { type: 'orgs', id: s.orgId } };
   if (sibling === 'homeiq-ingestor') return [bucket('write', s.raw.id), bucket('read', s.raw.id), org];
   return [
@@ -32,7 +35,9 @@ export function grafanaDescription(now: Date): string {
 /** Read-only over the HomeIQ buckets (raw and downsampled), and the org so Flux can resolve it by name. */
 export function grafanaPermissions(s: Provisioned): Permission[] {
   return [
-    ...[s.raw, ...s.downsampled].map((b): Permission => ({ action: 'read', resource: { type: 'buckets', id: b.id, orgID: s.orgId } })),
+    ...[s.raw, ...s.downsampled].map(
+      (b): Permission => ({ action: 'read', resource: { type: 'buckets', id: b.id, orgID: s.orgId } }),
+    ),
     { action: 'read', resource: { type: 'orgs', id: s.orgId } },
   ];
 }
@@ -66,15 +71,21 @@ export class TokenIssuer {
    */
   issueGrafana(s: Provisioned, now = new Date()): Promise<IssuedToken & { description: string }> {
     const prev = this.#queues.get('grafana') ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(async () => {
-      const description = grafanaDescription(now);
-      const created = await this.api.createAuthorization(s.orgId, description, grafanaPermissions(s));
-      this.secrets.add(created.token);
-      const old = (await this.api.authorizations(s.orgId)).filter((a) => a.description?.startsWith(GRAFANA_PREFIX) && a.id !== created.id);
-      for (const a of old) await this.api.deleteAuthorization(a.id);
-      this.log.info(`created a read-only Grafana token${old.length > 0 ? ` and revoked the previous ${old.length}` : ''}`);
-      return { ...created, description };
-    });
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        const description = grafanaDescription(now);
+        const created = await this.api.createAuthorization(s.orgId, description, grafanaPermissions(s));
+        this.secrets.add(created.token);
+        const old = (await this.api.authorizations(s.orgId)).filter(
+          (a) => a.description?.startsWith(GRAFANA_PREFIX) && a.id !== created.id,
+        );
+        for (const a of old) await this.api.deleteAuthorization(a.id);
+        this.log.info(
+          `created a read-only Grafana token${old.length > 0 ? ` and revoked the previous ${old.length}` : ''}`,
+        );
+        return { ...created, description };
+      });
     this.#queues.set('grafana', next);
     return next;
   }
@@ -91,7 +102,9 @@ export class TokenIssuer {
     // Create first, revoke after: a failure in between leaves the sibling with a working token.
     const created = await this.api.createAuthorization(s.orgId, description, permissionsFor(sibling, s));
     this.secrets.add(created.token);
-    const old = (await this.api.authorizations(s.orgId)).filter((a) => a.description === description && a.id !== created.id);
+    const old = (await this.api.authorizations(s.orgId)).filter(
+      (a) => a.description === description && a.id !== created.id,
+    );
     for (const a of old) await this.api.deleteAuthorization(a.id);
     this.log.info(`issued a token to ${sibling}${old.length > 0 ? ` and revoked its previous ${old.length}` : ''}`);
     return created;

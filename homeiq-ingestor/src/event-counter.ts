@@ -31,6 +31,10 @@ export class EventCounter {
   }
 
   counts(): EventCounts {
-    return { total: this.#total, byType: Object.fromEntries([...this.#byType].map(([k, v]) => [k, v.n])), lastEventAt: this.#lastEventAt };
+    return {
+      total: this.#total,
+      byType: Object.fromEntries([...this.#byType].map(([k, v]) => [k, v.n])),
+      lastEventAt: this.#lastEventAt,
+    };
   }
 }

@@ -1,4 +1,12 @@
-import { Health, HttpService, createLogger, loadOptions, runMain, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
+import {
+  Health,
+  HttpService,
+  createLogger,
+  loadOptions,
+  runMain,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
 import { join } from 'node:path';
 import { Backfill } from './backfill/backfill.js';
 import { RegistryEnricher } from './enrich/registry.js';
@@ -32,7 +40,11 @@ await runMain({
     const log = createLogger({ level: options.log_level, name: 'homeiq-ingestor', secrets });
     const health = new Health();
     const counter = new EventCounter();
-    const supervisor = new SupervisorClient({ baseUrl: env.supervisorUrl, token: env.supervisorToken, localAddress: env.localAddress });
+    const supervisor = new SupervisorClient({
+      baseUrl: env.supervisorUrl,
+      token: env.supervisorToken,
+      localAddress: env.localAddress,
+    });
     const encoderLog = log.child({ module: 'points' });
     const enricher = new RegistryEnricher({ log: log.child({ module: 'enrich' }) });
     const filter = new EntityFilter({
@@ -49,7 +61,10 @@ await runMain({
         enrich: enricher.tagsFor,
       },
       filter,
-      (problem, sample) => encoderLog.warn(`input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`),
+      (problem, sample) =>
+        encoderLog.warn(
+          `input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`,
+        ),
     );
     const spool = new Spool({
       dir: join(env.dataDir, 'spool'),
@@ -61,15 +76,29 @@ await runMain({
       onCommitError: (error) =>
         error === undefined
           ? health.set('spool-disk', 'green', 'the spool writes to disk again')
-          : health.set('spool-disk', 'red', `cannot write to the spool: ${error}; points wait in memory and are retried, new ones are refused once spool_max_mb is reached`,
-              'Free space on the data disk, or check it for errors'),
+          : health.set(
+              'spool-disk',
+              'red',
+              `cannot write to the spool: ${error}; points wait in memory and are retried, new ones are refused once spool_max_mb is reached`,
+              'Free space on the data disk, or check it for errors',
+            ),
     });
-    const quarantine = new Quarantine({ file: join(env.dataDir, 'quarantine.jsonl'), maxBytes: 64 * 1024 * 1024, log: log.child({ module: 'quarantine' }), health });
+    const quarantine = new Quarantine({
+      file: join(env.dataDir, 'quarantine.jsonl'),
+      maxBytes: 64 * 1024 * 1024,
+      log: log.child({ module: 'quarantine' }),
+      health,
+    });
     const e = options.external;
     const target =
       options.target === 'external' && e.url && e.org && e.bucket && e.token
         ? new ExternalTarget({ url: e.url, org: e.org, bucket: e.bucket, token: e.token })
-        : new SiblingTarget({ supervisor, tokenFile: join(env.dataDir, 'influxdb-token.json'), localAddress: env.localAddress, log: log.child({ module: 'influx/target' }) });
+        : new SiblingTarget({
+            supervisor,
+            tokenFile: join(env.dataDir, 'influxdb-token.json'),
+            localAddress: env.localAddress,
+            log: log.child({ module: 'influx/target' }),
+          });
     const sender = new InfluxSender({ localAddress: options.target === 'auto' ? env.localAddress : undefined });
     const writer = new InfluxWriter({
       spool,
@@ -86,7 +115,12 @@ await runMain({
     });
     // Every state, live or from the snapshot/backfill/import, goes through the pipeline: restart-artefact check, encoder, spool.
     const digests = new StateDigests();
-    const pipeline = new StatePipeline({ encoder, sink: spool, digests, skipRestartDuplicates: options.skip_restart_duplicates });
+    const pipeline = new StatePipeline({
+      encoder,
+      sink: spool,
+      digests,
+      skipRestartDuplicates: options.skip_restart_duplicates,
+    });
     const backfill = new Backfill({
       dir: join(env.dataDir, 'backfill'),
       pipeline,
@@ -119,7 +153,15 @@ await runMain({
     const http = new HttpService({
       name: 'http api',
       app: createApp({
-        health, counter, ha, encoder, spool, writer, quarantine, stream, backfill,
+        health,
+        counter,
+        ha,
+        encoder,
+        spool,
+        writer,
+        quarantine,
+        stream,
+        backfill,
         enricher: options.ha_compatible ? undefined : enricher,
         identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
         log: log.child({ module: 'http' }),
@@ -128,7 +170,11 @@ await runMain({
       port: HTTP_PORT,
       log: log.child({ module: 'http' }),
     });
-    const closeSender = { name: 'influxdb connections', start: async () => undefined, stop: async () => sender.close() };
+    const closeSender = {
+      name: 'influxdb connections',
+      start: async () => undefined,
+      stop: async () => sender.close(),
+    };
     const closeStream = { name: 'event stream', start: async () => undefined, stop: async () => stream.close() };
     const telemetry = new SelfTelemetry({
       sources: { counter, ha, spool, writer },

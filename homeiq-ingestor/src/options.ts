@@ -11,7 +11,10 @@ export const ingestorOptionsSchema = z
     event_types: z.array(
       z
         .string()
-        .regex(/^[a-z0-9_]{1,64}$/, 'must be a Home Assistant event type such as call_service (lowercase letters, digits, _)')
+        .regex(
+          /^[a-z0-9_]{1,64}$/,
+          'must be a Home Assistant event type such as call_service (lowercase letters, digits, _)',
+        )
         .refine((t) => t !== 'state_changed', 'state_changed is always recorded; remove it from the list'),
     ),
     target: z.enum(['auto', 'external']).default('auto'),
@@ -34,15 +37,22 @@ export const ingestorOptionsSchema = z
     history_import_days: z.number().int().min(0).max(3650).default(0),
     /** Do not write HA restart artefacts (re-added entities equal to what we last wrote). */
     skip_restart_duplicates: z.boolean().default(true),
-    include: z.object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]) }).default({ domains: [], entity_globs: [] }),
+    include: z
+      .object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]) })
+      .default({ domains: [], entity_globs: [] }),
     exclude: z
-      .object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]), attributes: z.array(z.string().min(1).max(255)).default([]) })
+      .object({
+        domains: z.array(domain).default([]),
+        entity_globs: z.array(glob).default([]),
+        attributes: z.array(z.string().min(1).max(255)).default([]),
+      })
       .default({ domains: [], entity_globs: [], attributes: [] }),
   })
   .superRefine((o, ctx) => {
     if (o.target !== 'external') return;
     for (const key of ['url', 'org', 'bucket', 'token'] as const) {
-      if (!o.external[key]) ctx.addIssue({ code: 'custom', path: ['external', key], message: 'is required when target is external' });
+      if (!o.external[key])
+        ctx.addIssue({ code: 'custom', path: ['external', key], message: 'is required when target is external' });
     }
   });
 

@@ -65,7 +65,8 @@ export function lintRepositoryYaml(text, file, problems) {
     if (!['name', 'url', 'maintainer'].includes(key)) sink.error('repository', `unknown key '${key}'`, [key]);
   }
   for (const key of ['name', 'url', 'maintainer']) {
-    if (typeof r[key] !== 'string' || r[key].trim() === '') sink.error('repository', `'${key}' must be a non-empty string`, [key]);
+    if (typeof r[key] !== 'string' || r[key].trim() === '')
+      sink.error('repository', `'${key}' must be a non-empty string`, [key]);
   }
   if (typeof r.url === 'string' && !URL.canParse(r.url)) sink.error('repository', `'url' is not a URL`, ['url']);
 }
@@ -76,7 +77,11 @@ function lintAddon({ root, dir, files, modes, linter, problems }) {
   const slug = typeof config?.slug === 'string' ? config.slug : undefined;
   if (slug !== undefined && slug !== dir) {
     const source = parseYamlSource(read('config.yaml'));
-    problemSink(`${dir}/config.yaml`, source.lineOf, problems).error('slug', `'slug' is '${slug}' but the folder is '${dir}'`, ['slug']);
+    problemSink(`${dir}/config.yaml`, source.lineOf, problems).error(
+      'slug',
+      `'slug' is '${slug}' but the folder is '${dir}'`,
+      ['slug'],
+    );
   }
   for (const f of files.filter((x) => x.startsWith(`${dir}/translations/`))) {
     const name = f.slice(`${dir}/translations/`.length);
@@ -105,20 +110,27 @@ export function lintAddonRepository(root, { env = process.env, expected = EXPECT
   }
   const files = listFiles(root);
   const modes = indexModes(root);
-  const addons = [...new Set(files.filter((f) => /^[^/.][^/]*\/config\.yaml$/.test(f)).map((f) => f.split('/')[0] ?? ''))];
+  const addons = [
+    ...new Set(files.filter((f) => /^[^/.][^/]*\/config\.yaml$/.test(f)).map((f) => f.split('/')[0] ?? '')),
+  ];
   for (const dir of expected) {
-    if (!addons.includes(dir)) problemSink(dir, undefined, problems).error('addon-missing', `expected add-on folder has no config.yaml`);
+    if (!addons.includes(dir))
+      problemSink(dir, undefined, problems).error('addon-missing', `expected add-on folder has no config.yaml`);
   }
   for (const dir of addons) lintAddon({ root, dir, files, modes, linter, problems });
   for (const f of strayConfigs(files)) {
     problemSink(f, undefined, problems).error(
-      'stray-config', 'the Supervisor would try to load this as an add-on; rename it (only <addon>/config.yaml, rootfs/ and dot-folders are allowed)',
+      'stray-config',
+      'the Supervisor would try to load this as an add-on; rename it (only <addon>/config.yaml, rootfs/ and dot-folders are allowed)',
     );
   }
   if (existsSync(join(root, 'repository.yaml'))) {
     lintRepositoryYaml(readFileSync(join(root, 'repository.yaml'), 'utf8'), 'repository.yaml', problems);
   } else {
-    problemSink('repository.yaml', undefined, problems).error('repository', 'missing: the Supervisor rejects a repository without it');
+    problemSink('repository.yaml', undefined, problems).error(
+      'repository',
+      'missing: the Supervisor rejects a repository without it',
+    );
   }
   return { problems, addons };
 }

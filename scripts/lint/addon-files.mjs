@@ -7,7 +7,14 @@ import { imageSizeProblem, readPngSize } from './png.mjs';
 import { problemSink } from './problems.mjs';
 
 export const REQUIRED_FILES = [
-  'Dockerfile', 'DOCS.md', 'README.md', 'CHANGELOG.md', 'apparmor.txt', 'icon.png', 'logo.png', 'translations/en.yaml',
+  'Dockerfile',
+  'DOCS.md',
+  'README.md',
+  'CHANGELOG.md',
+  'apparmor.txt',
+  'icon.png',
+  'logo.png',
+  'translations/en.yaml',
 ];
 const BUILD_FILES = ['build.yaml', 'build.yml', 'build.json'];
 
@@ -46,14 +53,18 @@ export function checkAddonFiles({ root, dir, files, modes, slug, problems }) {
   for (const rel of BUILD_FILES) {
     if (existsSync(abs(rel))) {
       problemSink(at(rel), undefined, problems).error(
-        'build-file', `${rel} is deprecated (2026-04): move base image, args and labels into the Dockerfile`,
+        'build-file',
+        `${rel} is deprecated (2026-04): move base image, args and labels into the Dockerfile`,
       );
     }
   }
   if (existsSync(abs('apparmor.txt')) && slug) {
     const re = new RegExp(`^\\s*profile\\s+${escapeRe(slug)}(?=[\\s{]|$)`, 'm');
     if (!re.test(readFileSync(abs('apparmor.txt'), 'utf8'))) {
-      problemSink(at('apparmor.txt'), undefined, problems).error('apparmor-profile', `no 'profile ${slug}' (the profile name must be the slug)`);
+      problemSink(at('apparmor.txt'), undefined, problems).error(
+        'apparmor-profile',
+        `no 'profile ${slug}' (the profile name must be the slug)`,
+      );
     }
   }
   for (const kind of /** @type {const} */ (['icon', 'logo'])) {
@@ -75,13 +86,18 @@ export function checkAddonFiles({ root, dir, files, modes, slug, problems }) {
     const path = `${prefix}${rel}`;
     const sink = problemSink(path, undefined, problems);
     const mode = modes.get(path);
-    if (mode === undefined) sink.error('s6-exec', 'script is not tracked in git; add it with mode 100755 (git add --chmod=+x)');
-    else if (mode !== '100755') sink.error('s6-exec', `script has git mode ${mode}; run git update-index --chmod=+x ${path}`);
+    if (mode === undefined)
+      sink.error('s6-exec', 'script is not tracked in git; add it with mode 100755 (git add --chmod=+x)');
+    else if (mode !== '100755')
+      sink.error('s6-exec', `script has git mode ${mode}; run git update-index --chmod=+x ${path}`);
   }
   const services = s6Services(rootfsFiles, (rel) => readFileSync(abs(`rootfs/${rel}`), 'utf8'));
   const longruns = [...services].filter(([, s]) => s.longrun).map(([d]) => d);
   if (longruns.length === 0) {
-    folder.error('s6-service', 'no s6-overlay longrun service under rootfs/etc/services.d/ or rootfs/etc/s6-overlay/s6-rc.d/');
+    folder.error(
+      's6-service',
+      'no s6-overlay longrun service under rootfs/etc/services.d/ or rootfs/etc/s6-overlay/s6-rc.d/',
+    );
   }
   for (const svc of longruns) {
     for (const script of ['run', 'finish']) {

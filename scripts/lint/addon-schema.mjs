@@ -77,7 +77,9 @@ export function compileLinterSchema(schema) {
       // Fold the branch errors of anyOf/oneOf into one line per combinator.
       const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
       const owner = (e) =>
-        combinators.find((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`) && e.instancePath.startsWith(c.instancePath));
+        combinators.find(
+          (c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`) && e.instancePath.startsWith(c.instancePath),
+        );
       const seen = new Set();
       for (const e of errors) {
         if (owner(e)) continue;

@@ -81,11 +81,19 @@ export function checkDockerfile(text, sink) {
     if (problem) sink.error('dockerfile-from', `FROM ${problem}`, stage.line);
   }
   if (!HA_BASE.test(final.image)) {
-    sink.error('dockerfile-from', `final stage must be FROM ghcr.io/home-assistant/base:<pinned tag>, found '${final.image}'`, final.line);
+    sink.error(
+      'dockerfile-from',
+      `final stage must be FROM ghcr.io/home-assistant/base:<pinned tag>, found '${final.image}'`,
+      final.line,
+    );
   }
   const health = final.body.find((i) => i.instruction === 'HEALTHCHECK');
   if (!health || /^NONE\b/i.test(health.args)) {
-    sink.error('dockerfile-healthcheck', 'final stage needs a HEALTHCHECK (the Supervisor watchdog relies on it)', final.line);
+    sink.error(
+      'dockerfile-healthcheck',
+      'final stage needs a HEALTHCHECK (the Supervisor watchdog relies on it)',
+      final.line,
+    );
   }
   const labels = new Map();
   for (const ins of final.body) {
@@ -96,6 +104,10 @@ export function checkDockerfile(text, sink) {
   }
   const type = labels.get('io.hass.type');
   if (type !== undefined && type !== 'app' && type !== 'addon') {
-    sink.error('dockerfile-labels', `LABEL io.hass.type must be "app" (or legacy "addon"), found "${type}"`, final.line);
+    sink.error(
+      'dockerfile-labels',
+      `LABEL io.hass.type must be "app" (or legacy "addon"), found "${type}"`,
+      final.line,
+    );
   }
 }

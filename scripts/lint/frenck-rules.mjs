@@ -29,13 +29,17 @@ export function frenckConfigRules(c, sink) {
   }
   if (c.full_access) {
     if (DEVICE_KEYS.some((k) => k in c)) {
-      error('full-access-devices', "'full_access', don't add 'devices', 'uart', 'usb' or 'gpio' this is not needed", ['full_access']);
+      error('full-access-devices', "'full_access', don't add 'devices', 'uart', 'usb' or 'gpio' this is not needed", [
+        'full_access',
+      ]);
     }
     warning('full-access', "'full_access' consider using other options instead, like 'devices'", ['full_access']);
   }
   if ('auto_uart' in c) error('auto-uart', "'auto_uart' is deprecated, use 'uart' instead.", ['auto_uart']);
   if (Array.isArray(c.devices) && c.devices.some((d) => String(d).includes(':'))) {
-    error('devices-format', "'devices' uses a deprecated format, the new format uses a list of paths only.", ['devices']);
+    error('devices-format', "'devices' uses a deprecated format, the new format uses a list of paths only.", [
+      'devices',
+    ]);
   }
   if ('tmpfs' in c && typeof c.tmpfs !== 'boolean') {
     error('tmpfs-bool', "'tmpfs' use a deprecated format, it is a boolean now.", ['tmpfs']);
@@ -48,7 +52,8 @@ export function frenckConfigRules(c, sink) {
   if (c.watchdog) {
     error('watchdog', "'watchdog', is obsolete. Use the native Docker HEALTHCHECK directive instead.", ['watchdog']);
   }
-  if ('codenotary' in c) error('codenotary', "'codenotary' is deprecated and no longer used, remove it.", ['codenotary']);
+  if ('codenotary' in c)
+    error('codenotary', "'codenotary' is deprecated and no longer used, remove it.", ['codenotary']);
   const maps = Array.isArray(c.map) ? c.map.map(mapType) : [];
   if (maps.includes('config')) {
     if (maps.includes('homeassistant_config') || maps.includes('addon_config')) {
@@ -58,9 +63,12 @@ export function frenckConfigRules(c, sink) {
         ['map'],
       );
     }
-    warning('map-config', "'map' contains the legacy 'config' folder; use 'homeassistant_config' or 'addon_config'", ['map']);
+    warning('map-config', "'map' contains the legacy 'config' folder; use 'homeassistant_config' or 'addon_config'", [
+      'map',
+    ]);
   }
-  if ('advanced' in c) warning('advanced', "'advanced' is deprecated and ignored by the Supervisor, remove it.", ['advanced']);
+  if ('advanced' in c)
+    warning('advanced', "'advanced' is deprecated and ignored by the Supervisor, remove it.", ['advanced']);
 }
 
 /** lint.py's build-file checks (after schema validation of build.yaml). */
@@ -69,10 +77,14 @@ export function frenckBuildRules(b, sink) {
   if (isObject(b.build_from)) {
     for (const arch of Object.keys(b.build_from)) {
       if (DEPRECATED_ARCH.includes(arch)) {
-        sink.warning('deprecated-arch', `'${arch}' is no longer supported as of Home Assistant 2025.12`, ['build_from', arch]);
+        sink.warning('deprecated-arch', `'${arch}' is no longer supported as of Home Assistant 2025.12`, [
+          'build_from',
+          arch,
+        ]);
       }
     }
   }
-  if ('codenotary' in b) sink.error('codenotary', "'codenotary' is deprecated and no longer used, remove it.", ['codenotary']);
+  if ('codenotary' in b)
+    sink.error('codenotary', "'codenotary' is deprecated and no longer used, remove it.", ['codenotary']);
   if ('squash' in b) sink.error('squash', "'squash' is deprecated and no longer used, remove it.", ['squash']);
 }

@@ -6,16 +6,38 @@ import { run } from './tools.mjs';
 export async function hadolint(root, bin) {
   const files = listFiles(root).filter((f) => /^[^/.][^/]*\/Dockerfile$/.test(f));
   if (files.length === 0) return [];
-  const { code, stdout, stderr } = await run(join(bin, 'hadolint'), ['--config', '.hadolint.yaml', '--format', 'json', ...files], { cwd: root });
+  const { code, stdout, stderr } = await run(
+    join(bin, 'hadolint'),
+    ['--config', '.hadolint.yaml', '--format', 'json', ...files],
+    { cwd: root },
+  );
   let findings;
   try {
     findings = JSON.parse(stdout || '[]');
   } catch {
-    return [{ file: '.hadolint.yaml', rule: 'hadolint', message: (stderr || stdout).trim() || `exit ${code}`, level: 'error' }];
+    return [
+      {
+        file: '.hadolint.yaml',
+        rule: 'hadolint',
+        message: (stderr || stdout).trim() || `exit ${code}`,
+        level: 'error',
+      },
+    ];
   }
-  const problems = findings.map((f) => ({ file: f.file, line: f.line, rule: f.code, message: `${f.message} [${f.level}]`, level: 'error' }));
+  const problems = findings.map((f) => ({
+    file: f.file,
+    line: f.line,
+    rule: f.code,
+    message: `${f.message} [${f.level}]`,
+    level: 'error',
+  }));
   if (code !== 0 && problems.length === 0) {
-    problems.push({ file: '.hadolint.yaml', rule: 'hadolint', message: stderr.trim() || `exit ${code}`, level: 'error' });
+    problems.push({
+      file: '.hadolint.yaml',
+      rule: 'hadolint',
+      message: stderr.trim() || `exit ${code}`,
+      level: 'error',
+    });
   }
   return problems;
 }

@@ -11,18 +11,25 @@ export function imageProblem(image) {
   if (typeof image !== 'string' || image === '') return 'must be a non-empty string';
   const parts = image.split('/');
   const last = parts.at(-1) ?? '';
-  if (last.includes(':') || image.includes('@')) return `'${image}' must not contain a tag or digest (the Supervisor appends 'version')`;
+  if (last.includes(':') || image.includes('@'))
+    return `'${image}' must not contain a tag or digest (the Supervisor appends 'version')`;
   // The first component may be a registry host with a port (registry.example:5000).
   const checked = parts.length > 1 && /[.:]/.test(parts[0] ?? '') ? parts.slice(1) : parts;
   const bad = checked.find((p) => !RE_IMAGE_PART.test(p));
-  return bad === undefined ? undefined : `'${image}' has an invalid component '${bad}' (lowercase letters, digits, . - _ {arch})`;
+  return bad === undefined
+    ? undefined
+    : `'${image}' has an invalid component '${bad}' (lowercase letters, digits, . - _ {arch})`;
 }
 
 /** options ⊆ schema, and every schema key has a default unless its type is optional (`?`). */
 function checkOptionsParity(options, schema, path, sink) {
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(schema, key)) {
-      sink.error('options-schema', `option '${[...path, key].join('.')}' has no entry in 'schema'`, ['options', ...path, key]);
+      sink.error('options-schema', `option '${[...path, key].join('.')}' has no entry in 'schema'`, [
+        'options',
+        ...path,
+        key,
+      ]);
     }
   }
   for (const [key, type] of Object.entries(schema)) {
@@ -40,7 +47,11 @@ function checkOptionsParity(options, schema, path, sink) {
     }
     const value = options[key];
     if (optional && value !== null) {
-      sink.error('options-schema', `'${p.join('.')}' is optional ('?') but has a default in 'options'; drop one of them`, ['options', ...p]);
+      sink.error(
+        'options-schema',
+        `'${p.join('.')}' is optional ('?') but has a default in 'options'; drop one of them`,
+        ['options', ...p],
+      );
     }
     const sub = nestedSchema(type);
     if (!sub) continue;
@@ -61,7 +72,7 @@ export function homeiqConfigRules(c, source, sink) {
   const { error } = sink;
 
   if ('version' in c && !['QUOTE_DOUBLE', 'QUOTE_SINGLE'].includes(source.scalarType(['version']) ?? '')) {
-    error('version-quoted', "'version' must be a quoted string, e.g. version: \"1.2.0\"", ['version']);
+    error('version-quoted', '\'version\' must be a quoted string, e.g. version: "1.2.0"', ['version']);
   }
   if (typeof c.slug === 'string' && !RE_SLUG.test(c.slug)) {
     error('slug', `'slug' must match ${RE_SLUG.source}`, ['slug']);
@@ -73,7 +84,11 @@ export function homeiqConfigRules(c, source, sink) {
     if (problem) error('image', `'image' ${problem}`, ['image']);
   }
   if (c.init !== false) {
-    error('init-false', "'init: false' is required: the s6-overlay base image must run as PID 1", 'init' in c ? ['init'] : []);
+    error(
+      'init-false',
+      "'init: false' is required: the s6-overlay base image must run as PID 1",
+      'init' in c ? ['init'] : [],
+    );
   }
   const arch = c.arch;
   if (!Array.isArray(arch) || arch.length !== 2 || !arch.includes('aarch64') || !arch.includes('amd64')) {

@@ -30,19 +30,29 @@ export function checkSchemaTypes(schema, sink) {
   if (!isObject(schema)) return;
   const element = (type, path) => {
     if (typeof type !== 'string') {
-      sink.error('schema-type', `'${path.join('.')}' must be a type string, found ${JSON.stringify(type)}`, ['schema', ...path]);
+      sink.error('schema-type', `'${path.join('.')}' must be a type string, found ${JSON.stringify(type)}`, [
+        'schema',
+        ...path,
+      ]);
     } else if (!RE_SCHEMA_ELEMENT.test(type) || type.replace(/\?$/, '') === '') {
-      sink.error('schema-type', `'${path.join('.')}' has type '${type}', which the Supervisor does not accept`, ['schema', ...path]);
+      sink.error('schema-type', `'${path.join('.')}' has type '${type}', which the Supervisor does not accept`, [
+        'schema',
+        ...path,
+      ]);
     }
   };
   const nested = (dict, path) => {
     for (const [key, value] of Object.entries(dict)) {
       const p = [...path, key];
       if (Array.isArray(value)) {
-        if (value.length !== 1) sink.error('schema-type', `'${p.join('.')}' list must hold exactly one type`, ['schema', ...p]);
+        if (value.length !== 1)
+          sink.error('schema-type', `'${p.join('.')}' list must hold exactly one type`, ['schema', ...p]);
         else element(value[0], [...p, 0]);
       } else if (isObject(value)) {
-        sink.error('schema-type', `'${p.join('.')}' nests deeper than the Supervisor supports (two levels)`, ['schema', ...p]);
+        sink.error('schema-type', `'${p.join('.')}' nests deeper than the Supervisor supports (two levels)`, [
+          'schema',
+          ...p,
+        ]);
       } else element(value, p);
     }
   };

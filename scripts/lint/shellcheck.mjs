@@ -53,14 +53,30 @@ export async function shellcheck(root, bin) {
     try {
       comments = JSON.parse(stdout || '{"comments":[]}').comments;
     } catch {
-      problems.push({ file: files[0] ?? '', rule: 'shellcheck', message: (stderr || stdout).trim() || `exit ${code}`, level: 'error' });
+      problems.push({
+        file: files[0] ?? '',
+        rule: 'shellcheck',
+        message: (stderr || stdout).trim() || `exit ${code}`,
+        level: 'error',
+      });
       continue;
     }
     for (const c of comments) {
-      problems.push({ file: c.file, line: c.line, rule: `SC${c.code}`, message: `${c.message} [${c.level}, -s ${shell}]`, level: 'error' });
+      problems.push({
+        file: c.file,
+        line: c.line,
+        rule: `SC${c.code}`,
+        message: `${c.message} [${c.level}, -s ${shell}]`,
+        level: 'error',
+      });
     }
     if (code !== 0 && comments.length === 0) {
-      problems.push({ file: files[0] ?? '', rule: 'shellcheck', message: stderr.trim() || `exit ${code}`, level: 'error' });
+      problems.push({
+        file: files[0] ?? '',
+        rule: 'shellcheck',
+        message: stderr.trim() || `exit ${code}`,
+        level: 'error',
+      });
     }
   }
   return problems;

@@ -19,6 +19,7 @@ export function run(cmd, args, { cwd, env } = {}) {
 export async function setupTools(root) {
   const { code, stdout, stderr } = await run('bash', [join(root, 'scripts', 'setup-tools.sh')], { cwd: root });
   const bin = stdout.trim().split('\n').at(-1);
-  if (code !== 0 || !bin) throw new Error(`scripts/setup-tools.sh failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (code !== 0 || !bin)
+    throw new Error(`scripts/setup-tools.sh failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return bin;
 }

@@ -13,7 +13,11 @@ function checkEntry(entry, path, sink) {
     return;
   }
   for (const key of Object.keys(entry)) {
-    if (!ENTRY_KEYS.includes(key)) sink.error('translations', `'${label}.${key}' is not a translation key (name, description, fields)`, [...at, key]);
+    if (!ENTRY_KEYS.includes(key))
+      sink.error('translations', `'${label}.${key}' is not a translation key (name, description, fields)`, [
+        ...at,
+        key,
+      ]);
   }
   if (typeof entry.name !== 'string' || entry.name.trim() === '') {
     sink.error('translations', `'${label}.name' is required and must be a string`, at);
@@ -34,7 +38,8 @@ export function checkTranslationShape(t, sink) {
     return;
   }
   for (const key of Object.keys(t)) {
-    if (key !== 'configuration' && key !== 'network') sink.error('translations', `unknown top-level key '${key}'`, [key]);
+    if (key !== 'configuration' && key !== 'network')
+      sink.error('translations', `unknown top-level key '${key}'`, [key]);
   }
   if ('configuration' in t) {
     if (!isObject(t.configuration)) sink.error('translations', "'configuration' must be a mapping", ['configuration']);
@@ -44,7 +49,8 @@ export function checkTranslationShape(t, sink) {
     if (!isObject(t.network)) sink.error('translations', "'network' must be a mapping", ['network']);
     else {
       for (const [k, v] of Object.entries(t.network)) {
-        if (typeof v !== 'string' || v.trim() === '') sink.error('translations', `'network.${k}' must be a non-empty string`, ['network', k]);
+        if (typeof v !== 'string' || v.trim() === '')
+          sink.error('translations', `'network.${k}' must be a non-empty string`, ['network', k]);
       }
     }
   }
@@ -56,14 +62,21 @@ function coverKeys(schema, entries, path, sink) {
     const entry = entries[key];
     const label = [...path, key].filter((p) => p !== 'fields').join('.');
     if (!isObject(entry)) {
-      sink.error('translations-coverage', `schema key '${label}' has no translation`, path.length ? ['configuration', ...path] : ['configuration']);
+      sink.error(
+        'translations-coverage',
+        `schema key '${label}' has no translation`,
+        path.length ? ['configuration', ...path] : ['configuration'],
+      );
       continue;
     }
     const sub = nestedSchema(type);
     if (sub) {
       coverKeys(sub, isObject(entry.fields) ? entry.fields : {}, [...path, key, 'fields'], sink);
     } else if ('fields' in entry) {
-      sink.error('translations-coverage', `'${label}' is not a nested option, it has no fields`, [...at(key), 'fields']);
+      sink.error('translations-coverage', `'${label}' is not a nested option, it has no fields`, [
+        ...at(key),
+        'fields',
+      ]);
     }
   }
   for (const key of Object.keys(entries)) {
@@ -82,9 +95,11 @@ export function checkTranslationCoverage(t, config, sink) {
   const ports = Object.keys(isObject(config.ports) ? config.ports : {});
   const network = isObject(t.network) ? t.network : {};
   for (const port of ports) {
-    if (!Object.hasOwn(network, port)) sink.error('translations-coverage', `port '${port}' has no network: description`, ['network']);
+    if (!Object.hasOwn(network, port))
+      sink.error('translations-coverage', `port '${port}' has no network: description`, ['network']);
   }
   for (const port of Object.keys(network)) {
-    if (!ports.includes(port)) sink.error('translations-coverage', `network '${port}' is not a port of the add-on`, ['network', port]);
+    if (!ports.includes(port))
+      sink.error('translations-coverage', `network '${port}' is not a port of the add-on`, ['network', port]);
   }
 }

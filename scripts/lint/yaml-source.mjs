@@ -20,13 +20,19 @@ export function parseYamlSource(text) {
     for (const key of path) {
       if (isMap(node)) {
         const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-        if (!pair) { complete = false; break; }
+        if (!pair) {
+          complete = false;
+          break;
+        }
         line = lineAt(pair.key) ?? line;
         node = pair.value;
       } else if (isSeq(node) && typeof key === 'number' && node.items[key]) {
         node = node.items[key];
         line = lineAt(node) ?? line;
-      } else { complete = false; break; }
+      } else {
+        complete = false;
+        break;
+      }
     }
     return { node: complete ? node : undefined, line };
   }

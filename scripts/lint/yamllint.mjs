@@ -11,14 +11,30 @@ export const yamlFiles = (files) =>
 export async function yamllint(root, bin) {
   const files = yamlFiles(listFiles(root));
   if (files.length === 0) return [];
-  const { code, stdout, stderr } = await run(join(bin, 'yamllint'), ['-f', 'parsable', '-c', '.yamllint', '--', ...files], { cwd: root });
+  const { code, stdout, stderr } = await run(
+    join(bin, 'yamllint'),
+    ['-f', 'parsable', '-c', '.yamllint', '--', ...files],
+    { cwd: root },
+  );
   const problems = [];
   for (const line of stdout.split('\n')) {
     const m = PARSABLE.exec(line);
-    if (m) problems.push({ file: m[1], line: Number(m[2]), rule: `yamllint/${m[5] ?? 'syntax'}`, message: m[4], level: m[3] });
+    if (m)
+      problems.push({
+        file: m[1],
+        line: Number(m[2]),
+        rule: `yamllint/${m[5] ?? 'syntax'}`,
+        message: m[4],
+        level: m[3],
+      });
   }
   if (code !== 0 && !problems.some((p) => p.level === 'error')) {
-    problems.push({ file: '.yamllint', rule: 'yamllint', message: (stderr || stdout).trim() || `exit ${code}`, level: 'error' });
+    problems.push({
+      file: '.yamllint',
+      rule: 'yamllint',
+      message: (stderr || stdout).trim() || `exit ${code}`,
+      level: 'error',
+    });
   }
   return problems;
 }

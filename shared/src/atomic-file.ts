@@ -15,7 +15,11 @@ export interface AtomicWriteOptions {
  * Replaces `path` with `data` so that a crash at any moment leaves either the old file or the new one, whole:
  * written to `<path>.tmp`, fsynced, then renamed over `path`.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = opts.mode ?? 0o600;
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w', mode);

@@ -27,7 +27,10 @@ export function globMatch(glob: string, text: string, meter?: GlobMeter): boolea
   // No wildcard crosses a break, so breaks must pair up with the glob's own, in order; each line matches alone.
   const globs = glob.split(BREAKS);
   const texts = text.split(BREAKS);
-  return globs.length === texts.length && globs.every((g, i) => (i % 2 === 1 ? g === texts[i] : matchLine(g, texts[i] ?? '', meter)));
+  return (
+    globs.length === texts.length &&
+    globs.every((g, i) => (i % 2 === 1 ? g === texts[i] : matchLine(g, texts[i] ?? '', meter)))
+  );
 }
 
 function matchLine(glob: string, text: string, meter: GlobMeter | undefined): boolean {

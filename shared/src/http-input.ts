@@ -25,6 +25,11 @@ export async function readJsonBody(ctx: Koa.Context, maxBytes = MAX_JSON_BODY_BY
 /** Validates request input (body, query or params); a 400 lists each problem as `path: message`. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'invalid request', r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
+  if (!r.success)
+    throw new HttpError(
+      400,
+      'invalid request',
+      r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`),
+    );
   return r.data;
 }

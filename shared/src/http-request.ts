@@ -52,11 +52,15 @@ export function httpRequestRaw(url: string, opts: HttpRequestOptions = {}): Prom
           }
           chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new HttpRequestError(`${u.host}${u.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new HttpRequestError(`${u.host}${u.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`)),
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

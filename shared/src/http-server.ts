@@ -30,7 +30,10 @@ export function errorMiddleware(log: Logger): Koa.Middleware {
       const status = e.status ?? e.statusCode ?? 500;
       const expose = err instanceof HttpError || (e.expose === true && status < 500);
       ctx.status = status;
-      ctx.body = { error: expose ? e.message : 'Internal error', ...(err instanceof HttpError && err.details ? { details: err.details } : {}) };
+      ctx.body = {
+        error: expose ? e.message : 'Internal error',
+        ...(err instanceof HttpError && err.details ? { details: err.details } : {}),
+      };
       if (status >= 500) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
     }
   };

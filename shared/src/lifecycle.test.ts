@@ -22,7 +22,11 @@ function svc(name: string, events: string[], failStart = false): Service {
  * A service whose start waits (at most `maxMs`) and ends early when the group's signal says stop, the way
  * influxd's readiness wait does. `release` lets a test end the wait itself.
  */
-function slow(name: string, events: string[], maxMs = 3_000): Service & { release: () => void; starting: Promise<void> } {
+function slow(
+  name: string,
+  events: string[],
+  maxMs = 3_000,
+): Service & { release: () => void; starting: Promise<void> } {
   let release = (): void => undefined;
   let entered = (): void => undefined;
   const starting = new Promise<void>((r) => (entered = r));
@@ -126,10 +130,14 @@ describe('runMain', () => {
     const proc = fakeProc();
     const b = slow('b', events);
     // c's stop is slow: the exit must wait for it.
-    const a: Service = { name: 'a', start: async () => void events.push('start a'), stop: async () => {
-      await new Promise((r) => setTimeout(r, 200));
-      events.push('stop a');
-    } };
+    const a: Service = {
+      name: 'a',
+      start: async () => void events.push('start a'),
+      stop: async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        events.push('stop a');
+      },
+    };
     void main(proc, [a, b, svc('c', events)]);
     await b.starting;
     proc.emit('SIGTERM');
@@ -153,11 +161,15 @@ describe('runMain', () => {
     const proc = fakeProc();
     let entered = (): void => undefined;
     const stopping = new Promise<void>((r) => (entered = r));
-    const a: Service = { name: 'a', start: async () => void events.push('start a'), stop: async () => {
-      entered();
-      await new Promise((r) => setTimeout(r, 200));
-      events.push('stop a');
-    } };
+    const a: Service = {
+      name: 'a',
+      start: async () => void events.push('start a'),
+      stop: async () => {
+        entered();
+        await new Promise((r) => setTimeout(r, 200));
+        events.push('stop a');
+      },
+    };
     void main(proc, [a, svc('b', events, true)]);
     await stopping;
     proc.emit('SIGTERM');

@@ -47,7 +47,10 @@ export class ServiceGroup {
       } catch (err) {
         this.#starting = undefined;
         // A start that fails after the stop was requested fails because of it; stop() deals with the service.
-        if (signal.aborted) throw new StartInterrupted(`${s.name} did not finish starting: the add-on is stopping (${(err as Error).message})`);
+        if (signal.aborted)
+          throw new StartInterrupted(
+            `${s.name} did not finish starting: the add-on is stopping (${(err as Error).message})`,
+          );
         this.log.error({ err }, `${s.name} failed to start; stopping what had started`);
         await this.stop();
         throw err;

@@ -12,7 +12,9 @@ describe('logger', () => {
     const { log, lines } = capture('info');
     log.child({ module: 'ha/socket' }).info({ reconnects: 2, url: 'ws://x y' }, 'connected');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  \[ha\/socket\] connected \(reconnects=2 url="ws:\/\/x y"\)\n$/);
+    expect(lines[0]).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  \[ha\/socket\] connected \(reconnects=2 url="ws:\/\/x y"\)\n$/,
+    );
   });
 
   it('honours the level, mapping the Supervisor names onto pino', () => {

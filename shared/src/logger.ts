@@ -22,7 +22,12 @@ export function pinoLevel(level: LogLevelOption): LevelWithSilent {
 
 /** Keys whose values are secrets wherever they appear (one level of nesting covers our call sites). */
 const REDACT_KEYS = ['token', 'password', 'authorization', 'access_token', 'supervisorToken', 'operatorToken'];
-const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`), 'headers.authorization', 'req.headers.authorization'];
+const REDACT_PATHS = [
+  ...REDACT_KEYS,
+  ...REDACT_KEYS.map((k) => `*.${k}`),
+  'headers.authorization',
+  'req.headers.authorization',
+];
 
 export interface LoggerOptions {
   level: LogLevelOption;
@@ -55,4 +60,3 @@ export function createLogger(opts: LoggerOptions): Logger {
 export function bootstrapLogger(name: string, secrets: LogSecrets, write?: (line: string) => void): Logger {
   return createLogger({ level: 'info', name, secrets, ...(write ? { write } : {}) });
 }
-

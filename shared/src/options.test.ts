@@ -38,7 +38,10 @@ describe('options', () => {
     await expect(loadOptions(schema, dir)).rejects.toThrow(/options\.json \(ENOENT\)/);
     await writeFile(join(dir, 'options.json'), '{ nope');
     await expect(loadOptions(schema, dir)).rejects.toThrow(/not valid JSON/);
-    await writeFile(join(dir, 'options.json'), JSON.stringify({ log_level: 'debug', retention_days: 1, batch: { max_lines: 5 } }));
+    await writeFile(
+      join(dir, 'options.json'),
+      JSON.stringify({ log_level: 'debug', retention_days: 1, batch: { max_lines: 5 } }),
+    );
     await expect(loadOptions(schema, dir)).resolves.toMatchObject({ log_level: 'debug' });
   });
 });

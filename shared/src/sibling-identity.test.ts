@@ -4,8 +4,11 @@ import { normalizeAddress, SiblingIdentity, type IdentitySupervisor } from './si
 import { SupervisorError, type AddonInfo } from './supervisor-client.js';
 
 /** A Supervisor that knows our slug and some siblings' addresses; `down` makes every call fail like a network error. */
-function supervisor(addresses: Record<string, string>, state: { down?: boolean; calls?: number } = {}): IdentitySupervisor {
-  const info = (slug: string, ip: string): AddonInfo => ({ slug, ip_address: ip } as AddonInfo);
+function supervisor(
+  addresses: Record<string, string>,
+  state: { down?: boolean; calls?: number } = {},
+): IdentitySupervisor {
+  const info = (slug: string, ip: string): AddonInfo => ({ slug, ip_address: ip }) as AddonInfo;
   return {
     selfInfo: async () => {
       if (state.down) throw new Error('connect ECONNREFUSED');
@@ -23,7 +26,11 @@ function supervisor(addresses: Record<string, string>, state: { down?: boolean; 
 
 describe('SiblingIdentity', () => {
   it('names the sibling whose Supervisor-reported address is the caller, for our repository prefix only', async () => {
-    const id = new SiblingIdentity(supervisor({ 'a1b2c3d4_homeiq-admin': '172.30.33.3', 'ffffffff_homeiq-admin': '172.30.33.9' }), 'homeiq-ingestor', ['homeiq-admin']);
+    const id = new SiblingIdentity(
+      supervisor({ 'a1b2c3d4_homeiq-admin': '172.30.33.3', 'ffffffff_homeiq-admin': '172.30.33.9' }),
+      'homeiq-ingestor',
+      ['homeiq-admin'],
+    );
     expect(await id.identify('172.30.33.3')).toBe('homeiq-admin');
     expect(await id.identify('::ffff:172.30.33.3')).toBe('homeiq-admin');
     expect(await id.identify('172.30.33.9')).toBeUndefined(); // the admin add-on of another repository
@@ -33,7 +40,10 @@ describe('SiblingIdentity', () => {
   });
 
   it('treats an uninstalled sibling as nobody, and only allows the callers asked for', async () => {
-    const id = new SiblingIdentity(supervisor({ 'a1b2c3d4_homeiq-influxdb': '172.30.33.2' }), 'homeiq-ingestor', ['homeiq-admin', 'homeiq-influxdb']);
+    const id = new SiblingIdentity(supervisor({ 'a1b2c3d4_homeiq-influxdb': '172.30.33.2' }), 'homeiq-ingestor', [
+      'homeiq-admin',
+      'homeiq-influxdb',
+    ]);
     expect(await id.identify('172.30.33.2')).toBe('homeiq-influxdb');
     await expect(id.require('172.30.33.2', ['homeiq-admin'])).rejects.toMatchObject({ status: 403 });
     expect(await id.identify('172.30.33.3')).toBeUndefined();
@@ -41,7 +51,9 @@ describe('SiblingIdentity', () => {
 
   it('answers 503 when the Supervisor cannot be asked, and asks again on every request', async () => {
     const state: { down?: boolean; calls?: number } = {};
-    const id = new SiblingIdentity(supervisor({ 'a1b2c3d4_homeiq-admin': '172.30.33.3' }, state), 'homeiq-ingestor', ['homeiq-admin']);
+    const id = new SiblingIdentity(supervisor({ 'a1b2c3d4_homeiq-admin': '172.30.33.3' }, state), 'homeiq-ingestor', [
+      'homeiq-admin',
+    ]);
     await id.identify('172.30.33.3');
     await id.identify('172.30.33.3');
     expect(state.calls).toBe(2);

@@ -52,7 +52,10 @@ export class SiblingIdentity<C extends AddonSlug = AddonSlug> {
   async require(address: string | undefined, allowed: readonly C[]): Promise<C> {
     const who = await this.identify(address);
     if (!who || !allowed.includes(who)) {
-      throw new HttpError(403, `${normalizeAddress(address)} is not ${allowed.join(' or ')} of this HomeIQ installation`);
+      throw new HttpError(
+        403,
+        `${normalizeAddress(address)} is not ${allowed.join(' or ')} of this HomeIQ installation`,
+      );
     }
     return who;
   }

@@ -3,7 +3,9 @@ import { hostnameOf, repositoryPrefix, siblingOf, siblingSlug } from './siblings
 
 describe('siblings', () => {
   it('derives a sibling store slug and hostname from our own', () => {
-    expect(siblingSlug('a1b2c3d4_homeiq-ingestor', 'homeiq-ingestor', 'homeiq-influxdb')).toBe('a1b2c3d4_homeiq-influxdb');
+    expect(siblingSlug('a1b2c3d4_homeiq-ingestor', 'homeiq-ingestor', 'homeiq-influxdb')).toBe(
+      'a1b2c3d4_homeiq-influxdb',
+    );
     expect(siblingSlug('local_homeiq-admin', 'homeiq-admin', 'homeiq-ingestor')).toBe('local_homeiq-ingestor');
     expect(hostnameOf('a1b2c3d4_homeiq-influxdb')).toBe('a1b2c3d4-homeiq-influxdb');
     expect(hostnameOf('local_my_addon')).toBe('local-my-addon');

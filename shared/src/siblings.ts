@@ -9,7 +9,9 @@ export type AddonSlug = (typeof ADDON_SLUGS)[number];
 export function repositoryPrefix(selfStoreSlug: string, selfConfigSlug: AddonSlug): string {
   const suffix = `_${selfConfigSlug}`;
   if (!selfStoreSlug.endsWith(suffix) || selfStoreSlug.length === suffix.length) {
-    throw new Error(`Store slug '${selfStoreSlug}' does not end in '${suffix}'; is this add-on installed from the HomeIQ repository?`);
+    throw new Error(
+      `Store slug '${selfStoreSlug}' does not end in '${suffix}'; is this add-on installed from the HomeIQ repository?`,
+    );
   }
   return selfStoreSlug.slice(0, -suffix.length);
 }
@@ -24,7 +26,11 @@ export function hostnameOf(storeSlug: string): string {
 }
 
 /** Which sibling (if any) a store slug names, given our own store slug. */
-export function siblingOf(selfStoreSlug: string, selfConfigSlug: AddonSlug, otherStoreSlug: string): AddonSlug | undefined {
+export function siblingOf(
+  selfStoreSlug: string,
+  selfConfigSlug: AddonSlug,
+  otherStoreSlug: string,
+): AddonSlug | undefined {
   const prefix = repositoryPrefix(selfStoreSlug, selfConfigSlug);
   return ADDON_SLUGS.find((s) => s !== selfConfigSlug && otherStoreSlug === `${prefix}_${s}`);
 }

@@ -23,14 +23,27 @@ const CASES: Case[] = [
   { name: 'admin', options: { log_level: 'debug' }, port: 8099, host: '127.0.9.2' },
   {
     name: 'influxdb',
-    options: { log_level: 'debug', org: 'homeassistant', bucket: 'homeassistant', retention_days: 30, retention_5m_days: 730, retention_1h_days: 0 },
+    options: {
+      log_level: 'debug',
+      org: 'homeassistant',
+      bucket: 'homeassistant',
+      retention_days: 30,
+      retention_5m_days: 730,
+      retention_1h_days: 0,
+    },
     port: 8326,
     host: '127.0.9.4',
   },
 ];
 
 function env(host: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { SUPERVISOR_TOKEN: TOKEN, HOMEIQ_SUPERVISOR_URL: SUPERVISOR, HOMEIQ_BIND_HOST: host, ...influxdEnv, ...extra };
+  return {
+    SUPERVISOR_TOKEN: TOKEN,
+    HOMEIQ_SUPERVISOR_URL: SUPERVISOR,
+    HOMEIQ_BIND_HOST: host,
+    ...influxdEnv,
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -89,7 +102,11 @@ describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, por
     expect(broken.lines).toHaveLength(1);
     expect(broken.lines[0]).toMatch(/options\.json is not valid JSON/);
 
-    const noToken = await startAddon({ name, options, env: { HOMEIQ_SUPERVISOR_URL: SUPERVISOR, HOMEIQ_BIND_HOST: host } });
+    const noToken = await startAddon({
+      name,
+      options,
+      env: { HOMEIQ_SUPERVISOR_URL: SUPERVISOR, HOMEIQ_BIND_HOST: host },
+    });
     expect(await noToken.exited).toBe(2);
     expect(noToken.lines).toHaveLength(1);
     expect(noToken.lines[0]).toMatch(/SUPERVISOR_TOKEN is not set/);

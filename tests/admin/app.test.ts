@@ -24,7 +24,18 @@ const PREFIX = '/api/hassio_ingress/abcDEF_123-x';
 const USER = { id: 'u1', name: 'alice', displayName: 'Alice' };
 
 function addon(slug: string, state: string, ip: string): AddonInfo {
-  return { name: slug, slug, hostname: slug.replace('_', '-'), version: '0.1.0', state, ip_address: ip, repository: 'x', ingress: false, ingress_entry: null, ingress_port: null };
+  return {
+    name: slug,
+    slug,
+    hostname: slug.replace('_', '-'),
+    version: '0.1.0',
+    state,
+    ip_address: ip,
+    repository: 'x',
+    ingress: false,
+    ingress_entry: null,
+    ingress_port: null,
+  };
 }
 
 const supervisor = {
@@ -46,12 +57,28 @@ beforeAll(async () => {
   const http = new SiblingHttp({ locator, localAddress: undefined, timeoutMs: 1000 });
   const ingestor = new IngestorClient(http);
   const manager = new ManagerClient(http);
-  const influx = new InfluxReader({ manager, locator, tokenFile: '/nonexistent/token.json', localAddress: undefined, secrets: new LogSecrets(), log });
+  const influx = new InfluxReader({
+    manager,
+    locator,
+    tokenFile: '/nonexistent/token.json',
+    localAddress: undefined,
+    secrets: new LogSecrets(),
+    log,
+  });
   const sampler = new RateSampler(ingestor, log);
   const app = createApp({
     health: new Health(),
     ingressPeers: new Set([PEER]),
-    siblings: { read: async (slug) => ({ slug, installed: true, state: 'started', version: '0.1.0', health: undefined, problem: undefined }) },
+    siblings: {
+      read: async (slug) => ({
+        slug,
+        installed: true,
+        state: 'started',
+        version: '0.1.0',
+        health: undefined,
+        problem: undefined,
+      }),
+    },
     overview: new OverviewService({ ingestorStatus: () => ingestor.status(), manager, influx, sampler }),
     ingestor,
     areaNames: new AreaNames(() => ingestor.areas()),
@@ -60,7 +87,10 @@ beforeAll(async () => {
     grafana: new GrafanaService(locator, influx, manager),
     csrf,
     live: liveStream({ locator, localAddress: undefined }),
-    assets: { version: 'v1', files: new Map([['panel.js', { body: Buffer.from('console.log(1)'), type: 'text/javascript; charset=utf-8' }]]) },
+    assets: {
+      version: 'v1',
+      files: new Map([['panel.js', { body: Buffer.from('console.log(1)'), type: 'text/javascript; charset=utf-8' }]]),
+    },
     log,
   });
   server = app.listen({ host: '127.0.0.1', port: 0 });
@@ -77,16 +107,29 @@ interface Res {
   json: () => any;
 }
 
-function call(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {}): Promise<Res> {
+function call(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, localAddress: opts.from ?? PEER }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        localAddress: opts.from ?? PEER,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -155,13 +198,21 @@ describe('admin panel server', () => {
   it('refuses changes without a Home Assistant user or a valid CSRF token', async () => {
     const body = JSON.stringify({ retentionDays: 30 });
     const json = { 'Content-Type': 'application/json' };
-    const noUser = await call('/api/buckets/homeassistant', { method: 'PATCH', body, headers: { ...json, 'X-HomeIQ-CSRF': csrf.token(USER.id) } });
+    const noUser = await call('/api/buckets/homeassistant', {
+      method: 'PATCH',
+      body,
+      headers: { ...json, 'X-HomeIQ-CSRF': csrf.token(USER.id) },
+    });
     expect(noUser.status).toBe(403);
     expect(noUser.json().error).toContain('Home Assistant user');
     const noToken = await call('/api/buckets/homeassistant', { method: 'PATCH', body, headers: ingress(json) });
     expect(noToken.status).toBe(403);
     expect(noToken.json().details).toEqual({ code: 'csrf' });
-    const otherUsers = await call('/api/buckets/homeassistant', { method: 'PATCH', body, headers: ingress({ ...json, 'X-HomeIQ-CSRF': csrf.token('someone-else') }) });
+    const otherUsers = await call('/api/buckets/homeassistant', {
+      method: 'PATCH',
+      body,
+      headers: ingress({ ...json, 'X-HomeIQ-CSRF': csrf.token('someone-else') }),
+    });
     expect(otherUsers.status).toBe(403);
     const run = await call('/api/tasks/0123456789abcdef/run', { method: 'POST', headers: ingress() });
     expect(run.status).toBe(403);
@@ -169,10 +220,18 @@ describe('admin panel server', () => {
 
   it('validates input with the reason (zod) before calling a sibling', async () => {
     const ok = ingress({ 'Content-Type': 'application/json', 'X-HomeIQ-CSRF': csrf.token(USER.id) });
-    const bad = await call('/api/buckets/homeassistant', { method: 'PATCH', body: JSON.stringify({ retentionDays: -1 }), headers: ok });
+    const bad = await call('/api/buckets/homeassistant', {
+      method: 'PATCH',
+      body: JSON.stringify({ retentionDays: -1 }),
+      headers: ok,
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json().details)).toContain('retentionDays');
-    const notJson = await call('/api/buckets/homeassistant', { method: 'PATCH', body: 'x', headers: { ...ok, 'Content-Type': 'text/plain' } });
+    const notJson = await call('/api/buckets/homeassistant', {
+      method: 'PATCH',
+      body: 'x',
+      headers: { ...ok, 'Content-Type': 'text/plain' },
+    });
     expect(notJson.status).toBe(415);
     const task = await call('/api/tasks/nope/run', { method: 'POST', headers: ok, body: '{}' });
     expect(task.status).toBe(400);
@@ -180,7 +239,11 @@ describe('admin panel server', () => {
     expect(range.status).toBe(400);
     expect((await call('/api/series?range=1h', { headers: ingress() })).status).toBe(400);
     // Valid input reaches the sibling, which is down: 503 naming it.
-    const down = await call('/api/buckets/homeassistant', { method: 'PATCH', body: JSON.stringify({ retentionDays: 30 }), headers: ok });
+    const down = await call('/api/buckets/homeassistant', {
+      method: 'PATCH',
+      body: JSON.stringify({ retentionDays: 30 }),
+      headers: ok,
+    });
     expect(down.status).toBe(503);
     expect(down.json().error).toContain('HomeIQ InfluxDB is stopped');
   });

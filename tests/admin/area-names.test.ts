@@ -4,7 +4,14 @@
  * and falls back to the area ids when the ingestor is down or answers what it cannot read. Real HTTP on loopback:
  * a stand-in ingestor on its real port, the panel server; InfluxDB is a fixed set of rows.
  */
-import { createLogger, Health, httpRequestRaw, LogSecrets, type AddonInfo, type SupervisorClient } from '@homeiq/shared';
+import {
+  createLogger,
+  Health,
+  httpRequestRaw,
+  LogSecrets,
+  type AddonInfo,
+  type SupervisorClient,
+} from '@homeiq/shared';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,10 +33,28 @@ const supervisor = {
 } as unknown as SupervisorClient;
 
 function addon(slug: string, ip: string): AddonInfo {
-  return { name: slug, slug, hostname: slug.replace('_', '-'), version: '0.1.0', state: 'started', ip_address: ip, repository: 'x', ingress: false, ingress_entry: null, ingress_port: null };
+  return {
+    name: slug,
+    slug,
+    hostname: slug.replace('_', '-'),
+    version: '0.1.0',
+    state: 'started',
+    ip_address: ip,
+    repository: 'x',
+    ingress: false,
+    ingress_entry: null,
+    ingress_port: null,
+  };
 }
 
-const lasts = (entity: string, area: string): FluxRow => ({ result: 'lasts', entity_id: entity, _measurement: entity.split('.')[0] ?? '', _value: '1', _time: '2026-01-01T10:00:00Z', area });
+const lasts = (entity: string, area: string): FluxRow => ({
+  result: 'lasts',
+  entity_id: entity,
+  _measurement: entity.split('.')[0] ?? '',
+  _value: '1',
+  _time: '2026-01-01T10:00:00Z',
+  area,
+});
 const influx = {
   grant: async () => ({ buckets: { raw: 'homeassistant', downsampled: [] } }),
   query: async () => [
@@ -68,7 +93,11 @@ beforeAll(async () => {
     siblings: { read: async () => ({}) as never },
     overview: {} as never,
     ingestor: client,
-    areaNames: new AreaNames(() => client.areas(), AREA_NAMES_TTL_MS, () => clock),
+    areaNames: new AreaNames(
+      () => client.areas(),
+      AREA_NAMES_TTL_MS,
+      () => clock,
+    ),
     manager: new ManagerClient(http),
     influx,
     grafana: {} as never,
@@ -88,7 +117,10 @@ afterAll(async () => {
 });
 
 async function entities(): Promise<Entities> {
-  const res = await httpRequestRaw(`http://${IP.admin}:${panelPort}/api/entities`, { localAddress: IP.supervisor, timeoutMs: 10_000 });
+  const res = await httpRequestRaw(`http://${IP.admin}:${panelPort}/api/entities`, {
+    localAddress: IP.supervisor,
+    timeoutMs: 10_000,
+  });
   expect(res.status).toBe(200);
   return JSON.parse(res.body.toString('utf8')) as Entities;
 }
@@ -125,11 +157,19 @@ describe('Entities API: area names from the ingestor', () => {
     clock += AREA_NAMES_TTL_MS;
     const e = await entities();
     expect(areasOf(e)['sensor.living_room_temperature']).toEqual(['living_room', 'living_room']);
-    expect(e.problems).toEqual([{ sibling: 'homeiq-ingestor', what: 'area names', why: expect.stringContaining('HomeIQ Ingestor answered area names the panel cannot read') }]);
+    expect(e.problems).toEqual([
+      {
+        sibling: 'homeiq-ingestor',
+        what: 'area names',
+        why: expect.stringContaining('HomeIQ Ingestor answered area names the panel cannot read'),
+      },
+    ]);
     ingestor.status = 503;
     ingestor.body = { error: "Home Assistant's registries have not been read yet" };
     clock += 5000; // a failure is kept for 5 s only
-    expect((await entities()).problems[0]?.why).toContain("registries have not been read yet; the areas are shown by their ids");
+    expect((await entities()).problems[0]?.why).toContain(
+      'registries have not been read yet; the areas are shown by their ids',
+    );
     ingestor.status = 200;
     ingestor.body = { areas: DEMO };
     clock += 5000;
@@ -140,12 +180,32 @@ describe('Entities API: area names from the ingestor', () => {
     await new Promise<void>((r) => ingestorServer.close(() => r()));
     clock += AREA_NAMES_TTL_MS;
     const e = await entities();
-    expect(areasOf(e)).toMatchObject({ 'sensor.living_room_temperature': ['living_room', 'living_room'], 'sun.sun': [undefined, undefined] });
-    expect(e.problems).toEqual([{ sibling: 'homeiq-ingestor', what: 'area names', why: expect.stringMatching(/^HomeIQ Ingestor did not answer .*; the areas are shown by their ids$/) }]);
+    expect(areasOf(e)).toMatchObject({
+      'sensor.living_room_temperature': ['living_room', 'living_room'],
+      'sun.sun': [undefined, undefined],
+    });
+    expect(e.problems).toEqual([
+      {
+        sibling: 'homeiq-ingestor',
+        what: 'area names',
+        why: expect.stringMatching(/^HomeIQ Ingestor did not answer .*; the areas are shown by their ids$/),
+      },
+    ]);
   });
 
   it('reports no problem when no row has an area (the names would not be used)', () => {
-    const row = { entityId: 'sun.sun', domain: 'sun', lastState: 'up', lastChange: '', events: 1, unit: undefined, area: undefined };
-    expect(withAreaNames([row], { ok: false, error: new Error('down') })).toEqual({ entities: [{ ...row, areaName: undefined }], problems: [] });
+    const row = {
+      entityId: 'sun.sun',
+      domain: 'sun',
+      lastState: 'up',
+      lastChange: '',
+      events: 1,
+      unit: undefined,
+      area: undefined,
+    };
+    expect(withAreaNames([row], { ok: false, error: new Error('down') })).toEqual({
+      entities: [{ ...row, areaName: undefined }],
+      problems: [],
+    });
   });
 });

@@ -90,15 +90,17 @@ afterEach(() => {
 });
 
 /** The ingestor's answer once the stream is up: headers, then a heartbeat now and then, as EventStream does. */
-const streamHeartbeats = (go: Promise<void>): Answer => (_req, res) => {
-  void go.then(() => {
-    if (res.destroyed) return;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-    res.write('retry: 2000\n\n');
-    const ping = setInterval(() => res.write(': ping\n\n'), 20);
-    res.on('close', () => clearInterval(ping));
-  });
-};
+const streamHeartbeats =
+  (go: Promise<void>): Answer =>
+  (_req, res) => {
+    void go.then(() => {
+      if (res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('retry: 2000\n\n');
+      const ping = setInterval(() => res.write(': ping\n\n'), 20);
+      res.on('close', () => clearInterval(ping));
+    });
+  };
 
 /** A browser that opens the stream; `leave()` drops the connection. */
 function browser(): { leave: () => void; response: Promise<{ status: number; text: string }> } {
@@ -152,7 +154,9 @@ describe('admin live stream relay', () => {
   it('relays the stream while the browser stays, and drops it when the browser goes', async () => {
     answer = streamHeartbeats(Promise.resolve());
     const req = request({ host: '127.0.0.1', port, path: '/api/events/stream' });
-    const first = new Promise<string>((resolve) => req.on('response', (res) => res.once('data', (c: Buffer) => resolve(c.toString('utf8')))));
+    const first = new Promise<string>((resolve) =>
+      req.on('response', (res) => res.once('data', (c: Buffer) => resolve(c.toString('utf8')))),
+    );
     req.on('error', () => undefined);
     req.end();
     expect(await first).toContain('retry: 2000');

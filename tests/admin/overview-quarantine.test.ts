@@ -20,14 +20,28 @@ function overview(quarantine: IngestorStatus['quarantine'], health: Health) {
     ingestorStatus: async () => status,
     manager: { health: down, buckets: down, tasks: down } as unknown as ManagerClient,
     influx: { grant: down, query: down } as unknown as InfluxReader,
-    sampler: { view: () => ({ now: undefined, samples: [], everyS: 5, writeP50Ms: undefined, writeP99Ms: undefined, latest: undefined }) } as unknown as RateSampler,
+    sampler: {
+      view: () => ({
+        now: undefined,
+        samples: [],
+        everyS: 5,
+        writeP50Ms: undefined,
+        writeP99Ms: undefined,
+        latest: undefined,
+      }),
+    } as unknown as RateSampler,
   });
 }
 
 describe('overview: Quarantine', () => {
-  it('is amber with the ingestor\'s reason while the quarantine is full and drops rejected points', async () => {
+  it("is amber with the ingestor's reason while the quarantine is full and drops rejected points", async () => {
     const health = new Health();
-    health.set('quarantine', 'amber', 'quarantine full (67108864 bytes): 3 rejected points dropped since 2026-01-01T00:00:00.000Z', 'Open Quarantine');
+    health.set(
+      'quarantine',
+      'amber',
+      'quarantine full (67108864 bytes): 3 rejected points dropped since 2026-01-01T00:00:00.000Z',
+      'Open Quarantine',
+    );
     const o = await overview({ count: 0, bytes: 0, dropped: 3 }, health).build();
     const q = o.checks.find((c) => c.id === 'quarantine');
     expect(q).toMatchObject({ status: 'amber', reason: expect.stringContaining('3 rejected points dropped') });
@@ -37,7 +51,9 @@ describe('overview: Quarantine', () => {
   it('does not claim InfluxDB accepted every point when some were dropped, once the user made room', async () => {
     const health = new Health();
     health.set('quarantine', 'green', 'room for the points InfluxDB rejects');
-    const q = (await overview({ count: 0, bytes: 0, dropped: 3 }, health).build()).checks.find((c) => c.id === 'quarantine');
+    const q = (await overview({ count: 0, bytes: 0, dropped: 3 }, health).build()).checks.find(
+      (c) => c.id === 'quarantine',
+    );
     expect(q?.status).toBe('green');
     expect(q?.reason).not.toMatch(/accepted every point/);
     expect(q?.facts).toContainEqual(['dropped since start', '3']);

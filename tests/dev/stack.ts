@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDemoDriver, startHaSimulator, type DemoDriver, type HaSimulator } from '../ha-sim/index.js';
-import { buildBundles, launchRegistered, REPO_ROOT, type AddonName, type AddonProcess } from '../harness/addon-process.js';
+import {
+  buildBundles,
+  launchRegistered,
+  REPO_ROOT,
+  type AddonName,
+  type AddonProcess,
+} from '../harness/addon-process.js';
 import { createStateDriver, startHomeAssistant, type RealHa, type StateDriver } from '../peers/homeassistant.js';
 import { buildInfluxd } from '../peers/influxd.js';
 import { startSupervisorEmulator } from '../supervisor/index.js';
@@ -61,7 +67,10 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       say('starting Home Assistant Core (the first run installs it from PyPI)');
       const ha: RealHa = await startHomeAssistant();
       cleanups.push(() => ha.stop());
-      const driver: StateDriver = createStateDriver(ha, { ratePerSecond: opts.eventsPerSecond ?? 2, durationMs: 24 * 3600_000 });
+      const driver: StateDriver = createStateDriver(ha, {
+        ratePerSecond: opts.eventsPerSecond ?? 2,
+        durationMs: 24 * 3600_000,
+      });
       driver.start();
       cleanups.push(async () => void (await driver.stop()));
       core = { url: ha.url, token: ha.token, version: ha.version };
@@ -80,7 +89,10 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
 
     const addons = {} as Record<AddonName, AddonProcess>;
     const registered = Object.fromEntries(
-      ORDER.map((name) => [name, supervisor.registerAddon({ configPath: join(REPO_ROOT, `homeiq-${name}`, 'config.yaml'), ip: ip(name) })]),
+      ORDER.map((name) => [
+        name,
+        supervisor.registerAddon({ configPath: join(REPO_ROOT, `homeiq-${name}`, 'config.yaml'), ip: ip(name) }),
+      ]),
     ) as Record<AddonName, ReturnType<SupervisorEmulator['registerAddon']>>;
     for (const name of ORDER) {
       const dataDir = join(opts.dataRoot, name);
@@ -93,8 +105,20 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         dataDir,
         extraEnv: name === 'influxdb' ? { HOMEIQ_INFLUXD_BIN: influxd } : {},
       });
-      proc.child.stdout?.on('data', (c: Buffer) => c.toString().split('\n').filter(Boolean).forEach((l) => opts.onLine?.(name, l)));
-      proc.child.stderr?.on('data', (c: Buffer) => c.toString().split('\n').filter(Boolean).forEach((l) => opts.onLine?.(name, l)));
+      proc.child.stdout?.on('data', (c: Buffer) =>
+        c
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .forEach((l) => opts.onLine?.(name, l)),
+      );
+      proc.child.stderr?.on('data', (c: Buffer) =>
+        c
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .forEach((l) => opts.onLine?.(name, l)),
+      );
       cleanups.push(async () => void (await proc.stop('SIGTERM')));
       addons[name] = proc;
       await proc.waitForLine(/ INFO  started$/, 60_000);

@@ -22,7 +22,9 @@ const stack = await startDevStack({
   port: Number(values.port),
   ...(values.rate ? { eventsPerSecond: Number(values.rate) } : {}),
   say: (m) => console.log(`[start] ${m}`),
-  ...(values.quiet ? {} : { onLine: (a: string, l: string) => console.log(`\x1b[${COLOURS[a] ?? '0'}m${a.padEnd(8)}\x1b[0m ${l}`) }),
+  ...(values.quiet
+    ? {}
+    : { onLine: (a: string, l: string) => console.log(`\x1b[${COLOURS[a] ?? '0'}m${a.padEnd(8)}\x1b[0m ${l}`) }),
 });
 
 console.log(`

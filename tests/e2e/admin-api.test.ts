@@ -12,7 +12,8 @@ let stack: DevStack;
 let dataRoot: string;
 let csrf: string;
 
-const slug = (name: string): string => `${createHash('sha1').update(DEFAULT_REPOSITORY_URL.toLowerCase()).digest('hex').slice(0, 8)}_${name}`;
+const slug = (name: string): string =>
+  `${createHash('sha1').update(DEFAULT_REPOSITORY_URL.toLowerCase()).digest('hex').slice(0, 8)}_${name}`;
 
 beforeAll(async () => {
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-api-'));
@@ -33,7 +34,11 @@ async function get<T>(path: string): Promise<T> {
 }
 
 function send(path: string, method: string, body: unknown, token = csrf): Promise<Response> {
-  return fetch(`${stack.panelUrl}${path}`, { method, headers: { 'Content-Type': 'application/json', 'X-HomeIQ-CSRF': token }, body: JSON.stringify(body) });
+  return fetch(`${stack.panelUrl}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-HomeIQ-CSRF': token },
+    body: JSON.stringify(body),
+  });
 }
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
@@ -50,7 +55,10 @@ describe('admin API on the running stack', () => {
   it('overview: every line green with real numbers once events flow', async () => {
     const o = await until(
       () => get<Overview>('api/overview'),
-      (v) => v.status === 'green' && v.rate.samples.length > 0 && /now, [1-9]/.test(v.checks.find((c) => c.id === 'ingestion')?.reason ?? ''),
+      (v) =>
+        v.status === 'green' &&
+        v.rate.samples.length > 0 &&
+        /now, [1-9]/.test(v.checks.find((c) => c.id === 'ingestion')?.reason ?? ''),
     );
     expect(o.checks.map((c) => [c.id, c.status])).toEqual([
       ['home-assistant', 'green'],
@@ -60,8 +68,12 @@ describe('admin API on the running stack', () => {
       ['storage', 'green'],
       ['tasks', 'green'],
     ]);
-    expect(o.checks.find((c) => c.id === 'home-assistant')?.reason).toBe(`connected to Home Assistant ${stack.homeAssistant.version}`);
-    expect(o.checks.find((c) => c.id === 'ingestion')?.reason).toMatch(/^[\d.]+ events\/s now, [1-9][\d,]* state changes stored in the last hour$/);
+    expect(o.checks.find((c) => c.id === 'home-assistant')?.reason).toBe(
+      `connected to Home Assistant ${stack.homeAssistant.version}`,
+    );
+    expect(o.checks.find((c) => c.id === 'ingestion')?.reason).toMatch(
+      /^[\d.]+ events\/s now, [1-9][\d,]* state changes stored in the last hour$/,
+    );
     expect(o.checks.find((c) => c.id === 'influxdb')?.facts).toContainEqual(['version', '2.9.1']);
     expect(o.problems).toEqual([]);
   });
@@ -72,7 +84,10 @@ describe('admin API on the running stack', () => {
   });
 
   it('storage: buckets, tasks and series by measurement from InfluxDB', async () => {
-    const s = await until(() => get<Storage>('api/storage'), (v) => (v.top?.length ?? 0) > 0);
+    const s = await until(
+      () => get<Storage>('api/storage'),
+      (v) => (v.top?.length ?? 0) > 0,
+    );
     expect(s.buckets?.map((b) => [b.name, b.role]).sort()).toEqual([
       ['homeassistant', 'raw'],
       ['homeassistant_1h', 'downsampled'],
@@ -92,13 +107,20 @@ describe('admin API on the running stack', () => {
     const s = await get<Storage>('api/storage');
     expect(s.buckets?.find((b) => b.name === 'homeassistant_5m')?.retentionDays).toBe(400);
     const tasks = s.tasks ?? [];
-    const run = await send(`api/tasks/${tasks.find((t) => t.name === 'homeiq-downsample-5m')?.id ?? ''}/run`, 'POST', {});
+    const run = await send(
+      `api/tasks/${tasks.find((t) => t.name === 'homeiq-downsample-5m')?.id ?? ''}/run`,
+      'POST',
+      {},
+    );
     expect(run.status).toBe(200);
     expect(((await run.json()) as TaskRunResult).status).toBe('success');
   });
 
   it('entities: the table and a history chart from the raw bucket', async () => {
-    const e = await until(() => get<Entities>('api/entities'), (v) => v.entities.some((x) => x.entityId === 'sensor.living_room_temperature' && x.events > 1));
+    const e = await until(
+      () => get<Entities>('api/entities'),
+      (v) => v.entities.some((x) => x.entityId === 'sensor.living_room_temperature' && x.events > 1),
+    );
     const t = e.entities.find((x) => x.entityId === 'sensor.living_room_temperature');
     expect(t).toMatchObject({ domain: 'sensor', unit: '°C' });
     expect(Number(t?.lastState)).toBeGreaterThan(0);
@@ -111,7 +133,7 @@ describe('admin API on the running stack', () => {
     expect(week.times.length).toBeGreaterThan(0);
   });
 
-  it('entities carry the demo home\'s areas, by id and by name: the entity\'s own, else its device\'s; none for an entity without one', async () => {
+  it("entities carry the demo home's areas, by id and by name: the entity's own, else its device's; none for an entity without one", async () => {
     const want: Record<string, [string, string]> = {
       'sensor.living_room_temperature': ['living_room', 'Living room'], // from its device, the living room multisensor
       'sensor.house_power': ['hallway', 'Hallway'], // from its device, the energy meter
@@ -126,7 +148,10 @@ describe('admin API on the running stack', () => {
         }),
       );
     // The names come from the ingestor (GET /api/registry/areas); until it has read HA's registries, the ids.
-    const e = await until(() => get<Entities>('api/entities'), (v) => JSON.stringify(areas(v)) === JSON.stringify(want));
+    const e = await until(
+      () => get<Entities>('api/entities'),
+      (v) => JSON.stringify(areas(v)) === JSON.stringify(want),
+    );
     expect(areas(e)).toEqual(want);
     expect(e.problems).toEqual([]);
     const arealess = e.entities.filter((x) => /^(sun|weather|person)\./.test(x.entityId));
@@ -141,7 +166,7 @@ describe('admin API on the running stack', () => {
     expect(s.states).toEqual([]);
   });
 
-  it('relays the ingestor\'s live event stream under the prefix, with its filters', async () => {
+  it("relays the ingestor's live event stream under the prefix, with its filters", async () => {
     const bad = await fetch(`${stack.panelUrl}api/events/stream?domain=Not%20a%20domain`);
     expect(bad.status).toBe(400);
     const ctl = new AbortController();
@@ -157,7 +182,10 @@ describe('admin API on the running stack', () => {
       if (done) break;
       buf += new TextDecoder().decode(value);
       for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-        const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '));
+        const data = buf
+          .slice(0, i)
+          .split('\n')
+          .find((l) => l.startsWith('data: '));
         buf = buf.slice(i + 2);
         if (data) events.push(JSON.parse(data.slice(6)) as (typeof events)[number]);
       }
@@ -168,7 +196,7 @@ describe('admin API on the running stack', () => {
     expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
   });
 
-  it('quarantine and Grafana answer with the siblings\' data', async () => {
+  it("quarantine and Grafana answer with the siblings' data", async () => {
     const q = await get<{ count: number; entries: unknown[] }>('api/quarantine');
     expect(q.count).toBe(0);
     const retried = await send('api/quarantine/retry', 'POST', {});
@@ -186,7 +214,11 @@ describe('admin API on the running stack', () => {
   it('says which sibling is down and why, and the rest keeps working', async () => {
     stack.supervisor.setAddonState(slug('homeiq-influxdb'), 'stopped');
     try {
-      const o = await until(() => get<Overview>('api/overview'), (v) => v.checks.find((c) => c.id === 'influxdb')?.status === 'red', 15_000);
+      const o = await until(
+        () => get<Overview>('api/overview'),
+        (v) => v.checks.find((c) => c.id === 'influxdb')?.status === 'red',
+        15_000,
+      );
       const influx = o.checks.find((c) => c.id === 'influxdb');
       expect(influx?.reason).toBe('unknown: HomeIQ InfluxDB is stopped; start it from its add-on page');
       expect(influx?.hint).toContain('start that add-on');

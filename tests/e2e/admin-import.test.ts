@@ -64,7 +64,7 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 60_0
 const status = (): Promise<ImportView> => get<ImportView>('api/import');
 
 describe('History import through the admin API', () => {
-  it('shows the ingestor\'s import state; changes need the CSRF token; bad requests say why', async () => {
+  it("shows the ingestor's import state; changes need the CSRF token; bad requests say why", async () => {
     const s = await until(status, (v) => v.connected);
     expect(s.import.state).toBe('off');
     expect((await send('POST', { days: 1 }, '')).status).toBe(403);
@@ -92,7 +92,11 @@ describe('History import through the admin API', () => {
 
   it('a long import runs with an ETA and is cancelled by DELETE', async () => {
     expect((await send('POST', { days: 3650 })).status).toBe(202);
-    const running = await until(status, (v) => v.import.state === 'running' && v.import.progress > 0 && v.import.etaSeconds !== undefined, 30_000);
+    const running = await until(
+      status,
+      (v) => v.import.state === 'running' && v.import.progress > 0 && v.import.etaSeconds !== undefined,
+      30_000,
+    );
     expect(running.import.etaSeconds).toBeGreaterThan(0);
     const d = await send('DELETE');
     expect(d.status).toBe(200);
@@ -129,7 +133,14 @@ describe('History import view in Chromium', () => {
     await page.locator('#import-state[data-state="cancelled"]').waitFor({ timeout: 15_000 });
 
     // Then the last 7 days of two picked entities.
-    const ids = (await until(() => get<Entities>('api/entities'), (e) => e.entities.length >= 2)).entities.map((e) => e.entityId).sort();
+    const ids = (
+      await until(
+        () => get<Entities>('api/entities'),
+        (e) => e.entities.length >= 2,
+      )
+    ).entities
+      .map((e) => e.entityId)
+      .sort();
     const [a, b] = ids as [string, string];
     await page.getByRole('button', { name: '7 days' }).click();
     await page.getByLabel(/selected/).check();
@@ -146,7 +157,9 @@ describe('History import view in Chromium', () => {
     expect(result).toMatch(/Entities2/);
     const s = await status();
     expect(s.import).toMatchObject({ state: 'done', days: 7, entities: [a, b].sort(), progress: 1 });
-    expect(await page.locator('#import-result dd[data-points]').getAttribute('data-points')).toBe(String(s.import.points));
+    expect(await page.locator('#import-result dd[data-points]').getAttribute('data-points')).toBe(
+      String(s.import.points),
+    );
     await page.screenshot({ path: join(SHOTS, 'import.png'), fullPage: true });
     await page.close();
 

@@ -45,15 +45,20 @@ async function open(view: string, opts: { viewport?: typeof DESKTOP; dark?: bool
   return page;
 }
 
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string): Promise<Buffer> =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 describe('the panel in Chromium', () => {
   it('Overview: six lines, green once events flow, with live numbers (light, dark, phone)', async () => {
     const page = await open('overview');
     await page.getByText('Everything is working').waitFor({ timeout: 45_000 });
-    await page.locator('[data-check="ingestion"]', { hasText: /events\/s now, [1-9][\d,]* state changes stored/ }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-check="ingestion"]', { hasText: /events\/s now, [1-9][\d,]* state changes stored/ })
+      .waitFor({ timeout: 30_000 });
     expect(await page.locator('.check').count()).toBe(6);
-    expect(await page.locator('[data-check="home-assistant"]').textContent()).toBe(`connected to Home Assistant ${stack.homeAssistant.version}`);
+    expect(await page.locator('[data-check="home-assistant"]').textContent()).toBe(
+      `connected to Home Assistant ${stack.homeAssistant.version}`,
+    );
     expect(await page.locator('[data-check="influxdb"]').textContent()).toContain('influxd 2.9.1');
     expect(await page.locator('.bar .user').textContent()).toBe('Signed in as Test Admin');
     await page.locator('.check.green .spark canvas').waitFor({ timeout: 20_000 });
@@ -77,7 +82,9 @@ describe('the panel in Chromium', () => {
     await expect.poll(() => page.locator('#live tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(3);
     await page.getByLabel('domain').selectOption('sensor');
     await expect.poll(() => page.locator('#live tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(2);
-    const entities = await page.locator('#live tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
+    const entities = await page
+      .locator('#live tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
     expect(entities.every((e) => e.startsWith('sensor.'))).toBe(true);
     await page.getByRole('button', { name: 'Pause' }).click();
     const before = await page.locator('#live tbody tr').count();
@@ -100,7 +107,10 @@ describe('the panel in Chromium', () => {
     await row.getByRole('button', { name: 'Save' }).click();
     await page.getByText('homeassistant_5m now keeps data 500 days').waitFor({ timeout: 15_000 });
     await expect.poll(() => row.locator('input').inputValue(), { timeout: 10_000 }).toBe('500');
-    await page.locator('#tasks tr', { hasText: 'homeiq-downsample-5m' }).getByRole('button', { name: 'Run now' }).click();
+    await page
+      .locator('#tasks tr', { hasText: 'homeiq-downsample-5m' })
+      .getByRole('button', { name: 'Run now' })
+      .click();
     await page.getByText(/homeiq-downsample-5m: success in \d+ ms/).waitFor({ timeout: 60_000 });
     await shot(page, 'storage');
     await page.close();
@@ -110,16 +120,24 @@ describe('the panel in Chromium', () => {
     const page = await open('entities');
     await page.locator('tr[data-entity="sensor.living_room_temperature"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#entities tbody tr').count()).toBeGreaterThan(5);
-    const idsShown = (): Promise<string[]> => page.locator('#entities tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
-    const areaOf = (id: string): Promise<string | null> => page.locator(`tr[data-entity="${id}"] td.area`).textContent();
+    const idsShown = (): Promise<string[]> =>
+      page.locator('#entities tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entity') ?? ''));
+    const areaOf = (id: string): Promise<string | null> =>
+      page.locator(`tr[data-entity="${id}"] td.area`).textContent();
     // The demo home's areas, by name (the id on hover): from the entity's device, its own, none.
     await expect.poll(() => areaOf('sensor.living_room_temperature'), { timeout: 30_000 }).toBe('Living room');
-    expect(await page.locator('tr[data-entity="sensor.living_room_temperature"] td.area').getAttribute('title')).toBe('living_room');
-    await page.locator('tr[data-entity="sensor.solar_power"] td.area', { hasText: 'Garden' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('tr[data-entity="sensor.living_room_temperature"] td.area').getAttribute('title')).toBe(
+      'living_room',
+    );
+    await page
+      .locator('tr[data-entity="sensor.solar_power"] td.area', { hasText: 'Garden' })
+      .waitFor({ timeout: 30_000 });
     await expect.poll(() => areaOf('sun.sun'), { timeout: 30_000 }).toBe('–');
     // Search by area name.
     await page.getByLabel('search entities').fill('living room');
-    await expect.poll(() => page.locator('#entities td.area').allTextContents()).toSatisfy((areas: string[]) => areas.length > 0 && areas.every((a) => a === 'Living room'));
+    await expect
+      .poll(() => page.locator('#entities td.area').allTextContents())
+      .toSatisfy((areas: string[]) => areas.length > 0 && areas.every((a) => a === 'Living room'));
     expect(await idsShown()).toContain('sensor.living_room_temperature');
     await page.getByLabel('search entities').fill('');
     // Filter by area with the select, which lists names and filters by id: the garden has the outdoor sensors, no more.
@@ -127,7 +145,9 @@ describe('the panel in Chromium', () => {
     expect(options).toEqual(expect.arrayContaining(['all areas', 'Garden', 'Hallway', 'Living room', 'no area']));
     expect(await page.getByLabel('area').locator('option', { hasText: 'Garden' }).getAttribute('value')).toBe('garden');
     await page.getByLabel('area').selectOption({ label: 'Garden' });
-    await expect.poll(async () => (await idsShown()).sort(), { timeout: 30_000 }).toEqual(['sensor.outdoor_temperature', 'sensor.solar_power']);
+    await expect
+      .poll(async () => (await idsShown()).sort(), { timeout: 30_000 })
+      .toEqual(['sensor.outdoor_temperature', 'sensor.solar_power']);
     await page.getByLabel('area').selectOption({ label: 'no area' });
     await expect.poll(idsShown).toContain('sun.sun');
     expect(await idsShown()).not.toContain('sensor.living_room_temperature');
@@ -140,9 +160,13 @@ describe('the panel in Chromium', () => {
     await page.locator('tr[data-entity="sensor.living_room_temperature"]').click();
     await page.locator('.detail .source[data-bucket="homeassistant"]').waitFor({ timeout: 20_000 });
     await page.locator('.detail canvas').first().waitFor();
-    expect(await page.locator('.detail .source').textContent()).toMatch(/From homeassistant \(value, mean per 2m\), \d+ points/);
+    expect(await page.locator('.detail .source').textContent()).toMatch(
+      /From homeassistant \(value, mean per 2m\), \d+ points/,
+    );
     await page.getByRole('button', { name: '1h', exact: true }).click();
-    await page.locator('.detail .source', { hasText: /From homeassistant \(value\), \d+ points/ }).waitFor({ timeout: 20_000 });
+    await page
+      .locator('.detail .source', { hasText: /From homeassistant \(value\), \d+ points/ })
+      .waitFor({ timeout: 20_000 });
     await shot(page, 'entities');
     await page.getByRole('button', { name: '7d', exact: true }).click();
     await page.locator('.detail .source', { hasText: /mean per 5m|homeassistant_5m/ }).waitFor({ timeout: 20_000 });
@@ -159,7 +183,7 @@ describe('the panel in Chromium', () => {
     await phone.close();
   });
 
-  it('Quarantine: the ingestor\'s quarantine, empty on a healthy stack', async () => {
+  it("Quarantine: the ingestor's quarantine, empty on a healthy stack", async () => {
     const page = await open('quarantine');
     await page.getByText('The quarantine is empty: InfluxDB accepted every point.').waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Retry all' }).isDisabled()).toBe(true);

@@ -18,7 +18,9 @@ afterAll(async () => {
   await rm(dataRoot, { recursive: true, force: true });
 });
 
-async function overview(): Promise<{ siblings: Array<{ slug: string; installed: boolean; health?: { checks: Array<{ name: string; status: string }> } }> }> {
+async function overview(): Promise<{
+  siblings: Array<{ slug: string; installed: boolean; health?: { checks: Array<{ name: string; status: string }> } }>;
+}> {
   const res = await fetch(`${stack.panelUrl}api/overview`);
   expect(res.status).toBe(200);
   return (await res.json()) as Awaited<ReturnType<typeof overview>>;

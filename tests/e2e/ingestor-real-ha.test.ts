@@ -25,7 +25,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
 import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
 import { flux } from '../ingestor/influx-query.js';
-import { createStateDriver, DEFAULT_DRIVER_ENTITIES, haRest, startHomeAssistant, type RealHa, type StateDriverResult } from '../peers/homeassistant.js';
+import {
+  createStateDriver,
+  DEFAULT_DRIVER_ENTITIES,
+  haRest,
+  startHomeAssistant,
+  type RealHa,
+  type StateDriverResult,
+} from '../peers/homeassistant.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
 
@@ -96,8 +103,15 @@ async function startRelay(targetPort: number): Promise<TcpRelay> {
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`);
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -114,7 +128,12 @@ async function status(): Promise<Status> {
 const connects = async (): Promise<number> => (await status()).homeAssistant.connects;
 
 async function startIngestor(): Promise<void> {
-  proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon, ...(dataDir ? { dataDir } : {}) });
+  proc = await launchRegistered({
+    name: 'ingestor',
+    supervisorUrl: supervisor.url,
+    addon,
+    ...(dataDir ? { dataDir } : {}),
+  });
   dataDir = proc.dataDir;
   await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
 }
@@ -129,7 +148,11 @@ const ns = (iso: string): string => {
 /** What HA's recorder holds in (start, end): `entity@ns` → state. Every change (not only significant ones). */
 async function recorder(start: Date, end: Date): Promise<Map<string, string>> {
   const q = `filter_entity_id=${ENTITIES.join(',')}&end_time=${encodeURIComponent(end.toISOString())}&significant_changes_only=0`;
-  const lists = await haRest<Array<Array<{ entity_id: string; state: string; last_updated: string }>>>(ha, 'GET', `/api/history/period/${encodeURIComponent(start.toISOString())}?${q}`);
+  const lists = await haRest<Array<Array<{ entity_id: string; state: string; last_updated: string }>>>(
+    ha,
+    'GET',
+    `/api/history/period/${encodeURIComponent(start.toISOString())}?${q}`,
+  );
   const startNs = BigInt(start.getTime()) * 1_000_000n;
   const out = new Map<string, string>();
   for (const rows of lists) {
@@ -146,9 +169,13 @@ async function recorder(start: Date, end: Date): Promise<Map<string, string>> {
 async function stored(start: Date, end: Date): Promise<Map<string, string>> {
   const set = `[${ENTITIES.map((e) => JSON.stringify(e)).join(', ')}]`;
   const startNs = BigInt(start.getTime()) * 1_000_000n + 1n;
-  const rows = await flux(influx.url, setup.org, setup.token,
+  const rows = await flux(
+    influx.url,
+    setup.org,
+    setup.token,
     `import "array"\nids = ${set}\nfrom(bucket: "${setup.bucket}") |> range(start: time(v: ${startNs}), stop: ${end.toISOString()}) ` +
-      `|> filter(fn: (r) => r._field == "state" and contains(value: r.entity_id, set: ids))`);
+      `|> filter(fn: (r) => r._field == "state" and contains(value: r.entity_id, set: ids))`,
+  );
   return new Map(rows.map((r) => [`${r['entity_id']}@${ns(r['_time'] ?? '')}`, r['_value'] ?? '']));
 }
 
@@ -166,13 +193,17 @@ function around(keys: string[], held: Map<string, string>, got: Map<string, stri
     const [entity, at] = key.split('@') as [string, string];
     const t = BigInt(at);
     const near = (m: Map<string, string>): Map<string, string> =>
-      new Map([...m].filter(([k]) => {
-        const d = BigInt(k.split('@')[1] as string) - t;
-        return k.startsWith(`${entity}@`) && (d < 0n ? -d : d) <= 3_000_000_000n;
-      }));
+      new Map(
+        [...m].filter(([k]) => {
+          const d = BigInt(k.split('@')[1] as string) - t;
+          return k.startsWith(`${entity}@`) && (d < 0n ? -d : d) <= 3_000_000_000n;
+        }),
+      );
     const h = near(held);
     const g = near(got);
-    const times = [...new Set([...h.keys(), ...g.keys()])].sort((a, b) => (BigInt(a.split('@')[1] as string) < BigInt(b.split('@')[1] as string) ? -1 : 1));
+    const times = [...new Set([...h.keys(), ...g.keys()])].sort((a, b) =>
+      BigInt(a.split('@')[1] as string) < BigInt(b.split('@')[1] as string) ? -1 : 1,
+    );
     out.push(`${key} (${new Date(Number(t / 1_000_000n)).toISOString()}):`);
     for (const k of times) {
       const kt = k.split('@')[1] as string;
@@ -202,13 +233,19 @@ async function expectRecorderEqualsInflux(start: Date, minChanges: number): Prom
   const held = await recorder(start, end);
   expect(held.size, 'HA recorded the driven changes').toBeGreaterThanOrEqual(minChanges);
   let got = new Map<string, string>();
-  await until(`InfluxDB to hold the ${held.size} changes HA recorded`, async () => {
-    got = await stored(start, end);
-    return got.size >= held.size;
-  }, 90_000).catch(() => undefined);
+  await until(
+    `InfluxDB to hold the ${held.size} changes HA recorded`,
+    async () => {
+      got = await stored(start, end);
+      return got.size >= held.size;
+    },
+    90_000,
+  ).catch(() => undefined);
   const missing = [...held.keys()].filter((k) => !got.has(k));
   const extra = [...got.keys()].filter((k) => !held.has(k));
-  const wrong = [...held].filter(([k, v]) => got.has(k) && got.get(k) !== v).map(([k, v]) => `${k}: HA ${v}, InfluxDB ${got.get(k)}`);
+  const wrong = [...held]
+    .filter(([k, v]) => got.has(k) && got.get(k) !== v)
+    .map(([k, v]) => `${k}: HA ${v}, InfluxDB ${got.get(k)}`);
   if (missing.length + extra.length + wrong.length > 0) {
     const keys = [...missing, ...extra, ...[...held.keys()].filter((k) => got.has(k) && got.get(k) !== held.get(k))];
     console.error(
@@ -216,8 +253,10 @@ async function expectRecorderEqualsInflux(start: Date, minChanges: number): Prom
         `--- timeline ---\n${timeline.join('\n')}\n--- ingestor output (last 80 lines) ---\n${proc?.lines.slice(-80).join('\n') ?? '(not running)'}`,
     );
   }
-  expect({ missing: missing.slice(0, 20), extra: extra.slice(0, 20), wrong: wrong.slice(0, 20) }, `missing ${missing.length}, extra ${extra.length}, wrong ${wrong.length}`)
-    .toEqual({ missing: [], extra: [], wrong: [] });
+  expect(
+    { missing: missing.slice(0, 20), extra: extra.slice(0, 20), wrong: wrong.slice(0, 20) },
+    `missing ${missing.length}, extra ${extra.length}, wrong ${wrong.length}`,
+  ).toEqual({ missing: [], extra: [], wrong: [] });
   expect(perEntity(got)).toEqual(perEntity(held));
   expect(got.size).toBe(held.size);
   return held.size;
@@ -242,7 +281,9 @@ beforeAll(async () => {
     configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
     ip: IP,
     options: {
-      log_level: 'info', event_types: [], target: 'external',
+      log_level: 'info',
+      event_types: [],
+      target: 'external',
       external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
       flush_interval_ms: 200,
       skip_restart_duplicates: false,
@@ -262,19 +303,25 @@ afterAll(async () => {
 });
 
 describe('ingestor against real Home Assistant Core: the recorder equals InfluxDB', () => {
-  it('(a) influxd stopped for OUTAGE_MS while states change: nothing lost', async () => {
-    const start = new Date();
-    const d = drive(OUTAGE_MS + 4000);
-    await sleep(2000);
-    await influx.stop();
-    const before = (await status()).spool.committed;
-    await sleep(OUTAGE_MS);
-    expect((await status()).spool.committed, 'points kept spooling during the outage').toBeGreaterThan(before + RATE * (OUTAGE_MS / 1000) * 0.5);
-    await influx.start();
-    const r = await d.done;
-    expect(r.failed).toBe(0);
-    await expectRecorderEqualsInflux(start, r.sent);
-  }, OUTAGE_MS + 240_000);
+  it(
+    '(a) influxd stopped for OUTAGE_MS while states change: nothing lost',
+    async () => {
+      const start = new Date();
+      const d = drive(OUTAGE_MS + 4000);
+      await sleep(2000);
+      await influx.stop();
+      const before = (await status()).spool.committed;
+      await sleep(OUTAGE_MS);
+      expect((await status()).spool.committed, 'points kept spooling during the outage').toBeGreaterThan(
+        before + RATE * (OUTAGE_MS / 1000) * 0.5,
+      );
+      await influx.start();
+      const r = await d.done;
+      expect(r.failed).toBe(0);
+      await expectRecorderEqualsInflux(start, r.sent);
+    },
+    OUTAGE_MS + 240_000,
+  );
 
   it('(b) influxd SIGKILLed while writes flow: nothing lost', async () => {
     const start = new Date();
@@ -313,7 +360,11 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
     const d1 = drive(5000);
     const r1 = await d1.done;
     await ha.restart();
-    await until('the reconnection after the HA restart', async () => (await connects()) > before && (await status()).homeAssistant.connected, 120_000);
+    await until(
+      'the reconnection after the HA restart',
+      async () => (await connects()) > before && (await status()).homeAssistant.connected,
+      120_000,
+    );
     const d2 = drive(5000);
     const r2 = await d2.done;
     expect(r1.failed + r2.failed).toBe(0);
@@ -326,7 +377,11 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
     const d = drive(12_000);
     await sleep(3000);
     expect(relay.drop(), 'the ingestor socket ran through the relay').toBeGreaterThan(0);
-    await until('the reconnection after the drop', async () => (await connects()) > before && (await status()).homeAssistant.connected, 60_000);
+    await until(
+      'the reconnection after the drop',
+      async () => (await connects()) > before && (await status()).homeAssistant.connected,
+      60_000,
+    );
     await sleep(3000);
     relay.drop(); // and once more, while the reconnect's backfill may still be running
     const r = await d.done;
@@ -352,7 +407,11 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
       const before = await connects();
       await sleep(400);
       relay.drop();
-      await until('the reconnection after a drop', async () => (await connects()) > before && (await status()).homeAssistant.connected, 60_000);
+      await until(
+        'the reconnection after a drop',
+        async () => (await connects()) > before && (await status()).homeAssistant.connected,
+        60_000,
+      );
       mark(`(f) reconnected (${i + 1})`);
     }
     await sleep(1000);

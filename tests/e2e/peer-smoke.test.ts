@@ -21,7 +21,10 @@ afterAll(async () => {
 /** Collects every message of a socket; `next(pred)` resolves with the first (past or future) match. */
 function messages(ws: WebSocket) {
   const seen: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    pred: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }> = [];
   ws.on('message', (data) => {
     const parsed = JSON.parse(data.toString()) as Record<string, unknown> | Array<Record<string, unknown>>;
     for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
@@ -40,7 +43,11 @@ function messages(ws: WebSocket) {
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         waiters.push({ pred, resolve });
-        setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; saw ${JSON.stringify(seen).slice(0, 2000)}`)), timeoutMs);
+        setTimeout(
+          () =>
+            reject(new Error(`no matching message within ${timeoutMs} ms; saw ${JSON.stringify(seen).slice(0, 2000)}`)),
+          timeoutMs,
+        );
       });
     },
   };
@@ -65,9 +72,13 @@ describe('real Home Assistant through the Supervisor emulator', () => {
     expect(res.status).toBe(200);
 
     const event = await inbox.next(
-      (m) => m['type'] === 'event' && (m['event'] as { data?: { entity_id?: string } }).data?.entity_id === 'input_boolean.test_switch',
+      (m) =>
+        m['type'] === 'event' &&
+        (m['event'] as { data?: { entity_id?: string } }).data?.entity_id === 'input_boolean.test_switch',
     );
-    const data = (event['event'] as { data: { old_state: { state: string }; new_state: { state: string; last_updated: string } } }).data;
+    const data = (
+      event['event'] as { data: { old_state: { state: string }; new_state: { state: string; last_updated: string } } }
+    ).data;
     expect(['on', 'off']).toContain(data.new_state.state);
     expect(data.new_state.state).not.toBe(data.old_state.state);
     expect(Date.parse(data.new_state.last_updated)).toBeGreaterThan(Date.now() - 60_000);

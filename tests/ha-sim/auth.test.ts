@@ -16,7 +16,7 @@ describe('auth phase', () => {
     client.close();
   });
 
-  it('rejects a wrong token with HA\'s message and closes', async () => {
+  it("rejects a wrong token with HA's message and closes", async () => {
     sim = await startHaSimulator({ token: 'good-token' });
     const client = await RawClient.open(sim.wsUrl);
     client.send({ type: 'auth', access_token: 'nope' });

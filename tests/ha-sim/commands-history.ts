@@ -33,7 +33,9 @@ function parseTimes(msg: Record<string, unknown>): { start: Micros; end?: Micros
 }
 
 function checkEntityIds(conn: Conn, ids: string[]): void {
-  for (const e of ids) if (!conn.core.states.get(e) && !validEntityId(e)) throw new CommandError('invalid_entity_ids', 'Invalid entity_ids');
+  for (const e of ids)
+    if (!conn.core.states.get(e) && !validEntityId(e))
+      throw new CommandError('invalid_entity_ids', 'Invalid entity_ids');
 }
 
 function toQuery(msg: Record<string, unknown>, start: Micros, end: Micros | undefined): HistoryQuery {
@@ -76,7 +78,12 @@ function startLiveStream(conn: Conn, id: number, q: HistoryQuery, end: Micros | 
     const next = event.data['new_state'] as StateRecord | null;
     const prev = event.data['old_state'] as StateRecord | null;
     if (!next || !prev || !ids.has(next.entityId)) return;
-    if ((q.significantChangesOnly || q.minimalResponse) && next.state === prev.state && !SIGNIFICANT_DOMAINS.has(next.domain)) return;
+    if (
+      (q.significantChangesOnly || q.minimalResponse) &&
+      next.state === prev.state &&
+      !SIGNIFICANT_DOMAINS.has(next.domain)
+    )
+      return;
     if (event.timeFired <= setupDone) return;
     // A client that lets this many states pile up is unsubscribed without notice, like HA.
     if (queue.length >= MAX_PENDING_HISTORY_STATES) return stop();

@@ -9,9 +9,17 @@ import { registryCommands } from './commands-registry';
 import { bool, CommandError, dict, dictOfInt, entityIds, isDict, positiveInt, str, type Check } from './schema';
 
 const filterSpec: Check = (v) =>
-  isDict(v) && Object.keys(v).every((k) => ['domains', 'entities', 'entity_globs'].includes(k)) ? null : 'expected dict';
+  isDict(v) && Object.keys(v).every((k) => ['domains', 'entities', 'entity_globs'].includes(k))
+    ? null
+    : 'expected dict';
 
-const globToRe = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+const globToRe = (glob: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 
 interface Filter {
   domains?: string[];
@@ -39,7 +47,10 @@ function entityFilter(include?: Filter, exclude?: Filter): ((entityId: string) =
   };
 }
 
-const asIds = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()) : ((v as string[] | undefined) ?? []).map((s) => s.toLowerCase()));
+const asIds = (v: unknown): string[] =>
+  typeof v === 'string'
+    ? v.split(',').map((s) => s.trim().toLowerCase())
+    : ((v as string[] | undefined) ?? []).map((s) => s.toLowerCase());
 
 export const coreCommands: Record<string, Command> = {
   supported_features: {
@@ -106,7 +117,8 @@ export const coreCommands: Record<string, Command> = {
       const snapshot = conn.core.states.all().filter((s) => wanted(s.entityId));
       // Updates are cached per event with the id appended last (as a real 2024.3 sends them).
       const unsub = conn.core.bus.listen('state_changed', (event) => {
-        if (wanted(event.data['entity_id'] as string)) conn.sendJson(`{"type":"event","event":${JSON.stringify(entitiesEvent(event))},"id":${id}}`);
+        if (wanted(event.data['entity_id'] as string))
+          conn.sendJson(`{"type":"event","event":${JSON.stringify(entitiesEvent(event))},"id":${id}}`);
       });
       conn.subscriptions.set(id, unsub);
       conn.sendResult(id);

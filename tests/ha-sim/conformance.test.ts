@@ -2,7 +2,13 @@
 // Home Assistant is tests/e2e/ha-conformance.test.ts, in the e2e project that provides one.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareShapes, LEGACY_DIFFERENCES, runConformanceScript, TOLERATED_DIFFERENCES, type ShapeLog } from './conformance';
+import {
+  compareShapes,
+  LEGACY_DIFFERENCES,
+  runConformanceScript,
+  TOLERATED_DIFFERENCES,
+  type ShapeLog,
+} from './conformance';
 import { startHaSimulator, type HaSimulator } from './index';
 import type { Shape } from './shapes';
 
@@ -27,7 +33,16 @@ describe('conformance script against the simulator', () => {
   it('gets a reply for every step', () => {
     expect(modern.haVersion).toBe('2026.11.2');
     expect(modern.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
-    expect(modern.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['auth_required', 'state_changed.toggle', 'history.full', 'subscribe_entities.diff', 'id_reuse', 'invalid_format']));
+    expect(modern.steps.map((s) => s.step)).toEqual(
+      expect.arrayContaining([
+        'auth_required',
+        'state_changed.toggle',
+        'history.full',
+        'subscribe_entities.diff',
+        'id_reuse',
+        'invalid_format',
+      ]),
+    );
     expect(legacy.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
   });
 
@@ -36,10 +51,16 @@ describe('conformance script against the simulator', () => {
     expect(compareShapes(modern, again, [])).toEqual({ differences: [], tolerated: [] });
   });
 
-  it('legacy mode differs from today\'s HA only by the listed, older-HA gaps', () => {
+  it("legacy mode differs from today's HA only by the listed, older-HA gaps", () => {
     const strict = compareShapes(legacy, modern, TOLERATED_DIFFERENCES);
     expect(new Set(strict.differences.map((d) => d.step))).toEqual(
-      new Set(['config/entity_registry/list', 'config/entity_registry/list_for_display', 'config/area_registry/list', 'config/floor_registry/list', 'config/label_registry/list']),
+      new Set([
+        'config/entity_registry/list',
+        'config/entity_registry/list_for_display',
+        'config/area_registry/list',
+        'config/floor_registry/list',
+        'config/label_registry/list',
+      ]),
     );
     expect(compareShapes(legacy, modern, [...TOLERATED_DIFFERENCES, ...LEGACY_DIFFERENCES]).differences).toEqual([]);
   });
@@ -53,7 +74,11 @@ describe('conformance script against the simulator', () => {
     };
     const context = (s: Shape) => s.fields?.['result']?.fields?.['context'] as Shape;
     const withoutUser = mutate(modern, 'call_service', (s) => delete context(s).fields?.['user_id']);
-    const numericId = mutate(modern, 'call_service', (s) => ((context(s).fields as Record<string, Shape>)['id'] = { types: ['number'] }));
+    const numericId = mutate(
+      modern,
+      'call_service',
+      (s) => ((context(s).fields as Record<string, Shape>)['id'] = { types: ['number'] }),
+    );
     expect(compareShapes(modern, withoutUser).differences).toEqual([
       { step: 'call_service', path: 'result.context.user_id', kind: 'missing-in-sim', real: 'string', sim: 'absent' },
     ]);
@@ -62,7 +87,9 @@ describe('conformance script against the simulator', () => {
       { step: 'call_service', path: 'result.context.id', kind: 'type-mismatch', real: 'string', sim: 'number' },
     ]);
     const noReply = { ...modern, steps: modern.steps.filter((s) => s.step !== 'ping') };
-    expect(compareShapes(modern, noReply).differences).toEqual([{ step: 'ping', path: '', kind: 'reply-missing', real: 'object', sim: 'absent' }]);
+    expect(compareShapes(modern, noReply).differences).toEqual([
+      { step: 'ping', path: '', kind: 'reply-missing', real: 'object', sim: 'absent' },
+    ]);
   });
 
   it('gives every tolerated difference a reason', () => {

@@ -4,7 +4,15 @@
 
 import WebSocket from 'ws';
 import { CONFORMANCE_LEVEL, CONFORMANCE_SWITCH } from './demo-home';
-import { diffShapes, pathMatches, shapeOf, type DiffKind, type Shape, type ShapeDifference, type ShapeRules } from './shapes';
+import {
+  diffShapes,
+  pathMatches,
+  shapeOf,
+  type DiffKind,
+  type Shape,
+  type ShapeDifference,
+  type ShapeRules,
+} from './shapes';
 
 export interface ShapeLog {
   haVersion: string;
@@ -57,7 +65,10 @@ class ScriptClient {
 }
 
 const byId = (id: number) => (m: Msg) => m['id'] === id && m['type'] !== 'event';
-const eventFor = (sub: number, pred: (e: Msg) => boolean = () => true) => (m: Msg) => m['id'] === sub && m['type'] === 'event' && pred(m['event'] as Msg);
+const eventFor =
+  (sub: number, pred: (e: Msg) => boolean = () => true) =>
+  (m: Msg) =>
+    m['id'] === sub && m['type'] === 'event' && pred(m['event'] as Msg);
 const changedEntity = (entityId: string) => (e: Msg) => (e['data'] as Msg | undefined)?.['entity_id'] === entityId;
 
 // What to treat as data-keyed maps or not to descend into, per step.
@@ -80,7 +91,11 @@ const RULES: Record<string, ShapeRules> = {
  * every reply. Needs `input_boolean.conformance_switch` and
  * `input_number.conformance_level` (min 0, max 100) on the target.
  */
-export async function runConformanceScript(wsUrl: string, token: string, options: ConformanceOptions = {}): Promise<ShapeLog> {
+export async function runConformanceScript(
+  wsUrl: string,
+  token: string,
+  options: ConformanceOptions = {},
+): Promise<ShapeLog> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const ws = new WebSocket(wsUrl);
   // Listen before `open`: auth_required can arrive in the same chunk as the upgrade answer.
@@ -111,11 +126,18 @@ export async function runConformanceScript(wsUrl: string, token: string, options
     await command('supported_features', { type: 'supported_features', features: { coalesce_messages: 1 } });
     await command('get_config', { type: 'get_config' });
     const states = await command('get_states', { type: 'get_states' });
-    const level = Number((states?.['result'] as Msg[] | undefined)?.find((s) => s['entity_id'] === CONFORMANCE_LEVEL)?.['state'] ?? 0);
+    const level = Number(
+      (states?.['result'] as Msg[] | undefined)?.find((s) => s['entity_id'] === CONFORMANCE_LEVEL)?.['state'] ?? 0,
+    );
 
     const sub = id + 1;
     await command('subscribe_events', { type: 'subscribe_events', event_type: 'state_changed' });
-    await command('call_service', { type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: CONFORMANCE_SWITCH } });
+    await command('call_service', {
+      type: 'call_service',
+      domain: 'input_boolean',
+      service: 'toggle',
+      target: { entity_id: CONFORMANCE_SWITCH },
+    });
     record('state_changed.toggle', await client.next(eventFor(sub, changedEntity(CONFORMANCE_SWITCH)), timeoutMs));
     await command('call_service.set_value', {
       type: 'call_service',
@@ -128,15 +150,33 @@ export async function runConformanceScript(wsUrl: string, token: string, options
     await command('ping', { type: 'ping' });
 
     await new Promise((r) => setTimeout(r, options.settleMs ?? 1500));
-    const history = { type: 'history/history_during_period', start_time: new Date(Date.now() - 3_600_000).toISOString(), entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL] };
+    const history = {
+      type: 'history/history_during_period',
+      start_time: new Date(Date.now() - 3_600_000).toISOString(),
+      entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL],
+    };
     await command('history.full', { ...history, significant_changes_only: false });
     await command('history.minimal', { ...history, minimal_response: true, no_attributes: true });
 
     const entitiesSub = id + 1;
-    await command('subscribe_entities', { type: 'subscribe_entities', entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL] });
+    await command('subscribe_entities', {
+      type: 'subscribe_entities',
+      entity_ids: [CONFORMANCE_SWITCH, CONFORMANCE_LEVEL],
+    });
     record('subscribe_entities.initial', await client.next(eventFor(entitiesSub), timeoutMs));
-    await command(null, { type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: CONFORMANCE_SWITCH } });
-    record('subscribe_entities.diff', await client.next(eventFor(entitiesSub, (e) => 'c' in e), timeoutMs));
+    await command(null, {
+      type: 'call_service',
+      domain: 'input_boolean',
+      service: 'toggle',
+      target: { entity_id: CONFORMANCE_SWITCH },
+    });
+    record(
+      'subscribe_entities.diff',
+      await client.next(
+        eventFor(entitiesSub, (e) => 'c' in e),
+        timeoutMs,
+      ),
+    );
 
     for (const type of [
       'config/entity_registry/list',
@@ -176,22 +216,57 @@ export interface Tolerance {
  */
 export const TOLERATED_DIFFERENCES: readonly Tolerance[] = [
   // Measured: 2024.3.3 states have no last_reported (it came with 2024.4's state_reported).
-  { step: '*', path: '*last_reported', kinds: ['missing-in-real'], why: 'State.last_reported is newer than 2024.3 (measured)' },
+  {
+    step: '*',
+    path: '*last_reported',
+    kinds: ['missing-in-real'],
+    why: 'State.last_reported is newer than 2024.3 (measured)',
+  },
   // Measured: get_config keys 2024.3.3 does not send.
-  { step: 'get_config', path: 'result.unit_system.area', kinds: ['missing-in-real'], why: 'area unit is newer than 2024.3 (measured)' },
-  { step: 'get_config', path: 'result.debug', kinds: ['missing-in-real'], why: 'debug flag is newer than 2024.3 (measured)' },
-  { step: 'get_config', path: 'result.radius', kinds: ['missing-in-real'], why: 'home radius is newer than 2024.3 (measured)' },
+  {
+    step: 'get_config',
+    path: 'result.unit_system.area',
+    kinds: ['missing-in-real'],
+    why: 'area unit is newer than 2024.3 (measured)',
+  },
+  {
+    step: 'get_config',
+    path: 'result.debug',
+    kinds: ['missing-in-real'],
+    why: 'debug flag is newer than 2024.3 (measured)',
+  },
+  {
+    step: 'get_config',
+    path: 'result.radius',
+    kinds: ['missing-in-real'],
+    why: 'home radius is newer than 2024.3 (measured)',
+  },
   // Measured: entity entries of 2024.3.3 already have labels but not these.
   ...['categories', 'config_subentry_id', 'created_at', 'modified_at'].map(
-    (k): Tolerance => ({ step: 'config/entity_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'entity registry key newer than 2024.3 (measured)' }),
+    (k): Tolerance => ({
+      step: 'config/entity_registry/list',
+      path: `result[].${k}`,
+      kinds: ['missing-in-real'],
+      why: 'entity registry key newer than 2024.3 (measured)',
+    }),
   ),
   // Measured: area entries of 2024.3.3 have icon but not these.
   ...['floor_id', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'].map(
-    (k): Tolerance => ({ step: 'config/area_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'area registry key newer than 2024.3 (measured)' }),
+    (k): Tolerance => ({
+      step: 'config/area_registry/list',
+      path: `result[].${k}`,
+      kinds: ['missing-in-real'],
+      why: 'area registry key newer than 2024.3 (measured)',
+    }),
   ),
   // Not measured (the peer has no devices): device keys believed newer than 2024.3.
   ...['labels', 'model_id', 'primary_config_entry', 'config_entries_subentries', 'created_at', 'modified_at'].map(
-    (k): Tolerance => ({ step: 'config/device_registry/list', path: `result[].${k}`, kinds: ['missing-in-real'], why: 'device registry key newer than 2024.3 (assumed)' }),
+    (k): Tolerance => ({
+      step: 'config/device_registry/list',
+      path: `result[].${k}`,
+      kinds: ['missing-in-real'],
+      why: 'device registry key newer than 2024.3 (assumed)',
+    }),
   ),
 ];
 
@@ -201,16 +276,41 @@ export const TOLERATED_DIFFERENCES: readonly Tolerance[] = [
  * legacy log stands on the "older" side.
  */
 export const LEGACY_DIFFERENCES: readonly Tolerance[] = [
-  { step: 'config/entity_registry/list', path: 'result[].labels', kinds: ['missing-in-real'], why: 'legacy mode: labels arrived in 2024.3' },
-  { step: 'config/entity_registry/list_for_display', path: 'result.entities[].lb', kinds: ['missing-in-real'], why: 'legacy mode: labels arrived in 2024.3' },
-  { step: 'config/area_registry/list', path: 'result[].icon', kinds: ['missing-in-real'], why: 'legacy mode: area icons arrived in 2024.3' },
+  {
+    step: 'config/entity_registry/list',
+    path: 'result[].labels',
+    kinds: ['missing-in-real'],
+    why: 'legacy mode: labels arrived in 2024.3',
+  },
+  {
+    step: 'config/entity_registry/list_for_display',
+    path: 'result.entities[].lb',
+    kinds: ['missing-in-real'],
+    why: 'legacy mode: labels arrived in 2024.3',
+  },
+  {
+    step: 'config/area_registry/list',
+    path: 'result[].icon',
+    kinds: ['missing-in-real'],
+    why: 'legacy mode: area icons arrived in 2024.3',
+  },
   ...['config/floor_registry/list', 'config/label_registry/list'].map(
-    (step): Tolerance => ({ step, path: '*', kinds: ['missing-in-real', 'missing-in-sim', 'type-mismatch'], why: 'legacy mode: no floor/label commands before 2024.3' }),
+    (step): Tolerance => ({
+      step,
+      path: '*',
+      kinds: ['missing-in-real', 'missing-in-sim', 'type-mismatch'],
+      why: 'legacy mode: no floor/label commands before 2024.3',
+    }),
   ),
 ];
 
 function toleratedBy(d: ShapeDifference, allow: readonly Tolerance[]): Tolerance | undefined {
-  return allow.find((t) => (t.step === '*' || t.step === d.step) && t.kinds.includes(d.kind) && (t.path === '*' || pathMatches(t.path, d.path)));
+  return allow.find(
+    (t) =>
+      (t.step === '*' || t.step === d.step) &&
+      t.kinds.includes(d.kind) &&
+      (t.path === '*' || pathMatches(t.path, d.path)),
+  );
 }
 
 export interface ShapeComparison {
@@ -221,11 +321,16 @@ export interface ShapeComparison {
 }
 
 /** Compares the shape logs of a real HA and the simulator step by step. */
-export function compareShapes(real: ShapeLog, sim: ShapeLog, allow: readonly Tolerance[] = TOLERATED_DIFFERENCES): ShapeComparison {
+export function compareShapes(
+  real: ShapeLog,
+  sim: ShapeLog,
+  allow: readonly Tolerance[] = TOLERATED_DIFFERENCES,
+): ShapeComparison {
   const simSteps = new Map(sim.steps.map((s) => [s.step, s.shape]));
   const realSteps = new Map(real.steps.map((s) => [s.step, s.shape]));
   const all: ShapeDifference[] = [];
-  for (const [step, shape] of realSteps) all.push(...diffShapes(step, shape, simSteps.has(step) ? (simSteps.get(step) ?? null) : null));
+  for (const [step, shape] of realSteps)
+    all.push(...diffShapes(step, shape, simSteps.has(step) ? (simSteps.get(step) ?? null) : null));
   for (const [step, shape] of simSteps) if (!realSteps.has(step)) all.push(...diffShapes(step, null, shape));
   const out: ShapeComparison = { differences: [], tolerated: [] };
   for (const d of all) {

@@ -54,7 +54,12 @@ export class Connection implements Conn {
   private closing = false;
   private readonly inbox: Array<{ data: RawData; isBinary: boolean }> = [];
   private pendingPong: Buffer | undefined;
-  private readonly timers: { auth?: NodeJS.Timeout; peak?: NodeJS.Timeout; heartbeat?: NodeJS.Timeout; pong?: NodeJS.Timeout } = {};
+  private readonly timers: {
+    auth?: NodeJS.Timeout;
+    peak?: NodeJS.Timeout;
+    heartbeat?: NodeJS.Timeout;
+    pong?: NodeJS.Timeout;
+  } = {};
   private readonly offResume: () => void;
 
   constructor(
@@ -68,7 +73,9 @@ export class Connection implements Conn {
     private readonly onClosed: (conn: Connection) => void,
   ) {
     this.offResume = core.onResume(() => this.resume());
-    ws.on('message', (data, isBinary) => (core.isHung() ? this.inbox.push({ data, isBinary }) : this.onFrame(data, isBinary)));
+    ws.on('message', (data, isBinary) =>
+      core.isHung() ? this.inbox.push({ data, isBinary }) : this.onFrame(data, isBinary),
+    );
     ws.on('ping', (data) => (core.isHung() ? (this.pendingPong = data) : ws.pong(data)));
     ws.on('pong', () => clearTimeout(this.timers.pong));
     ws.on('close', () => this.cleanup());
@@ -110,7 +117,10 @@ export class Connection implements Conn {
       if (!isDict(msg)) throw new CommandError('invalid_format', `expected a dictionary. Got ${JSON.stringify(msg)}`);
       valid = validate(msg, AUTH_FIELDS);
     } catch (err) {
-      this.sendDirect({ type: 'auth_invalid', message: `Auth message incorrectly formatted: ${(err as Error).message}` });
+      this.sendDirect({
+        type: 'auth_invalid',
+        message: `Auth message incorrectly formatted: ${(err as Error).message}`,
+      });
       return this.close();
     }
     if (valid['access_token'] !== this.token) {
@@ -125,14 +135,32 @@ export class Connection implements Conn {
   private handle(msg: unknown): void {
     const id = isDict(msg) ? msg['id'] : undefined;
     const type = isDict(msg) ? msg['type'] : undefined;
-    if (!isDict(msg) || typeof id !== 'number' || !Number.isInteger(id) || id === 0 || typeof type !== 'string' || !type) {
-      return this.sendError(isDict(msg) ? ((msg['id'] as number | undefined) ?? null) : 0, 'invalid_format', 'Message incorrectly formatted.');
+    if (
+      !isDict(msg) ||
+      typeof id !== 'number' ||
+      !Number.isInteger(id) ||
+      id === 0 ||
+      typeof type !== 'string' ||
+      !type
+    ) {
+      return this.sendError(
+        isDict(msg) ? ((msg['id'] as number | undefined) ?? null) : 0,
+        'invalid_format',
+        'Message incorrectly formatted.',
+      );
     }
     if (id <= this.lastId) return this.sendError(id, 'id_reuse', 'Identifier values have to increase.');
     const command = this.commands.get(type);
     if (!command) return this.sendError(id, 'unknown_command', 'Unknown command.');
     try {
-      command.handler(this, validate(msg, { id: { required: true, check: () => null }, type: { required: true, check: () => null }, ...command.fields }));
+      command.handler(
+        this,
+        validate(msg, {
+          id: { required: true, check: () => null },
+          type: { required: true, check: () => null },
+          ...command.fields,
+        }),
+      );
     } catch (err) {
       if (err instanceof CommandError) this.sendError(id, err.code, err.message, err.extra);
       else this.sendError(id, 'unknown_error', (err as Error).message || 'Unknown error');
@@ -182,7 +210,9 @@ export class Connection implements Conn {
     if (this.closing || this.phase === 'closed') return;
     const before = this.queue.length;
     if (before >= this.limits.maxPendingMessages) {
-      this.core.warn(`ha-sim: client ${this.clientId} unable to keep up with pending messages. Reached ${this.limits.maxPendingMessages} pending messages`);
+      this.core.warn(
+        `ha-sim: client ${this.clientId} unable to keep up with pending messages. Reached ${this.limits.maxPendingMessages} pending messages`,
+      );
       return this.cancel();
     }
     this.queue.push(json);

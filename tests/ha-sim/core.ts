@@ -19,7 +19,18 @@ export interface CoreOptions {
   home: DemoHome;
 }
 
-const BASE_COMPONENTS = ['api', 'auth', 'config', 'frontend', 'history', 'http', 'onboarding', 'recorder', 'websocket_api', 'zone'];
+const BASE_COMPONENTS = [
+  'api',
+  'auth',
+  'config',
+  'frontend',
+  'history',
+  'http',
+  'onboarding',
+  'recorder',
+  'websocket_api',
+  'zone',
+];
 
 export class SimCore {
   readonly clock = new Clock();
@@ -77,7 +88,8 @@ export class SimCore {
     for (const l of labels) this.registries.setLabel(l);
     for (const a of areas) this.registries.setArea(a);
     for (const d of devices) this.registries.setDevice(d);
-    for (const e of entities) if (e.registry !== false) this.registries.setEntity({ entity_id: e.entity_id, ...e.registry });
+    for (const e of entities)
+      if (e.registry !== false) this.registries.setEntity({ entity_id: e.entity_id, ...e.registry });
   }
 
   /** Adds every home entity (old_state null), as HA's integrations do during startup. */
@@ -113,8 +125,26 @@ export class SimCore {
       time_zone: c.time_zone,
       unit_system:
         c.unit_system === 'metric'
-          ? { length: 'km', accumulated_precipitation: 'mm', area: 'm²', mass: 'g', pressure: 'Pa', temperature: '°C', volume: 'L', wind_speed: 'm/s' }
-          : { length: 'mi', accumulated_precipitation: 'in', area: 'ft²', mass: 'lb', pressure: 'psi', temperature: '°F', volume: 'gal', wind_speed: 'mph' },
+          ? {
+              length: 'km',
+              accumulated_precipitation: 'mm',
+              area: 'm²',
+              mass: 'g',
+              pressure: 'Pa',
+              temperature: '°C',
+              volume: 'L',
+              wind_speed: 'm/s',
+            }
+          : {
+              length: 'mi',
+              accumulated_precipitation: 'in',
+              area: 'ft²',
+              mass: 'lb',
+              pressure: 'psi',
+              temperature: '°F',
+              volume: 'gal',
+              wind_speed: 'mph',
+            },
       version: this.version,
       whitelist_external_dirs: dirs,
     };

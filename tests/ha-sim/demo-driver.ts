@@ -36,23 +36,36 @@ export function prng(seed: number): () => number {
 
 type Mutation = (s: State, rnd: () => number) => { state: string; attributes: Attributes } | undefined;
 
-const walk = (step: number, min: number, max: number, digits: number): Mutation => (s, rnd) => {
-  const current = Number(s.state);
-  const base = Number.isFinite(current) ? current : (min + max) / 2;
-  const next = Math.min(max, Math.max(min, base + (rnd() * 2 - 1) * step));
-  return { state: next.toFixed(digits), attributes: s.attributes };
-};
-const flip = (a: string, b: string, pA: number): Mutation => (s, rnd) => ({ state: rnd() < pA ? a : b, attributes: s.attributes });
-const attr = (key: string, step: number, digits: number): Mutation => (s, rnd) => {
-  const v = Number(s.attributes[key] ?? 0);
-  return { state: s.state, attributes: { ...s.attributes, [key]: Number((v + (rnd() * 2 - 1) * step).toFixed(digits)) } };
-};
+const walk =
+  (step: number, min: number, max: number, digits: number): Mutation =>
+  (s, rnd) => {
+    const current = Number(s.state);
+    const base = Number.isFinite(current) ? current : (min + max) / 2;
+    const next = Math.min(max, Math.max(min, base + (rnd() * 2 - 1) * step));
+    return { state: next.toFixed(digits), attributes: s.attributes };
+  };
+const flip =
+  (a: string, b: string, pA: number): Mutation =>
+  (s, rnd) => ({ state: rnd() < pA ? a : b, attributes: s.attributes });
+const attr =
+  (key: string, step: number, digits: number): Mutation =>
+  (s, rnd) => {
+    const v = Number(s.attributes[key] ?? 0);
+    return {
+      state: s.state,
+      attributes: { ...s.attributes, [key]: Number((v + (rnd() * 2 - 1) * step).toFixed(digits)) },
+    };
+  };
 const rereport: Mutation = (s) => ({ state: s.state, attributes: s.attributes });
 
 // [entity, weight, mutation]: weights roughly follow how chatty each kind of entity is.
 const PLAN: Array<[string, number, Mutation]> = [
   ['sensor.house_power', 8, walk(60, 120, 6000, 1)],
-  ['sensor.house_energy', 4, (s, rnd) => ({ state: (Number(s.state) + rnd() * 0.01).toFixed(3), attributes: s.attributes })],
+  [
+    'sensor.house_energy',
+    4,
+    (s, rnd) => ({ state: (Number(s.state) + rnd() * 0.01).toFixed(3), attributes: s.attributes }),
+  ],
   ['sensor.solar_power', 4, walk(80, 0, 3200, 1)],
   ['sensor.living_room_temperature', 3, walk(0.1, 15, 28, 1)],
   ['sensor.bedroom_temperature', 3, walk(0.1, 14, 26, 1)],
@@ -60,12 +73,30 @@ const PLAN: Array<[string, number, Mutation]> = [
   ['sensor.living_room_humidity', 2, walk(0.4, 25, 80, 1)],
   ['sensor.bedroom_humidity', 2, walk(0.4, 25, 80, 1)],
   ['sensor.living_room_temperature', 1, rereport],
-  ['sensor.front_door_battery', 0.2, (s) => ({ state: String(Math.max(1, Number(s.state) - 1)), attributes: s.attributes })],
+  [
+    'sensor.front_door_battery',
+    0.2,
+    (s) => ({ state: String(Math.max(1, Number(s.state) - 1)), attributes: s.attributes }),
+  ],
   ['binary_sensor.hallway_motion', 3, flip('on', 'off', 0.5)],
   ['binary_sensor.front_door', 1, flip('on', 'off', 0.3)],
   ['binary_sensor.kitchen_window', 0.3, flip('on', 'off', 0.2)],
-  ['light.living_room', 1, (s, rnd) => (rnd() < 0.8 ? { state: 'on', attributes: { ...s.attributes, brightness: Math.round(30 + rnd() * 225) } } : { state: 'off', attributes: { ...s.attributes, brightness: null } })],
-  ['light.kitchen', 0.6, (s, rnd) => (rnd() < 0.5 ? { state: 'on', attributes: { ...s.attributes, color_mode: 'brightness', brightness: 255 } } : { state: 'off', attributes: { ...s.attributes, color_mode: null, brightness: null } })],
+  [
+    'light.living_room',
+    1,
+    (s, rnd) =>
+      rnd() < 0.8
+        ? { state: 'on', attributes: { ...s.attributes, brightness: Math.round(30 + rnd() * 225) } }
+        : { state: 'off', attributes: { ...s.attributes, brightness: null } },
+  ],
+  [
+    'light.kitchen',
+    0.6,
+    (s, rnd) =>
+      rnd() < 0.5
+        ? { state: 'on', attributes: { ...s.attributes, color_mode: 'brightness', brightness: 255 } }
+        : { state: 'off', attributes: { ...s.attributes, color_mode: null, brightness: null } },
+  ],
   ['switch.coffee_maker', 0.3, flip('on', 'off', 0.3)],
   ['climate.living_room', 2, attr('current_temperature', 0.1, 1)],
   ['weather.home', 1, attr('temperature', 0.2, 1)],

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONFORMANCE_LEVEL, CONFORMANCE_SWITCH, createDemoHome, startDemoDriver, startHaSimulator, type DemoDriver, type HaSimulator } from './index';
+import {
+  CONFORMANCE_LEVEL,
+  CONFORMANCE_SWITCH,
+  createDemoHome,
+  startDemoDriver,
+  startHaSimulator,
+  type DemoDriver,
+  type HaSimulator,
+} from './index';
 import { RawClient, sleep } from './test-client';
 
 let sim: HaSimulator;
@@ -19,10 +27,22 @@ describe('demo home', () => {
     expect(home.devices.length).toBeGreaterThanOrEqual(3);
     expect(home.entities.length).toBeGreaterThanOrEqual(20);
     const ids = home.entities.map((e) => e.entity_id);
-    expect(ids).toEqual(expect.arrayContaining([CONFORMANCE_SWITCH, CONFORMANCE_LEVEL, 'sun.sun', 'person.alice', 'weather.home', 'climate.living_room']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        CONFORMANCE_SWITCH,
+        CONFORMANCE_LEVEL,
+        'sun.sun',
+        'person.alice',
+        'weather.home',
+        'climate.living_room',
+      ]),
+    );
     const classes = home.entities.map((e) => e.attributes?.['device_class']);
     expect(classes).toEqual(expect.arrayContaining(['temperature', 'humidity', 'power', 'energy', 'door', 'motion']));
-    expect(home.entities.find((e) => e.entity_id === CONFORMANCE_LEVEL)?.attributes).toMatchObject({ min: 0, max: 100 });
+    expect(home.entities.find((e) => e.entity_id === CONFORMANCE_LEVEL)?.attributes).toMatchObject({
+      min: 0,
+      max: 100,
+    });
     // Built fresh each time, so one test's edits cannot leak into another.
     home.entities.length = 0;
     expect(createDemoHome().entities.length).toBeGreaterThanOrEqual(20);

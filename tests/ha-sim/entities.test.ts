@@ -29,7 +29,12 @@ describe('subscribe_entities', () => {
     const a = initial['a'] as Record<string, Msg>;
     expect(Object.keys(initial)).toEqual(['a']);
     const [stateA, stateB] = sim.states();
-    expect(a['sensor.a']).toEqual({ s: '1', a: { unit_of_measurement: 'W' }, c: stateA?.context.id, lc: expect.any(Number) });
+    expect(a['sensor.a']).toEqual({
+      s: '1',
+      a: { unit_of_measurement: 'W' },
+      c: stateA?.context.id,
+      lc: expect.any(Number),
+    });
     expect(a['sensor.a']?.['lc']).toBeCloseTo(seconds(stateA?.last_changed ?? ''), 5);
     expect(Object.keys(a['sensor.b'] ?? {})).toEqual(['s', 'a', 'c', 'lc', 'lu']);
     expect(a['sensor.b']?.['lu']).toBeGreaterThan(a['sensor.b']?.['lc'] as number);
@@ -44,7 +49,16 @@ describe('subscribe_entities', () => {
     sim.setState('light.l', 'on', { brightness: 200, keep: 'same', drop: 1 });
     const change = (await client.event(id))['c'] as Record<string, Msg>;
     const now = sim.states()[0];
-    expect(change).toEqual({ 'light.l': { '+': { s: 'on', lc: expect.closeTo(seconds(now?.last_changed ?? ''), 5), c: now?.context.id, a: { brightness: 200 } } } });
+    expect(change).toEqual({
+      'light.l': {
+        '+': {
+          s: 'on',
+          lc: expect.closeTo(seconds(now?.last_changed ?? ''), 5),
+          c: now?.context.id,
+          a: { brightness: 200 },
+        },
+      },
+    });
 
     sim.setState('light.l', 'on', { brightness: 100, keep: 'same' });
     const attrOnly = ((await client.event(id))['c'] as Record<string, { '+': Msg; '-'?: Msg }>)['light.l'];
@@ -66,7 +80,13 @@ describe('subscribe_entities', () => {
     sim.setState('input_boolean.x', 'off');
     const id = await client.subscribe({ type: 'subscribe_entities', entity_ids: ['input_boolean.x'] });
     await client.event(id);
-    const call = () => client.command({ type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: 'input_boolean.x' } });
+    const call = () =>
+      client.command({
+        type: 'call_service',
+        domain: 'input_boolean',
+        service: 'toggle',
+        target: { entity_id: 'input_boolean.x' },
+      });
     const first = (await call())['result'] as { context: { id: string; user_id: string } };
     const diff1 = ((await client.event(id))['c'] as Record<string, { '+': Msg }>)['input_boolean.x'];
     expect(diff1?.['+']['c']).toEqual({ user_id: first.context.user_id, id: first.context.id });
@@ -81,7 +101,11 @@ describe('subscribe_entities', () => {
     sim.setState('light.x', 'on');
     const byId = await client.subscribe({ type: 'subscribe_entities', entity_ids: ['sensor.keep'] });
     expect(Object.keys((await client.event(byId))['a'] as Msg)).toEqual(['sensor.keep']);
-    const byFilter = await client.subscribe({ type: 'subscribe_entities', include: { domains: ['sensor'] }, exclude: { entities: ['sensor.skip'] } });
+    const byFilter = await client.subscribe({
+      type: 'subscribe_entities',
+      include: { domains: ['sensor'] },
+      exclude: { entities: ['sensor.skip'] },
+    });
     expect(Object.keys((await client.event(byFilter))['a'] as Msg)).toEqual(['sensor.keep']);
     sim.setState('sensor.skip', '2');
     sim.setState('sensor.keep', '2');

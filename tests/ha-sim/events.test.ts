@@ -18,7 +18,14 @@ afterEach(async () => {
   await sim.stop();
 });
 
-type StateDict = { last_changed: string; last_updated: string; last_reported: string; state: string; context: Msg; attributes: Msg };
+type StateDict = {
+  last_changed: string;
+  last_updated: string;
+  last_reported: string;
+  state: string;
+  context: Msg;
+  attributes: Msg;
+};
 
 describe('state_changed events', () => {
   it('have exactly the fields HA sends', async () => {
@@ -36,12 +43,24 @@ describe('state_changed events', () => {
     expect(Object.keys(data)).toEqual(['entity_id', 'old_state', 'new_state']);
     expect(data.entity_id).toBe('sensor.t');
     for (const s of [data.old_state, data.new_state]) {
-      expect(Object.keys(s)).toEqual(['entity_id', 'state', 'attributes', 'last_changed', 'last_reported', 'last_updated', 'context']);
+      expect(Object.keys(s)).toEqual([
+        'entity_id',
+        'state',
+        'attributes',
+        'last_changed',
+        'last_reported',
+        'last_updated',
+        'context',
+      ]);
       expect(Object.keys(s.context)).toEqual(['id', 'parent_id', 'user_id']);
       for (const t of [s.last_changed, s.last_reported, s.last_updated]) expect(t).toMatch(ISO);
     }
     expect(data.old_state.state).toBe('21.4');
-    expect(data.new_state).toMatchObject({ entity_id: 'sensor.t', state: '21.5', attributes: { unit_of_measurement: '°C' } });
+    expect(data.new_state).toMatchObject({
+      entity_id: 'sensor.t',
+      state: '21.5',
+      attributes: { unit_of_measurement: '°C' },
+    });
     expect(event['time_fired']).toBe(data.new_state.last_updated);
     expect(event['context']).toEqual(data.new_state.context);
     const ctx = event['context'] as { id: string; parent_id: null; user_id: null };
@@ -53,7 +72,7 @@ describe('state_changed events', () => {
 
   it('move last_changed only on state changes and last_updated on attribute changes', async () => {
     const sub = await client.subscribe({ type: 'subscribe_events', event_type: 'state_changed' });
-    const next = async () => ((await client.event(sub))['data'] as { new_state: StateDict; old_state: StateDict | null });
+    const next = async () => (await client.event(sub))['data'] as { new_state: StateDict; old_state: StateDict | null };
     sim.setState('light.l', 'on', { brightness: 10 });
     const added = await next();
     expect(added.old_state).toBeNull();
@@ -123,12 +142,21 @@ describe('state_changed events', () => {
   it('service calls carry the user context and fire call_service', async () => {
     sim.setState('input_boolean.x', 'off', { editable: false, friendly_name: 'X' });
     const sub = await client.subscribe({ type: 'subscribe_events' });
-    const result = await client.command({ type: 'call_service', domain: 'input_boolean', service: 'toggle', target: { entity_id: 'input_boolean.x' } });
+    const result = await client.command({
+      type: 'call_service',
+      domain: 'input_boolean',
+      service: 'toggle',
+      target: { entity_id: 'input_boolean.x' },
+    });
     const ctx = (result['result'] as { context: { id: string; user_id: string; parent_id: null } }).context;
     expect(ctx.user_id).toMatch(/^[0-9a-f]{32}$/);
     expect(ctx.parent_id).toBeNull();
     const call = await client.event(sub, (e) => e['event_type'] === 'call_service');
-    expect(call['data']).toEqual({ domain: 'input_boolean', service: 'toggle', service_data: { entity_id: 'input_boolean.x' } });
+    expect(call['data']).toEqual({
+      domain: 'input_boolean',
+      service: 'toggle',
+      service_data: { entity_id: 'input_boolean.x' },
+    });
     const change = await client.event(sub, (e) => e['event_type'] === 'state_changed');
     expect((change['data'] as { new_state: StateDict }).new_state).toMatchObject({ state: 'on', context: ctx });
     expect(change['context']).toEqual(ctx);
@@ -140,9 +168,19 @@ describe('state_changed events', () => {
       success: false,
       error: { code: 'not_found', message: 'Service nope.x not found.' },
     });
-    const bad = await client.command({ type: 'call_service', domain: 'input_number', service: 'set_value', service_data: { entity_id: 'input_number.n', value: 11 } });
+    const bad = await client.command({
+      type: 'call_service',
+      domain: 'input_number',
+      service: 'set_value',
+      service_data: { entity_id: 'input_number.n', value: 11 },
+    });
     expect(bad).toMatchObject({ success: false, error: { code: 'invalid_format' } });
-    await client.command({ type: 'call_service', domain: 'input_number', service: 'set_value', service_data: { entity_id: 'input_number.n', value: 7 } });
+    await client.command({
+      type: 'call_service',
+      domain: 'input_number',
+      service: 'set_value',
+      service_data: { entity_id: 'input_number.n', value: 7 },
+    });
     expect(sim.states()[0]?.state).toBe('7.0');
   });
 });

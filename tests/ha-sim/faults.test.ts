@@ -45,11 +45,20 @@ describe('restart', () => {
 
     const started = await client.event(sub, (e) => e['event_type'] === 'homeassistant_started');
     expect(started['event_type']).toBe('homeassistant_started');
-    const events = [...client.drain().filter((m) => m['id'] === sub).map((m) => m['event'] as Msg)];
+    const events = [
+      ...client
+        .drain()
+        .filter((m) => m['id'] === sub)
+        .map((m) => m['event'] as Msg),
+    ];
     const added = events.filter((e) => e['event_type'] === 'state_changed');
     expect(added).toHaveLength(before.size);
     for (const e of added) {
-      const data = e['data'] as { entity_id: string; old_state: null; new_state: { state: string; last_updated: string; last_changed: string } };
+      const data = e['data'] as {
+        entity_id: string;
+        old_state: null;
+        new_state: { state: string; last_updated: string; last_changed: string };
+      };
       expect(data.old_state).toBeNull();
       expect(data.new_state.state).toBe(before.get(data.entity_id)?.state);
       expect(data.new_state.last_updated > restartAt).toBe(true);
@@ -59,12 +68,14 @@ describe('restart', () => {
     expect(((await client.command({ type: 'get_config' }))['result'] as Msg)['state']).toBe('RUNNING');
 
     // History spans the restart: the old row, then the re-added one.
-    const history = (await client.command({
-      type: 'history/history_during_period',
-      start_time: new Date(Date.now() - 60_000).toISOString(),
-      entity_ids: ['input_boolean.conformance_switch'],
-      include_start_time_state: false,
-    }))['result'] as Record<string, Msg[]>;
+    const history = (
+      await client.command({
+        type: 'history/history_during_period',
+        start_time: new Date(Date.now() - 60_000).toISOString(),
+        entity_ids: ['input_boolean.conformance_switch'],
+        include_start_time_state: false,
+      })
+    )['result'] as Record<string, Msg[]>;
     expect(history['input_boolean.conformance_switch']).toHaveLength(2);
     client.close();
   });

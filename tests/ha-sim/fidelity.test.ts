@@ -42,17 +42,26 @@ describe('home-assistant-js-websocket against the simulator', () => {
 
     await callService(conn, 'input_boolean', 'toggle', undefined, { entity_id: 'input_boolean.conformance_switch' });
     await until(() => entities['input_boolean.conformance_switch']?.state === 'on', 2000, 'entity update');
-    await until(() => events.some((e) => e.data['entity_id'] === 'input_boolean.conformance_switch'), 2000, 'state_changed');
+    await until(
+      () => events.some((e) => e.data['entity_id'] === 'input_boolean.conformance_switch'),
+      2000,
+      'state_changed',
+    );
     const changed = events.find((e) => e.data['entity_id'] === 'input_boolean.conformance_switch');
     expect(changed?.data['new_state']).toMatchObject({ state: 'on' });
 
     // The collection applies attribute diffs and timestamps the way the frontend does.
-    sim.setState('sensor.house_power', '999.0', { ...sim.states().find((s) => s.entity_id === 'sensor.house_power')?.attributes, extra: 1 });
+    sim.setState('sensor.house_power', '999.0', {
+      ...sim.states().find((s) => s.entity_id === 'sensor.house_power')?.attributes,
+      extra: 1,
+    });
     await until(() => entities['sensor.house_power']?.state === '999.0', 2000, 'sensor diff');
     expect(entities['sensor.house_power']?.attributes['extra']).toBe(1);
     const simState = sim.states().find((s) => s.entity_id === 'sensor.house_power');
     // The client turns the float `lc` into an ISO string with millisecond precision.
-    expect(Date.parse(entities['sensor.house_power']?.last_changed ?? '')).toBe(Date.parse(simState?.last_changed ?? ''));
+    expect(Date.parse(entities['sensor.house_power']?.last_changed ?? '')).toBe(
+      Date.parse(simState?.last_changed ?? ''),
+    );
     expect(entities['sensor.house_power']?.context.id).toBe(simState?.context.id);
 
     sim.removeState('sensor.house_power');
@@ -72,7 +81,11 @@ describe('home-assistant-js-websocket against the simulator', () => {
     conn.addEventListener('ready', () => ready++);
     sim.dropConnections();
     await until(() => ready === 1, 5000, 'reconnect');
-    await until(() => sim.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length === 2, 2000, 'resubscribe');
+    await until(
+      () => sim.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length === 2,
+      2000,
+      'resubscribe',
+    );
     sim.fireEvent('homeiq_ping');
     await until(() => seen.length === 1, 2000, 'event after reconnect');
   });

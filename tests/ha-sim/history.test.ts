@@ -61,52 +61,107 @@ describe('history/history_during_period', () => {
 
   it('minimal_response keeps the first state whole and only state/lu after', async () => {
     expect(await history({ start_time: iso(5), entity_ids: ['sensor.h'], minimal_response: true })).toEqual({
-      'sensor.h': [{ s: '1', a: { u: 'W' }, lu: sec(5) }, { s: '2', lu: sec(20) }, { s: '3', lu: sec(30) }],
+      'sensor.h': [
+        { s: '1', a: { u: 'W' }, lu: sec(5) },
+        { s: '2', lu: sec(20) },
+        { s: '3', lu: sec(30) },
+      ],
     });
-    expect(await history({ start_time: iso(5), entity_ids: ['sensor.h'], minimal_response: true, no_attributes: true })).toEqual({
-      'sensor.h': [{ s: '1', lu: sec(5) }, { s: '2', lu: sec(20) }, { s: '3', lu: sec(30) }],
+    expect(
+      await history({ start_time: iso(5), entity_ids: ['sensor.h'], minimal_response: true, no_attributes: true }),
+    ).toEqual({
+      'sensor.h': [
+        { s: '1', lu: sec(5) },
+        { s: '2', lu: sec(20) },
+        { s: '3', lu: sec(30) },
+      ],
     });
   });
 
   it('no_attributes without minimal_response leaves empty attribute dicts', async () => {
-    const result = (await history({ start_time: iso(5), entity_ids: ['sensor.h'], no_attributes: true })) as Record<string, Msg[]>;
+    const result = (await history({ start_time: iso(5), entity_ids: ['sensor.h'], no_attributes: true })) as Record<
+      string,
+      Msg[]
+    >;
     expect(result['sensor.h']?.map((r) => r['a'])).toEqual([{}, {}, {}]);
   });
 
   it('honours include_start_time_state and end_time', async () => {
-    expect(await history({ start_time: iso(5), end_time: iso(25), entity_ids: ['sensor.h'], include_start_time_state: false })).toEqual({
+    expect(
+      await history({
+        start_time: iso(5),
+        end_time: iso(25),
+        entity_ids: ['sensor.h'],
+        include_start_time_state: false,
+      }),
+    ).toEqual({
       'sensor.h': [{ s: '2', a: { u: 'W', x: 1 }, lu: sec(20) }],
     });
   });
 
   it('leaves out unknown entities and answers {} for a future start', async () => {
-    expect(Object.keys(await history({ start_time: iso(5), entity_ids: ['sensor.h', 'sensor.unknown'] }))).toEqual(['sensor.h']);
-    expect(await history({ start_time: new Date(Date.now() + 60_000).toISOString(), entity_ids: ['sensor.h'] })).toEqual({});
+    expect(Object.keys(await history({ start_time: iso(5), entity_ids: ['sensor.h', 'sensor.unknown'] }))).toEqual([
+      'sensor.h',
+    ]);
+    expect(
+      await history({ start_time: new Date(Date.now() + 60_000).toISOString(), entity_ids: ['sensor.h'] }),
+    ).toEqual({});
   });
 
-  it('rejects bad input with HA\'s error codes', async () => {
-    expect(await history({ start_time: 'yesterday', entity_ids: ['sensor.h'] })).toMatchObject({ error: { code: 'invalid_start_time', message: 'Invalid start_time' } });
-    expect(await history({ start_time: iso(0), end_time: 'x', entity_ids: ['sensor.h'] })).toMatchObject({ error: { code: 'invalid_end_time' } });
-    expect(await history({ start_time: iso(0), entity_ids: ['Not An Id'] })).toMatchObject({ error: { code: 'invalid_entity_ids', message: 'Invalid entity_ids' } });
+  it("rejects bad input with HA's error codes", async () => {
+    expect(await history({ start_time: 'yesterday', entity_ids: ['sensor.h'] })).toMatchObject({
+      error: { code: 'invalid_start_time', message: 'Invalid start_time' },
+    });
+    expect(await history({ start_time: iso(0), end_time: 'x', entity_ids: ['sensor.h'] })).toMatchObject({
+      error: { code: 'invalid_end_time' },
+    });
+    expect(await history({ start_time: iso(0), entity_ids: ['Not An Id'] })).toMatchObject({
+      error: { code: 'invalid_entity_ids', message: 'Invalid entity_ids' },
+    });
   });
 
   it('records live changes too', async () => {
     sim.setState('sensor.h', '4', { u: 'W', x: 1 });
-    const result = (await history({ start_time: iso(25), entity_ids: ['sensor.h'], include_start_time_state: false })) as Record<string, Msg[]>;
+    const result = (await history({
+      start_time: iso(25),
+      entity_ids: ['sensor.h'],
+      include_start_time_state: false,
+    })) as Record<string, Msg[]>;
     expect(result['sensor.h']?.map((r) => r['s'])).toEqual(['3', '4']);
   });
 });
 
 describe('history/stream', () => {
   it('sends result then one event for a past window', async () => {
-    const id = await client.subscribe({ type: 'history/stream', start_time: iso(5), end_time: iso(25), entity_ids: ['sensor.h'] });
+    const id = await client.subscribe({
+      type: 'history/stream',
+      start_time: iso(5),
+      end_time: iso(25),
+      entity_ids: ['sensor.h'],
+    });
     const event = await client.event(id);
-    expect(event).toEqual({ states: { 'sensor.h': [{ s: '1', a: { u: 'W' }, lu: sec(5) }, { s: '2', a: { u: 'W', x: 1 }, lu: sec(20) }] }, start_time: sec(5), end_time: sec(20) });
+    expect(event).toEqual({
+      states: {
+        'sensor.h': [
+          { s: '1', a: { u: 'W' }, lu: sec(5) },
+          { s: '2', a: { u: 'W', x: 1 }, lu: sec(20) },
+        ],
+      },
+      start_time: sec(5),
+      end_time: sec(20),
+    });
   });
 
   it('streams live changes after the historical part', async () => {
-    const id = await client.subscribe({ type: 'history/stream', start_time: iso(25), entity_ids: ['sensor.h'], include_start_time_state: false });
-    expect(((await client.event(id))['states'] as Record<string, Msg[]>)['sensor.h']?.map((r) => r['s'])).toEqual(['3']);
+    const id = await client.subscribe({
+      type: 'history/stream',
+      start_time: iso(25),
+      entity_ids: ['sensor.h'],
+      include_start_time_state: false,
+    });
+    expect(((await client.event(id))['states'] as Record<string, Msg[]>)['sensor.h']?.map((r) => r['s'])).toEqual([
+      '3',
+    ]);
     sim.setState('sensor.h', '9', { u: 'W', x: 1 });
     const live = await client.event(id, (e) => !('start_time' in e));
     expect((live['states'] as Record<string, Msg[]>)['sensor.h']?.[0]).toMatchObject({ s: '9', a: { u: 'W', x: 1 } });

@@ -10,7 +10,13 @@ import type { Attributes } from './types';
 
 // recorder/history/const.py
 export const SIGNIFICANT_DOMAINS = new Set(['climate', 'device_tracker', 'humidifier', 'thermostat', 'water_heater']);
-export const NEED_ATTRIBUTE_DOMAINS = new Set(['climate', 'humidifier', 'input_datetime', 'thermostat', 'water_heater']);
+export const NEED_ATTRIBUTE_DOMAINS = new Set([
+  'climate',
+  'humidifier',
+  'input_datetime',
+  'thermostat',
+  'water_heater',
+]);
 
 interface Row {
   entityId: string;

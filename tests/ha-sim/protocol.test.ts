@@ -30,7 +30,9 @@ describe('coalescing', () => {
     const frames = client.frames.slice(before);
     expect(frames).toHaveLength(1);
     expect(Array.isArray(frames[0])).toBe(true);
-    expect((frames[0] as Array<{ event: { data: { i: number } } }>).map((m) => m.event.data.i)).toEqual([0, 1, 2, 3, 4]);
+    expect((frames[0] as Array<{ event: { data: { i: number } } }>).map((m) => m.event.data.i)).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
     // A lone message still travels as a plain object.
     sim.fireEvent('demo_tick', { i: 5 });
     await client.event(sub);
@@ -40,7 +42,10 @@ describe('coalescing', () => {
 
   it('handles a JSON array of commands in order', async () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token, { coalesce: false });
-    client.send([{ id: 5, type: 'ping' }, { id: 6, type: 'get_config' }]);
+    client.send([
+      { id: 5, type: 'ping' },
+      { id: 6, type: 'get_config' },
+    ]);
     expect(await client.next()).toEqual({ id: 5, type: 'pong' });
     expect((await client.next())['id']).toBe(6);
     client.close();
@@ -67,7 +72,12 @@ describe('message ids and errors', () => {
   it('answers unknown commands with unknown_command without consuming the id', async () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token, { coalesce: false });
     client.send({ id: 1, type: 'homeiq/nope' });
-    expect(await client.next()).toEqual({ id: 1, type: 'result', success: false, error: { code: 'unknown_command', message: 'Unknown command.' } });
+    expect(await client.next()).toEqual({
+      id: 1,
+      type: 'result',
+      success: false,
+      error: { code: 'unknown_command', message: 'Unknown command.' },
+    });
     // HA only records the id once a handler ran, so the same id still works.
     client.send({ id: 1, type: 'ping' });
     expect(await client.next()).toEqual({ id: 1, type: 'pong' });
@@ -77,7 +87,12 @@ describe('message ids and errors', () => {
   it('answers malformed messages with invalid_format', async () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token, { coalesce: false });
     client.send({ type: 'ping' });
-    expect(await client.next()).toEqual({ id: null, type: 'result', success: false, error: { code: 'invalid_format', message: 'Message incorrectly formatted.' } });
+    expect(await client.next()).toEqual({
+      id: null,
+      type: 'result',
+      success: false,
+      error: { code: 'invalid_format', message: 'Message incorrectly formatted.' },
+    });
     client.send(['not a dict']);
     expect((await client.next())['id']).toBe(0);
     client.send({ id: 2, type: 'ping', extra: true });
@@ -88,7 +103,9 @@ describe('message ids and errors', () => {
       error: { code: 'invalid_format', message: "extra keys not allowed @ data['extra']. Got True" },
     });
     client.send({ id: 3, type: 'history/history_during_period', entity_ids: ['sun.sun'] });
-    expect(((await client.next())['error'] as { message: string }).message).toBe("required key not provided @ data['start_time']. Got None");
+    expect(((await client.next())['error'] as { message: string }).message).toBe(
+      "required key not provided @ data['start_time']. Got None",
+    );
     client.close();
   });
 
@@ -109,7 +126,9 @@ describe('message ids and errors', () => {
   it('logs what clients sent', async () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token);
     await client.command({ type: 'get_config' });
-    const mine = sim.received.filter((r) => r.clientId === sim.received.at(-1)?.clientId).map((r) => (r.msg as { type: string }).type);
+    const mine = sim.received
+      .filter((r) => r.clientId === sim.received.at(-1)?.clientId)
+      .map((r) => (r.msg as { type: string }).type);
     expect(mine).toEqual(['auth', 'supported_features', 'get_config']);
     client.close();
   });
@@ -122,7 +141,15 @@ describe('basic commands', () => {
     const states = reply['result'] as Array<Record<string, unknown>>;
     expect(states.length).toBeGreaterThanOrEqual(20);
     for (const s of states) {
-      expect(Object.keys(s)).toEqual(['entity_id', 'state', 'attributes', 'last_changed', 'last_reported', 'last_updated', 'context']);
+      expect(Object.keys(s)).toEqual([
+        'entity_id',
+        'state',
+        'attributes',
+        'last_changed',
+        'last_reported',
+        'last_updated',
+        'context',
+      ]);
     }
     expect(states.map((s) => s['entity_id'])).toContain('input_boolean.conformance_switch');
     client.close();
@@ -131,9 +158,17 @@ describe('basic commands', () => {
   it('get_config and get_services answer', async () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token);
     const config = (await client.command({ type: 'get_config' }))['result'] as Record<string, unknown>;
-    expect(config).toMatchObject({ version: '2026.11.2', state: 'RUNNING', time_zone: 'UTC', location_name: 'Demo Home' });
+    expect(config).toMatchObject({
+      version: '2026.11.2',
+      state: 'RUNNING',
+      time_zone: 'UTC',
+      location_name: 'Demo Home',
+    });
     expect((config['unit_system'] as Record<string, string>)['temperature']).toBe('°C');
-    const services = (await client.command({ type: 'get_services' }))['result'] as Record<string, Record<string, unknown>>;
+    const services = (await client.command({ type: 'get_services' }))['result'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(services['input_boolean'] ?? {})).toEqual(['turn_on', 'turn_off', 'toggle']);
     client.close();
   });

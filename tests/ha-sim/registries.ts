@@ -83,8 +83,17 @@ export class Registries {
 
   setArea(input: AreaInput): AreaEntry {
     const r = this.upsert(this.areaMap, input.area_id, (base, now) => ({
-      aliases: [], floor_id: null, icon: null, labels: [], picture: null, humidity_entity_id: null,
-      temperature_entity_id: null, created_at: now, modified_at: now, ...base, ...input,
+      aliases: [],
+      floor_id: null,
+      icon: null,
+      labels: [],
+      picture: null,
+      humidity_entity_id: null,
+      temperature_entity_id: null,
+      created_at: now,
+      modified_at: now,
+      ...base,
+      ...input,
     }));
     if (r.action !== 'none') this.fire('area_registry_updated', { action: r.action, area_id: input.area_id });
     return r.entry;
@@ -92,38 +101,90 @@ export class Registries {
 
   setFloor(input: FloorInput): FloorEntry {
     const r = this.upsert(this.floorMap, input.floor_id, (base, now) => ({
-      aliases: [], icon: null, level: null, created_at: now, modified_at: now, ...base, ...input,
+      aliases: [],
+      icon: null,
+      level: null,
+      created_at: now,
+      modified_at: now,
+      ...base,
+      ...input,
     }));
-    if (r.action !== 'none' && !this.legacy) this.fire('floor_registry_updated', { action: r.action, floor_id: input.floor_id });
+    if (r.action !== 'none' && !this.legacy)
+      this.fire('floor_registry_updated', { action: r.action, floor_id: input.floor_id });
     return r.entry;
   }
 
   setLabel(input: LabelInput): LabelEntry {
     const r = this.upsert(this.labelMap, input.label_id, (base, now) => ({
-      color: null, description: null, icon: null, created_at: now, modified_at: now, ...base, ...input,
+      color: null,
+      description: null,
+      icon: null,
+      created_at: now,
+      modified_at: now,
+      ...base,
+      ...input,
     }));
-    if (r.action !== 'none' && !this.legacy) this.fire('label_registry_updated', { action: r.action, label_id: input.label_id });
+    if (r.action !== 'none' && !this.legacy)
+      this.fire('label_registry_updated', { action: r.action, label_id: input.label_id });
     return r.entry;
   }
 
   setDevice(input: DeviceInput): DeviceEntry {
     const r = this.upsert(this.deviceMap, input.id, (base, now) => ({
-      name: null, name_by_user: null, manufacturer: null, model: null, model_id: null, sw_version: null,
-      hw_version: null, serial_number: null, area_id: null, via_device_id: null, config_entries: [],
-      config_entries_subentries: {}, configuration_url: null, connections: [], identifiers: [], disabled_by: null,
-      entry_type: null, labels: [], primary_config_entry: null, created_at: now, modified_at: now, ...base, ...input,
+      name: null,
+      name_by_user: null,
+      manufacturer: null,
+      model: null,
+      model_id: null,
+      sw_version: null,
+      hw_version: null,
+      serial_number: null,
+      area_id: null,
+      via_device_id: null,
+      config_entries: [],
+      config_entries_subentries: {},
+      configuration_url: null,
+      connections: [],
+      identifiers: [],
+      disabled_by: null,
+      entry_type: null,
+      labels: [],
+      primary_config_entry: null,
+      created_at: now,
+      modified_at: now,
+      ...base,
+      ...input,
     }));
-    if (r.action === 'update') this.fire('device_registry_updated', { action: 'update', device_id: input.id, changes: r.changes });
+    if (r.action === 'update')
+      this.fire('device_registry_updated', { action: 'update', device_id: input.id, changes: r.changes });
     else if (r.action === 'create') this.fire('device_registry_updated', { action: 'create', device_id: input.id });
     return r.entry;
   }
 
   setEntity(input: EntityInput): EntityEntry {
     const r = this.upsert(this.entityMap, input.entity_id, (base, now) => ({
-      id: randomHex(), unique_id: randomHex(), platform: input.entity_id.split('.')[0] ?? 'unknown', area_id: null,
-      categories: {}, config_entry_id: null, config_subentry_id: null, device_id: null, disabled_by: null,
-      entity_category: null, has_entity_name: false, hidden_by: null, icon: null, labels: [], name: null, options: {},
-      original_name: null, translation_key: null, created_at: now, modified_at: now, ...base, ...input,
+      id: randomHex(),
+      unique_id: randomHex(),
+      platform: input.entity_id.split('.')[0] ?? 'unknown',
+      area_id: null,
+      categories: {},
+      config_entry_id: null,
+      config_subentry_id: null,
+      device_id: null,
+      disabled_by: null,
+      entity_category: null,
+      has_entity_name: false,
+      hidden_by: null,
+      icon: null,
+      labels: [],
+      name: null,
+      options: {},
+      original_name: null,
+      translation_key: null,
+      created_at: now,
+      modified_at: now,
+      ...base,
+      ...input,
     }));
     if (r.action === 'update') {
       this.fire('entity_registry_updated', { action: 'update', entity_id: input.entity_id, changes: r.changes });
@@ -137,10 +198,14 @@ export class Registries {
     return this.removeFrom(this.areaMap, areaId, 'area_registry_updated', { area_id: areaId });
   }
   removeFloor(floorId: string): boolean {
-    return this.removeFrom(this.floorMap, floorId, this.legacy ? null : 'floor_registry_updated', { floor_id: floorId });
+    return this.removeFrom(this.floorMap, floorId, this.legacy ? null : 'floor_registry_updated', {
+      floor_id: floorId,
+    });
   }
   removeLabel(labelId: string): boolean {
-    return this.removeFrom(this.labelMap, labelId, this.legacy ? null : 'label_registry_updated', { label_id: labelId });
+    return this.removeFrom(this.labelMap, labelId, this.legacy ? null : 'label_registry_updated', {
+      label_id: labelId,
+    });
   }
   removeDevice(deviceId: string): boolean {
     return this.removeFrom(this.deviceMap, deviceId, 'device_registry_updated', { device_id: deviceId });
@@ -149,26 +214,49 @@ export class Registries {
     return this.removeFrom(this.entityMap, entityId, 'entity_registry_updated', { entity_id: entityId });
   }
 
-  private removeFrom<T>(map: Map<string, T>, key: string, event: string | null, data: Record<string, unknown>): boolean {
+  private removeFrom<T>(
+    map: Map<string, T>,
+    key: string,
+    event: string | null,
+    data: Record<string, unknown>,
+  ): boolean {
     if (!map.delete(key)) return false;
     if (event) this.fire(event, { action: 'remove', ...data });
     return true;
   }
 
-  areas(): AreaEntry[] { return [...this.areaMap.values()].map((e) => structuredClone(e)); }
-  floors(): FloorEntry[] { return [...this.floorMap.values()].map((e) => structuredClone(e)); }
-  labels(): LabelEntry[] { return [...this.labelMap.values()].map((e) => structuredClone(e)); }
-  devices(): DeviceEntry[] { return [...this.deviceMap.values()].map((e) => structuredClone(e)); }
-  entities(): EntityEntry[] { return [...this.entityMap.values()].map((e) => structuredClone(e)); }
-  entity(entityId: string): EntityEntry | undefined { return this.entityMap.get(entityId); }
-  device(deviceId: string): DeviceEntry | undefined { return this.deviceMap.get(deviceId); }
+  areas(): AreaEntry[] {
+    return [...this.areaMap.values()].map((e) => structuredClone(e));
+  }
+  floors(): FloorEntry[] {
+    return [...this.floorMap.values()].map((e) => structuredClone(e));
+  }
+  labels(): LabelEntry[] {
+    return [...this.labelMap.values()].map((e) => structuredClone(e));
+  }
+  devices(): DeviceEntry[] {
+    return [...this.deviceMap.values()].map((e) => structuredClone(e));
+  }
+  entities(): EntityEntry[] {
+    return [...this.entityMap.values()].map((e) => structuredClone(e));
+  }
+  entity(entityId: string): EntityEntry | undefined {
+    return this.entityMap.get(entityId);
+  }
+  device(deviceId: string): DeviceEntry | undefined {
+    return this.deviceMap.get(deviceId);
+  }
 
   /** Wire form of `config/area_registry/list` etc., shaped for the emulated HA version. */
   listAreas(): Record<string, unknown>[] {
     return this.areas().map((a) => (this.legacy ? without(a, PRE_FLOORS_MISSING_KEYS.area) : { ...a }));
   }
-  listFloors(): Record<string, unknown>[] { return this.floors().map((f) => ({ ...f })); }
-  listLabels(): Record<string, unknown>[] { return this.labels().map((l) => ({ ...l })); }
+  listFloors(): Record<string, unknown>[] {
+    return this.floors().map((f) => ({ ...f }));
+  }
+  listLabels(): Record<string, unknown>[] {
+    return this.labels().map((l) => ({ ...l }));
+  }
   listDevices(): Record<string, unknown>[] {
     return this.devices().map((d) => (this.legacy ? without(d, PRE_FLOORS_MISSING_KEYS.device) : { ...d }));
   }
@@ -188,7 +276,8 @@ export class Registries {
       if (e.entity_category !== null) d['ec'] = e.entity_category === 'config' ? 0 : 1;
       if (e.hidden_by !== null) d['hb'] = true;
       if (!e.name && e.has_entity_name) d['en'] = e.original_name;
-      const precision = e.options['sensor']?.['display_precision'] ?? e.options['sensor']?.['suggested_display_precision'];
+      const precision =
+        e.options['sensor']?.['display_precision'] ?? e.options['sensor']?.['suggested_display_precision'];
       if (e.entity_id.startsWith('sensor.') && precision !== undefined && precision !== null) d['dp'] = precision;
       return d;
     });

@@ -8,7 +8,10 @@ beforeAll(async () => {
 afterAll(async () => sim.stop());
 
 const api = (path: string, init: RequestInit = {}, token = 'rest-token') =>
-  fetch(`${sim.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers } });
+  fetch(`${sim.url}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers },
+  });
 const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
 const stateOf = async (id: string) => (await (await api(`/api/states/${id}`)).json()) as State;
 
@@ -32,7 +35,9 @@ describe('REST API', () => {
   });
 
   it('POST /api/services/<domain>/<service> changes helpers and returns the changed states', async () => {
-    const changed = (await (await post('/api/services/input_boolean/turn_on', { entity_id: 'input_boolean.guest_mode' })).json()) as State[];
+    const changed = (await (
+      await post('/api/services/input_boolean/turn_on', { entity_id: 'input_boolean.guest_mode' })
+    ).json()) as State[];
     expect(changed.map((s) => [s.entity_id, s.state])).toEqual([['input_boolean.guest_mode', 'on']]);
     await post('/api/services/input_boolean/toggle', { entity_id: 'input_boolean.guest_mode' });
     expect((await stateOf('input_boolean.guest_mode')).state).toBe('off');
@@ -55,12 +60,21 @@ describe('REST API', () => {
 
   it('rejects unknown services and bad values with 400', async () => {
     expect((await post('/api/services/nope/nothing', {})).status).toBe(400);
-    expect((await post('/api/services/input_number/set_value', { entity_id: 'input_number.conformance_level', value: 1000 })).status).toBe(400);
-    expect((await post('/api/services/input_select/select_option', { entity_id: 'input_select.house_mode', option: 'mars' })).status).toBe(400);
+    expect(
+      (await post('/api/services/input_number/set_value', { entity_id: 'input_number.conformance_level', value: 1000 }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await post('/api/services/input_select/select_option', { entity_id: 'input_select.house_mode', option: 'mars' }))
+        .status,
+    ).toBe(400);
   });
 
   it('POST /api/states/<id> sets a state (201 when new)', async () => {
-    const created = await post('/api/states/sensor.rest_made', { state: '7', attributes: { unit_of_measurement: 'W' } });
+    const created = await post('/api/states/sensor.rest_made', {
+      state: '7',
+      attributes: { unit_of_measurement: 'W' },
+    });
     expect(created.status).toBe(201);
     expect(((await created.json()) as State).state).toBe('7');
     expect((await post('/api/states/sensor.rest_made', { state: '8' })).status).toBe(200);

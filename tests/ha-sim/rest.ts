@@ -10,7 +10,9 @@ const MAX_BODY = 1 << 20;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+  res.writeHead(status, {
+    'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+  });
   res.end(text);
 }
 
@@ -32,7 +34,12 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
   }
 }
 
-export async function handleRest(core: SimCore, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRest(
+  core: SimCore,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   // A hung core answers nothing until it recovers, REST included.
   await core.whenResponsive();
   const url = new URL(req.url ?? '/', 'http://sim');
@@ -47,7 +54,11 @@ export async function handleRest(core: SimCore, token: string, req: IncomingMess
   if (method === 'GET' && path === '/api/core/state') return send(res, 200, { state: core.coreState });
   if (method === 'GET' && path === '/api/states') return send(res, 200, core.states.all());
   if (method === 'GET' && path === '/api/services') {
-    return send(res, 200, Object.entries(core.services.describe()).map(([domain, services]) => ({ domain, services })));
+    return send(
+      res,
+      200,
+      Object.entries(core.services.describe()).map(([domain, services]) => ({ domain, services })),
+    );
   }
 
   const stateMatch = /^\/api\/states\/([^/]+)$/.exec(path);
@@ -79,7 +90,8 @@ export async function handleRest(core: SimCore, token: string, req: IncomingMess
     const [, domain = '', service = ''] = serviceMatch;
     try {
       const changed = core.services.call({ domain, service, serviceData: body, context: core.userContext() });
-      if (url.searchParams.has('return_response')) return send(res, 200, { changed_states: changed, service_response: null });
+      if (url.searchParams.has('return_response'))
+        return send(res, 200, { changed_states: changed, service_response: null });
       return send(res, 200, changed);
     } catch (err) {
       if (err instanceof CommandError) return send(res, 400, '400: Bad Request');

@@ -43,8 +43,7 @@ export const str: Check = (v) => (typeof v === 'string' ? null : 'expected str')
 export const bool: Check = (v) => (typeof v === 'boolean' ? null : 'expected bool');
 export const dict: Check = (v) => (isDict(v) ? null : 'expected dict');
 export const int: Check = (v) => (typeof v === 'number' && Number.isInteger(v) ? null : 'expected int');
-export const positiveInt: Check = (v) =>
-  int(v) ?? ((v as number) >= 0 ? null : 'value must be at least 0');
+export const positiveInt: Check = (v) => int(v) ?? ((v as number) >= 0 ? null : 'value must be at least 0');
 export const literal =
   (expected: string): Check =>
   (v) =>
@@ -57,9 +56,7 @@ export const dictOfInt: Check = (v) =>
   isDict(v) ? (Object.values(v).some((x) => int(x) !== null) ? 'expected int' : null) : 'expected dict';
 /** `cv.entity_ids`: a comma separated string or a list of strings. */
 export const entityIds: Check = (v) =>
-  typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
-    ? null
-    : 'expected a list';
+  typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')) ? null : 'expected a list';
 export const anything: Check = () => null;
 
 /**

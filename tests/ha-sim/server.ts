@@ -44,9 +44,21 @@ export interface HaSimulatorOptions {
 
 export type SimRegistries = Pick<
   Registries,
-  | 'setEntity' | 'setDevice' | 'setArea' | 'setFloor' | 'setLabel'
-  | 'removeEntity' | 'removeDevice' | 'removeArea' | 'removeFloor' | 'removeLabel'
-  | 'entities' | 'devices' | 'areas' | 'floors' | 'labels'
+  | 'setEntity'
+  | 'setDevice'
+  | 'setArea'
+  | 'setFloor'
+  | 'setLabel'
+  | 'removeEntity'
+  | 'removeDevice'
+  | 'removeArea'
+  | 'removeFloor'
+  | 'removeLabel'
+  | 'entities'
+  | 'devices'
+  | 'areas'
+  | 'floors'
+  | 'labels'
 >;
 
 export interface HaSimulator {
@@ -120,7 +132,9 @@ export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<H
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = new Connection(ws, nextClientId++, core, limits, commands, token, log, (c) => connections.delete(c));
+        const conn = new Connection(ws, nextClientId++, core, limits, commands, token, log, (c) =>
+          connections.delete(c),
+        );
         connections.add(conn);
       });
     });

@@ -7,23 +7,32 @@ import { CommandError, isDict } from './schema';
 import { domainOf, type StateMachine, type StateRecord } from './states';
 import type { Attributes, Context } from './types';
 
-type Handler = (state: StateRecord, data: Record<string, unknown>) => { state: string; attributes: Attributes } | undefined;
+type Handler = (
+  state: StateRecord,
+  data: Record<string, unknown>,
+) => { state: string; attributes: Attributes } | undefined;
 
 interface ServiceDef {
   fields: string[];
   handler: Handler;
 }
 
-const keep = (s: StateRecord, state: string, patch: Attributes = {}) => ({ state, attributes: { ...s.attributes, ...patch } });
+const keep = (s: StateRecord, state: string, patch: Attributes = {}) => ({
+  state,
+  attributes: { ...s.attributes, ...patch },
+});
 const num = (v: unknown, name: string): number => {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || Number.isNaN(n)) throw new CommandError('invalid_format', `expected float for dictionary value @ data['${name}']`);
+  if (typeof n !== 'number' || Number.isNaN(n))
+    throw new CommandError('invalid_format', `expected float for dictionary value @ data['${name}']`);
   return n;
 };
 /** Python `str(float)` for the values helpers produce. */
 export const pyFloat = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
-const onOff = (turnOn: (s: StateRecord, d: Record<string, unknown>) => Attributes = () => ({})): Record<string, ServiceDef> => ({
+const onOff = (
+  turnOn: (s: StateRecord, d: Record<string, unknown>) => Attributes = () => ({}),
+): Record<string, ServiceDef> => ({
   turn_on: { fields: [], handler: (s, d) => keep(s, 'on', turnOn(s, d)) },
   turn_off: { fields: [], handler: (s) => keep(s, 'off') },
   toggle: { fields: [], handler: (s, d) => (s.state === 'on' ? keep(s, 'off') : keep(s, 'on', turnOn(s, d))) },
@@ -33,7 +42,10 @@ function setNumber(s: StateRecord, value: number) {
   const min = Number(s.attributes['min'] ?? 0);
   const max = Number(s.attributes['max'] ?? 100);
   if (value < min || value > max) {
-    throw new CommandError('invalid_format', `Invalid value for ${s.entityId}: ${value} (range ${pyFloat(min)} - ${pyFloat(max)})`);
+    throw new CommandError(
+      'invalid_format',
+      `Invalid value for ${s.entityId}: ${value} (range ${pyFloat(min)} - ${pyFloat(max)})`,
+    );
   }
   return keep(s, pyFloat(value));
 }
@@ -48,7 +60,10 @@ function counterSet(s: StateRecord, value: number) {
   const min = s.attributes['minimum'] as number | null | undefined;
   const max = s.attributes['maximum'] as number | null | undefined;
   if ((min !== null && min !== undefined && value < min) || (max !== null && max !== undefined && value > max)) {
-    throw new CommandError('service_validation_error', `Validation error: Value ${value} for ${s.entityId} exceeding the limits`);
+    throw new CommandError(
+      'service_validation_error',
+      `Validation error: Value ${value} for ${s.entityId} exceeding the limits`,
+    );
   }
   return keep(s, String(value));
 }
@@ -59,9 +74,14 @@ const DOMAINS: Record<string, Record<string, ServiceDef>> = {
   light: onOff((s, d) => {
     const patch: Attributes = { brightness: (s.attributes['brightness'] as number | null) ?? 255 };
     if (d['brightness'] !== undefined) patch['brightness'] = num(d['brightness'], 'brightness');
-    if (d['brightness_pct'] !== undefined) patch['brightness'] = Math.round((num(d['brightness_pct'], 'brightness_pct') * 255) / 100);
+    if (d['brightness_pct'] !== undefined)
+      patch['brightness'] = Math.round((num(d['brightness_pct'], 'brightness_pct') * 255) / 100);
     if (Array.isArray(d['rgb_color'])) Object.assign(patch, { rgb_color: d['rgb_color'], color_mode: 'rgb' });
-    if (d['color_temp_kelvin'] !== undefined) Object.assign(patch, { color_temp_kelvin: num(d['color_temp_kelvin'], 'color_temp_kelvin'), color_mode: 'color_temp' });
+    if (d['color_temp_kelvin'] !== undefined)
+      Object.assign(patch, {
+        color_temp_kelvin: num(d['color_temp_kelvin'], 'color_temp_kelvin'),
+        color_mode: 'color_temp',
+      });
     return patch;
   }),
   input_number: {
@@ -76,13 +96,24 @@ const DOMAINS: Record<string, Record<string, ServiceDef>> = {
         const options = (s.attributes['options'] as string[] | undefined) ?? [];
         const option = String(d['option']);
         if (!options.includes(option)) {
-          throw new CommandError('service_validation_error', `Validation error: Invalid option: ${option} (possible options: ${options.join(', ')})`);
+          throw new CommandError(
+            'service_validation_error',
+            `Validation error: Invalid option: ${option} (possible options: ${options.join(', ')})`,
+          );
         }
         return keep(s, option);
       },
     },
-    select_next: { fields: ['cycle'], handler: (s, d) => selectIndex(s, (o, i) => (d['cycle'] === false ? Math.min(i + 1, o.length - 1) : (i + 1) % o.length)) },
-    select_previous: { fields: ['cycle'], handler: (s, d) => selectIndex(s, (o, i) => (d['cycle'] === false ? Math.max(i - 1, 0) : (i - 1 + o.length) % o.length)) },
+    select_next: {
+      fields: ['cycle'],
+      handler: (s, d) =>
+        selectIndex(s, (o, i) => (d['cycle'] === false ? Math.min(i + 1, o.length - 1) : (i + 1) % o.length)),
+    },
+    select_previous: {
+      fields: ['cycle'],
+      handler: (s, d) =>
+        selectIndex(s, (o, i) => (d['cycle'] === false ? Math.max(i - 1, 0) : (i - 1 + o.length) % o.length)),
+    },
     select_first: { fields: [], handler: (s) => selectIndex(s, () => 0) },
     select_last: { fields: [], handler: (s) => selectIndex(s, (o) => o.length - 1) },
   },
@@ -92,7 +123,11 @@ const DOMAINS: Record<string, Record<string, ServiceDef>> = {
       handler: (s, d) => {
         const value = String(d['value'] ?? '');
         const max = Number(s.attributes['max'] ?? 100);
-        if (value.length > max) throw new CommandError('invalid_format', `Invalid value for ${s.entityId}: ${value} (length range 0 - ${max})`);
+        if (value.length > max)
+          throw new CommandError(
+            'invalid_format',
+            `Invalid value for ${s.entityId}: ${value} (length range 0 - ${max})`,
+          );
         return keep(s, value);
       },
     },
@@ -104,7 +139,13 @@ const DOMAINS: Record<string, Record<string, ServiceDef>> = {
     set_value: { fields: ['value'], handler: (s, d) => counterSet(s, num(d['value'], 'value')) },
   },
   climate: {
-    set_temperature: { fields: ['temperature', 'hvac_mode'], handler: (s, d) => keep(s, typeof d['hvac_mode'] === 'string' ? d['hvac_mode'] : s.state, { temperature: num(d['temperature'], 'temperature') }) },
+    set_temperature: {
+      fields: ['temperature', 'hvac_mode'],
+      handler: (s, d) =>
+        keep(s, typeof d['hvac_mode'] === 'string' ? d['hvac_mode'] : s.state, {
+          temperature: num(d['temperature'], 'temperature'),
+        }),
+    },
     set_hvac_mode: { fields: ['hvac_mode'], handler: (s, d) => keep(s, String(d['hvac_mode'])) },
     turn_on: { fields: [], handler: (s) => keep(s, 'heat') },
     turn_off: { fields: [], handler: (s) => keep(s, 'off') },
@@ -112,7 +153,14 @@ const DOMAINS: Record<string, Record<string, ServiceDef>> = {
 };
 
 const TARGET_KEYS = ['entity_id', 'device_id', 'area_id', 'floor_id', 'label_id'] as const;
-const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((x) => x.trim()));
+const asList = (v: unknown): string[] =>
+  v === undefined || v === null
+    ? []
+    : Array.isArray(v)
+      ? v.map(String)
+      : String(v)
+          .split(',')
+          .map((x) => x.trim());
 
 export interface ServiceCall {
   domain: string;
@@ -130,7 +178,9 @@ export class Services {
   ) {}
 
   has(domain: string, service: string): boolean {
-    return domain === 'homeassistant' ? ['turn_on', 'turn_off', 'toggle', 'update_entity'].includes(service) : Boolean(DOMAINS[domain]?.[service]);
+    return domain === 'homeassistant'
+      ? ['turn_on', 'turn_off', 'toggle', 'update_entity'].includes(service)
+      : Boolean(DOMAINS[domain]?.[service]);
   }
 
   /** `get_services`: a small description per service, shaped like HA's. */
@@ -145,7 +195,8 @@ export class Services {
         target: { entity: [{ domain: domain === 'homeassistant' ? [] : [domain] }] },
       };
     };
-    for (const [domain, services] of Object.entries(DOMAINS)) for (const [svc, def] of Object.entries(services)) add(domain, svc, def.fields);
+    for (const [domain, services] of Object.entries(DOMAINS))
+      for (const [svc, def] of Object.entries(services)) add(domain, svc, def.fields);
     for (const svc of ['turn_on', 'turn_off', 'toggle', 'update_entity']) add('homeassistant', svc, []);
     return out;
   }

@@ -30,17 +30,24 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 export function shapeOf(value: unknown, rules: ShapeRules = {}, path = ''): Shape {
   if (value === null) return { types: ['null'] };
   if (Array.isArray(value)) {
-    const items = value.map((v) => shapeOf(v, rules, `${path}[]`)).reduce<Shape | undefined>((a, b) => (a ? mergeShapes(a, b) : b), undefined);
+    const items = value
+      .map((v) => shapeOf(v, rules, `${path}[]`))
+      .reduce<Shape | undefined>((a, b) => (a ? mergeShapes(a, b) : b), undefined);
     return items ? { types: ['array'], items } : { types: ['array'] };
   }
   if (typeof value === 'object') {
     if (rules.opaque?.some((p) => pathMatches(p, path))) return { types: ['opaque'] };
     const entries = Object.entries(value as Record<string, unknown>);
     if (rules.maps?.some((p) => pathMatches(p, path))) {
-      const values = entries.map(([, v]) => shapeOf(v, rules, `${path}{}`)).reduce<Shape | undefined>((a, b) => (a ? mergeShapes(a, b) : b), undefined);
+      const values = entries
+        .map(([, v]) => shapeOf(v, rules, `${path}{}`))
+        .reduce<Shape | undefined>((a, b) => (a ? mergeShapes(a, b) : b), undefined);
       return values ? { types: ['map'], values } : { types: ['map'] };
     }
-    return { types: ['object'], fields: Object.fromEntries(entries.map(([k, v]) => [k, shapeOf(v, rules, join(path, k))])) };
+    return {
+      types: ['object'],
+      fields: Object.fromEntries(entries.map(([k, v]) => [k, shapeOf(v, rules, join(path, k))])),
+    };
   }
   return { types: [typeof value as Leaf] };
 }
@@ -54,8 +61,9 @@ export function mergeShapes(a: Shape, b: Shape): Shape {
       const fa = a.fields?.[k];
       const fb = b.fields?.[k];
       // A key missing from objects on one side is optional; a side that had no objects at all says nothing.
-      const merged: Shape & { optional?: true } = fa && fb ? mergeShapes(fa, fb) : { ...(fa ?? fb) } as Shape;
-      const absentSomewhere = (!fa && a.types.includes('object')) || (!fb && b.types.includes('object')) || fa?.optional || fb?.optional;
+      const merged: Shape & { optional?: true } = fa && fb ? mergeShapes(fa, fb) : ({ ...(fa ?? fb) } as Shape);
+      const absentSomewhere =
+        (!fa && a.types.includes('object')) || (!fb && b.types.includes('object')) || fa?.optional || fb?.optional;
       if (absentSomewhere) merged.optional = true;
       else delete merged.optional;
       fields[k] = merged;
@@ -89,7 +97,8 @@ const describe = (s: Shape | undefined | null) => (s ? s.types.join('|') : 'abse
  * (a nullable field that happened to be set on one side only).
  */
 export function diffShapes(step: string, real: Shape | null, sim: Shape | null, path = ''): ShapeDifference[] {
-  if (!real || !sim) return real === sim ? [] : [{ step, path, kind: 'reply-missing', real: describe(real), sim: describe(sim) }];
+  if (!real || !sim)
+    return real === sim ? [] : [{ step, path, kind: 'reply-missing', real: describe(real), sim: describe(sim) }];
   const out: ShapeDifference[] = [];
   const realTypes = real.types.filter((t) => t !== 'null');
   const simTypes = sim.types.filter((t) => t !== 'null');
@@ -103,13 +112,15 @@ export function diffShapes(step: string, real: Shape | null, sim: Shape | null, 
     for (const [key, rf] of Object.entries(real.fields)) {
       const sf = sim.fields[key];
       if (!sf) {
-        if (!rf.optional) out.push({ step, path: join(path, key), kind: 'missing-in-sim', real: describe(rf), sim: 'absent' });
+        if (!rf.optional)
+          out.push({ step, path: join(path, key), kind: 'missing-in-sim', real: describe(rf), sim: 'absent' });
         continue;
       }
       out.push(...diffShapes(step, rf, sf, join(path, key)));
     }
     for (const [key, sf] of Object.entries(sim.fields)) {
-      if (!real.fields[key] && !sf.optional) out.push({ step, path: join(path, key), kind: 'missing-in-real', real: 'absent', sim: describe(sf) });
+      if (!real.fields[key] && !sf.optional)
+        out.push({ step, path: join(path, key), kind: 'missing-in-real', real: 'absent', sim: describe(sf) });
     }
   }
   if (real.items && sim.items) out.push(...diffShapes(step, real.items, sim.items, `${path}[]`));

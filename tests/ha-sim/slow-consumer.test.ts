@@ -24,7 +24,11 @@ async function flood(done: () => boolean): Promise<number> {
 describe('slow consumers', () => {
   it('are cut off once their pending queue reaches maxPendingMessages, fast ones are not', async () => {
     const warnings: string[] = [];
-    sim = await startHaSimulator({ home: createEmptyHome(), maxPendingMessages: 512, warn: (line) => warnings.push(line) });
+    sim = await startHaSimulator({
+      home: createEmptyHome(),
+      maxPendingMessages: 512,
+      warn: (line) => warnings.push(line),
+    });
     const slow = await RawClient.connect(sim.wsUrl, sim.token);
     const fast = await RawClient.connect(sim.wsUrl, sim.token);
     await slow.subscribe({ type: 'subscribe_events', event_type: 'burst' });
@@ -50,7 +54,13 @@ describe('slow consumers', () => {
   });
 
   it('are cut off when the queue stays above the peak for the peak time', async () => {
-    sim = await startHaSimulator({ home: createEmptyHome(), maxPendingMessages: 1_000_000, pendingPeak: 64, pendingPeakTimeMs: 1000, warn: () => undefined });
+    sim = await startHaSimulator({
+      home: createEmptyHome(),
+      maxPendingMessages: 1_000_000,
+      pendingPeak: 64,
+      pendingPeakTimeMs: 1000,
+      warn: () => undefined,
+    });
     const slow = await RawClient.connect(sim.wsUrl, sim.token);
     await slow.subscribe({ type: 'subscribe_events', event_type: 'burst' });
     socketOf(slow).pause();

@@ -93,7 +93,15 @@ export class StateMachine {
 
     if (old && sameState && sameAttr) {
       // Nothing changed: only last_reported moves and HA fires state_reported.
-      const reported = new StateRecord(id, old.state, old.attributes, old.lastChanged, old.lastUpdated, now, old.context);
+      const reported = new StateRecord(
+        id,
+        old.state,
+        old.attributes,
+        old.lastChanged,
+        old.lastUpdated,
+        now,
+        old.context,
+      );
       this.states.set(id, reported);
       this.bus.fire({
         eventType: 'state_reported',

@@ -98,9 +98,10 @@ export class RawClient {
   }
 
   event(subscription: number, pred: (event: Msg) => boolean = () => true, timeoutMs = 2000): Promise<Msg> {
-    return this.next((m) => m['id'] === subscription && m['type'] === 'event' && pred(m['event'] as Msg), timeoutMs).then(
-      (m) => m['event'] as Msg,
-    );
+    return this.next(
+      (m) => m['id'] === subscription && m['type'] === 'event' && pred(m['event'] as Msg),
+      timeoutMs,
+    ).then((m) => m['event'] as Msg);
   }
 
   useId(id: number): void {

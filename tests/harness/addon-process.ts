@@ -91,7 +91,11 @@ export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess>
         waiters.add(w);
         const t = setTimeout(() => {
           waiters.delete(w);
-          reject(new Error(`homeiq-${opts.name}: no line matching ${re} within ${timeoutMs} ms. Output:\n${lines.join('\n')}`));
+          reject(
+            new Error(
+              `homeiq-${opts.name}: no line matching ${re} within ${timeoutMs} ms. Output:\n${lines.join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         void exited.then(() => {
           if (!waiters.has(w)) return;
@@ -128,7 +132,8 @@ export async function launchRegistered(opts: LaunchRegisteredOptions): Promise<A
     headers: { Authorization: `Bearer ${opts.addon.token}` },
   });
   const body = (await res.json()) as { result: string; data?: unknown; message?: string };
-  if (body.result !== 'ok') throw new Error(`homeiq-${opts.name}: the Supervisor would not start it: ${body.message ?? res.status}`);
+  if (body.result !== 'ok')
+    throw new Error(`homeiq-${opts.name}: the Supervisor would not start it: ${body.message ?? res.status}`);
   return startAddon({
     name: opts.name,
     options: body.data,

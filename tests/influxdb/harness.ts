@@ -34,7 +34,10 @@ export class AddonRun {
   #partial = '';
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(NODE, [BUNDLE], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(NODE, [BUNDLE], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const onData = (c: Buffer): void => {
       const parts = (this.#partial + c.toString()).split('\n');
       this.#partial = parts.pop() ?? '';
@@ -80,14 +83,21 @@ export async function childPids(pid: number | undefined): Promise<number[]> {
   if (pid === undefined) return [];
   try {
     const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=', '--ppid', String(pid)]);
-    return stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+    return stdout
+      .split('\n')
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0);
   } catch {
     return [];
   }
 }
 
 /** An HTTP call from a given loopback address (the caller's identity). */
-export async function call(url: string, from: string, opts: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<HttpResponse & { json: () => any; text: string }> {
+export async function call(
+  url: string,
+  from: string,
+  opts: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResponse & { json: () => any; text: string }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers['Authorization'] = `Token ${opts.token}`;
   let body: string | undefined;
@@ -95,12 +105,23 @@ export async function call(url: string, from: string, opts: { method?: string; b
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     headers['Content-Type'] ??= 'application/json';
   }
-  const res = await httpRequestRaw(url, { method: opts.method ?? 'GET', headers, localAddress: from, timeoutMs: 60_000, ...(body !== undefined ? { body } : {}) });
+  const res = await httpRequestRaw(url, {
+    method: opts.method ?? 'GET',
+    headers,
+    localAddress: from,
+    timeoutMs: 60_000,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = res.body.toString('utf8');
   return { ...res, text, json: () => JSON.parse(text) };
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -110,7 +131,8 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

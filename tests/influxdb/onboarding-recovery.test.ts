@@ -34,7 +34,14 @@ it('a restart after a crash between onboarding and saving the org id completes c
   const crashed = manager(dataDir, inf.url);
   const creds = generateCredentials();
   await crashed.store.save(creds);
-  const setup = await crashed.api.setup({ username: creds.username, password: creds.password, token: creds.operatorToken, org: DEFAULTS.org, bucket: DEFAULTS.bucket, retentionPeriodSeconds: 365 * 86_400 });
+  const setup = await crashed.api.setup({
+    username: creds.username,
+    password: creds.password,
+    token: creds.operatorToken,
+    org: DEFAULTS.org,
+    bucket: DEFAULTS.bucket,
+    retentionPeriodSeconds: 365 * 86_400,
+  });
 
   const restart = manager(dataDir, inf.url);
   await restart.provisioning.start();

@@ -46,17 +46,30 @@ it('reports a port held by another program red, never talks to it, and starts in
   await new Promise<void>((r) => squatter?.listen(8086, IP.influxdb, r));
 
   const dataDir = join(tmp, 'data');
-  await writeOptions(dataDir, { log_level: 'info', org: 'homeassistant', bucket: 'homeassistant', retention_days: 365, retention_5m_days: 730, retention_1h_days: 0 });
+  await writeOptions(dataDir, {
+    log_level: 'info',
+    org: 'homeassistant',
+    bucket: 'homeassistant',
+    retention_days: 365,
+    retention_5m_days: 730,
+    retention_1h_days: 0,
+  });
   run = new AddonRun({ ...self.env(), HOMEIQ_DATA_DIR: dataDir, HOMEIQ_INFLUXD_BIN: influxd });
 
-  const red = await waitUntil('health names the port clash', async () => {
-    const r = await call(`${MANAGER}/health`, IP.probe);
-    const c = r.json().checks.find((x: { name: string }) => x.name === 'influxd');
-    return r.status === 503 && /already in use/.test(c?.reason ?? '') ? c : undefined;
-  }, 15_000);
+  const red = await waitUntil(
+    'health names the port clash',
+    async () => {
+      const r = await call(`${MANAGER}/health`, IP.probe);
+      const c = r.json().checks.find((x: { name: string }) => x.name === 'influxd');
+      return r.status === 503 && /already in use/.test(c?.reason ?? '') ? c : undefined;
+    },
+    15_000,
+  );
   expect(red).toMatchObject({
     status: 'red',
-    reason: expect.stringMatching(/^port 8086 on 127\.0\.32\.1 is already in use by another program, so influxd cannot start/),
+    reason: expect.stringMatching(
+      /^port 8086 on 127\.0\.32\.1 is already in use by another program, so influxd cannot start/,
+    ),
     hint: expect.stringMatching(/Stop the program or add-on that listens on port 8086/),
   });
   // Give it time to make the mistake, if it would: no setup, no influxd, not one request to the squatter.
@@ -64,13 +77,22 @@ it('reports a port held by another program red, never talks to it, and starts in
   const health = (await call(`${MANAGER}/health`, IP.probe)).json();
   expect(health.checks.find((c: { name: string }) => c.name === 'setup')).toBeUndefined();
   expect(seen).toEqual([]);
-  expect(run.output()).toMatch(/ERROR .*port 8086 on 127\.0\.32\.1 is already in use by another program; influxd is not started until it is free/);
+  expect(run.output()).toMatch(
+    /ERROR .*port 8086 on 127\.0\.32\.1 is already in use by another program; influxd is not started until it is free/,
+  );
 
   await new Promise((r) => squatter?.close(r));
-  await waitUntil('healthy once the port is free', async () => {
-    const r = await call(`${MANAGER}/health`, IP.probe);
-    return r.status === 200 && r.json().checks.some((c: { name: string; status: string }) => c.name === 'setup' && c.status === 'green') ? true : undefined;
-  }, 30_000);
+  await waitUntil(
+    'healthy once the port is free',
+    async () => {
+      const r = await call(`${MANAGER}/health`, IP.probe);
+      return r.status === 200 &&
+        r.json().checks.some((c: { name: string; status: string }) => c.name === 'setup' && c.status === 'green')
+        ? true
+        : undefined;
+    },
+    30_000,
+  );
   expect(run.output()).toMatch(/port 8086 on 127\.0\.32\.1 is free again; starting influxd/);
   expect(run.output()).toMatch(/onboarded InfluxDB/);
   expect(seen).toEqual([]);

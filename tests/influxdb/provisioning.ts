@@ -15,7 +15,14 @@ import type { InfluxdbOptions } from '../../homeiq-influxdb/src/options.js';
 import { Provisioning } from '../../homeiq-influxdb/src/provisioning.js';
 import type { TokenIssuer } from '../../homeiq-influxdb/src/tokens.js';
 
-export const DEFAULTS: InfluxdbOptions = { log_level: 'info', org: 'homeassistant', bucket: 'homeassistant', retention_days: 365, retention_5m_days: 730, retention_1h_days: 0 };
+export const DEFAULTS: InfluxdbOptions = {
+  log_level: 'info',
+  org: 'homeassistant',
+  bucket: 'homeassistant',
+  retention_days: 365,
+  retention_5m_days: 730,
+  retention_1h_days: 0,
+};
 
 export interface Manager {
   provisioning: Provisioning;
@@ -31,7 +38,10 @@ export function manager(
   dataDir: string,
   influxUrl: string,
   options: InfluxdbOptions = DEFAULTS,
-  o: { saveOptions?: (c: Partial<InfluxdbOptions>) => Promise<unknown>; api?: (token: () => string | undefined) => InfluxApi } = {},
+  o: {
+    saveOptions?: (c: Partial<InfluxdbOptions>) => Promise<unknown>;
+    api?: (token: () => string | undefined) => InfluxApi;
+  } = {},
 ): Manager {
   const secrets = new LogSecrets();
   const lines: string[] = [];

@@ -44,7 +44,16 @@ describe('retention changes on a real influxd', () => {
     const m = manager(dataDir, inf.url);
     await m.provisioning.start();
     const orgId = m.provisioning.current().orgId;
-    for (const [from, to] of [[0, 1], [730, 1], [365, 2], [0, 36500], [36500, 1], [1, 365], [3, 0], [200, 179]] as const) {
+    for (const [from, to] of [
+      [0, 1],
+      [730, 1],
+      [365, 2],
+      [0, 36500],
+      [36500, 1],
+      [1, 365],
+      [3, 0],
+      [200, 179],
+    ] as const) {
       const b = await m.api.createBucket(orgId, `b_${from}_${to}`, from * DAY);
       const u = await m.api.setBucketRetention(b.id, to * DAY);
       expect(rule(u)?.everySeconds, `${from} d → ${to} d`).toBe(to * DAY);
@@ -56,12 +65,21 @@ describe('retention changes on a real influxd', () => {
   it('a start with retention_days 3 lowers an existing 365-day bucket', async () => {
     const m = manager(dataDir, inf.url, { ...DEFAULTS, retention_days: 3, retention_5m_days: 1 });
     await m.provisioning.start();
-    expect(rule(await bucket(m, 'homeassistant'))).toMatchObject({ everySeconds: 3 * DAY, shardGroupDurationSeconds: DAY });
-    expect(rule(await bucket(m, 'homeassistant_5m'))).toMatchObject({ everySeconds: DAY, shardGroupDurationSeconds: 3600 });
+    expect(rule(await bucket(m, 'homeassistant'))).toMatchObject({
+      everySeconds: 3 * DAY,
+      shardGroupDurationSeconds: DAY,
+    });
+    expect(rule(await bucket(m, 'homeassistant_5m'))).toMatchObject({
+      everySeconds: DAY,
+      shardGroupDurationSeconds: 3600,
+    });
     // And back up, with InfluxDB's shard-group duration for a long retention again.
     const back = manager(dataDir, inf.url);
     await back.provisioning.start();
-    expect(rule(await bucket(back, 'homeassistant'))).toMatchObject({ everySeconds: 365 * DAY, shardGroupDurationSeconds: 7 * DAY });
+    expect(rule(await bucket(back, 'homeassistant'))).toMatchObject({
+      everySeconds: 365 * DAY,
+      shardGroupDurationSeconds: 7 * DAY,
+    });
   });
 
   it('the panel lowers a retention: InfluxDB first, then the option is saved', async () => {
@@ -69,7 +87,10 @@ describe('retention changes on a real influxd', () => {
     await m.provisioning.start();
     const api = await managerApi(m, IP.manager);
     try {
-      const r = await call(`${api.url}/api/buckets/homeassistant`, IP.manager, { method: 'PATCH', body: { retentionDays: 5 } });
+      const r = await call(`${api.url}/api/buckets/homeassistant`, IP.manager, {
+        method: 'PATCH',
+        body: { retentionDays: 5 },
+      });
       expect(r.status, r.text).toBe(200);
       expect(r.json()).toMatchObject({ name: 'homeassistant', retentionDays: 5, option: 'retention_days' });
       expect(m.saved).toEqual([{ retention_days: 5 }]);
@@ -89,7 +110,11 @@ describe('retention changes on a real influxd', () => {
           body: JSON.stringify({ retentionRules: [{ type: 'expire', everySeconds: seconds }] }),
         });
         const body = (await res.json()) as Bucket & { message?: string };
-        if (!res.ok) throw new InfluxApiError(`InfluxDB PATCH /api/v2/buckets/${id} answered ${res.status}: ${body.message}`, res.status);
+        if (!res.ok)
+          throw new InfluxApiError(
+            `InfluxDB PATCH /api/v2/buckets/${id} answered ${res.status}: ${body.message}`,
+            res.status,
+          );
         return body;
       }
     }
@@ -97,9 +122,14 @@ describe('retention changes on a real influxd', () => {
     await m.provisioning.start();
     const api = await managerApi(m, IP.manager);
     try {
-      const r = await call(`${api.url}/api/buckets/homeassistant_5m`, IP.manager, { method: 'PATCH', body: { retentionDays: 3 } });
+      const r = await call(`${api.url}/api/buckets/homeassistant_5m`, IP.manager, {
+        method: 'PATCH',
+        body: { retentionDays: 3 },
+      });
       expect(r.status, r.text).toBe(422);
-      expect(r.json().error).toMatch(/InfluxDB refused a retention of 3 days for bucket homeassistant_5m.*shard-group duration/);
+      expect(r.json().error).toMatch(
+        /InfluxDB refused a retention of 3 days for bucket homeassistant_5m.*shard-group duration/,
+      );
       expect(m.saved).toEqual([]);
       expect(rule(await bucket(m, 'homeassistant_5m'))?.everySeconds).toBe(730 * DAY);
       expect(m.lines.join('\n')).toMatch(/InfluxDB refused a retention of 3 days for bucket homeassistant_5m/);
@@ -109,12 +139,17 @@ describe('retention changes on a real influxd', () => {
   });
 
   it('when the Supervisor does not save the option, the bucket is put back and the panel gets a 502', async () => {
-    const m = manager(dataDir, inf.url, DEFAULTS, { saveOptions: async () => Promise.reject(new Error('Supervisor answered 500')) });
+    const m = manager(dataDir, inf.url, DEFAULTS, {
+      saveOptions: async () => Promise.reject(new Error('Supervisor answered 500')),
+    });
     await m.provisioning.start();
     const before = rule(await bucket(m, 'homeassistant'));
     const api = await managerApi(m, IP.manager);
     try {
-      const r = await call(`${api.url}/api/buckets/homeassistant`, IP.manager, { method: 'PATCH', body: { retentionDays: 4 } });
+      const r = await call(`${api.url}/api/buckets/homeassistant`, IP.manager, {
+        method: 'PATCH',
+        body: { retentionDays: 4 },
+      });
       expect(r.status, r.text).toBe(502);
       expect(r.json().error).toMatch(/did not save the option retention_days.*unchanged/);
       expect(rule(await bucket(m, 'homeassistant'))).toEqual(before);

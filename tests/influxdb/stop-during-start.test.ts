@@ -10,7 +10,14 @@ import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator 
 import { AddonRun, childPids, CONFIG, prepare, processAlive as alive, waitUntil, writeOptions } from './harness.js';
 
 const IP = { slow: '127.0.33.8', setup: '127.0.33.9' };
-const OPTIONS = { log_level: 'info', org: 'homeassistant', bucket: 'homeassistant', retention_days: 365, retention_5m_days: 730, retention_1h_days: 0 };
+const OPTIONS = {
+  log_level: 'info',
+  org: 'homeassistant',
+  bucket: 'homeassistant',
+  retention_days: 365,
+  retention_5m_days: 730,
+  retention_1h_days: 0,
+};
 
 let influxd: string;
 let tmp: string;
@@ -45,10 +52,17 @@ async function start(ip: string, name: string, binary: string): Promise<AddonRun
 it('SIGTERM while influxd is still coming up stops it and exits 0', async () => {
   // influxd that needs a while before it listens (a WAL replay after a power cut); it ends at once on SIGINT.
   const slow = join(tmp, 'slow-influxd');
-  await writeFile(slow, `#!/bin/sh\ntrap 'kill $w 2>/dev/null; exit 130' INT TERM\nsleep 20 & w=$!\nwait $w\nexec ${influxd} "$@"\n`);
+  await writeFile(
+    slow,
+    `#!/bin/sh\ntrap 'kill $w 2>/dev/null; exit 130' INT TERM\nsleep 20 & w=$!\nwait $w\nexec ${influxd} "$@"\n`,
+  );
   await chmod(slow, 0o755);
   const run = await start(IP.slow, 'slow', slow);
-  const [pid] = await waitUntil('influxd started', async () => ((await childPids(run.child.pid)).length > 0 ? childPids(run.child.pid) : undefined), 10_000);
+  const [pid] = await waitUntil(
+    'influxd started',
+    async () => ((await childPids(run.child.pid)).length > 0 ? childPids(run.child.pid) : undefined),
+    10_000,
+  );
   seen.push(pid as number);
   await new Promise((r) => setTimeout(r, 500));
   const { code, ms } = await run.terminate();

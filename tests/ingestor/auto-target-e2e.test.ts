@@ -36,7 +36,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
       last = err;
     }
     if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}\n--- ingestor ---\n${ingestor?.lines.slice(-40).join('\n')}\n--- influxdb ---\n${influxdb?.lines.slice(-20).join('\n')}`);
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (${String(last)})` : ''}\n--- ingestor ---\n${ingestor?.lines.slice(-40).join('\n')}\n--- influxdb ---\n${influxdb?.lines.slice(-20).join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -48,7 +50,13 @@ async function get(url: string, from: string): Promise<{ status: number; text: s
 }
 
 async function askToken(from: string): Promise<{ token: string; org: string; bucket: string }> {
-  const res = await httpRequestRaw(`http://${IP.influxdb}:8326/api/tokens`, { method: 'POST', localAddress: from, headers: { 'Content-Type': 'application/json' }, body: '{}', timeoutMs: 30_000 });
+  const res = await httpRequestRaw(`http://${IP.influxdb}:8326/api/tokens`, {
+    method: 'POST',
+    localAddress: from,
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+    timeoutMs: 30_000,
+  });
   if (res.status !== 200) throw new Error(`POST /api/tokens from ${from}: ${res.status} ${res.body.toString()}`);
   return JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string };
 }
@@ -66,9 +74,15 @@ function produce(prefix: string, n: number): Map<string, string> {
 
 /** entity@ms → value of the `value` field, for entities of `prefix`. */
 async function stored(prefix: string): Promise<Map<string, string>> {
-  const rows = await flux(INFLUX, read.org, read.token,
-    `import "strings"\nfrom(bucket: "${read.bucket}") |> range(start: -1h) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.${prefix}_"))`);
-  return new Map(rows.map((r) => [`${r['entity_id']}@${new Date(r['_time'] ?? '').getTime()}`, String(Number(r['_value']))]));
+  const rows = await flux(
+    INFLUX,
+    read.org,
+    read.token,
+    `import "strings"\nfrom(bucket: "${read.bucket}") |> range(start: -1h) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.${prefix}_"))`,
+  );
+  return new Map(
+    rows.map((r) => [`${r['entity_id']}@${new Date(r['_time'] ?? '').getTime()}`, String(Number(r['_value']))]),
+  );
 }
 
 async function haveAll(prefix: string, want: Map<string, string>): Promise<boolean> {
@@ -83,19 +97,47 @@ beforeAll(async () => {
   const influxd = await buildInfluxd();
   ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
   emulator = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
-  const register = (name: string, ip: string): RegisteredAddon => emulator.registerAddon({ configPath: join(REPO_ROOT, `homeiq-${name}`, 'config.yaml'), ip });
-  reg = { influxdb: register('influxdb', IP.influxdb), ingestor: register('ingestor', IP.ingestor), admin: register('admin', IP.admin) };
-  influxdb = await launchRegistered({ name: 'influxdb', supervisorUrl: emulator.url, addon: reg.influxdb, extraEnv: { HOMEIQ_INFLUXD_BIN: influxd } });
+  const register = (name: string, ip: string): RegisteredAddon =>
+    emulator.registerAddon({ configPath: join(REPO_ROOT, `homeiq-${name}`, 'config.yaml'), ip });
+  reg = {
+    influxdb: register('influxdb', IP.influxdb),
+    ingestor: register('ingestor', IP.ingestor),
+    admin: register('admin', IP.admin),
+  };
+  influxdb = await launchRegistered({
+    name: 'influxdb',
+    supervisorUrl: emulator.url,
+    addon: reg.influxdb,
+    extraEnv: { HOMEIQ_INFLUXD_BIN: influxd },
+  });
   await influxdb.waitForLine(/ INFO  started$/, 120_000);
-  await until('influxdb healthy', async () => (await get(`http://${IP.influxdb}:8326/health`, IP.admin)).status === 200, 60_000);
+  await until(
+    'influxdb healthy',
+    async () => (await get(`http://${IP.influxdb}:8326/health`, IP.admin)).status === 200,
+    60_000,
+  );
   read = await askToken(IP.admin);
   // As the Supervisor would render them: config defaults (target auto) plus the user's two changes.
-  const defaults = (await (await fetch(`${emulator.url}/addons/self/options/config`, { headers: { Authorization: `Bearer ${reg.ingestor.token}` } })).json()) as { data: Record<string, unknown> };
+  const defaults = (await (
+    await fetch(`${emulator.url}/addons/self/options/config`, {
+      headers: { Authorization: `Bearer ${reg.ingestor.token}` },
+    })
+  ).json()) as { data: Record<string, unknown> };
   expect(defaults.data['target']).toBe('auto');
-  ingestor = await startAddon({ name: 'ingestor', options: { ...defaults.data, flush_interval_ms: 100, telemetry_interval_s: 1 }, env: reg.ingestor.env() });
+  ingestor = await startAddon({
+    name: 'ingestor',
+    options: { ...defaults.data, flush_interval_ms: 100, telemetry_interval_s: 1 },
+    env: reg.ingestor.env(),
+  });
   await ingestor.waitForLine(/ INFO  started$/, 60_000);
-  await until('connected to HA', async () => JSON.parse((await get(`http://${IP.ingestor}:8325/api/status`, IP.admin)).text).homeAssistant.connected === true);
-  await until('the state_changed subscription', async () => ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events'));
+  await until(
+    'connected to HA',
+    async () =>
+      JSON.parse((await get(`http://${IP.ingestor}:8325/api/status`, IP.admin)).text).homeAssistant.connected === true,
+  );
+  await until('the state_changed subscription', async () =>
+    ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events'),
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -113,7 +155,11 @@ describe('target auto: ingestor bundle → homeiq-influxdb bundle, through the S
     const file = join(ingestor?.dataDir ?? '', 'influxdb-token.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ org: read.org, bucket: read.bucket, port: 8086 });
-    expect(ingestor?.lines.some((l) => /received a write token for bucket 'homeassistant' from the HomeIQ InfluxDB add-on/.test(l))).toBe(true);
+    expect(
+      ingestor?.lines.some((l) =>
+        /received a write token for bucket 'homeassistant' from the HomeIQ InfluxDB add-on/.test(l),
+      ),
+    ).toBe(true);
   }, 120_000);
 
   it('after InfluxDB answers 401 (token revoked), asks the sibling again and loses nothing', async () => {
@@ -124,19 +170,36 @@ describe('target auto: ingestor bundle → homeiq-influxdb bundle, through the S
     expect(stolen.token).not.toBe(before.token);
     const want = produce('rotated', 150);
     await until('150 points written with a fresh token', () => haveAll('rotated', want), 60_000);
-    expect(ingestor?.lines.some((l) => /InfluxDB rejected our token .*asking the HomeIQ InfluxDB add-on for a new one/.test(l))).toBe(true);
+    expect(
+      ingestor?.lines.some((l) =>
+        /InfluxDB rejected our token .*asking the HomeIQ InfluxDB add-on for a new one/.test(l),
+      ),
+    ).toBe(true);
     const after = JSON.parse(await readFile(file, 'utf8')) as { token: string };
     expect(after.token).not.toBe(before.token);
     expect(after.token).not.toBe(stolen.token); // ours was revoked by the second ask; the ingestor got a third
-    await until('health green again', async () => JSON.parse((await get(`http://${IP.ingestor}:8325/health`, IP.admin)).text).status === 'green' || undefined, 20_000);
+    await until(
+      'health green again',
+      async () =>
+        JSON.parse((await get(`http://${IP.ingestor}:8325/health`, IP.admin)).text).status === 'green' || undefined,
+      20_000,
+    );
   }, 120_000);
 
   it('writes self-telemetry into the same bucket through the spool', async () => {
-    const rows = await until('telemetry points', async () => {
-      const r = await flux(INFLUX, read.org, read.token,
-        `from(bucket: "${read.bucket}") |> range(start: -1h) |> filter(fn: (r) => r._measurement == "homeiq_ingestor" and r._field == "written") |> last()`);
-      return r.length > 0 && Number(r[0]?.['_value']) > 0 ? r : undefined;
-    }, 30_000);
+    const rows = await until(
+      'telemetry points',
+      async () => {
+        const r = await flux(
+          INFLUX,
+          read.org,
+          read.token,
+          `from(bucket: "${read.bucket}") |> range(start: -1h) |> filter(fn: (r) => r._measurement == "homeiq_ingestor" and r._field == "written") |> last()`,
+        );
+        return r.length > 0 && Number(r[0]?.['_value']) > 0 ? r : undefined;
+      },
+      30_000,
+    );
     expect(Number(rows[0]?.['_value'])).toBeGreaterThanOrEqual(120);
   }, 60_000);
 

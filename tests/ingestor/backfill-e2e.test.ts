@@ -29,10 +29,22 @@ afterAll(async () => {
   await influx?.dispose();
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000, proc?: AddonProcess): Promise<void> {
+async function until(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms = 30_000,
+  proc?: AddonProcess,
+): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`);
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -46,21 +58,37 @@ interface Rig {
   subscriptions(): number;
 }
 
-async function rig(ip: string, opts: { home?: DemoHome; legacy?: boolean; options?: Record<string, unknown>; seed?: (ha: HaSimulator) => void }): Promise<Rig> {
-  const ha = await startHaSimulator({ home: opts.home ?? createEmptyHome(), legacy: opts.legacy ?? false, warn: () => undefined });
+async function rig(
+  ip: string,
+  opts: { home?: DemoHome; legacy?: boolean; options?: Record<string, unknown>; seed?: (ha: HaSimulator) => void },
+): Promise<Rig> {
+  const ha = await startHaSimulator({
+    home: opts.home ?? createEmptyHome(),
+    legacy: opts.legacy ?? false,
+    warn: () => undefined,
+  });
   opts.seed?.(ha);
   const supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
   const addon = supervisor.registerAddon({
     configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
     ip,
     options: {
-      log_level: 'debug', target: 'external', flush_interval_ms: 100,
+      log_level: 'debug',
+      target: 'external',
+      flush_interval_ms: 100,
       external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
       ...opts.options,
     },
   });
   const proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon });
-  const r: Rig = { ha, supervisor, addon, proc, subscriptions: () => ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length };
+  const r: Rig = {
+    ha,
+    supervisor,
+    addon,
+    proc,
+    subscriptions: () =>
+      ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length,
+  };
   cleanups.push(async () => {
     await r.proc.stop('SIGTERM');
     await supervisor.stop();
@@ -85,8 +113,12 @@ function set(ha: HaSimulator, entity: string, state: string, attributes: Record<
 
 /** Every point (field `state`) of entities starting with `prefix`: key `entity@ns` â†’ row (value and tags). */
 async function stored(prefix: string): Promise<Map<string, Record<string, string>>> {
-  const rows = await flux(influx.url, setup.org, setup.token,
-    `import "strings"\nfrom(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "state" and strings.hasPrefix(v: r.entity_id, prefix: "${prefix}"))`);
+  const rows = await flux(
+    influx.url,
+    setup.org,
+    setup.token,
+    `import "strings"\nfrom(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "state" and strings.hasPrefix(v: r.entity_id, prefix: "${prefix}"))`,
+  );
   return new Map(rows.map((r) => [`${r['entity_id']}@${isoToNs(r['_time'] ?? '')}`, r]));
 }
 const key = (s: Held): string => `${s.entity_id}@${isoToNs(s.last_updated)}`;
@@ -97,15 +129,22 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
 
   it('socket dropped while states change: after the reconnect InfluxDB holds every change HA recorded', async () => {
     a = await rig('127.0.53.1', {});
-    for (let i = 0; i < 10; i += 1) held.push(set(a.ha, `sensor.gap_${i % 3}`, String(i), { unit_of_measurement: 'W' }));
+    for (let i = 0; i < 10; i += 1)
+      held.push(set(a.ha, `sensor.gap_${i % 3}`, String(i), { unit_of_measurement: 'W' }));
     await until('live points', async () => (await stored('sensor.gap_')).size === 10, 30_000, a.proc);
     const before = a.subscriptions();
     a.ha.dropConnections();
     // While the ingestor is away (it reconnects after its backoff): state changes and attribute-only changes.
-    for (let i = 0; i < 40; i += 1) held.push(set(a.ha, `sensor.gap_${i % 4}`, String(100 + (i % 7)), { unit_of_measurement: 'W', step: i }));
+    for (let i = 0; i < 40; i += 1)
+      held.push(set(a.ha, `sensor.gap_${i % 4}`, String(100 + (i % 7)), { unit_of_measurement: 'W', step: i }));
     await until('the reconnection', () => a.subscriptions() > before, 30_000, a.proc);
     await a.proc.waitForLine(/backfilled the gap since .*: \d+ points/, 30_000);
-    await until('every change in InfluxDB', async () => (await stored('sensor.gap_')).size === held.length, 30_000, a.proc);
+    await until(
+      'every change in InfluxDB',
+      async () => (await stored('sensor.gap_')).size === held.length,
+      30_000,
+      a.proc,
+    );
     const got = await stored('sensor.gap_');
     for (const h of held) expect(got.get(key(h))?.['_value'], key(h)).toBe(h.state);
     expect(got.size).toBe(held.length); // nothing extra: the snapshot and the backfill overlap wrote the same points
@@ -118,7 +157,12 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
     await a.ha.restart({ downMs: 300, startupMs: 1500 });
     await until('the reconnection', () => a.subscriptions() > subs, 30_000, a.proc);
     const after = set(a.ha, 'sensor.gap_0', '4242', { unit_of_measurement: 'W' });
-    await until('the change after the restart', async () => (await stored('sensor.gap_')).has(key(after)), 30_000, a.proc);
+    await until(
+      'the change after the restart',
+      async () => (await stored('sensor.gap_')).has(key(after)),
+      30_000,
+      a.proc,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // let any (wrong) artefact arrive
     const got = await stored('sensor.gap_');
     const extra = [...got.keys()].filter((k) => !before.has(k) && k !== key(after));
@@ -133,13 +177,24 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
     const before = await stored('sensor.gap_');
     await a.proc.stop('SIGKILL');
     const changed: Held[] = [];
-    for (let i = 0; i < 12; i += 1) changed.push(set(a.ha, `sensor.gap_${i % 4}`, String(500 + i), { unit_of_measurement: 'W' }));
+    for (let i = 0; i < 12; i += 1)
+      changed.push(set(a.ha, `sensor.gap_${i % 4}`, String(500 + i), { unit_of_measurement: 'W' }));
     await a.ha.restart({ downMs: 100 });
     const subs = a.subscriptions();
-    a.proc = await launchRegistered({ name: 'ingestor', supervisorUrl: a.supervisor.url, addon: a.addon, dataDir: a.proc.dataDir });
+    a.proc = await launchRegistered({
+      name: 'ingestor',
+      supervisorUrl: a.supervisor.url,
+      addon: a.addon,
+      dataDir: a.proc.dataDir,
+    });
     await until('the reconnection', () => a.subscriptions() > subs, 30_000, a.proc);
     await a.proc.waitForLine(/backfilled the gap since .*: \d+ points/, 30_000);
-    await until('the changes made while stopped', async () => (await stored('sensor.gap_')).size >= before.size + changed.length, 30_000, a.proc);
+    await until(
+      'the changes made while stopped',
+      async () => (await stored('sensor.gap_')).size >= before.size + changed.length,
+      30_000,
+      a.proc,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const got = await stored('sensor.gap_');
     for (const h of changed) expect(got.get(key(h))?.['_value'], key(h)).toBe(h.state);
@@ -176,23 +231,52 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
   it('enrichment: area, floor, device and labels tags, updated after a registry change', async () => {
     const home = createEmptyHome();
     home.floors = [{ floor_id: 'ground', name: 'Ground floor' }];
-    home.labels = [{ label_id: 'critical', name: 'Critical' }, { label_id: 'battery', name: 'Battery' }];
-    home.areas = [{ area_id: 'hall', name: 'Hall', floor_id: 'ground' }, { area_id: 'attic', name: 'Attic' }];
-    home.devices = [{ id: 'd0000000000000000000000000000001', name: 'Thermo', name_by_user: 'Hall thermometer', area_id: 'hall', labels: ['battery'] }];
-    home.entities = [{ entity_id: 'sensor.enr_t', state: '20', registry: { device_id: 'd0000000000000000000000000000001', labels: ['critical'] } }];
+    home.labels = [
+      { label_id: 'critical', name: 'Critical' },
+      { label_id: 'battery', name: 'Battery' },
+    ];
+    home.areas = [
+      { area_id: 'hall', name: 'Hall', floor_id: 'ground' },
+      { area_id: 'attic', name: 'Attic' },
+    ];
+    home.devices = [
+      {
+        id: 'd0000000000000000000000000000001',
+        name: 'Thermo',
+        name_by_user: 'Hall thermometer',
+        area_id: 'hall',
+        labels: ['battery'],
+      },
+    ];
+    home.entities = [
+      {
+        entity_id: 'sensor.enr_t',
+        state: '20',
+        registry: { device_id: 'd0000000000000000000000000000001', labels: ['critical'] },
+      },
+    ];
     const c = await rig('127.0.53.3', { home });
     const first = set(c.ha, 'sensor.enr_t', '21');
     await until('the tagged point', async () => (await stored('sensor.enr_')).has(key(first)), 30_000, c.proc);
     expect((await stored('sensor.enr_')).get(key(first))).toMatchObject({
-      area: 'hall', floor: 'ground', device: 'Hall thermometer', device_id: 'd0000000000000000000000000000001', labels: 'battery,critical',
+      area: 'hall',
+      floor: 'ground',
+      device: 'Hall thermometer',
+      device_id: 'd0000000000000000000000000000001',
+      labels: 'battery,critical',
     });
     c.ha.registries.setEntity({ entity_id: 'sensor.enr_t', area_id: 'attic', labels: [] });
     let later: Held | undefined;
-    await until('a point with the new area', async () => {
-      later = set(c.ha, 'sensor.enr_t', String(Math.random()));
-      await new Promise((r) => setTimeout(r, 300));
-      return (await stored('sensor.enr_')).get(key(later as Held))?.['area'] === 'attic';
-    }, 30_000, c.proc);
+    await until(
+      'a point with the new area',
+      async () => {
+        later = set(c.ha, 'sensor.enr_t', String(Math.random()));
+        await new Promise((r) => setTimeout(r, 300));
+        return (await stored('sensor.enr_')).get(key(later as Held))?.['area'] === 'attic';
+      },
+      30_000,
+      c.proc,
+    );
     const row = (await stored('sensor.enr_')).get(key(later as Held)) as Record<string, string>;
     expect(row['floor'] ?? '').toBe('');
     expect(row['labels']).toBe('battery');
@@ -214,7 +298,12 @@ describe('reconnect, HA restart, import and enrichment (simulator â†’ emulator â
     // Without the option, the re-added entity is written again (the behaviour the option exists to avoid).
     const readded = d.ha.states().find((x) => x.entity_id === 'sensor.leg_t') as Held;
     expect(readded.last_updated).not.toBe(p.last_updated);
-    await until('the restart duplicate', async () => (await stored('sensor.leg_')).get(key(readded))?.['_value'] === '6', 30_000, d.proc);
+    await until(
+      'the restart duplicate',
+      async () => (await stored('sensor.leg_')).get(key(readded))?.['_value'] === '6',
+      30_000,
+      d.proc,
+    );
     // (the gap's overlap may also bring back the home's initial state, set before the first connection)
     expect((await stored('sensor.leg_')).size).toBeGreaterThanOrEqual(count + 1);
     expect(d.proc.lines.some((l) => /ERROR|FATAL|unknown_command/.test(l))).toBe(false);

@@ -36,16 +36,44 @@ describe('fresh install, first connection lost before its snapshot', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
 
     const lines: string[] = [];
-    const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-    const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, filter, () => undefined);
+    const filter = new EntityFilter({
+      includeDomains: [],
+      includeEntities: [],
+      excludeDomains: [],
+      excludeEntities: [],
+    });
+    const encoder = new EventEncoder(
+      { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+      filter,
+      () => undefined,
+    );
     const digests = new StateDigests();
-    const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: true });
-    const backfill = new Backfill({ dir, pipeline, digests, accepts: () => true, spool: { sync: async () => undefined }, log, historyImportDays: 0, recorderSettleMs: 0, saveIntervalMs: 60_000 });
+    const pipeline = new StatePipeline({
+      encoder,
+      sink: { append: (l) => (lines.push(l), true) },
+      digests,
+      skipRestartDuplicates: true,
+    });
+    const backfill = new Backfill({
+      dir,
+      pipeline,
+      digests,
+      accepts: () => true,
+      spool: { sync: async () => undefined },
+      log,
+      historyImportDays: 0,
+      recorderSettleMs: 0,
+      saveIntervalMs: 60_000,
+    });
     await backfill.start();
     cleanups.push(() => backfill.stop());
 
     const socket = new HaSocket({
-      url: ha.wsUrl, token: ha.token, eventTypes: [], log, health: new Health(),
+      url: ha.wsUrl,
+      token: ha.token,
+      eventTypes: [],
+      log,
+      health: new Health(),
       onEvent: (e) => pipeline.onEvent(e),
       onConnected: (session) => {
         // HA goes away before it answers anything on the first connection: no event, no get_states.
@@ -71,12 +99,17 @@ describe('fresh install, first connection lost before its snapshot', () => {
         return undefined;
       }
     };
-    await until('the first connection\'s gap start on disk', () => typeof saved()?.originUs === 'number', 2000);
+    await until("the first connection's gap start on disk", () => typeof saved()?.originUs === 'number', 2000);
 
-    await until('the second connection\'s backfill', () => socket.stats().connects === 2 && backfill.status().phase === 'done');
+    await until(
+      "the second connection's backfill",
+      () => socket.stats().connects === 2 && backfill.status().phase === 'done',
+    );
     const points = lines.map((l) => `${/state="(\w+)"/.exec(l)?.[1]}@${l.trim().split(' ').at(-1)}`);
     expect(points).toContain(`unlocked@${isoToNs(unlocked)}`);
     // Every state HA recorded, each at its own timestamp (the overlap re-writes a point at the same one: harmless).
-    expect(new Set(points)).toEqual(new Set([`locked@${isoToNs(before)}`, `unlocked@${isoToNs(unlocked)}`, `locked@${isoToNs(after)}`]));
+    expect(new Set(points)).toEqual(
+      new Set([`locked@${isoToNs(before)}`, `unlocked@${isoToNs(unlocked)}`, `locked@${isoToNs(after)}`]),
+    );
   });
 });

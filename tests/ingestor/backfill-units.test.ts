@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Backfill } from '../../homeiq-ingestor/src/backfill/backfill.js';
 import { batches, planWindows } from '../../homeiq-ingestor/src/backfill/chunks.js';
 import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
-import { historyCommand, historyRowToState, isoToMicros, microsToIso, secondsToMicros } from '../../homeiq-ingestor/src/ha/history.js';
+import {
+  historyCommand,
+  historyRowToState,
+  isoToMicros,
+  microsToIso,
+  secondsToMicros,
+} from '../../homeiq-ingestor/src/ha/history.js';
 import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
 import { StateDigests } from '../../homeiq-ingestor/src/points/restart-digest.js';
@@ -29,7 +35,7 @@ describe('chunking', () => {
     ]);
     expect(planWindows(10, 10, H, 99)).toEqual([]);
   });
-  it('ends an open range with a window without end (up to HA\'s now)', () => {
+  it("ends an open range with a window without end (up to HA's now)", () => {
     expect(planWindows(0, undefined, 2 * H, 3 * H)).toEqual([
       { startUs: 0, endUs: 2 * H },
       { startUs: 2 * H, endUs: undefined },
@@ -43,7 +49,7 @@ describe('chunking', () => {
 });
 
 describe('history decoding', () => {
-  it('recovers HA\'s microsecond from float seconds, both ways', () => {
+  it("recovers HA's microsecond from float seconds, both ways", () => {
     const iso = '2026-09-01T10:01:00.123457+00:00';
     const us = isoToMicros(iso) as number;
     expect(microsToIso(us)).toBe(iso);
@@ -54,24 +60,44 @@ describe('history decoding', () => {
     }
   });
   it('turns a compressed row into a state; malformed rows into nothing', () => {
-    expect(historyRowToState('sensor.x', { s: '21.5', a: { unit_of_measurement: '°C' }, lu: 1_795_514_400.123456, lc: 1_795_514_000.5 })).toEqual({
-      entity_id: 'sensor.x', state: '21.5', attributes: { unit_of_measurement: '°C' },
-      last_updated: '2026-11-24T10:00:00.123456+00:00', last_changed: '2026-11-24T09:53:20.500000+00:00',
+    expect(
+      historyRowToState('sensor.x', {
+        s: '21.5',
+        a: { unit_of_measurement: '°C' },
+        lu: 1_795_514_400.123456,
+        lc: 1_795_514_000.5,
+      }),
+    ).toEqual({
+      entity_id: 'sensor.x',
+      state: '21.5',
+      attributes: { unit_of_measurement: '°C' },
+      last_updated: '2026-11-24T10:00:00.123456+00:00',
+      last_changed: '2026-11-24T09:53:20.500000+00:00',
     });
-    expect(historyRowToState('sensor.x', { s: 'on', lu: 1_795_514_400 })?.last_changed).toBe('2026-11-24T10:00:00.000000+00:00');
+    expect(historyRowToState('sensor.x', { s: 'on', lu: 1_795_514_400 })?.last_changed).toBe(
+      '2026-11-24T10:00:00.000000+00:00',
+    );
     expect(historyRowToState('sensor.x', { s: 1, lu: 1 })).toBeUndefined();
     expect(historyRowToState('sensor.x', null)).toBeUndefined();
   });
   it('asks for every change with attributes and no synthetic start row', () => {
     expect(historyCommand(['a.b'], 1_000_000, undefined)).toEqual({
-      type: 'history/history_during_period', start_time: '1970-01-01T00:00:01.000000+00:00', entity_ids: ['a.b'],
-      include_start_time_state: false, significant_changes_only: false, minimal_response: false, no_attributes: false,
+      type: 'history/history_during_period',
+      start_time: '1970-01-01T00:00:01.000000+00:00',
+      entity_ids: ['a.b'],
+      include_start_time_state: false,
+      significant_changes_only: false,
+      minimal_response: false,
+      no_attributes: false,
     });
   });
 });
 
 /** A scripted HA: get_states and a recorder of rows per entity, answering history like HA (exclusive bounds). */
-function scriptedSession(rows: Record<string, Array<{ s: string; lu: number; a?: Record<string, unknown> }>>, opts: { failAfter?: number } = {}) {
+function scriptedSession(
+  rows: Record<string, Array<{ s: string; lu: number; a?: Record<string, unknown> }>>,
+  opts: { failAfter?: number } = {},
+) {
   const asked: Array<Record<string, unknown>> = [];
   let closed = false;
   const session: HaSession = {
@@ -87,7 +113,12 @@ function scriptedSession(rows: Record<string, Array<{ s: string; lu: number; a?:
         throw new Error('Home Assistant connection closed');
       }
       if (msg['type'] === 'get_states') {
-        return Object.entries(rows).map(([id, r]) => ({ entity_id: id, state: r.at(-1)?.s, attributes: {}, last_updated: microsToIso(Math.round((r.at(-1)?.lu ?? 0) * 1e6)) })) as T;
+        return Object.entries(rows).map(([id, r]) => ({
+          entity_id: id,
+          state: r.at(-1)?.s,
+          attributes: {},
+          last_updated: microsToIso(Math.round((r.at(-1)?.lu ?? 0) * 1e6)),
+        })) as T;
       }
       const start = isoToMicros(msg['start_time'] as string) as number;
       const end = msg['end_time'] === undefined ? Infinity : (isoToMicros(msg['end_time'] as string) as number);
@@ -106,12 +137,32 @@ async function rig(days: number, now: number, dir?: string, extra: { recorderSet
   const d = dir ?? (await mkdtemp(join(tmpdir(), 'homeiq-backfill-')));
   if (!dir) dirs.push(d);
   const lines: string[] = [];
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
+  const encoder = new EventEncoder(
+    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
+    () => undefined,
+  );
   const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: true });
+  const pipeline = new StatePipeline({
+    encoder,
+    sink: { append: (l) => (lines.push(l), true) },
+    digests,
+    skipRestartDuplicates: true,
+  });
   const backfill = new Backfill({
-    dir: d, pipeline, digests, accepts: () => true, spool: { sync: async () => undefined }, log,
-    historyImportDays: days, windowUs: H, batchSize: 2, now: () => now, saveIntervalMs: 60_000, recorderSettleMs: 0, ...extra,
+    dir: d,
+    pipeline,
+    digests,
+    accepts: () => true,
+    spool: { sync: async () => undefined },
+    log,
+    historyImportDays: days,
+    windowUs: H,
+    batchSize: 2,
+    now: () => now,
+    saveIntervalMs: 60_000,
+    recorderSettleMs: 0,
+    ...extra,
   });
   await backfill.start();
   return { dir: d, lines, backfill, pipeline };
@@ -126,7 +177,11 @@ describe('first-install import', () => {
   const now = 1_795_000_000_000_000;
   const t = (us: number) => us / 1e6;
   const history = {
-    'sensor.a': [{ s: '1', lu: t(now - 2 * day + 5) }, { s: '2', lu: t(now - day) }, { s: '3', lu: t(now - H / 2) }],
+    'sensor.a': [
+      { s: '1', lu: t(now - 2 * day + 5) },
+      { s: '2', lu: t(now - day) },
+      { s: '3', lu: t(now - H / 2) },
+    ],
     'sensor.b': [{ s: 'on', lu: t(now - 30 * H) }],
     'sensor.c': [{ s: 'x', lu: t(now - 3 * day) }], // older than the import range
   };
@@ -134,12 +189,17 @@ describe('first-install import', () => {
     const r = await rig(2, now);
     const { session, asked } = scriptedSession(history);
     // get_states is empty in this script: tell the import which entities exist through a snapshot-like seed.
-    session.command = ((orig) => async <T>(msg: Record<string, unknown>): Promise<T> =>
-      msg['type'] === 'get_states'
-        ? ([{ entity_id: 'sensor.a', state: '3', attributes: {}, last_updated: microsToIso(now - H / 2) },
-            { entity_id: 'sensor.b', state: 'on', attributes: {}, last_updated: microsToIso(now - 30 * H) },
-            { entity_id: 'sensor.c', state: 'x', attributes: {}, last_updated: microsToIso(now - 3 * day) }] as T)
-        : orig<T>(msg))(session.command.bind(session));
+    session.command = (
+      (orig) =>
+      async <T>(msg: Record<string, unknown>): Promise<T> =>
+        msg['type'] === 'get_states'
+          ? ([
+              { entity_id: 'sensor.a', state: '3', attributes: {}, last_updated: microsToIso(now - H / 2) },
+              { entity_id: 'sensor.b', state: 'on', attributes: {}, last_updated: microsToIso(now - 30 * H) },
+              { entity_id: 'sensor.c', state: 'x', attributes: {}, last_updated: microsToIso(now - 3 * day) },
+            ] as T)
+          : orig<T>(msg)
+    )(session.command.bind(session));
     r.backfill.onConnected(session);
     await settle(r.backfill, ['done', 'failed']);
     const s = r.backfill.status();
@@ -166,7 +226,9 @@ describe('first-install import', () => {
     const second = scriptedSession(history);
     again.backfill.onConnected(second.session);
     await settle(again.backfill, ['done', 'failed']);
-    const starts = second.asked.filter((m) => m['type'] === 'history/history_during_period').map((m) => isoToMicros(m['start_time'] as string) as number);
+    const starts = second.asked
+      .filter((m) => m['type'] === 'history/history_during_period')
+      .map((m) => isoToMicros(m['start_time'] as string) as number);
     expect(Math.min(...starts)).toBe(now - 2 * day + 10 * H - 1);
     expect(again.backfill.status().import).toMatchObject({ state: 'done', progress: 1 });
   });
@@ -177,7 +239,12 @@ describe('gap cursor', () => {
     const now = 1_795_000_000_000_000;
     const r = await rig(0, now);
     r.pipeline.lastSeenUs = now - 3 * H;
-    const rows = { 'sensor.a': [{ s: '1', lu: (now - 2 * H) / 1e6 }, { s: '2', lu: (now - H) / 1e6 }] };
+    const rows = {
+      'sensor.a': [
+        { s: '1', lu: (now - 2 * H) / 1e6 },
+        { s: '2', lu: (now - H) / 1e6 },
+      ],
+    };
     const broken = scriptedSession(rows, { failAfter: 2 });
     r.backfill.onConnected(broken.session);
     await settle(r.backfill, ['failed']);
@@ -193,7 +260,7 @@ describe('gap cursor', () => {
   });
 });
 
-describe('gap tail not yet committed by HA\'s recorder', () => {
+describe("gap tail not yet committed by HA's recorder", () => {
   // HA's history_during_period reads the recorder's database only, and the recorder commits every commit_interval
   // (1-5 s): a change made just before our subscription is neither a live event nor (yet) in the history, and if it
   // is superseded before get_states it is not in the snapshot either. Seen once in the real-HA e2e (scenario c).
@@ -210,17 +277,22 @@ describe('gap tail not yet committed by HA\'s recorder', () => {
     };
     let historyCalls = 0;
     const { session, asked } = scriptedSession(rows);
-    session.command = ((orig) => async <T>(msg: Record<string, unknown>): Promise<T> => {
-      if (msg['type'] !== 'history/history_during_period') return orig<T>(msg);
-      historyCalls += 1;
-      const out = (await orig<Record<string, Array<{ lu: number }>>>(msg)) as Record<string, Array<{ lu: number }>>;
-      // The recorder's last commit was 1 s before the connection: the first query sees nothing newer.
-      if (historyCalls === 1) for (const id of Object.keys(out)) out[id] = (out[id] ?? []).filter((x) => x.lu * 1e6 <= now - 1_000_000);
-      return out as T;
-    })(session.command.bind(session));
+    session.command = (
+      (orig) =>
+      async <T>(msg: Record<string, unknown>): Promise<T> => {
+        if (msg['type'] !== 'history/history_during_period') return orig<T>(msg);
+        historyCalls += 1;
+        const out = (await orig<Record<string, Array<{ lu: number }>>>(msg)) as Record<string, Array<{ lu: number }>>;
+        // The recorder's last commit was 1 s before the connection: the first query sees nothing newer.
+        if (historyCalls === 1)
+          for (const id of Object.keys(out)) out[id] = (out[id] ?? []).filter((x) => x.lu * 1e6 <= now - 1_000_000);
+        return out as T;
+      }
+    )(session.command.bind(session));
     r.backfill.onConnected(session);
     await settle(r.backfill, ['done', 'failed']);
-    for (let i = 0; i < 200 && !r.lines.some((l) => l.includes('state="b"')); i += 1) await new Promise((res) => setTimeout(res, 5));
+    for (let i = 0; i < 200 && !r.lines.some((l) => l.includes('state="b"')); i += 1)
+      await new Promise((res) => setTimeout(res, 5));
     expect(r.backfill.status().phase).toBe('done');
     expect(r.lines.filter((l) => l.includes('state="a"')).length).toBe(1);
     expect(r.lines.filter((l) => l.includes('state="b"')).length, 'the change committed after the first query').toBe(1);
@@ -235,7 +307,8 @@ describe('gap tail not yet committed by HA\'s recorder', () => {
     r.pipeline.lastSeenUs = now - 10_000_000;
     const { session } = scriptedSession({ 'input_text.note': [{ s: 'a', lu: (now - 8_000_000) / 1e6 }] });
     r.backfill.onConnected(session);
-    for (let i = 0; i < 400 && r.backfill.status().gap.completedAt === undefined; i += 1) await new Promise((res) => setTimeout(res, 5));
+    for (let i = 0; i < 400 && r.backfill.status().gap.completedAt === undefined; i += 1)
+      await new Promise((res) => setTimeout(res, 5));
     r.pipeline.lastSeenUs = now + 5_000_000; // live events after the connection
     await r.backfill.save();
     const saved = JSON.parse(await readFile(join(r.dir, 'state.json'), 'utf8')) as { gapFromUs?: number };

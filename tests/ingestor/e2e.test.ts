@@ -30,13 +30,24 @@ let proc: AddonProcess | undefined;
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`);
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function status(): Promise<{ homeAssistant: { connected: boolean }; spool: { committed: number; bytes: number }; writer: { written: number } }> {
+async function status(): Promise<{
+  homeAssistant: { connected: boolean };
+  spool: { committed: number; bytes: number };
+  writer: { written: number };
+}> {
   const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
   return JSON.parse(res.body.toString('utf8')) as never;
 }
@@ -44,10 +55,18 @@ async function status(): Promise<{ homeAssistant: { connected: boolean }; spool:
 /** Starts the bundle the way the Supervisor does (options rendered by the emulator), on the same data dir each time. */
 async function startIngestor(): Promise<void> {
   const subscribed = ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length;
-  proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon, ...(dataDir ? { dataDir } : {}) });
+  proc = await launchRegistered({
+    name: 'ingestor',
+    supervisorUrl: supervisor.url,
+    addon,
+    ...(dataDir ? { dataDir } : {}),
+  });
   dataDir = proc.dataDir;
   await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
-  await until('the state_changed subscription', () => ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length > subscribed);
+  await until(
+    'the state_changed subscription',
+    () => ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length > subscribed,
+  );
 }
 
 async function killIngestor(signal: NodeJS.Signals): Promise<void> {
@@ -65,7 +84,9 @@ beforeAll(async () => {
     configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
     ip: IP,
     options: {
-      log_level: 'info', event_types: [], target: 'external',
+      log_level: 'info',
+      event_types: [],
+      target: 'external',
       external: { url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token },
       flush_interval_ms: 100,
     },
@@ -87,16 +108,31 @@ function produce(prefix: string, n: number): Array<{ entity_id: string; state: s
   const out: Array<{ entity_id: string; state: string; last_updated: string }> = [];
   for (let i = 0; i < n; i += 1) {
     const entity = `sensor.${prefix}_${i % 5}`;
-    ha.setState(entity, String(i + 0.25), { unit_of_measurement: '°C', device_class: 'temperature', friendly_name: `T ${i % 5}` });
-    const s = ha.states().find((x) => x.entity_id === entity) as { entity_id: string; state: string; last_updated: string };
+    ha.setState(entity, String(i + 0.25), {
+      unit_of_measurement: '°C',
+      device_class: 'temperature',
+      friendly_name: `T ${i % 5}`,
+    });
+    const s = ha.states().find((x) => x.entity_id === entity) as {
+      entity_id: string;
+      state: string;
+      last_updated: string;
+    };
     out.push({ entity_id: s.entity_id, state: s.state, last_updated: s.last_updated });
   }
   return out;
 }
 
 async function stored(prefix: string): Promise<Map<string, string>> {
-  const rows = await flux(influx.url, setup.org, setup.token,
-    `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.${prefix}_"))`.replace(/^/, 'import "strings"\n'));
+  const rows = await flux(
+    influx.url,
+    setup.org,
+    setup.token,
+    `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.${prefix}_"))`.replace(
+      /^/,
+      'import "strings"\n',
+    ),
+  );
   return new Map(rows.map((r) => [`${r['entity_id']}@${isoToNs(r['_time'] ?? '')}`, r['_value'] as string]));
 }
 
@@ -109,10 +145,16 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     await until('200 points in InfluxDB', async () => (await stored('live')).size === 200);
     const got = await stored('live');
     for (const s of sent) expect(got.get(key(s))).toBe(s.state);
-    const tags = await flux(influx.url, setup.org, setup.token,
-      `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r.entity_id == "sensor.live_0" and r._field == "attr_friendly_name_str") |> last()`);
+    const tags = await flux(
+      influx.url,
+      setup.org,
+      setup.token,
+      `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r.entity_id == "sensor.live_0" and r._field == "attr_friendly_name_str") |> last()`,
+    );
     expect(tags[0]).toMatchObject({ domain: 'sensor', unit: '°C', device_class: 'temperature', _value: 'T 0' });
-    const metrics = (await httpRequestRaw(`http://${IP}:8325/metrics`, { localAddress: ADMIN_IP })).body.toString('utf8');
+    const metrics = (await httpRequestRaw(`http://${IP}:8325/metrics`, { localAddress: ADMIN_IP })).body.toString(
+      'utf8',
+    );
     expect(metrics).toMatch(/^homeiq_points_written_total (\d+)$/m);
   }, 120_000);
 
@@ -139,6 +181,8 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
     await until('500 points after the crash', async () => (await stored('crash')).size === 500, 60_000);
     const got = await stored('crash');
     for (const s of sent) expect(got.get(key(s))).toBe(s.state);
-    expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "sensor"')).toBe(1000);
+    expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "sensor"')).toBe(
+      1000,
+    );
   }, 120_000);
 });

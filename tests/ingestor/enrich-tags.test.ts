@@ -12,8 +12,15 @@ const lists = {
     { entity_id: 'sensor.c', area_id: null, device_id: null, labels: [] },
     { bad: true },
   ],
-  devices: [{ id: 'dev1', name: 'Thermo', name_by_user: 'Hall thermometer', area_id: 'hall', labels: ['battery', 'critical'] }],
-  areas: [{ area_id: 'hall', name: 'Hall', floor_id: 'ground' }, { area_id: 'kitchen', name: 'Kitchen', floor_id: 'deleted_floor' }, { area_id: 'nameless' }, { name: 'no id' }],
+  devices: [
+    { id: 'dev1', name: 'Thermo', name_by_user: 'Hall thermometer', area_id: 'hall', labels: ['battery', 'critical'] },
+  ],
+  areas: [
+    { area_id: 'hall', name: 'Hall', floor_id: 'ground' },
+    { area_id: 'kitchen', name: 'Kitchen', floor_id: 'deleted_floor' },
+    { area_id: 'nameless' },
+    { name: 'no id' },
+  ],
   floors: [{ floor_id: 'ground', name: 'Ground floor' }],
   labels: [{ label_id: 'critical' }, { label_id: 'battery' }, { label_id: 'z_label' }],
 };
@@ -21,7 +28,13 @@ const lists = {
 describe('registry tags', () => {
   it('resolves area through the device, floor through the area, device name, and sorted labels', () => {
     const tags = buildTags(lists);
-    expect(tags.get('sensor.a')).toEqual({ area: 'hall', floor: 'ground', device: 'Hall thermometer', device_id: 'dev1', labels: 'battery,critical,z_label' });
+    expect(tags.get('sensor.a')).toEqual({
+      area: 'hall',
+      floor: 'ground',
+      device: 'Hall thermometer',
+      device_id: 'dev1',
+      labels: 'battery,critical,z_label',
+    });
     // A deleted floor or label is left out.
     expect(tags.get('sensor.b')).toEqual({ area: 'kitchen' });
     expect(tags.has('sensor.c')).toBe(false);
@@ -30,7 +43,7 @@ describe('registry tags', () => {
     const tags = buildTags({ ...lists, floors: undefined, labels: undefined });
     expect(tags.get('sensor.a')).toEqual({ area: 'hall', device: 'Hall thermometer', device_id: 'dev1' });
   });
-  it('keeps the area names, with the floor\'s where the floor exists; a nameless entry shows its id', () => {
+  it("keeps the area names, with the floor's where the floor exists; a nameless entry shows its id", () => {
     expect(buildAreas(lists)).toEqual([
       { id: 'hall', name: 'Hall', floor: { id: 'ground', name: 'Ground floor' } },
       { id: 'kitchen', name: 'Kitchen' },
@@ -41,17 +54,29 @@ describe('registry tags', () => {
   it('writes the tags on the point, escaped', () => {
     const { line } = encodeState(
       { entity_id: 'sensor.a', state: '1', attributes: {}, last_updated: '2026-11-24T10:00:00.000001+00:00' },
-      { maxStringLength: 100, excludeAttributes: new Set(), layout: 'homeiq', enrich: () => ({ area: 'hall', device: 'Hall thermometer', labels: 'a,b' }) },
+      {
+        maxStringLength: 100,
+        excludeAttributes: new Set(),
+        layout: 'homeiq',
+        enrich: () => ({ area: 'hall', device: 'Hall thermometer', labels: 'a,b' }),
+      },
     );
-    expect(line).toBe('sensor,area=hall,device=Hall\\ thermometer,domain=sensor,entity_id=sensor.a,labels=a\\,b state="1",value=1 1795514400000001000');
+    expect(line).toBe(
+      'sensor,area=hall,device=Hall\\ thermometer,domain=sensor,entity_id=sensor.a,labels=a\\,b state="1",value=1 1795514400000001000',
+    );
   });
   it('treats unknown_command for floors and labels as none, and other failures as errors', async () => {
-    const enricher = new RegistryEnricher({ log: createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets() }) });
+    const enricher = new RegistryEnricher({
+      log: createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets() }),
+    });
     const session = (fail: string | undefined): HaSession => ({
-      connection: 1, closed: false, ended: new Promise(() => undefined),
+      connection: 1,
+      closed: false,
+      ended: new Promise(() => undefined),
       command: async <T>(msg: Record<string, unknown>): Promise<T> => {
         const type = String(msg['type']);
-        if (type.includes('floor') || type.includes('label')) throw new HaCommandError(fail ?? 'unknown_command', 'Unknown command.');
+        if (type.includes('floor') || type.includes('label'))
+          throw new HaCommandError(fail ?? 'unknown_command', 'Unknown command.');
         return (type.includes('entity') ? lists.entities : type.includes('device') ? lists.devices : lists.areas) as T;
       },
     });

@@ -3,7 +3,15 @@
  * callers connect from the addresses the Supervisor emulator reports for the add-ons, and the check asks the
  * emulator. Also the quarantine endpoints and the live event stream (ring buffer, filters, slow clients).
  */
-import { createLogger, Health, HttpService, httpRequestRaw, LogSecrets, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
+import {
+  createLogger,
+  Health,
+  HttpService,
+  httpRequestRaw,
+  LogSecrets,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +29,14 @@ import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator 
 import { until } from '../harness/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const IP = { ingestor: '127.0.51.1', admin: '127.0.51.3', influxdb: '127.0.51.2', stranger: '127.0.51.4', unregistered: '127.0.51.9', adminMoved: '127.0.51.13' };
+const IP = {
+  ingestor: '127.0.51.1',
+  admin: '127.0.51.3',
+  influxdb: '127.0.51.2',
+  stranger: '127.0.51.4',
+  unregistered: '127.0.51.9',
+  adminMoved: '127.0.51.13',
+};
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 
 let emulator: SupervisorEmulator;
@@ -50,7 +65,7 @@ beforeAll(async () => {
   await spool.start();
   await quarantine.start();
   stream = new EventStream({ bufferSize: 200, maxQueuedBytes: 64 * 1024, heartbeatMs: 100 });
-  const stats = <T,>(v: T) => ({ stats: () => v });
+  const stats = <T>(v: T) => ({ stats: () => v });
   http = new HttpService({
     name: 'http',
     host: IP.ingestor,
@@ -60,9 +75,28 @@ beforeAll(async () => {
       health,
       identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
       counter: new EventCounter(),
-      ha: stats({ connected: true, connects: 1, reconnects: 0, badFrames: 0, unknownMessages: 0, lastError: undefined, haVersion: '2026.1.0' } as never),
+      ha: stats({
+        connected: true,
+        connects: 1,
+        reconnects: 0,
+        badFrames: 0,
+        unknownMessages: 0,
+        lastError: undefined,
+        haVersion: '2026.1.0',
+      } as never),
       encoder: stats({ encoded: 0, filtered: 0, dropped: 0, problems: {} } as never),
-      writer: stats({ written: 0, batches: 0, requests: 0, retries: 0, bisections: 0, quarantined: 0, lastError: undefined, lastSuccessAt: undefined, lastBatchMs: undefined, failingSince: undefined }),
+      writer: stats({
+        written: 0,
+        batches: 0,
+        requests: 0,
+        retries: 0,
+        bisections: 0,
+        quarantined: 0,
+        lastError: undefined,
+        lastSuccessAt: undefined,
+        lastBatchMs: undefined,
+        failingSince: undefined,
+      }),
       spool,
       quarantine,
       stream,
@@ -81,8 +115,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function call(path: string, from: string, opts: { method?: string; body?: unknown; type?: string } = {}): Promise<{ status: number; json: () => any }> {
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+async function call(
+  path: string,
+  from: string,
+  opts: { method?: string; body?: unknown; type?: string } = {},
+): Promise<{ status: number; json: () => any }> {
+  const body =
+    opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const res = await httpRequestRaw(`${base}${path}`, {
     method: opts.method ?? 'GET',
     headers: body !== undefined ? { 'Content-Type': opts.type ?? 'application/json' } : {},
@@ -98,30 +137,45 @@ function event(entity: string, state: string, extra: Record<string, unknown> = {
   return {
     event_type: 'state_changed',
     time_fired: new Date().toISOString(),
-    data: { entity_id: entity, old_state: { state: 'old' }, new_state: { state, attributes: { unit_of_measurement: 'W', friendly_name: `Name of ${entity}`, big: 'x'.repeat(500), ...extra } } },
+    data: {
+      entity_id: entity,
+      old_state: { state: 'old' },
+      new_state: {
+        state,
+        attributes: { unit_of_measurement: 'W', friendly_name: `Name of ${entity}`, big: 'x'.repeat(500), ...extra },
+      },
+    },
   };
 }
 
 /** An SSE client from `from`; collects parsed events. */
-function subscribe(query: string, from: string, headers: Record<string, string> = {}): Promise<{ events: StreamEvent[]; res: IncomingMessage; close: () => void }> {
+function subscribe(
+  query: string,
+  from: string,
+  headers: Record<string, string> = {},
+): Promise<{ events: StreamEvent[]; res: IncomingMessage; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}/api/events/stream${query}`, { localAddress: from, headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
-      const events: StreamEvent[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          if (data) events.push(JSON.parse(data.slice(6)) as StreamEvent);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve({ events, res, close: () => req.destroy() });
-    });
+    const req = request(
+      `${base}/api/events/stream${query}`,
+      { localAddress: from, headers: { Accept: 'text/event-stream', ...headers } },
+      (res) => {
+        const events: StreamEvent[] = [];
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            if (data) events.push(JSON.parse(data.slice(6)) as StreamEvent);
+          }
+        });
+        res.on('error', () => undefined);
+        resolve({ events, res, close: () => req.destroy() });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -129,14 +183,22 @@ function subscribe(query: string, from: string, headers: Record<string, string> 
 
 describe('ingestor HTTP API: identity through the Supervisor', () => {
   it('answers /health to anyone and everything else only to the admin sibling', async () => {
-    for (const from of [IP.admin, IP.stranger, IP.unregistered, IP.influxdb]) expect((await call('/health', from)).status).toBe(200);
+    for (const from of [IP.admin, IP.stranger, IP.unregistered, IP.influxdb])
+      expect((await call('/health', from)).status).toBe(200);
     expect((await call('/api/status', IP.admin)).status).toBe(200);
     expect((await call('/metrics', IP.admin)).status).toBe(200);
     expect((await call('/api/quarantine', IP.admin)).status).toBe(200);
     // No enricher, as with ha_compatible: no area names to give (the admin then shows area ids).
     expect((await call('/api/registry/areas', IP.admin)).json().error).toMatch(/not read while ha_compatible is on/);
     for (const from of [IP.stranger, IP.unregistered, IP.influxdb, IP.ingestor]) {
-      for (const path of ['/api/status', '/metrics', '/api/quarantine', '/api/registry/areas', '/api/events/stream', '/nope']) {
+      for (const path of [
+        '/api/status',
+        '/metrics',
+        '/api/quarantine',
+        '/api/registry/areas',
+        '/api/events/stream',
+        '/nope',
+      ]) {
         const r = await call(path, from);
         expect(r.status, `${path} from ${from}`).toBe(403);
       }
@@ -165,18 +227,33 @@ describe('ingestor HTTP API: quarantine', () => {
     expect(new Set(ids).size).toBe(3);
     expect(list.entries[0]).toMatchObject({ status: 400, reason: 'field type conflict', line: 'bad,a=1 x=1i 1' });
 
-    for (const body of [{}, { ids: [] }, { ids: ['nothex'] }, { all: false }, { all: true, ids: [ids[0]] }, { ids: [ids[0]], extra: 1 }]) {
+    for (const body of [
+      {},
+      { ids: [] },
+      { ids: ['nothex'] },
+      { all: false },
+      { all: true, ids: [ids[0]] },
+      { ids: [ids[0]], extra: 1 },
+    ]) {
       const r = await call('/api/quarantine/discard', IP.admin, { method: 'POST', body });
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json().details.length).toBeGreaterThan(0);
     }
     expect((await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: '{not json' })).status).toBe(400);
-    expect((await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: 'ids=1', type: 'text/plain' })).status).toBe(415);
+    expect(
+      (await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: 'ids=1', type: 'text/plain' })).status,
+    ).toBe(415);
     expect((await call('/api/quarantine', IP.admin)).json().count).toBe(3);
 
-    const d = await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: { ids: [ids[0], 'ffffffffffffffff'] } });
+    const d = await call('/api/quarantine/discard', IP.admin, {
+      method: 'POST',
+      body: { ids: [ids[0], 'ffffffffffffffff'] },
+    });
     expect(d.json()).toEqual({ discarded: 1 });
-    expect((await call('/api/quarantine', IP.admin)).json().entries.map((e: { id: string }) => e.id)).toEqual([ids[1], ids[2]]);
+    expect((await call('/api/quarantine', IP.admin)).json().entries.map((e: { id: string }) => e.id)).toEqual([
+      ids[1],
+      ids[2],
+    ]);
 
     const before = spool.stats().committed;
     const r = await call('/api/quarantine/retry', IP.admin, { method: 'POST', body: { ids: [ids[1]] } });
@@ -185,7 +262,9 @@ describe('ingestor HTTP API: quarantine', () => {
     expect((await call('/api/quarantine', IP.admin)).json().entries.map((e: { id: string }) => e.id)).toEqual([ids[2]]);
 
     await quarantine.add(['bad,a=4 x=4i 4'], 422, 'partial write');
-    expect((await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: { all: true } })).json()).toEqual({ discarded: 2 });
+    expect((await call('/api/quarantine/discard', IP.admin, { method: 'POST', body: { all: true } })).json()).toEqual({
+      discarded: 2,
+    });
     expect((await call('/api/quarantine', IP.admin)).json()).toMatchObject({ count: 0, entries: [] });
   });
 
@@ -206,22 +285,44 @@ describe('ingestor HTTP API: quarantine', () => {
 describe('ingestor HTTP API: live event stream', () => {
   it('replays the last 200 events to a late joiner, then streams live, filtered by domain and entity', async () => {
     for (let i = 0; i < 250; i += 1) stream.publish(event(i % 2 === 0 ? `sensor.s${i}` : `light.l${i}`, String(i)));
-    stream.publish({ event_type: 'call_service', time_fired: new Date().toISOString(), data: { domain: 'light', service: 'turn_on' } });
+    stream.publish({
+      event_type: 'call_service',
+      time_fired: new Date().toISOString(),
+      data: { domain: 'light', service: 'turn_on' },
+    });
     const all = await subscribe('', IP.admin);
     await until('the buffer', () => all.events.length === 200);
     expect(all.events[0]?.id).toBe(52);
     expect(all.events.at(-1)).toMatchObject({ id: 251, type: 'call_service' });
     const first = all.events[0] as StreamEvent;
-    expect(first).toEqual({ id: 52, time: first.time, type: 'state_changed', entity_id: 'light.l51', state: '51', old_state: 'old', unit: 'W', name: 'Name of light.l51' });
+    expect(first).toEqual({
+      id: 52,
+      time: first.time,
+      type: 'state_changed',
+      entity_id: 'light.l51',
+      state: '51',
+      old_state: 'old',
+      unit: 'W',
+      name: 'Name of light.l51',
+    });
     expect(JSON.stringify(first).length).toBeLessThan(200); // attributes other than unit and name stay out
 
     const sensors = await subscribe('?domain=sensor', IP.admin);
     // Ids 52..251 are events 51..250: even ones are sensors (52..248: 99 of them); sensor.s2 is no longer buffered.
     const one = await subscribe('?entity=light.l24?,sensor.s2', IP.admin);
     const resumed = await subscribe('', IP.admin, { 'Last-Event-ID': '245' });
-    await until('filtered replay', () => sensors.events.length === 99 && one.events.length === 5 && resumed.events.length === 6);
+    await until(
+      'filtered replay',
+      () => sensors.events.length === 99 && one.events.length === 5 && resumed.events.length === 6,
+    );
     expect(sensors.events.every((e) => e.entity_id?.startsWith('sensor.'))).toBe(true);
-    expect(one.events.map((e) => e.entity_id)).toEqual(['light.l241', 'light.l243', 'light.l245', 'light.l247', 'light.l249']);
+    expect(one.events.map((e) => e.entity_id)).toEqual([
+      'light.l241',
+      'light.l243',
+      'light.l245',
+      'light.l247',
+      'light.l249',
+    ]);
     expect(resumed.events.map((e) => e.id)).toEqual([246, 247, 248, 249, 250, 251]);
 
     stream.publish(event('sensor.live', 'on'));
@@ -266,7 +367,9 @@ describe('ingestor HTTP API: Supervisor unreachable', () => {
   it('answers 503 (cannot tell who calls) while /health still answers', async () => {
     await emulator.stop();
     expect((await call('/api/status', IP.admin)).status).toBe(503);
-    expect((await call('/api/quarantine', IP.admin)).json().error).toMatch(/cannot check the caller with the Supervisor/);
+    expect((await call('/api/quarantine', IP.admin)).json().error).toMatch(
+      /cannot check the caller with the Supervisor/,
+    );
     expect((await call('/health', IP.admin)).status).toBe(200);
   });
 });

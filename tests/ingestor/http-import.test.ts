@@ -3,7 +3,15 @@
  * and enrichment status in `/api/status`: the real app and the real Backfill, a scripted HA session (history answered
  * like HA's recorder, exclusive bounds), the identity check against the Supervisor emulator (admin sibling only).
  */
-import { createLogger, Health, HttpService, httpRequestRaw, LogSecrets, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
+import {
+  createLogger,
+  Health,
+  HttpService,
+  httpRequestRaw,
+  LogSecrets,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +43,8 @@ for (const id of ['sensor.a', 'sensor.b', 'sensor.c', 'light.d']) {
   for (let t = NOW - 5 * DAY + 1000; t < NOW; t += 2 * H) ROWS[id].push({ s: String(t % 97), lu: t / 1e6 });
 }
 /** Rows an import of `days` writes: those in range, but the newest (the get_states snapshot wrote it already). */
-const inDays = (id: string, days: number): number => (ROWS[id] ?? []).slice(0, -1).filter((r) => r.lu * 1e6 > NOW - days * DAY - 1).length;
+const inDays = (id: string, days: number): number =>
+  (ROWS[id] ?? []).slice(0, -1).filter((r) => r.lu * 1e6 > NOW - days * DAY - 1).length;
 
 interface Scripted {
   session: HaSession;
@@ -63,7 +72,12 @@ function scripted(connection: number, delayMs = 0): Scripted {
         if (closed) throw new Error('Home Assistant connection closed');
         s.asked.push(msg);
         if (msg['type'] === 'get_states') {
-          return Object.entries(ROWS).map(([id, r]) => ({ entity_id: id, state: r.at(-1)?.s, attributes: {}, last_updated: microsToIso(Math.round((r.at(-1)?.lu ?? 0) * 1e6)) })) as T;
+          return Object.entries(ROWS).map(([id, r]) => ({
+            entity_id: id,
+            state: r.at(-1)?.s,
+            attributes: {},
+            last_updated: microsToIso(Math.round((r.at(-1)?.lu ?? 0) * 1e6)),
+          })) as T;
         }
         if (msg['type'] !== 'history/history_during_period') return [] as T;
         inFlight += 1;
@@ -87,7 +101,8 @@ function scripted(connection: number, delayMs = 0): Scripted {
   };
   return s;
 }
-const historyAsked = (s: Scripted): Array<Record<string, unknown>> => s.asked.filter((m) => m['type'] === 'history/history_during_period');
+const historyAsked = (s: Scripted): Array<Record<string, unknown>> =>
+  s.asked.filter((m) => m['type'] === 'history/history_during_period');
 
 let emulator: SupervisorEmulator;
 let dir: string;
@@ -104,16 +119,40 @@ beforeAll(async () => {
   emulator.registerAddon({ configPath: join(root, 'homeiq-admin/config.yaml'), ip: IP.admin });
   emulator.registerAddon({ configPath: join(root, 'homeiq-influxdb/config.yaml'), ip: IP.influxdb });
   const supervisor = new SupervisorClient({ baseUrl: emulator.url, token: self.token, localAddress: IP.ingestor });
-  const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: ['sensor.c'] });
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, filter, () => undefined);
+  const filter = new EntityFilter({
+    includeDomains: [],
+    includeEntities: [],
+    excludeDomains: [],
+    excludeEntities: ['sensor.c'],
+  });
+  const encoder = new EventEncoder(
+    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+    filter,
+    () => undefined,
+  );
   const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: true });
+  const pipeline = new StatePipeline({
+    encoder,
+    sink: { append: (l) => (lines.push(l), true) },
+    digests,
+    skipRestartDuplicates: true,
+  });
   backfill = new Backfill({
-    dir: join(dir, 'backfill'), pipeline, digests, accepts: (id) => filter.accepts(id), spool: { sync: async () => undefined }, log,
-    historyImportDays: 0, windowUs: H, batchSize: 2, now: () => NOW, saveIntervalMs: 60_000, recorderSettleMs: 0,
+    dir: join(dir, 'backfill'),
+    pipeline,
+    digests,
+    accepts: (id) => filter.accepts(id),
+    spool: { sync: async () => undefined },
+    log,
+    historyImportDays: 0,
+    windowUs: H,
+    batchSize: 2,
+    now: () => NOW,
+    saveIntervalMs: 60_000,
+    recorderSettleMs: 0,
   });
   await backfill.start();
-  const stats = <T,>(v: () => T) => ({ stats: v });
+  const stats = <T>(v: () => T) => ({ stats: v });
   http = new HttpService({
     name: 'http',
     host: IP.ingestor,
@@ -123,7 +162,15 @@ beforeAll(async () => {
       health: new Health(),
       identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
       counter: new EventCounter(),
-      ha: stats(() => ({ connected: ha.connected, connects: 1, reconnects: 0, badFrames: 0, unknownMessages: 0, lastError: undefined, haVersion: '2024.3.3' })),
+      ha: stats(() => ({
+        connected: ha.connected,
+        connects: 1,
+        reconnects: 0,
+        badFrames: 0,
+        unknownMessages: 0,
+        lastError: undefined,
+        haVersion: '2024.3.3',
+      })),
       encoder: stats(() => ({ encoded: 0, filtered: 0, dropped: 0, problems: {} }) as never),
       writer: stats(() => ({}) as never),
       spool: { stats: () => ({}) as never, append: () => true, sync: async () => undefined },
@@ -146,18 +193,39 @@ afterAll(async () => {
 });
 
 interface ImportStatus {
-  state: string; days: number; progress: number; points: number; reached: string; from: string; to: string;
-  origin: string; entities: string[] | undefined; etaSeconds: number | undefined; startedAt: string | undefined; completedAt: string | undefined;
+  state: string;
+  days: number;
+  progress: number;
+  points: number;
+  reached: string;
+  from: string;
+  to: string;
+  origin: string;
+  entities: string[] | undefined;
+  etaSeconds: number | undefined;
+  startedAt: string | undefined;
+  completedAt: string | undefined;
 }
 
-async function call(method: string, path: string, body?: unknown, from = IP.admin, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  from = IP.admin,
+  contentType = 'application/json',
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await httpRequestRaw(`${base}${path}`, {
-    method, localAddress: from, timeoutMs: 10_000,
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } }),
+    method,
+    localAddress: from,
+    timeoutMs: 10_000,
+    ...(body === undefined
+      ? {}
+      : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } }),
   });
   return { status: res.status, json: JSON.parse(res.body.toString('utf8') || '{}') as Record<string, unknown> };
 }
-const importStatus = async (): Promise<ImportStatus> => (await call('GET', '/api/import')).json['import'] as ImportStatus;
+const importStatus = async (): Promise<ImportStatus> =>
+  (await call('GET', '/api/import')).json['import'] as ImportStatus;
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -180,32 +248,56 @@ describe('history import control (/api/import)', () => {
   });
 
   it('refuses bad requests with the reason', async () => {
-    for (const body of [{ days: 0 }, { days: 3651 }, { days: 1.5 }, { days: 1, extra: true }, { days: 1, entities: [] }, { days: 1, entities: ['not an id'] }, {}]) {
+    for (const body of [
+      { days: 0 },
+      { days: 3651 },
+      { days: 1.5 },
+      { days: 1, extra: true },
+      { days: 1, entities: [] },
+      { days: 1, entities: ['not an id'] },
+      {},
+    ]) {
       const r = await call('POST', '/api/import', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json['error']).toBeDefined();
     }
     expect((await call('POST', '/api/import', '{"days":', IP.admin)).status).toBe(400);
-    expect((await call('POST', '/api/import', 'days=1', IP.admin, 'application/x-www-form-urlencoded')).status).toBe(415);
+    expect((await call('POST', '/api/import', 'days=1', IP.admin, 'application/x-www-form-urlencoded')).status).toBe(
+      415,
+    );
     expect((await importStatus()).state).toBe('off');
   });
 
   it('without a connection the import waits (pending), then runs on the next connection: selected entities, exact range, persisted', async () => {
     const r = await call('POST', '/api/import', { days: 2, entities: ['sensor.a', 'sensor.c'] });
     expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ connected: false, import: { state: 'pending', days: 2, origin: 'request', entities: ['sensor.a', 'sensor.c'] } });
+    expect(r.json).toMatchObject({
+      connected: false,
+      import: { state: 'pending', days: 2, origin: 'request', entities: ['sensor.a', 'sensor.c'] },
+    });
     ha.connected = true;
     const s = scripted(1);
     backfill.onConnected(s.session);
     await until('the import done', async () => (await importStatus()).state === 'done');
     const st = await importStatus();
-    expect(st).toMatchObject({ state: 'done', progress: 1, points: inDays('sensor.a', 2), from: microsToIso(NOW - 2 * DAY), to: microsToIso(NOW) });
+    expect(st).toMatchObject({
+      state: 'done',
+      progress: 1,
+      points: inDays('sensor.a', 2),
+      from: microsToIso(NOW - 2 * DAY),
+      to: microsToIso(NOW),
+    });
     expect(st.completedAt).toBeDefined();
     // Only the selected entity the include/exclude rules accept (sensor.c is excluded), 48 one-hour windows.
     const hist = historyAsked(s);
     expect(new Set(hist.flatMap((m) => m['entity_ids'] as string[]))).toEqual(new Set(['sensor.a']));
     expect(hist.length).toBe(48);
-    expect(JSON.parse(await readFile(join(dir, 'backfill', 'import.json'), 'utf8'))).toMatchObject({ done: true, requested: true, days: 2, entities: ['sensor.a', 'sensor.c'] });
+    expect(JSON.parse(await readFile(join(dir, 'backfill', 'import.json'), 'utf8'))).toMatchObject({
+      done: true,
+      requested: true,
+      days: 2,
+      entities: ['sensor.a', 'sensor.c'],
+    });
   });
 
   it('runs on demand while connected, with progress and an ETA; a new request replaces the running one (one at a time)', async () => {
@@ -223,7 +315,12 @@ describe('history import control (/api/import)', () => {
     expect(second.status).toBe(202);
     expect((second.json['import'] as ImportStatus).days).toBe(1);
     await until('the replacement done', async () => (await importStatus()).state === 'done', 20_000);
-    expect(await importStatus()).toMatchObject({ days: 1, progress: 1, points: inDays('light.d', 1), entities: ['light.d'] });
+    expect(await importStatus()).toMatchObject({
+      days: 1,
+      progress: 1,
+      points: inDays('light.d', 1),
+      entities: ['light.d'],
+    });
     expect(s.maxInFlight).toBe(1);
     expect(historyAsked(s).at(-1)?.['entity_ids']).toEqual(['light.d']);
   });
@@ -233,7 +330,10 @@ describe('history import control (/api/import)', () => {
     backfill.onConnected(s.session);
     await until('the connection task done', () => backfill.status().phase === 'done');
     await call('POST', '/api/import', { days: 5 });
-    await until('running', async () => (await importStatus()).state === 'running' && (await importStatus()).progress > 0);
+    await until(
+      'running',
+      async () => (await importStatus()).state === 'running' && (await importStatus()).progress > 0,
+    );
     const d = await call('DELETE', '/api/import');
     expect(d.status).toBe(200);
     expect(d.json).toMatchObject({ cancelled: true, import: { state: 'cancelled' } });

@@ -37,7 +37,12 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** Runs Flux and returns records as objects (header rows repeat per table; every row has the same columns for our queries). */
-export async function flux(url: string, org: string, token: string, query: string): Promise<Array<Record<string, string>>> {
+export async function flux(
+  url: string,
+  org: string,
+  token: string,
+  query: string,
+): Promise<Array<Record<string, string>>> {
   const res = await fetch(`${url}/api/v2/query?org=${encodeURIComponent(org)}`, {
     method: 'POST',
     headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/vnd.flux', Accept: 'application/csv' },
@@ -59,9 +64,17 @@ export async function flux(url: string, org: string, token: string, query: strin
 }
 
 /** Number of points with a `state` field (every HomeIQ-layout point has one). */
-export async function countPoints(url: string, org: string, token: string, bucket: string, measurementFilter = 'true'): Promise<number> {
+export async function countPoints(
+  url: string,
+  org: string,
+  token: string,
+  bucket: string,
+  measurementFilter = 'true',
+): Promise<number> {
   const rows = await flux(
-    url, org, token,
+    url,
+    org,
+    token,
     `from(bucket: "${bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "state" and (${measurementFilter})) |> group() |> count()`,
   );
   return Number(rows[0]?.['_value'] ?? 0);

@@ -35,7 +35,9 @@ export type Rows = Record<string, Array<{ s: string; lu: number }>>;
 export function historyAnswer(rows: Rows, msg: Record<string, unknown>): Record<string, unknown[]> {
   const us = (key: string): number => (typeof msg[key] === 'string' ? (isoToMicros(msg[key]) as number) : Infinity);
   const inside = (lu: number): boolean => lu * 1e6 > us('start_time') && lu * 1e6 < us('end_time');
-  const found = (msg['entity_ids'] as string[]).map((id) => [id, (rows[id] ?? []).filter((x) => inside(x.lu))] as const);
+  const found = (msg['entity_ids'] as string[]).map(
+    (id) => [id, (rows[id] ?? []).filter((x) => inside(x.lu))] as const,
+  );
   return Object.fromEntries(found.filter(([, r]) => r.length > 0));
 }
 
@@ -65,7 +67,12 @@ export function scriptedSession(rows: Rows, hooks: SessionHooks = {}) {
       if (closed) throw new Error('Home Assistant connection closed');
       if (msg['type'] === 'get_states') {
         await hooks.beforeGetStates?.();
-        return (hooks.getStatesIds ?? Object.keys(rows)).map((id) => ({ entity_id: id, state: 'x', attributes: {}, last_updated: microsToIso(NOW) })) as T;
+        return (hooks.getStatesIds ?? Object.keys(rows)).map((id) => ({
+          entity_id: id,
+          state: 'x',
+          attributes: {},
+          last_updated: microsToIso(NOW),
+        })) as T;
       }
       if (hooks.history) return (await hooks.history(msg)) as T;
       return historyAnswer(rows, msg) as T;
@@ -117,37 +124,69 @@ export class FakeSpool {
 
 /** Points in the spool as `entity@µs=state`. */
 export function written(spool: FakeSpool): string[] {
-  return spool.lines.map((l) => `${/entity_id=([^,\s]+)/.exec(l)?.[1]}@${l.slice(l.lastIndexOf(' ') + 1, -3)}=${/state="([^"]*)"/.exec(l)?.[1]}`);
+  return spool.lines.map(
+    (l) =>
+      `${/entity_id=([^,\s]+)/.exec(l)?.[1]}@${l.slice(l.lastIndexOf(' ') + 1, -3)}=${/state="([^"]*)"/.exec(l)?.[1]}`,
+  );
 }
 
 /** Every row of `rows` in [fromUs, toUs) as `entity@µs=state`. */
 export function expected(rows: Rows, fromUs: number, toUs: number): string[] {
-  return Object.entries(rows).flatMap(([id, list]) => list.filter((r) => r.lu * 1e6 >= fromUs && r.lu * 1e6 < toUs).map((r) => `${id}@${Math.round(r.lu * 1e6)}=${r.s}`));
+  return Object.entries(rows).flatMap(([id, list]) =>
+    list.filter((r) => r.lu * 1e6 >= fromUs && r.lu * 1e6 < toUs).map((r) => `${id}@${Math.round(r.lu * 1e6)}=${r.s}`),
+  );
 }
 
 export function pipelineRig() {
   const spool = new FakeSpool();
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
+  const encoder = new EventEncoder(
+    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
+    () => undefined,
+  );
   const digests = new StateDigests();
   const pipeline = new StatePipeline({ encoder, sink: spool, digests, skipRestartDuplicates: true });
   const logs: string[] = [];
-  const log = createLogger({ level: 'debug', name: 'test', secrets: new LogSecrets(), write: (l) => void logs.push(l) });
+  const log = createLogger({
+    level: 'debug',
+    name: 'test',
+    secrets: new LogSecrets(),
+    write: (l) => void logs.push(l),
+  });
   return { spool, digests, pipeline, logs, log, health: new Health() };
 }
 
 /** 3 entities, one change per second each from T0 for 20 s (60 rows). */
 export const T0 = NOW - 3600 * S;
-export const HISTORY: Rows = Object.fromEntries(['sensor.a', 'sensor.b', 'sensor.c'].map((id, e) => [id, Array.from({ length: 20 }, (_, k) => ({ s: `${e}-${k}`, lu: (T0 + k * S + e * 1000) / 1e6 }))]));
+export const HISTORY: Rows = Object.fromEntries(
+  ['sensor.a', 'sensor.b', 'sensor.c'].map((id, e) => [
+    id,
+    Array.from({ length: 20 }, (_, k) => ({ s: `${e}-${k}`, lu: (T0 + k * S + e * 1000) / 1e6 })),
+  ]),
+);
 
-export type RefillExtra = Partial<Omit<SpoolRefillOptions, 'log' | 'pipeline' | 'digests' | 'spool' | 'ranges' | 'replay'>>;
+export type RefillExtra = Partial<
+  Omit<SpoolRefillOptions, 'log' | 'pipeline' | 'digests' | 'spool' | 'ranges' | 'replay'>
+>;
 
 export function refillRig(extra: RefillExtra = {}) {
   const p = pipelineRig();
   const ranges = new RefusedRanges();
   const refill = new SpoolRefill({
-    log: p.log, pipeline: p.pipeline, digests: p.digests, accepts: () => true, spool: p.spool, maxBytes: 1000, ranges,
+    log: p.log,
+    pipeline: p.pipeline,
+    digests: p.digests,
+    accepts: () => true,
+    spool: p.spool,
+    maxBytes: 1000,
+    ranges,
     replay: new StateReplay({ pipeline: p.pipeline, digests: p.digests, spool: p.spool, batchSize: 2 }),
-    health: p.health, recorderSettleMs: 0, pollMs: 2, now: () => NOW, save: async () => undefined, ...extra,
+    health: p.health,
+    recorderSettleMs: 0,
+    pollMs: 2,
+    now: () => NOW,
+    save: async () => undefined,
+    ...extra,
   });
   p.spool.onFullChange = (full) => refill.onFullChange(full);
   const spoolCheck = () => p.health.report().checks.find((c) => c.name === 'spool');
@@ -155,7 +194,11 @@ export function refillRig(extra: RefillExtra = {}) {
 }
 
 /** A started refill with the range [from, to) to recover, stopped after `body`. */
-export async function withRefill(range: [number, number], body: (r: ReturnType<typeof refillRig>) => Promise<void>, extra: RefillExtra = {}): Promise<void> {
+export async function withRefill(
+  range: [number, number],
+  body: (r: ReturnType<typeof refillRig>) => Promise<void>,
+  extra: RefillExtra = {},
+): Promise<void> {
   const r = refillRig(extra);
   r.refill.start();
   r.ranges.add(...range);
@@ -167,13 +210,28 @@ export async function withRefill(range: [number, number], body: (r: ReturnType<t
 }
 
 /** A started Backfill with a refill over a FakeSpool, in `dir` (else a new temporary one, pushed to `dirs` for cleanup). */
-export async function backfillRig(dirs: string[], dir?: string, extra: Partial<Pick<BackfillOptions, 'historyImportDays' | 'recorderSettleMs' | 'saveIntervalMs'>> = {}) {
+export async function backfillRig(
+  dirs: string[],
+  dir?: string,
+  extra: Partial<Pick<BackfillOptions, 'historyImportDays' | 'recorderSettleMs' | 'saveIntervalMs'>> = {},
+) {
   const d = dir ?? (await mkdtemp(join(tmpdir(), 'homeiq-refill-')));
   if (!dir) dirs.push(d);
   const p = pipelineRig();
   const backfill = new Backfill({
-    dir: d, pipeline: p.pipeline, digests: p.digests, accepts: () => true, spool: p.spool, log: p.log, historyImportDays: 0,
-    batchSize: 2, now: () => NOW, saveIntervalMs: 60_000, recorderSettleMs: 0, refill: { maxBytes: 1000, health: p.health, pollMs: 2 }, ...extra,
+    dir: d,
+    pipeline: p.pipeline,
+    digests: p.digests,
+    accepts: () => true,
+    spool: p.spool,
+    log: p.log,
+    historyImportDays: 0,
+    batchSize: 2,
+    now: () => NOW,
+    saveIntervalMs: 60_000,
+    recorderSettleMs: 0,
+    refill: { maxBytes: 1000, health: p.health, pollMs: 2 },
+    ...extra,
   });
   p.spool.onFullChange = (full) => backfill.onSpoolFullChange(full);
   await backfill.start();

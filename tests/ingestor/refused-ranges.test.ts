@@ -15,18 +15,27 @@ describe('refused ranges', () => {
     expect(r.list()).toEqual([{ fromUs: 100, toUs: 200 }]);
     r.add(300, 400);
     r.add(200, 250); // touches the first
-    expect(r.list()).toEqual([{ fromUs: 100, toUs: 250 }, { fromUs: 300, toUs: 400 }]);
+    expect(r.list()).toEqual([
+      { fromUs: 100, toUs: 250 },
+      { fromUs: 300, toUs: 400 },
+    ]);
     r.add(240, 310); // bridges both
     expect(r.list()).toEqual([{ fromUs: 100, toUs: 400 }]);
     r.add(10, 20);
     r.add(500, 500); // empty: ignored
     r.add(Number.NaN, 5);
-    expect(r.list()).toEqual([{ fromUs: 10, toUs: 20 }, { fromUs: 100, toUs: 400 }]);
+    expect(r.list()).toEqual([
+      { fromUs: 10, toUs: 20 },
+      { fromUs: 100, toUs: 400 },
+    ]);
     expect(r.first()).toEqual({ fromUs: 10, toUs: 20 });
     expect(r.pendingUs).toBe(310);
     r.open(50);
     r.close(120);
-    expect(r.list()).toEqual([{ fromUs: 10, toUs: 20 }, { fromUs: 50, toUs: 400 }]);
+    expect(r.list()).toEqual([
+      { fromUs: 10, toUs: 20 },
+      { fromUs: 50, toUs: 400 },
+    ]);
     r.open(600);
     r.close(590); // never ends before it starts
     expect(r.list().at(-1)).toEqual({ fromUs: 600, toUs: 601 });
@@ -39,7 +48,11 @@ describe('refused ranges', () => {
     r.subtract(0, 10);
     r.subtract(50, 60);
     r.subtract(90, 250);
-    expect(r.list()).toEqual([{ fromUs: 10, toUs: 50 }, { fromUs: 60, toUs: 90 }, { fromUs: 250, toUs: 300 }]);
+    expect(r.list()).toEqual([
+      { fromUs: 10, toUs: 50 },
+      { fromUs: 60, toUs: 90 },
+      { fromUs: 250, toUs: 300 },
+    ]);
     const v = r.version;
     r.subtract(5, 5);
     expect(r.version).toBe(v);
@@ -53,7 +66,11 @@ describe('refused ranges', () => {
     r.add(100, 110);
     r.add(115, 120); // 5 after the second
     r.add(300, 310);
-    expect(r.list()).toEqual([{ fromUs: 0, toUs: 10 }, { fromUs: 100, toUs: 120 }, { fromUs: 300, toUs: 310 }]);
+    expect(r.list()).toEqual([
+      { fromUs: 0, toUs: 10 },
+      { fromUs: 100, toUs: 120 },
+      { fromUs: 300, toUs: 310 },
+    ]);
     for (let i = 0; i < 100; i += 1) r.add(1000 + i * 10, 1005 + i * 10);
     expect(r.list().length).toBe(3);
     expect(r.list()[0]?.fromUs).toBe(0);
@@ -68,7 +85,10 @@ describe('refused ranges', () => {
     expect(json).toEqual({ ranges: [[10, 20]], openFromUs: 100 });
     const back = new RefusedRanges();
     back.load(json, 180);
-    expect(back.list()).toEqual([{ fromUs: 10, toUs: 20 }, { fromUs: 100, toUs: 180 }]);
+    expect(back.list()).toEqual([
+      { fromUs: 10, toUs: 20 },
+      { fromUs: 100, toUs: 180 },
+    ]);
     expect(back.openFromUs).toBeUndefined();
     back.load({ ranges: [[1, 'x'], 'nope', [5, 3]] }, 0);
     expect(back.empty).toBe(true);

@@ -3,7 +3,15 @@
  * from the registries it reads on connecting, reads them again after a registry change, and the endpoint
  * answers only the admin sibling (the real identity check, through the Supervisor emulator).
  */
-import { createLogger, Health, HttpService, httpRequestRaw, LogSecrets, SiblingIdentity, SupervisorClient } from '@homeiq/shared';
+import {
+  createLogger,
+  Health,
+  HttpService,
+  httpRequestRaw,
+  LogSecrets,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryEnricher, type AreaName } from '../../homeiq-ingestor/src/enrich/registry.js';
@@ -35,7 +43,11 @@ beforeAll(async () => {
   enricher = new RegistryEnricher({ log, debounceMs: 50 });
   // As main.ts wires it (there through the backfill, which reads the registries first on every connection).
   socket = new HaSocket({
-    url: ha.wsUrl, token: ha.token, eventTypes: [], log, health,
+    url: ha.wsUrl,
+    token: ha.token,
+    eventTypes: [],
+    log,
+    health,
     onEvent: () => undefined,
     onConnected: (session) => void enricher.refresh(session).catch(() => undefined),
     onRegistryEvent: () => enricher.onRegistryEvent(),
@@ -43,9 +55,16 @@ beforeAll(async () => {
   stream = new EventStream();
   const none = { stats: () => ({}) as never };
   http = new HttpService({
-    name: 'http', host: IP.ingestor, port: 0, log,
+    name: 'http',
+    host: IP.ingestor,
+    port: 0,
+    log,
     app: createApp({
-      health, log, stream, enricher, ha: socket,
+      health,
+      log,
+      stream,
+      enricher,
+      ha: socket,
       identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
       counter: { counts: () => ({}) as never },
       encoder: none,
@@ -67,7 +86,10 @@ afterAll(async () => {
 });
 
 async function areas(from = IP.admin): Promise<{ status: number; body: { areas?: AreaName[]; error?: string } }> {
-  const res = await httpRequestRaw(`http://${IP.ingestor}:${http.port()}/api/registry/areas`, { localAddress: from, timeoutMs: 10_000 });
+  const res = await httpRequestRaw(`http://${IP.ingestor}:${http.port()}/api/registry/areas`, {
+    localAddress: from,
+    timeoutMs: 10_000,
+  });
   return { status: res.status, body: JSON.parse(res.body.toString('utf8')) as never };
 }
 
@@ -81,10 +103,17 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 describe('ingestor API: area names', () => {
-  it('answers 503 until the registries were read, then the demo home\'s areas with names and floors', async () => {
-    expect(await areas()).toEqual({ status: 503, body: { error: "Home Assistant's registries have not been read yet" } });
+  it("answers 503 until the registries were read, then the demo home's areas with names and floors", async () => {
+    expect(await areas()).toEqual({
+      status: 503,
+      body: { error: "Home Assistant's registries have not been read yet" },
+    });
     await socket.start();
-    const r = await until('the first registry read', () => areas(), (v) => v.status === 200);
+    const r = await until(
+      'the first registry read',
+      () => areas(),
+      (v) => v.status === 200,
+    );
     expect(r.body.areas).toEqual([
       { id: 'living_room', name: 'Living room', floor: { id: 'ground_floor', name: 'Ground floor' } },
       { id: 'kitchen', name: 'Kitchen', floor: { id: 'ground_floor', name: 'Ground floor' } },
@@ -100,7 +129,11 @@ describe('ingestor API: area names', () => {
     ha.registries.setArea({ area_id: 'attic', name: 'Attic', floor_id: 'first_floor' });
     ha.registries.removeArea('kitchen');
     ha.registries.setFloor({ floor_id: 'first_floor', name: 'Upstairs' });
-    const r = await until('the re-read', () => areas(), (v) => v.body.areas?.some((a) => a.id === 'attic' && a.floor?.name === 'Upstairs') === true);
+    const r = await until(
+      'the re-read',
+      () => areas(),
+      (v) => v.body.areas?.some((a) => a.id === 'attic' && a.floor?.name === 'Upstairs') === true,
+    );
     expect(r.body.areas).toEqual([
       { id: 'living_room', name: 'Living room', floor: { id: 'ground_floor', name: 'Ground floor' } },
       { id: 'hallway', name: 'Hallway', floor: { id: 'ground_floor', name: 'Ground floor' } },

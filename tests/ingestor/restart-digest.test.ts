@@ -7,7 +7,12 @@ import { StateDigests, stateHash } from '../../homeiq-ingestor/src/points/restar
 import { StatePipeline } from '../../homeiq-ingestor/src/points/state-pipeline.js';
 
 const iso = (s: number) => `2026-11-24T10:00:${String(s).padStart(2, '0')}.000001+00:00`;
-const ev = (state: string, s: number, readded: boolean, attrs: Record<string, unknown> = { unit_of_measurement: '°C' }): HaEvent => ({
+const ev = (
+  state: string,
+  s: number,
+  readded: boolean,
+  attrs: Record<string, unknown> = { unit_of_measurement: '°C' },
+): HaEvent => ({
   event_type: 'state_changed',
   time_fired: iso(s),
   data: {
@@ -19,14 +24,25 @@ const ev = (state: string, s: number, readded: boolean, attrs: Record<string, un
 
 function rig(skip: boolean, digests = new StateDigests()) {
   const lines: string[] = [];
-  const encoder = new EventEncoder({ maxStringLength: 100, excludeAttributes: new Set(), layout: 'homeiq' }, new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }), () => undefined);
-  const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: skip });
+  const encoder = new EventEncoder(
+    { maxStringLength: 100, excludeAttributes: new Set(), layout: 'homeiq' },
+    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
+    () => undefined,
+  );
+  const pipeline = new StatePipeline({
+    encoder,
+    sink: { append: (l) => (lines.push(l), true) },
+    digests,
+    skipRestartDuplicates: skip,
+  });
   return { lines, pipeline, digests };
 }
 
 describe('state digest', () => {
   it('ignores attribute order and sees every other difference', () => {
-    expect(stateHash('1', { a: 1, b: { c: [1, 2], d: null } })).toBe(stateHash('1', { b: { d: null, c: [1, 2] }, a: 1 }));
+    expect(stateHash('1', { a: 1, b: { c: [1, 2], d: null } })).toBe(
+      stateHash('1', { b: { d: null, c: [1, 2] }, a: 1 }),
+    );
     expect(stateHash('1', { a: 1 })).not.toBe(stateHash('2', { a: 1 }));
     expect(stateHash('1', { a: 1 })).not.toBe(stateHash('1', { a: '1' }));
     expect(stateHash('1', { a: [1, 2] })).not.toBe(stateHash('1', { a: [2, 1] }));
@@ -83,7 +99,12 @@ describe('pipeline', () => {
     r.pipeline.onEvent(ev('21', 1, true));
     r.pipeline.onEvent(ev('21', 9, true));
     expect(r.lines).toHaveLength(2);
-    const snap = { entity_id: 'sensor.t', state: '21', attributes: { unit_of_measurement: '°C' }, last_updated: iso(9) };
+    const snap = {
+      entity_id: 'sensor.t',
+      state: '21',
+      attributes: { unit_of_measurement: '°C' },
+      last_updated: iso(9),
+    };
     expect(r.pipeline.writeState(snap, r.digests.get('sensor.t')).verdict).toBe('already_written');
     expect(r.lines).toHaveLength(2);
   });

@@ -43,10 +43,13 @@ beforeAll(async () => {
       req.on('end', () => res.writeHead(503, { 'content-type': 'text/plain' }).end('blocked by the test'));
       return;
     }
-    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
   });
@@ -61,16 +64,28 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms: number, proc: AddonProcess): Promise<void> {
+async function until(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  proc: AddonProcess,
+): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc.lines.slice(-40).join('\n')}`);
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc.lines.slice(-40).join('\n')}`);
     await sleep(100);
   }
 }
 
 async function api(path: string): Promise<string> {
-  return (await httpRequestRaw(`http://${IP}:8325${path}`, { localAddress: ADMIN_IP, timeoutMs: 10_000 })).body.toString('utf8');
+  return (
+    await httpRequestRaw(`http://${IP}:8325${path}`, { localAddress: ADMIN_IP, timeoutMs: 10_000 })
+  ).body.toString('utf8');
 }
 
 async function metric(name: string): Promise<number> {
@@ -111,10 +126,18 @@ function recorderNs(lu: number): bigint {
 async function recorderRows(ha: HaSimulator, fromMs: number): Promise<Map<string, string[]>> {
   const client = await RawClient.connect(ha.wsUrl, ha.token);
   try {
-    const reply = await client.command({
-      type: 'history/history_during_period', start_time: new Date(fromMs).toISOString(), entity_ids: ha.states().map((s) => s.entity_id),
-      include_start_time_state: false, significant_changes_only: false, minimal_response: false, no_attributes: true,
-    }, 30_000);
+    const reply = await client.command(
+      {
+        type: 'history/history_during_period',
+        start_time: new Date(fromMs).toISOString(),
+        entity_ids: ha.states().map((s) => s.entity_id),
+        include_start_time_state: false,
+        significant_changes_only: false,
+        minimal_response: false,
+        no_attributes: true,
+      },
+      30_000,
+    );
     const result = reply['result'] as Record<string, Array<{ s: string; lu: number }>>;
     return new Map(Object.entries(result).map(([id, rows]) => [id, rows.map((r) => `${recorderNs(r.lu)}=${r.s}`)]));
   } finally {
@@ -124,14 +147,24 @@ async function recorderRows(ha: HaSimulator, fromMs: number): Promise<Map<string
 
 /** Per entity, every point InfluxDB holds (field `state`) as `ns=state`, oldest first. */
 async function storedRows(): Promise<Map<string, string[]>> {
-  const rows = await flux(influx.url, setup.org, setup.token, `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "state")`);
+  const rows = await flux(
+    influx.url,
+    setup.org,
+    setup.token,
+    `from(bucket: "${setup.bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "state")`,
+  );
   const out = new Map<string, Array<[bigint, string]>>();
   for (const r of rows) {
     const list = out.get(r['entity_id'] ?? '') ?? [];
     list.push([timeToNs(r['_time'] ?? ''), r['_value'] ?? '']);
     out.set(r['entity_id'] ?? '', list);
   }
-  return new Map([...out].map(([id, list]) => [id, list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([ns, v]) => `${ns}=${v}`)]));
+  return new Map(
+    [...out].map(([id, list]) => [
+      id,
+      list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([ns, v]) => `${ns}=${v}`),
+    ]),
+  );
 }
 
 /** Entities whose rows differ between the recorder and InfluxDB, with a short account of how. */
@@ -141,12 +174,15 @@ function differences(recorder: Map<string, string[]>, stored: Map<string, string
     const got = stored.get(id) ?? [];
     const missing = want.filter((w) => !got.includes(w));
     const extra = got.filter((g) => !want.includes(g));
-    if (missing.length || extra.length) out.push(`${id}: recorder ${want.length}, InfluxDB ${got.length}, missing ${missing.slice(0, 3).join(' ')}, extra ${extra.slice(0, 3).join(' ')}`);
+    if (missing.length || extra.length)
+      out.push(
+        `${id}: recorder ${want.length}, InfluxDB ${got.length}, missing ${missing.slice(0, 3).join(' ')}, extra ${extra.slice(0, 3).join(' ')}`,
+      );
   }
   return out;
 }
 
-describe('spool full (spool_max_mb 16): the states it refused are recovered from HA\'s recorder once it has room', () => {
+describe("spool full (spool_max_mb 16): the states it refused are recovered from HA's recorder once it has room", () => {
   it('InfluxDB ends up holding every state HA recorded, the refill visible in health, status, metrics and log', async () => {
     const t0 = Date.now();
     const simWarnings: string[] = [];
@@ -156,8 +192,17 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
       configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
       ip: IP,
       options: {
-        log_level: 'info', target: 'external', flush_interval_ms: 100, spool_max_mb: 16, telemetry_interval_s: 0,
-        external: { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, org: setup.org, bucket: setup.bucket, token: setup.token },
+        log_level: 'info',
+        target: 'external',
+        flush_interval_ms: 100,
+        spool_max_mb: 16,
+        telemetry_interval_s: 0,
+        external: {
+          url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+          org: setup.org,
+          bucket: setup.bucket,
+          token: setup.token,
+        },
       },
     });
     supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
@@ -168,13 +213,15 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
       await ha.stop();
       await rm(proc.dataDir, { recursive: true, force: true });
     });
-    const subscriptions = (): number => ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length;
+    const subscriptions = (): number =>
+      ha.received.filter((m) => (m.msg as { event_type?: string }).event_type === 'state_changed').length;
     await until('the state_changed subscription', () => subscriptions() > 0, 30_000, proc);
 
     // 1. InfluxDB answers 503: fill the spool to 15 MiB with 8 KB states (paced, so HA never cuts the ingestor off).
     let i = 0;
     for (; (await metric('spool_bytes')) < 15 * MIB; ) {
-      for (let k = 0; k < 25; k += 1, i += 1) ha.setState(`sensor.fill_${i % 10}`, String(i), { pad: `${i}:`.padEnd(8000, 'x') });
+      for (let k = 0; k < 25; k += 1, i += 1)
+        ha.setState(`sensor.fill_${i % 10}`, String(i), { pad: `${i}:`.padEnd(8000, 'x') });
       await sleep(30);
     }
     // More than the refill's 2 s overlap passes before the spool is full, so the refill does not write this filler again.
@@ -183,7 +230,8 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
     // 2. Top it up with 2 KB states until it is full and refuses points.
     for (let n = 0; (await metric('spool_full')) !== 1; n += 1) {
       if (n > 1000) throw new Error('the spool never became full');
-      for (let k = 0; k < 10; k += 1, i += 1) ha.setState('sensor.topup', String(i), { pad: `${i}:`.padEnd(2000, 'y') });
+      for (let k = 0; k < 10; k += 1, i += 1)
+        ha.setState('sensor.topup', String(i), { pad: `${i}:`.padEnd(2000, 'y') });
       await sleep(20);
     }
 
@@ -201,7 +249,12 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
         for (let d = 0; d < 5; d += 1) ha.setState(`sensor.offline_${d}`, String(d), { unit_of_measurement: 'W' });
         ha.setState('sensor.full_0', 'offline');
         await until('the ingestor to reconnect', () => subscriptions() > before, 30_000, proc);
-        await until('the reconnect\'s snapshot refused', async () => (await metric('points_refused_total')) >= refusedBefore + 6, 10_000, proc);
+        await until(
+          "the reconnect's snapshot refused",
+          async () => (await metric('points_refused_total')) >= refusedBefore + 6,
+          10_000,
+          proc,
+        );
       }
       await sleep(5);
     }
@@ -224,7 +277,12 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
     blocked = false;
     let diff: string[] = [];
     try {
-      await until('every recorded state in InfluxDB', async () => (diff = differences(await recorderRows(ha, t0 - 60_000), await storedRows())).length === 0, 60_000, proc);
+      await until(
+        'every recorded state in InfluxDB',
+        async () => (diff = differences(await recorderRows(ha, t0 - 60_000), await storedRows())).length === 0,
+        60_000,
+        proc,
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- recorder vs InfluxDB ---\n${diff.join('\n')}`);
     } finally {
@@ -240,18 +298,34 @@ describe('spool full (spool_max_mb 16): the states it refused are recovered from
     expect([...recorder.values()].reduce((n, r) => n + r.length, 0)).toBe(i + 40 + 4 + 10 + 6);
 
     // Visible: amber while pending/running (red only while full), green once done; status, metrics and log.
-    expect(seen.map((c) => c.status), JSON.stringify(seen)).toContain('amber');
-    expect(seen.find((c) => c.status === 'amber')?.reason).toMatch(/recovering states refused while the spool was full \(from HA's recorder\)/);
+    expect(
+      seen.map((c) => c.status),
+      JSON.stringify(seen),
+    ).toContain('amber');
+    expect(seen.find((c) => c.status === 'amber')?.reason).toMatch(
+      /recovering states refused while the spool was full \(from HA's recorder\)/,
+    );
     await until('the refill done', async () => (await spoolCheck())?.status === 'green', 10_000, proc);
-    const status = JSON.parse(await api('/api/status')) as { backfill: { refill: { state: string; pending: unknown[]; recovered: number } } };
+    const status = JSON.parse(await api('/api/status')) as {
+      backfill: { refill: { state: string; pending: unknown[]; recovered: number } };
+    };
     expect(status.backfill.refill).toMatchObject({ state: 'idle', pending: [] });
     expect(status.backfill.refill.recovered).toBeGreaterThanOrEqual(54);
     expect(await metric('points_recovered_total')).toBe(status.backfill.refill.recovered);
     expect(await metric('refill_pending_ranges')).toBe(0);
-    expect(proc.lines.some((l) => /INFO .*recovering states refused while the spool was full/.test(l)), proc.lines.join('\n')).toBe(true);
-    expect(proc.lines.some((l) => /INFO .*recovered states refused while the spool was full: \d+ states written from HA's recorder/.test(l))).toBe(true);
+    expect(
+      proc.lines.some((l) => /INFO .*recovering states refused while the spool was full/.test(l)),
+      proc.lines.join('\n'),
+    ).toBe(true);
+    expect(
+      proc.lines.some((l) =>
+        /INFO .*recovered states refused while the spool was full: \d+ states written from HA's recorder/.test(l),
+      ),
+    ).toBe(true);
     expect(simWarnings).toEqual([]);
-    console.log(`spool refill e2e: ${i} states to fill, ${refused} refused; full after ${full - t0} ms, everything in InfluxDB ${recovered - full} ms after unblocking; ${Date.now() - t0} ms in all\n` +
-      proc.lines.filter((l) => /\[(spool|backfill)\]/.test(l)).join('\n'));
+    console.log(
+      `spool refill e2e: ${i} states to fill, ${refused} refused; full after ${full - t0} ms, everything in InfluxDB ${recovered - full} ms after unblocking; ${Date.now() - t0} ms in all\n` +
+        proc.lines.filter((l) => /\[(spool|backfill)\]/.test(l)).join('\n'),
+    );
   }, 110_000);
 });

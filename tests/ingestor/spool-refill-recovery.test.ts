@@ -8,7 +8,21 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isoToMicros, microsToIso } from '../../homeiq-ingestor/src/ha/history.js';
-import { backfillRig, HISTORY, historyAnswer, NOW, refillRig, S, scriptedSession, sleep, T0, until, withRefill, written, type Rows } from './refill-harness.js';
+import {
+  backfillRig,
+  HISTORY,
+  historyAnswer,
+  NOW,
+  refillRig,
+  S,
+  scriptedSession,
+  sleep,
+  T0,
+  until,
+  withRefill,
+  written,
+  type Rows,
+} from './refill-harness.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -17,7 +31,10 @@ afterEach(async () => {
 
 /** Seconds of HA time each history request asked for, consecutive repeats (the batches of one window) collapsed. */
 function windowSeconds(history: Array<Record<string, unknown>>): number[] {
-  const sizes = history.map((m) => ((isoToMicros(m['end_time'] as string) as number) - (isoToMicros(m['start_time'] as string) as number) - 1) / S);
+  const sizes = history.map(
+    (m) =>
+      ((isoToMicros(m['end_time'] as string) as number) - (isoToMicros(m['start_time'] as string) as number) - 1) / S,
+  );
   return sizes.filter((s, i) => i === 0 || sizes[i - 1] !== s);
 }
 
@@ -25,13 +42,23 @@ describe('spool refill: nothing lost', () => {
   it('does not compare the first row of a range with the last row of the range before (the hole between was written live)', async () => {
     const X = 'sensor.temp';
     const at = (k: number): string => microsToIso(T0 + k * S);
-    const rows: Rows = { [X]: [1, 7, 12, 20, 25].map((k, i) => ({ s: i % 2 === 0 ? '21.5' : '21.6', lu: (T0 + k * S) / 1e6 })) };
+    const rows: Rows = {
+      [X]: [1, 7, 12, 20, 25].map((k, i) => ({ s: i % 2 === 0 ? '21.5' : '21.6', lu: (T0 + k * S) / 1e6 })),
+    };
     const r = refillRig();
     // Written live between and after the two refused periods: 21.6 at 7 s, 20 s, then 21.5 at 25 s.
     let before = { entity_id: X, state: '21.5', attributes: {}, last_updated: at(-60), last_changed: at(-60) };
-    for (const [s, k] of [['21.6', 7], ['21.6', 20], ['21.5', 25]] as const) {
+    for (const [s, k] of [
+      ['21.6', 7],
+      ['21.6', 20],
+      ['21.5', 25],
+    ] as const) {
       const next = { entity_id: X, state: s, attributes: {}, last_updated: at(k), last_changed: at(k) };
-      r.pipeline.onEvent({ event_type: 'state_changed', time_fired: next.last_updated, data: { entity_id: X, old_state: before, new_state: next } });
+      r.pipeline.onEvent({
+        event_type: 'state_changed',
+        time_fired: next.last_updated,
+        data: { entity_id: X, old_state: before, new_state: next },
+      });
       before = next;
     }
     r.ranges.add(T0, T0 + 5 * S); // 21.5 at 1 s refused
@@ -76,27 +103,32 @@ describe('spool refill: nothing lost', () => {
   });
 
   it('backs off after a failed window, halves it, logs each error once and counts the failures', () =>
-    withRefill([T0, T0 + 20 * S], async (r) => {
-      let calls = 0;
-      const { session, history } = scriptedSession(HISTORY, {
-        history: async (msg) => {
-          calls += 1;
-          if (calls <= 3) throw new Error('Home Assistant did not answer in time');
-          return historyAnswer(HISTORY, msg);
-        },
-      });
-      r.refill.attach(session);
-      await until('the refill done', () => r.refill.status().state === 'idle');
-      const h = history();
-      expect(windowSeconds(h).slice(0, 4)).toEqual([20, 10, 5, 2.5]);
-      for (let i = 1; i < 4; i += 1) expect((h[i]?.atMs ?? 0) - (h[i - 1]?.atMs ?? 0), `pause before attempt ${i + 1}`).toBeGreaterThanOrEqual(45);
-      const warns = r.logs.filter((l) => / WARN /.test(l));
-      expect(warns).toHaveLength(1);
-      expect(warns[0]).toMatch(/did not answer in time; retried after a pause/);
-      expect(warns[0]).not.toMatch(/next connection/);
-      expect(r.refill.status()).toMatchObject({ failures: 3, lastError: 'Home Assistant did not answer in time' });
-      expect(r.spool.lines.length).toBe(60);
-    }, { backoff: new Backoff({ initialMs: 100, maxMs: 100, random: () => 0 }) }));
+    withRefill(
+      [T0, T0 + 20 * S],
+      async (r) => {
+        let calls = 0;
+        const { session, history } = scriptedSession(HISTORY, {
+          history: async (msg) => {
+            calls += 1;
+            if (calls <= 3) throw new Error('Home Assistant did not answer in time');
+            return historyAnswer(HISTORY, msg);
+          },
+        });
+        r.refill.attach(session);
+        await until('the refill done', () => r.refill.status().state === 'idle');
+        const h = history();
+        expect(windowSeconds(h).slice(0, 4)).toEqual([20, 10, 5, 2.5]);
+        for (let i = 1; i < 4; i += 1)
+          expect((h[i]?.atMs ?? 0) - (h[i - 1]?.atMs ?? 0), `pause before attempt ${i + 1}`).toBeGreaterThanOrEqual(45);
+        const warns = r.logs.filter((l) => / WARN /.test(l));
+        expect(warns).toHaveLength(1);
+        expect(warns[0]).toMatch(/did not answer in time; retried after a pause/);
+        expect(warns[0]).not.toMatch(/next connection/);
+        expect(r.refill.status()).toMatchObject({ failures: 3, lastError: 'Home Assistant did not answer in time' });
+        expect(r.spool.lines.length).toBe(60);
+      },
+      { backoff: new Backoff({ initialMs: 100, maxMs: 100, random: () => 0 }) },
+    ));
 });
 
 describe('spool refill: import windows', () => {
@@ -108,8 +140,13 @@ describe('spool refill: import windows', () => {
       await until('the spool full', () => r.spool.full);
       r.spool.drain();
       await until('the import done', () => r.backfill.status().import.state === 'done');
-      const onDisk = JSON.parse(await readFile(join(r.dir, 'state.json'), 'utf8').catch(() => '{}')) as { refused?: { ranges?: Array<[number, number]> } };
-      expect(onDisk.refused?.ranges?.some(([from, to]) => from <= T0 && to >= NOW), JSON.stringify(onDisk.refused)).toBe(true);
+      const onDisk = JSON.parse(await readFile(join(r.dir, 'state.json'), 'utf8').catch(() => '{}')) as {
+        refused?: { ranges?: Array<[number, number]> };
+      };
+      expect(
+        onDisk.refused?.ranges?.some(([from, to]) => from <= T0 && to >= NOW),
+        JSON.stringify(onDisk.refused),
+      ).toBe(true);
     } finally {
       await r.backfill.stop();
     }
@@ -125,7 +162,10 @@ describe('spool refill: import windows', () => {
       await r.backfill.requestImport({ days: 1, entities: ['sensor.gone'] });
       await until('the row refused', () => r.spool.full);
       r.spool.drain();
-      await until('the import and the refill done', () => r.backfill.status().import.state === 'done' && r.backfill.status().refill.state === 'idle');
+      await until(
+        'the import and the refill done',
+        () => r.backfill.status().import.state === 'done' && r.backfill.status().refill.state === 'idle',
+      );
       expect(written(r.spool)).toContain(`sensor.gone@${T0 + 7 * S}=last`);
     } finally {
       await r.backfill.stop();

@@ -7,7 +7,20 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isoToMicros, microsToIso } from '../../homeiq-ingestor/src/ha/history.js';
-import { backfillRig as rig, expected, HISTORY, NOW, refillRig, S, scriptedSession, sleep, T0, until, withRefill, written } from './refill-harness.js';
+import {
+  backfillRig as rig,
+  expected,
+  HISTORY,
+  NOW,
+  refillRig,
+  S,
+  scriptedSession,
+  sleep,
+  T0,
+  until,
+  withRefill,
+  written,
+} from './refill-harness.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,11 +34,19 @@ describe('spool refill', () => {
     r.refill.onFullChange(true);
     expect(r.ranges.openFromUs).toBe(T0 + 3 * S);
     expect(r.spoolCheck()?.status).toBe('red');
-    expect(r.refill.status()).toMatchObject({ state: 'pending', pending: [{ from: microsToIso(T0 + 3 * S), to: undefined }] });
+    expect(r.refill.status()).toMatchObject({
+      state: 'pending',
+      pending: [{ from: microsToIso(T0 + 3 * S), to: undefined }],
+    });
     r.pipeline.lastSeenUs = T0 + 9 * S; // refused live states moved it on
     r.refill.onFullChange(false);
     expect(r.ranges.list()).toEqual([{ fromUs: T0 + 3 * S, toUs: T0 + 9 * S + 1 }]);
-    expect(r.spoolCheck()).toMatchObject({ status: 'amber', reason: expect.stringMatching(/^recovering states refused while the spool was full \(from HA's recorder\)/) as unknown });
+    expect(r.spoolCheck()).toMatchObject({
+      status: 'amber',
+      reason: expect.stringMatching(
+        /^recovering states refused while the spool was full \(from HA's recorder\)/,
+      ) as unknown,
+    });
     r.pipeline.lastSeenUs = T0 + 10 * S;
     r.refill.onFullChange(true); // full again within the overlap: one range
     r.pipeline.lastSeenUs = T0 + 12 * S;
@@ -47,8 +68,16 @@ describe('spool refill', () => {
       expect(written(r.spool).sort()).toEqual(expected(HISTORY, T0 + 5 * S, T0 + 15 * S).sort());
       expect(r.refill.status()).toMatchObject({ state: 'idle', pending: [], recovered: 30, pauses: 0 });
       expect(r.spoolCheck()).toMatchObject({ status: 'green' });
-      expect(r.logs.some((l) => /INFO .*recovering states refused while the spool was full .*3 entities/.test(l))).toBe(true);
-      expect(r.logs.some((l) => /INFO .*recovered states refused while the spool was full: 30 states written from HA's recorder \(1 window, 0 pauses/.test(l))).toBe(true);
+      expect(r.logs.some((l) => /INFO .*recovering states refused while the spool was full .*3 entities/.test(l))).toBe(
+        true,
+      );
+      expect(
+        r.logs.some((l) =>
+          /INFO .*recovered states refused while the spool was full: 30 states written from HA's recorder \(1 window, 0 pauses/.test(
+            l,
+          ),
+        ),
+      ).toBe(true);
     }));
 
   it('stops a window at the first refused point, keeps the range from that window on, and resumes there once there is room', () =>
@@ -74,9 +103,13 @@ describe('spool refill', () => {
       for (const e of expected(HISTORY, T0, T0 + 20 * S)) expect(got.has(e), e).toBe(true);
       expect(r.ranges.empty).toBe(true);
       // Resumed with a smaller window (half of the one stopped), then growing again.
-      const starts = history().slice(asked).map((m) => isoToMicros(m['start_time'] as string) as number);
+      const starts = history()
+        .slice(asked)
+        .map((m) => isoToMicros(m['start_time'] as string) as number);
       expect(Math.min(...starts)).toBe(T0 - 1);
-      const ends = history().slice(asked).map((m) => isoToMicros(m['end_time'] as string) as number);
+      const ends = history()
+        .slice(asked)
+        .map((m) => isoToMicros(m['end_time'] as string) as number);
       expect(ends).toContain(T0 + 10 * S);
       expect(r.spoolCheck()?.status).toBe('green');
     }));
@@ -100,21 +133,25 @@ describe('spool refill', () => {
     }));
 
   it('does nothing more once its connection is closed, and resumes on the next one', () =>
-    withRefill([T0, T0 + 20 * S], async (r) => {
-      const first = scriptedSession(HISTORY);
-      r.spool.pointBytes = 100;
-      r.refill.attach(first.session);
-      await until('the high-water mark', () => r.spool.bytes >= 800);
-      first.session.close();
-      r.spool.pointBytes = 0;
-      r.spool.bytes = 0;
-      await sleep(30);
-      expect(r.refill.status().state).toBe('pending');
-      const second = scriptedSession(HISTORY);
-      r.refill.attach(second.session);
-      await until('the refill done', () => r.refill.status().state === 'idle');
-      expect(new Set(written(r.spool))).toEqual(new Set(expected(HISTORY, T0, T0 + 20 * S)));
-    }, { windowUs: 5 * S }));
+    withRefill(
+      [T0, T0 + 20 * S],
+      async (r) => {
+        const first = scriptedSession(HISTORY);
+        r.spool.pointBytes = 100;
+        r.refill.attach(first.session);
+        await until('the high-water mark', () => r.spool.bytes >= 800);
+        first.session.close();
+        r.spool.pointBytes = 0;
+        r.spool.bytes = 0;
+        await sleep(30);
+        expect(r.refill.status().state).toBe('pending');
+        const second = scriptedSession(HISTORY);
+        r.refill.attach(second.session);
+        await until('the refill done', () => r.refill.status().state === 'idle');
+        expect(new Set(written(r.spool))).toEqual(new Set(expected(HISTORY, T0, T0 + 20 * S)));
+      },
+      { windowUs: 5 * S },
+    ));
 });
 
 describe('refill in the backfill', () => {
@@ -126,11 +163,17 @@ describe('refill in the backfill', () => {
     a.backfill.onSpoolFullChange(true);
     a.pipeline.lastSeenUs = T0 + 8 * S;
     await a.backfill.stop();
-    const saved = JSON.parse(await readFile(join(a.dir, 'state.json'), 'utf8')) as { refused?: unknown; lastSeenUs?: number };
+    const saved = JSON.parse(await readFile(join(a.dir, 'state.json'), 'utf8')) as {
+      refused?: unknown;
+      lastSeenUs?: number;
+    };
     expect(saved).toMatchObject({ lastSeenUs: T0 + 8 * S, refused: { ranges: [], openFromUs: T0 + 3 * S } });
     const b = await backfillRig(a.dir);
     try {
-      expect(b.backfill.status().refill).toMatchObject({ state: 'pending', pending: [{ from: microsToIso(T0 + 3 * S), to: microsToIso(T0 + 8 * S + 1) }] });
+      expect(b.backfill.status().refill).toMatchObject({
+        state: 'pending',
+        pending: [{ from: microsToIso(T0 + 3 * S), to: microsToIso(T0 + 8 * S + 1) }],
+      });
       expect(b.health.report().checks.find((c) => c.name === 'spool')?.status).toBe('amber');
       const { session } = scriptedSession(HISTORY);
       b.backfill.onConnected(session);
@@ -155,7 +198,10 @@ describe('refill in the backfill', () => {
       expect(r.backfill.status().refill.state).toBe('pending');
       expect(r.backfill.status().refill.pending[0]?.from).toBe(microsToIso(T0)); // the gap's first window (2 s overlap)
       r.spool.drain();
-      await until('the refill done', () => r.backfill.status().refill.state === 'idle' && r.backfill.status().phase === 'done');
+      await until(
+        'the refill done',
+        () => r.backfill.status().refill.state === 'idle' && r.backfill.status().phase === 'done',
+      );
       const got = new Set(written(r.spool));
       for (const e of expected(HISTORY, T0 + 2 * S, NOW)) expect(got.has(e), e).toBe(true);
       expect(r.backfill.status().refill.recovered).toBeGreaterThan(0);
@@ -175,7 +221,11 @@ describe('refill in the backfill', () => {
       expect(history()).toEqual([]);
       r.spool.bytes = 0;
       await until('the import done', () => r.backfill.status().import.state === 'done');
-      expect(written(r.spool).filter((l) => !l.endsWith('=x')).sort()).toEqual(expected(HISTORY, NOW - 24 * 3600 * S, NOW).sort());
+      expect(
+        written(r.spool)
+          .filter((l) => !l.endsWith('=x'))
+          .sort(),
+      ).toEqual(expected(HISTORY, NOW - 24 * 3600 * S, NOW).sort());
     } finally {
       await r.backfill.stop();
     }

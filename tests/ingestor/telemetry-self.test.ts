@@ -17,7 +17,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function sources(state: { total: number; bytes: number; written: number; reconnects: number; connected: boolean }): TelemetrySources {
+function sources(state: {
+  total: number;
+  bytes: number;
+  written: number;
+  reconnects: number;
+  connected: boolean;
+}): TelemetrySources {
   return {
     counter: { counts: () => ({ total: state.total }) },
     ha: { stats: () => ({ reconnects: state.reconnects, connected: state.connected }) },
@@ -39,7 +45,9 @@ describe('self-telemetry', () => {
     t.probe(); // not empty: the reference stays where the spool was last empty
     now += 1000;
     state.connected = false;
-    expect(t.line()).toMatch(/,spool_bytes=4096i,refused=2i,lag_ms=2500i,reconnects=3i,ha_connected=false 1700000002500000000$/);
+    expect(t.line()).toMatch(
+      /,spool_bytes=4096i,refused=2i,lag_ms=2500i,reconnects=3i,ha_connected=false 1700000002500000000$/,
+    );
     state.bytes = 0;
     now += 10;
     expect(t.line()).toContain('lag_ms=0i');
@@ -49,7 +57,13 @@ describe('self-telemetry', () => {
     const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 20, log });
     await spool.start();
     const state = { total: 5, bytes: 0, written: 0, reconnects: 0, connected: true };
-    const t = new SelfTelemetry({ sources: sources(state), append: (l) => spool.append(l), intervalMs: 20, probeMs: 5, log });
+    const t = new SelfTelemetry({
+      sources: sources(state),
+      append: (l) => spool.append(l),
+      intervalMs: 20,
+      probeMs: 5,
+      log,
+    });
     await t.start();
     const end = Date.now() + 10_000;
     while (spool.stats().committed < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
@@ -68,7 +82,12 @@ describe('self-telemetry', () => {
 
   it('does nothing when the interval is 0 (off)', async () => {
     let appended = 0;
-    const t = new SelfTelemetry({ sources: sources({ total: 0, bytes: 0, written: 0, reconnects: 0, connected: true }), append: () => (appended += 1) > 0, intervalMs: 0, log });
+    const t = new SelfTelemetry({
+      sources: sources({ total: 0, bytes: 0, written: 0, reconnects: 0, connected: true }),
+      append: () => (appended += 1) > 0,
+      intervalMs: 0,
+      log,
+    });
     await t.start();
     await new Promise((r) => setTimeout(r, 50));
     await t.stop();

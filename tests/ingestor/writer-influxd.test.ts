@@ -47,16 +47,26 @@ async function rig(name: string, target: () => InfluxTarget) {
   const sender = new InfluxSender();
   let invalidated = 0;
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
     target: { get: async () => target(), invalidate: () => void (invalidated += 1) },
-    batchLines: 500, batchBytes: 1 << 20, flushIntervalMs: 20,
+    batchLines: 500,
+    batchBytes: 1 << 20,
+    flushIntervalMs: 20,
     backoff: new Backoff({ initialMs: 50, maxMs: 200 }),
   });
   await spool.start();
   await quarantine.start();
   await writer.start();
   return {
-    spool, quarantine, health, writer, invalidated: () => invalidated,
+    spool,
+    quarantine,
+    health,
+    writer,
+    invalidated: () => invalidated,
     stop: async () => {
       await writer.stop();
       await spool.stop();
@@ -70,7 +80,8 @@ const good = (): InfluxTarget => ({ url: influx.url, org: setup.org, bucket: set
 describe('InfluxWriter against the real influxd', () => {
   it('204: writes every line and acknowledges the spool', async () => {
     const r = await rig('ok', good);
-    for (let i = 0; i < 1200; i += 1) r.spool.append(`ok,entity_id=sensor.n${i % 7} state="${i}",value=${i} ${1_700_000_000_000_000_000n + BigInt(i)}`);
+    for (let i = 0; i < 1200; i += 1)
+      r.spool.append(`ok,entity_id=sensor.n${i % 7} state="${i}",value=${i} ${1_700_000_000_000_000_000n + BigInt(i)}`);
     await until('all written', () => r.writer.stats().written === 1200);
     await until('the ack', () => r.spool.stats().bytes === 0);
     expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "ok"')).toBe(1200);
@@ -81,7 +92,9 @@ describe('InfluxWriter against the real influxd', () => {
   it('400: bisects, writes the good lines and quarantines the unparsable one with the reason', async () => {
     const r = await rig('bad400', good);
     for (let i = 0; i < 100; i += 1) {
-      r.spool.append(i === 37 ? 'bad400 state="unterminated 1' : `bad400 state="${i}" ${1_700_000_000_000_000_000n + BigInt(i)}`);
+      r.spool.append(
+        i === 37 ? 'bad400 state="unterminated 1' : `bad400 state="${i}" ${1_700_000_000_000_000_000n + BigInt(i)}`,
+      );
     }
     await until('all handled', () => r.writer.stats().written + r.writer.stats().quarantined === 100);
     expect(r.writer.stats()).toMatchObject({ written: 99, quarantined: 1 });
@@ -97,14 +110,17 @@ describe('InfluxWriter against the real influxd', () => {
     const r = await rig('conflict', good);
     r.spool.append(`conflict state="a",value=1 1700000000000000000`);
     await until('seed written', () => r.writer.stats().written === 1);
-    for (let i = 1; i <= 50; i += 1) r.spool.append(`conflict state="b",value=${i === 20 ? '"text"' : i} ${1_700_000_000_000_000_000n + BigInt(i)}`);
+    for (let i = 1; i <= 50; i += 1)
+      r.spool.append(`conflict state="b",value=${i === 20 ? '"text"' : i} ${1_700_000_000_000_000_000n + BigInt(i)}`);
     await until('all handled', () => r.writer.stats().written + r.writer.stats().quarantined === 51);
     expect(r.writer.stats().quarantined).toBe(1);
     const [entry] = await r.quarantine.entries();
     expect(entry?.status).toBe(422);
     expect(entry?.line).toContain('value="text"');
     expect(entry?.reason).toMatch(/field type conflict/);
-    expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "conflict"')).toBe(50);
+    expect(await countPoints(influx.url, setup.org, setup.token, setup.bucket, 'r._measurement == "conflict"')).toBe(
+      50,
+    );
     await r.stop();
   });
 
@@ -128,23 +144,47 @@ describe('InfluxWriter against the real influxd', () => {
   });
 
   it('hostile entity ids, attribute names and values come back from InfluxDB exactly as sent', async () => {
-    const hostile = ['a b', 'c,d', 'e=f', 'g"h', 'i\\j', 'k\nl', '°C ✓', '#x', 'trailing\\', 'x=1 y=2 3\nnext,line=1 v=1'];
+    const hostile = [
+      'a b',
+      'c,d',
+      'e=f',
+      'g"h',
+      'i\\j',
+      'k\nl',
+      '°C ✓',
+      '#x',
+      'trailing\\',
+      'x=1 y=2 3\nnext,line=1 v=1',
+    ];
     const r = await rig('hostile', good);
     const opts = { maxStringLength: 1000, excludeAttributes: new Set<string>(), layout: 'homeiq' as const };
     hostile.forEach((h, i) => {
-      const s: HaState = { entity_id: `sensor.hostile_${i}`, state: h, attributes: { unit_of_measurement: 'u', [`name ${h}`]: h, nested: { h, deep: [h] } }, last_updated: `2026-09-01T10:00:0${i}.123456+00:00` };
+      const s: HaState = {
+        entity_id: `sensor.hostile_${i}`,
+        state: h,
+        attributes: { unit_of_measurement: 'u', [`name ${h}`]: h, nested: { h, deep: [h] } },
+        last_updated: `2026-09-01T10:00:0${i}.123456+00:00`,
+      };
       const line = encodeState(s, opts).line as string;
       r.spool.append(line);
     });
     await until('written', () => r.writer.stats().written === hostile.length);
     expect(r.writer.stats().quarantined).toBe(0);
-    const rows = await flux(influx.url, setup.org, setup.token,
-      `from(bucket: "${setup.bucket}") |> range(start: 2026-09-01T00:00:00Z, stop: 2026-09-02T00:00:00Z) |> filter(fn: (r) => r._measurement == "sensor" and r.entity_id =~ /hostile/)`);
+    const rows = await flux(
+      influx.url,
+      setup.org,
+      setup.token,
+      `from(bucket: "${setup.bucket}") |> range(start: 2026-09-01T00:00:00Z, stop: 2026-09-02T00:00:00Z) |> filter(fn: (r) => r._measurement == "sensor" and r.entity_id =~ /hostile/)`,
+    );
     hostile.forEach((h, i) => {
       const mine = rows.filter((row) => row['entity_id'] === `sensor.hostile_${i}`);
       expect(mine.find((row) => row['_field'] === 'state')?.['_value']).toBe(h);
-      expect(mine.find((row) => row['_field'] === 'attr_nested_json')?.['_value']).toBe(JSON.stringify({ h, deep: [h] }));
-      expect(mine.find((row) => row['_field']?.endsWith('_str') && row['_field'].startsWith('attr_name'))?.['_value']).toBe(h);
+      expect(mine.find((row) => row['_field'] === 'attr_nested_json')?.['_value']).toBe(
+        JSON.stringify({ h, deep: [h] }),
+      );
+      expect(
+        mine.find((row) => row['_field']?.endsWith('_str') && row['_field'].startsWith('attr_name'))?.['_value'],
+      ).toBe(h);
       expect(mine.find((row) => row['_field'] === 'state')?.['_time']).toBe(`2026-09-01T10:00:0${i}.123456Z`);
       expect(mine[0]?.['unit']).toBe('u');
     });

@@ -39,15 +39,21 @@ function listen(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      writes.push({ at: Date.now(), lines: gunzipSync(Buffer.concat(chunks)).toString('utf8').trimEnd().split('\n'), socket: req.socket });
+      writes.push({
+        at: Date.now(),
+        lines: gunzipSync(Buffer.concat(chunks)).toString('utf8').trimEnd().split('\n'),
+        socket: req.socket,
+      });
       (handlers.shift() ?? ((_q, r) => r.writeHead(204).end()))(req, res);
     });
   });
   server = s;
-  return new Promise((resolve) => s.listen(port, '127.0.0.1', () => {
-    port = (s.address() as AddressInfo).port;
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    s.listen(port, '127.0.0.1', () => {
+      port = (s.address() as AddressInfo).port;
+      resolve();
+    }),
+  );
 }
 
 async function unlisten(): Promise<void> {
@@ -80,9 +86,18 @@ async function rig(opts: { batchLines: number; maxInFlight?: number; backoff: Ba
   const quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
-    target: { get: async () => ({ url: `http://127.0.0.1:${port}`, org: 'o', bucket: 'b', token: 't' }), invalidate: () => undefined },
-    batchLines: opts.batchLines, batchBytes: 1 << 20, flushIntervalMs: 20,
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
+    target: {
+      get: async () => ({ url: `http://127.0.0.1:${port}`, org: 'o', bucket: 'b', token: 't' }),
+      invalidate: () => undefined,
+    },
+    batchLines: opts.batchLines,
+    batchBytes: 1 << 20,
+    flushIntervalMs: 20,
     backoff: opts.backoff,
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
   });
@@ -106,7 +121,8 @@ describe('pipelined writer', () => {
     // The requests travel on two connections and may arrive in either order: batch 1 is told by its first line.
     let release: (() => void) | undefined;
     const byBatch: Handler = (_q, r) => {
-      if (writes.at(-1)?.lines[0] === 'm v=0 0' && release === undefined) release = () => r.writeHead(503).end('{"code":"unavailable","message":"busy"}');
+      if (writes.at(-1)?.lines[0] === 'm v=0 0' && release === undefined)
+        release = () => r.writeHead(503).end('{"code":"unavailable","message":"busy"}');
       else r.writeHead(204).end();
     };
     handlers.push(byBatch, byBatch, byBatch);
@@ -179,7 +195,9 @@ describe('recovery after an outage', () => {
   }, 30_000);
 
   it('honours Retry-After on 503 even though /ping answers meanwhile', async () => {
-    handlers.push((_q, res) => res.writeHead(503, { 'Retry-After': '2' }).end('{"code":"unavailable","message":"later"}'));
+    handlers.push((_q, res) =>
+      res.writeHead(503, { 'Retry-After': '2' }).end('{"code":"unavailable","message":"later"}'),
+    );
     const r = await rig({ batchLines: 1000, backoff: new Backoff({ initialMs: 50, maxMs: 50 }) });
     for (let i = 0; i < 5; i += 1) r.spool.append(`m v=${i} ${i}`);
     await r.start();
@@ -191,7 +209,9 @@ describe('recovery after an outage', () => {
   });
 
   it('does not shortcut the backoff for a 500 from an InfluxDB that answers /ping', async () => {
-    handlers.push((_q, res) => res.writeHead(500).end('{"code":"internal","message":"engine: cache-max-memory-size exceeded"}'));
+    handlers.push((_q, res) =>
+      res.writeHead(500).end('{"code":"internal","message":"engine: cache-max-memory-size exceeded"}'),
+    );
     const r = await rig({ batchLines: 1000, backoff: new Backoff({ initialMs: 3000, maxMs: 3000, random: () => 1 }) });
     for (let i = 0; i < 5; i += 1) r.spool.append(`m v=${i} ${i}`);
     await r.start();

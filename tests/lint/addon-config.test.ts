@@ -85,7 +85,9 @@ describe('config.yaml', () => {
       ['ulimits', {}],
     ])("flags '%s: %j' as a default value", (key, value) => {
       const ps = lint({ [key]: value });
-      expect(ps.find((p) => p.rule === 'default-value')?.message).toBe(`'${key}' should be removed, it uses a default value`);
+      expect(ps.find((p) => p.rule === 'default-value')?.message).toBe(
+        `'${key}' should be removed, it uses a default value`,
+      );
     });
 
     it('compares defaults the way Python does', () => {
@@ -110,7 +112,11 @@ describe('config.yaml', () => {
       ['cold backup with backup_post', { backup: 'cold', backup_post: '/start.sh' }, 'cold-backup-hooks'],
       ['codenotary', { codenotary: 'me@example.com' }, 'codenotary'],
       ['map config with addon_config', { map: ['config:ro', 'addon_config:rw'] }, 'map-config-mixed'],
-      ['map config with homeassistant_config', { map: [{ type: 'config' }, { type: 'homeassistant_config' }] }, 'map-config-mixed'],
+      [
+        'map config with homeassistant_config',
+        { map: [{ type: 'config' }, { type: 'homeassistant_config' }] },
+        'map-config-mixed',
+      ],
     ])('errors on %s', (_label, overrides, rule) => {
       expect(errors(lint(overrides))).toContain(rule);
     });
@@ -131,7 +137,10 @@ describe('config.yaml', () => {
 
     it('reports the line of the offending key', () => {
       const problem = lint({ watchdog: 'tcp://[HOST]:[PORT:8080]' }).find((p) => p.rule === 'watchdog');
-      const line = yamlOf({ watchdog: 'tcp://[HOST]:[PORT:8080]' }).split('\n').findIndex((l) => l.startsWith('watchdog:')) + 1;
+      const line =
+        yamlOf({ watchdog: 'tcp://[HOST]:[PORT:8080]' })
+          .split('\n')
+          .findIndex((l) => l.startsWith('watchdog:')) + 1;
       expect(problem?.line).toBe(line);
     });
   });
@@ -171,13 +180,20 @@ describe('config.yaml', () => {
 
     it('wants every option in the schema and every mandatory schema key in the options', () => {
       expect(errors(lint({ options: { log_level: 'info', stray: 1 } }))).toEqual(['options-schema']);
-      expect(errors(lint({ schema: { log_level: 'list(info|debug)', token: 'password' } }))).toEqual(['options-schema']);
+      expect(errors(lint({ schema: { log_level: 'list(info|debug)', token: 'password' } }))).toEqual([
+        'options-schema',
+      ]);
     });
 
     it('treats `?` types as optional, and rejects a default on them', () => {
       expect(lint({ schema: { log_level: 'list(info|debug)', token: 'password?' } })).toEqual([]);
-      expect(lint({ options: { log_level: 'info', token: null }, schema: { log_level: 'list(info)', token: 'password' } })).toEqual([]);
-      const ps = lint({ options: { log_level: 'info', token: 'x' }, schema: { log_level: 'list(info)', token: 'password?' } });
+      expect(
+        lint({ options: { log_level: 'info', token: null }, schema: { log_level: 'list(info)', token: 'password' } }),
+      ).toEqual([]);
+      const ps = lint({
+        options: { log_level: 'info', token: 'x' },
+        schema: { log_level: 'list(info)', token: 'password?' },
+      });
       expect(errors(ps)).toEqual(['options-schema']);
     });
 
@@ -192,9 +208,27 @@ describe('config.yaml', () => {
     });
 
     it.each([
-      'bool', 'email', 'url', 'port', 'device', 'device(subsystem=tty)', 'str', 'str(3,)', 'str(,10)', 'str(1,5)',
-      'password', 'password(8,)', 'int', 'int(-5,10)', 'float', 'float(0.5,)', 'float(-1.5,2)', 'match(^a+$)',
-      'list(a|b|c)', 'str?', 'list(x|y)?',
+      'bool',
+      'email',
+      'url',
+      'port',
+      'device',
+      'device(subsystem=tty)',
+      'str',
+      'str(3,)',
+      'str(,10)',
+      'str(1,5)',
+      'password',
+      'password(8,)',
+      'int',
+      'int(-5,10)',
+      'float',
+      'float(0.5,)',
+      'float(-1.5,2)',
+      'match(^a+$)',
+      'list(a|b|c)',
+      'str?',
+      'list(x|y)?',
     ])('accepts schema type %s', (type) => {
       expect(RE_SCHEMA_ELEMENT.test(type)).toBe(true);
       expect(lint({ options: {}, schema: { x: type } }).map((p) => p.rule)).not.toContain('schema-type');
@@ -238,7 +272,10 @@ describe('translations', () => {
   it.each<[string, unknown]>([
     ['a missing name', { ...good, configuration: { ...good.configuration, log_level: { description: 'x' } } }],
     ['a missing description', { ...good, configuration: { ...good.configuration, log_level: { name: 'x' } } }],
-    ['an unknown entry key', { ...good, configuration: { ...good.configuration, log_level: { ...entry('x'), help: 'y' } } }],
+    [
+      'an unknown entry key',
+      { ...good, configuration: { ...good.configuration, log_level: { ...entry('x'), help: 'y' } } },
+    ],
     ['an unknown top-level key', { ...good, services: {} }],
     ['a non-string network description', { ...good, network: { '8086/tcp': 5 } }],
   ])('rejects %s', (_label, t) => {
@@ -249,7 +286,10 @@ describe('translations', () => {
     ['an untranslated key', { ...good, configuration: { targets: good.configuration.targets } }],
     ['a key not in the schema', { ...good, configuration: { ...good.configuration, gone: entry('Gone') } }],
     ['an untranslated nested field', { ...good, configuration: { ...good.configuration, targets: entry('Targets') } }],
-    ['fields on a plain option', { ...good, configuration: { ...good.configuration, log_level: { ...entry('x'), fields: {} } } }],
+    [
+      'fields on a plain option',
+      { ...good, configuration: { ...good.configuration, log_level: { ...entry('x'), fields: {} } } },
+    ],
     ['an undescribed port', { configuration: good.configuration }],
     ['a network entry that is not a port', { ...good, network: { ...good.network, '80/tcp': 'Web' } }],
   ])('en.yaml coverage rejects %s', (_label, t) => {

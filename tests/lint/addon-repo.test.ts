@@ -9,7 +9,8 @@ beforeEach(() => {
 });
 afterEach(() => fx.cleanup());
 
-const run = (expected = [ADDON], env: NodeJS.ProcessEnv = SCHEMA_ENV) => lintAddonRepository(fx.root, { env, expected });
+const run = (expected = [ADDON], env: NodeJS.ProcessEnv = SCHEMA_ENV) =>
+  lintAddonRepository(fx.root, { env, expected });
 const found = () => run().problems.map((p) => `${p.file} ${p.rule}`);
 
 describe('lintAddonRepository', () => {
@@ -20,7 +21,9 @@ describe('lintAddonRepository', () => {
   });
 
   it('fails when an expected add-on folder has no config.yaml', () => {
-    expect(run([ADDON, 'homeiq-admin']).problems.map((p) => `${p.file} ${p.rule}`)).toEqual(['homeiq-admin addon-missing']);
+    expect(run([ADDON, 'homeiq-admin']).problems.map((p) => `${p.file} ${p.rule}`)).toEqual([
+      'homeiq-admin addon-missing',
+    ]);
   });
 
   it('fails with a clear message when the linter schema is missing', () => {
@@ -36,13 +39,19 @@ describe('lintAddonRepository', () => {
     expect(found()).toEqual(expect.arrayContaining([`${ADDON}/config.yaml schema`, `${ADDON}/config.yaml init-false`]));
   });
 
-  it.each(['Dockerfile', 'DOCS.md', 'README.md', 'CHANGELOG.md', 'apparmor.txt', 'icon.png', 'logo.png', 'translations/en.yaml'])(
-    'requires %s',
-    (rel) => {
-      fx.remove(`${ADDON}/${rel}`);
-      expect(found()).toContain(`${ADDON} required-file`);
-    },
-  );
+  it.each([
+    'Dockerfile',
+    'DOCS.md',
+    'README.md',
+    'CHANGELOG.md',
+    'apparmor.txt',
+    'icon.png',
+    'logo.png',
+    'translations/en.yaml',
+  ])('requires %s', (rel) => {
+    fx.remove(`${ADDON}/${rel}`);
+    expect(found()).toContain(`${ADDON} required-file`);
+  });
 
   it('requires the AppArmor profile to be named after the slug', () => {
     fx.write(`${ADDON}/apparmor.txt`, 'profile homeiq-test-old flags=(attach_disconnected) {\n}\n');
@@ -50,8 +59,13 @@ describe('lintAddonRepository', () => {
   });
 
   it('requires the slug to be the folder name', () => {
-    fx.write(`${ADDON}/config.yaml`, fx.git('show', `:${ADDON}/config.yaml`).replace(`slug: ${ADDON}`, 'slug: homeiq-other'));
-    expect(found()).toEqual(expect.arrayContaining([`${ADDON}/config.yaml slug`, `${ADDON}/apparmor.txt apparmor-profile`]));
+    fx.write(
+      `${ADDON}/config.yaml`,
+      fx.git('show', `:${ADDON}/config.yaml`).replace(`slug: ${ADDON}`, 'slug: homeiq-other'),
+    );
+    expect(found()).toEqual(
+      expect.arrayContaining([`${ADDON}/config.yaml slug`, `${ADDON}/apparmor.txt apparmor-profile`]),
+    );
   });
 
   it('checks icon and logo sizes', () => {
@@ -61,7 +75,10 @@ describe('lintAddonRepository', () => {
   });
 
   it('checks en.yaml coverage against the config', () => {
-    fx.write(`${ADDON}/translations/en.yaml`, '---\nconfiguration:\n  log_level:\n    name: Log level\n    description: x\n');
+    fx.write(
+      `${ADDON}/translations/en.yaml`,
+      '---\nconfiguration:\n  log_level:\n    name: Log level\n    description: x\n',
+    );
     expect(found()).toEqual([`${ADDON}/translations/en.yaml translations-coverage`]);
   });
 
@@ -79,7 +96,11 @@ describe('lintAddonRepository', () => {
   it('rejects a build file, and lints it with the build schema', () => {
     fx.write(`${ADDON}/build.yaml`, '---\nbuild_from:\n  armv7: x/y:1\nsquash: true\n');
     const problems = run().problems;
-    expect(problems.map((p) => `${p.rule}/${p.level}`).sort()).toEqual(['build-file/error', 'deprecated-arch/warning', 'squash/error']);
+    expect(problems.map((p) => `${p.rule}/${p.level}`).sort()).toEqual([
+      'build-file/error',
+      'deprecated-arch/warning',
+      'squash/error',
+    ]);
   });
 
   it('requires s6 scripts to be committed executable', () => {

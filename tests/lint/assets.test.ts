@@ -74,9 +74,9 @@ describe('Dockerfile', () => {
   it('needs a HEALTHCHECK in the final stage', () => {
     const without = GOOD.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '');
     expect(dockerProblems(without).map((p) => p.rule)).toEqual(['dockerfile-healthcheck']);
-    expect(dockerProblems(GOOD.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, 'HEALTHCHECK NONE\n')).map((p) => p.rule)).toEqual([
-      'dockerfile-healthcheck',
-    ]);
+    expect(
+      dockerProblems(GOOD.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, 'HEALTHCHECK NONE\n')).map((p) => p.rule),
+    ).toEqual(['dockerfile-healthcheck']);
   });
 
   it('needs io.hass.version, io.hass.type=app and io.hass.arch labels', () => {

@@ -78,10 +78,18 @@ export function createFixture(): Fixture {
   write(`${ADDON}/apparmor.txt`, `#include <tunables/global>\n\nprofile ${ADDON} flags=(attach_disconnected) {\n}\n`);
   write(`${ADDON}/icon.png`, pngHeader(128, 128));
   write(`${ADDON}/logo.png`, pngHeader(250, 100));
-  write(`${ADDON}/rootfs/etc/services.d/test/run`, '#!/command/with-contenv bashio\nexec node /app/main.mjs\n', { executable: true });
+  write(`${ADDON}/rootfs/etc/services.d/test/run`, '#!/command/with-contenv bashio\nexec node /app/main.mjs\n', {
+    executable: true,
+  });
   write(`${ADDON}/rootfs/etc/services.d/test/finish`, '#!/command/with-contenv sh\nexec /run/s6/basedir/bin/halt\n', {
     executable: true,
   });
   git('add', '.');
-  return { root, write, git, remove: (rel) => rmSync(join(root, rel)), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    write,
+    git,
+    remove: (rel) => rmSync(join(root, rel)),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }

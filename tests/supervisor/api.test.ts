@@ -47,7 +47,11 @@ function slugOf(name: string): string {
 async function call(
   path: string,
   opts: { as?: string; token?: string; method?: string; body?: unknown; header?: string } = {},
-): Promise<{ status: number; text: string; json: () => { result: string; data?: Record<string, unknown>; message?: string } }> {
+): Promise<{
+  status: number;
+  text: string;
+  json: () => { result: string; data?: Record<string, unknown>; message?: string };
+}> {
   const token = opts.token ?? (opts.as ? addons[opts.as]?.token : undefined);
   const headers: Record<string, string> = {};
   if (token !== undefined) {
@@ -176,7 +180,12 @@ describe('add-on info', () => {
 
   it('GET /info', async () => {
     const data = (await call('/info', { as: 'plain' })).json().data ?? {};
-    expect(data).toMatchObject({ homeassistant: '2099.2.0', timezone: 'UTC', arch: 'amd64', hostname: 'homeassistant' });
+    expect(data).toMatchObject({
+      homeassistant: '2099.2.0',
+      timezone: 'UTC',
+      arch: 'amd64',
+      hostname: 'homeassistant',
+    });
     expect(typeof data['supervisor']).toBe('string');
   });
 
@@ -202,14 +211,20 @@ describe('options', () => {
     const post = (body: unknown): ReturnType<typeof call> =>
       call('/addons/self/options', { as: 'secretive', method: 'POST', body });
     expect((await post({ options: { log_level: 'debug', password: 'x' } })).json()).toEqual({ result: 'ok', data: {} });
-    expect((await call('/addons/self/options/config', { as: 'secretive' })).json().data).toEqual({ log_level: 'debug', password: 'x' });
+    expect((await call('/addons/self/options/config', { as: 'secretive' })).json().data).toEqual({
+      log_level: 'debug',
+      password: 'x',
+    });
 
     const bad = await post({ options: { log_level: 'debug' } });
     expect(bad.status).toBe(400);
     expect(bad.json().message).toMatch(/Missing option 'password'/);
 
     expect((await post({ options: null })).status).toBe(200);
-    expect((await call('/addons/self/options/config', { as: 'secretive' })).json().data).toEqual({ log_level: 'info', password: 'default' });
+    expect((await call('/addons/self/options/config', { as: 'secretive' })).json().data).toEqual({
+      log_level: 'info',
+      password: 'default',
+    });
   });
 
   it('405 for a known endpoint with the wrong method', async () => {
@@ -230,7 +245,12 @@ describe('uninstall', () => {
 describe('request log', () => {
   it('records method, path, calling add-on and status', async () => {
     await call('/addons/self/info', { as: 'reader' });
-    expect(emu.requests.at(-1)).toEqual({ method: 'GET', path: '/addons/self/info', addon: slugOf('reader'), status: 200 });
+    expect(emu.requests.at(-1)).toEqual({
+      method: 'GET',
+      path: '/addons/self/info',
+      addon: slugOf('reader'),
+      status: 200,
+    });
     await call('/addons/self/info');
     expect(emu.requests.at(-1)).toEqual({ method: 'GET', path: '/addons/self/info', status: 401 });
   });

@@ -59,11 +59,16 @@ export function coreIsRunning(ctx: EmulatorContext): Promise<boolean> {
   if (!core) return Promise.resolve(false);
   if (!ctx.checkCoreState) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const req = coreRequest(core, 'api/core/state', {
-      method: 'GET',
-      headers: { authorization: `Bearer ${core.token}`, accept: 'application/json' },
-      timeout: CORE_STATE_TIMEOUT_MS,
-    }, ctx);
+    const req = coreRequest(
+      core,
+      'api/core/state',
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${core.token}`, accept: 'application/json' },
+        timeout: CORE_STATE_TIMEOUT_MS,
+      },
+      ctx,
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(false));
     req.on('response', (res) => {

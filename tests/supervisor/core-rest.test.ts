@@ -12,8 +12,14 @@ let withoutApi: RegisteredAddon;
 beforeAll(async () => {
   core = await startFakeCore();
   emu = await startSupervisorEmulator({ core: { url: core.url, token: core.token } });
-  withApi = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'ha', homeassistant_api: true }), ip: '127.0.0.71' });
-  withoutApi = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'noha', hassio_api: true, hassio_role: 'admin' }), ip: '127.0.0.72' });
+  withApi = emu.registerAddon({
+    configPath: writeAddonConfig(tmp.dir, { slug: 'ha', homeassistant_api: true }),
+    ip: '127.0.0.71',
+  });
+  withoutApi = emu.registerAddon({
+    configPath: writeAddonConfig(tmp.dir, { slug: 'noha', hassio_api: true, hassio_role: 'admin' }),
+    ip: '127.0.0.72',
+  });
 });
 afterEach(() => {
   core.requests.length = 0;
@@ -30,7 +36,9 @@ const bearer = (a: RegisteredAddon): Record<string, string> => ({ authorization:
 
 describe('/core/api REST proxy', () => {
   it("relays GET with Core's token, the query and the status, from 127.0.0.2", async () => {
-    const res = await fetch(`${emu.url}/core/api/config?a=1&b=two`, { headers: { ...bearer(withApi), 'x-custom': 'no' } });
+    const res = await fetch(`${emu.url}/core/api/config?a=1&b=two`, {
+      headers: { ...bearer(withApi), 'x-custom': 'no' },
+    });
     expect(res.status).toBe(201);
     // Core's Content-Type is rebuilt from the bare media type; its other headers are not relayed.
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -45,7 +53,13 @@ describe('/core/api REST proxy', () => {
   it('relays POST bodies with Content-Type and the forwarded headers only', async () => {
     const res = await fetch(`${emu.url}/core/api/services/light/turn_on`, {
       method: 'POST',
-      headers: { ...bearer(withApi), 'content-type': 'application/json', accept: 'application/json', 'x-speech-content': 'x', cookie: 'a=b' },
+      headers: {
+        ...bearer(withApi),
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-speech-content': 'x',
+        cookie: 'a=b',
+      },
       body: JSON.stringify({ entity_id: 'light.kitchen' }),
     });
     expect(res.status).toBe(201);
@@ -58,7 +72,11 @@ describe('/core/api REST proxy', () => {
   });
 
   it('401 without homeassistant_api, for unknown tokens, and for X-Supervisor-Token alone', async () => {
-    for (const headers of [bearer(withoutApi), { authorization: 'Bearer nope' }, { 'x-supervisor-token': withApi.token }]) {
+    for (const headers of [
+      bearer(withoutApi),
+      { authorization: 'Bearer nope' },
+      { 'x-supervisor-token': withApi.token },
+    ]) {
       const res = await fetch(`${emu.url}/core/api/config`, { headers });
       expect(res.status).toBe(401);
       expect(await res.text()).toBe('401: Unauthorized');
@@ -73,7 +91,9 @@ describe('/core/api REST proxy', () => {
 
   it('blocks /core/api/hassio/* whoever asks, and verbs other than GET/POST', async () => {
     expect((await fetch(`${emu.url}/core/api/hassio/addons`, { headers: bearer(withApi) })).status).toBe(403);
-    expect((await fetch(`${emu.url}/core/api/states/light.x`, { method: 'DELETE', headers: bearer(withApi) })).status).toBe(405);
+    expect(
+      (await fetch(`${emu.url}/core/api/states/light.x`, { method: 'DELETE', headers: bearer(withApi) })).status,
+    ).toBe(405);
     expect(core.requests).toHaveLength(0);
   });
 

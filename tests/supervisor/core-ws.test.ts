@@ -1,7 +1,15 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
-import { openWs, startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore, type TestWs } from './test-helpers.js';
+import {
+  openWs,
+  startFakeCore,
+  tempDir,
+  waitFor,
+  writeAddonConfig,
+  type FakeCore,
+  type TestWs,
+} from './test-helpers.js';
 
 const tmp = tempDir();
 let core: FakeCore;
@@ -36,8 +44,14 @@ beforeAll(async () => {
     core: { url: core.url, token: core.token, version: '2099.1.0' },
     wsAuthTimeoutMs: 200,
   });
-  withApi = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'ha', homeassistant_api: true }), ip: '127.0.0.81' });
-  withoutApi = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'noha', hassio_api: true }), ip: '127.0.0.82' });
+  withApi = emu.registerAddon({
+    configPath: writeAddonConfig(tmp.dir, { slug: 'ha', homeassistant_api: true }),
+    ip: '127.0.0.81',
+  });
+  withoutApi = emu.registerAddon({
+    configPath: writeAddonConfig(tmp.dir, { slug: 'noha', hassio_api: true }),
+    ip: '127.0.0.82',
+  });
 });
 afterEach(() => {
   for (const t of open.splice(0)) t.ws.terminate();
@@ -54,9 +68,16 @@ describe('/core/websocket handshake', () => {
     const sessionsBefore = core.sessions.length;
     const t = await authed();
     t.ws.send(JSON.stringify({ id: 1, type: 'get_states' }));
-    expect(await t.next()).toEqual({ id: 1, type: 'result', success: true, result: { echo: { id: 1, type: 'get_states' } } });
+    expect(await t.next()).toEqual({
+      id: 1,
+      type: 'result',
+      success: true,
+      result: { echo: { id: 1, type: 'get_states' } },
+    });
     expect(core.sessions.length).toBe(sessionsBefore + 1);
-    expect(emu.requests.some((r) => r.path === '/core/websocket' && r.status === 101 && r.addon === withApi.slug)).toBe(true);
+    expect(emu.requests.some((r) => r.path === '/core/websocket' && r.status === 101 && r.addon === withApi.slug)).toBe(
+      true,
+    );
   });
 
   it('accepts the legacy api_password key and the /homeassistant alias', async () => {
@@ -107,7 +128,12 @@ describe('/core/websocket relay', () => {
     const before = core.requests.length;
     t.ws.send(JSON.stringify({ id: 2, type: 'supervisor/api', endpoint: '/addons', method: 'get' }));
     expect(await t.next()).toMatchObject({ id: 2, type: 'result', success: false, error: { code: 'unauthorized' } });
-    t.ws.send(JSON.stringify([{ id: 3, type: 'hassio/addon/info' }, { id: 4, type: 'get_config' }]));
+    t.ws.send(
+      JSON.stringify([
+        { id: 3, type: 'hassio/addon/info' },
+        { id: 4, type: 'get_config' },
+      ]),
+    );
     const replies = [await t.next(), await t.next()];
     expect(replies).toContainEqual(expect.objectContaining({ id: 3, success: false }));
     expect(replies).toContainEqual(expect.objectContaining({ id: 4, success: true }));
@@ -116,7 +142,9 @@ describe('/core/websocket relay', () => {
 
   it('relays binary frames as binary and text as text', async () => {
     const t = await authed();
-    const got = new Promise<[Buffer, boolean]>((resolve) => t.ws.once('message', (d, isBinary) => resolve([d as Buffer, isBinary])));
+    const got = new Promise<[Buffer, boolean]>((resolve) =>
+      t.ws.once('message', (d, isBinary) => resolve([d as Buffer, isBinary])),
+    );
     t.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     const [data, isBinary] = await got;
     expect(isBinary).toBe(true);
@@ -167,9 +195,15 @@ describe('/core/websocket backpressure', () => {
   });
 
   it('gives up on an add-on that stops reading once the bound is passed', async () => {
-    const small = await startSupervisorEmulator({ core: { url: core.url, token: core.token }, maxWsBufferedBytes: 256 * 1024 });
+    const small = await startSupervisorEmulator({
+      core: { url: core.url, token: core.token },
+      maxWsBufferedBytes: 256 * 1024,
+    });
     try {
-      const addon = small.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'slow', homeassistant_api: true }), ip: '127.0.0.83' });
+      const addon = small.registerAddon({
+        configPath: writeAddonConfig(tmp.dir, { slug: 'slow', homeassistant_api: true }),
+        ip: '127.0.0.83',
+      });
       const t = openWs(`${small.url.replace('http:', 'ws:')}/core/websocket`);
       open.push(t);
       await t.next();

@@ -58,7 +58,12 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Emu
   const logOnce = (): void => {
     if (logged) return;
     logged = true;
-    ctx.log({ method: req.method ?? 'GET', path: rawPath, status: res.statusCode, ...(addon && { addon: addon.slug }) });
+    ctx.log({
+      method: req.method ?? 'GET',
+      path: rawPath,
+      status: res.statusCode,
+      ...(addon && { addon: addon.slug }),
+    });
   };
   res.on('finish', logOnce);
   res.on('close', logOnce);
@@ -99,7 +104,10 @@ function handleUpgrade(
   servers: { core: ReturnType<typeof createCoreWsServer>; ingress: ReturnType<typeof createIngressWsServer> },
 ): void {
   socket.on('error', () => socket.destroy());
-  socket.on('close', ctx.track(() => socket.destroy()));
+  socket.on(
+    'close',
+    ctx.track(() => socket.destroy()),
+  );
   const { rawPath, search } = splitUrl(req.url);
   const log = (status: number, addon?: Addon): void =>
     ctx.log({ method: req.method ?? 'GET', path: rawPath, status, ...(addon && { addon: addon.slug }) });
@@ -111,8 +119,7 @@ function handleUpgrade(
   if (path !== null && CORE_WS_PATHS.has(path)) {
     return handleCoreWebSocketUpgrade(req, socket, head, servers.core, ctx, log);
   }
-  const decision =
-    path === null ? undefined : decideAccess(path, extractSupervisorToken(req.headers), ctx.registry);
+  const decision = path === null ? undefined : decideAccess(path, extractSupervisorToken(req.headers), ctx.registry);
   const status = decision === undefined ? 400 : decision.kind === 'deny' ? decision.status : 404;
   log(status, decision?.kind === 'passthrough' ? undefined : decision?.addon);
   rejectUpgrade(socket, status);

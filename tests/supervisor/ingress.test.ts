@@ -2,7 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INGRESS_USER, startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
+import {
+  DEFAULT_INGRESS_USER,
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from './index.js';
 import { closeServer, openWs, tempDir, waitFor, writeAddonConfig } from './test-helpers.js';
 
 const ADDON_IP = '127.0.0.11';
@@ -30,7 +35,13 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString(), remoteAddress: req.socket.remoteAddress });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        remoteAddress: req.socket.remoteAddress,
+      });
       if (req.url === '/redirect') {
         res.writeHead(302, { location: '/elsewhere' });
         res.end();
@@ -49,7 +60,15 @@ beforeAll(async () => {
   });
   wss = new WebSocketServer({ server: addonServer });
   wss.on('connection', (ws, req) => {
-    ws.send(JSON.stringify({ url: req.url, protocol: ws.protocol, remote: req.socket.remoteAddress, ingressPath: req.headers['x-ingress-path'], user: req.headers['x-remote-user-id'] }));
+    ws.send(
+      JSON.stringify({
+        url: req.url,
+        protocol: ws.protocol,
+        remote: req.socket.remoteAddress,
+        ingressPath: req.headers['x-ingress-path'],
+        user: req.headers['x-remote-user-id'],
+      }),
+    );
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   });
   await new Promise<void>((resolve) => addonServer.listen(0, ADDON_IP, resolve));
@@ -82,7 +101,14 @@ function browser(
   const url = new URL(emu.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: opts.headers, localAddress: BROWSER_IP },
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        localAddress: BROWSER_IP,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -126,9 +152,14 @@ describe('ingress HTTP', () => {
   it('replaces or removes client-supplied copies of those headers and of token headers', async () => {
     await browser(entryPath(), {
       headers: {
-        'x-remote-user-id': 'evil', 'x-remote-user-name': 'evil', 'x-remote-user-display-name': 'evil',
-        'x-supervisor-token': 'stolen', 'x-hassio-key': 'stolen',
-        'x-ingress-path': '/evil', 'x-hass-source': 'evil', 'x-forwarded-for': '10.0.0.5',
+        'x-remote-user-id': 'evil',
+        'x-remote-user-name': 'evil',
+        'x-remote-user-display-name': 'evil',
+        'x-supervisor-token': 'stolen',
+        'x-hassio-key': 'stolen',
+        'x-ingress-path': '/evil',
+        'x-hass-source': 'evil',
+        'x-forwarded-for': '10.0.0.5',
       },
     });
     const h = seen[0]?.headers ?? {};
@@ -151,7 +182,11 @@ describe('ingress HTTP', () => {
   });
 
   it('relays POST bodies with a Content-Length', async () => {
-    const { res } = await browser(entryPath('api/save'), { method: 'POST', body: 'abc', headers: { 'content-type': 'text/plain' } });
+    const { res } = await browser(entryPath('api/save'), {
+      method: 'POST',
+      body: 'abc',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.statusCode).toBe(200);
     expect(seen[0]).toMatchObject({ method: 'POST', body: 'abc' });
     expect(seen[0]?.headers['content-length']).toBe('3');
@@ -235,7 +270,10 @@ describe('ingress WebSocket', () => {
 
 describe('uninstall', () => {
   it('revokes the ingress token', async () => {
-    const other = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'tmp_ui', ingress: true }), ip: '127.0.0.12' });
+    const other = emu.registerAddon({
+      configPath: writeAddonConfig(tmp.dir, { slug: 'tmp_ui', ingress: true }),
+      ip: '127.0.0.12',
+    });
     const path = `${other.ingressEntry}/`;
     expect((await browser(path)).res.statusCode).toBe(502);
     emu.unregisterAddon(other.slug);

@@ -23,16 +23,39 @@ const MAX_WS_MESSAGE = 16 * 1024 * 1024;
 
 /** Request headers dropped by Core (encodings, WS handshake) and by the Supervisor (tokens, user). */
 const DROPPED_REQUEST_HEADERS = new Set([
-  'content-length', 'content-encoding', 'transfer-encoding', 'accept-encoding',
-  'sec-websocket-extensions', 'sec-websocket-protocol', 'sec-websocket-version', 'sec-websocket-key',
-  'x-supervisor-token', 'x-hassio-key',
-  'x-remote-user-id', 'x-remote-user-name', 'x-remote-user-display-name',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'accept-encoding',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+  'sec-websocket-version',
+  'sec-websocket-key',
+  'x-supervisor-token',
+  'x-hassio-key',
+  'x-remote-user-id',
+  'x-remote-user-name',
+  'x-remote-user-display-name',
   // Overwritten below; hop-by-hop ones are Node's business on each connection.
-  'x-hass-source', 'x-ingress-path', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto',
-  'connection', 'keep-alive', 'upgrade', 'proxy-connection', 'te', 'trailer',
+  'x-hass-source',
+  'x-ingress-path',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
 ]);
 const DROPPED_RESPONSE_HEADERS = new Set([
-  'transfer-encoding', 'content-length', 'content-type', 'content-encoding', 'connection', 'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'connection',
+  'keep-alive',
 ]);
 
 /** Splits `/api/hassio_ingress/<token>/<rest>`; null if the path has no `/` after the token. */
@@ -97,7 +120,9 @@ function responseHeaders(up: IncomingMessage): http.OutgoingHttpHeaders {
   // Core re-creates Content-Type from the bare media type, so parameters such as charset are lost.
   out['content-type'] = up.headers['content-type']?.split(';')[0]?.trim() || 'application/octet-stream';
   const length = Number(up.headers['content-length']);
-  const simple = up.statusCode === 204 || up.statusCode === 304 ||
+  const simple =
+    up.statusCode === 204 ||
+    up.statusCode === 304 ||
     (up.headers['content-length'] !== undefined && length <= MAX_SIMPLE_RESPONSE_SIZE);
   if (simple && up.headers['content-length'] !== undefined) out['content-length'] = length;
   if (!simple) out['x-accel-buffering'] = 'no';
@@ -187,7 +212,9 @@ export function handleIngressUpgrade(
 ): void {
   const target = resolveTarget(rawPath, search, ctx);
   const protocols = (headerValue(req, 'sec-websocket-protocol') ?? '')
-    .split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const headers = 'status' in target ? {} : forwardedHeaders(req, target.token, ctx);
   wss.handleUpgrade(req, socket, head, (client) => {
     log(101, target.addon);

@@ -43,7 +43,10 @@ describe('registerAddon', () => {
   });
 
   it('derives slug and hostname from the default repository and hands out env', () => {
-    const reg = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'homeiq_ingestor' }), ip: '127.0.0.21' });
+    const reg = emu.registerAddon({
+      configPath: writeAddonConfig(tmp.dir, { slug: 'homeiq_ingestor' }),
+      ip: '127.0.0.21',
+    });
     const hash = repositoryHash(DEFAULT_REPOSITORY_URL);
     expect(reg.slug).toBe(`${hash}_homeiq_ingestor`);
     expect(reg.hostname).toBe(`${hash}-homeiq-ingestor`);
@@ -57,7 +60,10 @@ describe('registerAddon', () => {
   });
 
   it('gives ingress add-ons an ingress entry and URL', () => {
-    const reg = emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'ui', ingress: true }), ip: '127.0.0.22' });
+    const reg = emu.registerAddon({
+      configPath: writeAddonConfig(tmp.dir, { slug: 'ui', ingress: true }),
+      ip: '127.0.0.22',
+    });
     expect(reg.ingressEntry).toMatch(/^\/api\/hassio_ingress\/[-_A-Za-z0-9]{43}$/);
     expect(emu.ingressUrl(reg.slug, '/x/y?z=1')).toBe(`${emu.url}${reg.ingressEntry}/x/y?z=1`);
   });
@@ -68,9 +74,15 @@ describe('registerAddon', () => {
   });
 
   it('refuses duplicate slugs, duplicate addresses and invalid configs', () => {
-    expect(() => emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'ui' }), ip: '127.0.0.30' })).toThrow(/already registered/);
-    expect(() => emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'other' }), ip: '127.0.0.22' })).toThrow(/already used/);
-    expect(() => emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'bad', hassio_role: 'root' }) })).toThrow(/invalid add-on config/);
+    expect(() =>
+      emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'ui' }), ip: '127.0.0.30' }),
+    ).toThrow(/already registered/);
+    expect(() =>
+      emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'other' }), ip: '127.0.0.22' }),
+    ).toThrow(/already used/);
+    expect(() =>
+      emu.registerAddon({ configPath: writeAddonConfig(tmp.dir, { slug: 'bad', hassio_role: 'root' }) }),
+    ).toThrow(/invalid add-on config/);
   });
 
   it('uses a custom repository URL for the hash', async () => {

@@ -20,7 +20,10 @@ export function tempDir(): { dir: string; cleanup(): void } {
 /** Writes `<dir>/<slug>/config.yaml` with the required keys filled in and returns its path. */
 export function writeAddonConfig(dir: string, config: Record<string, unknown> & { slug: string }): string {
   const path = join(dir, `${config.slug}.yaml`);
-  writeFileSync(path, stringify({ name: `Test ${config.slug}`, version: '1.2.3', description: 'test', arch: ['amd64'], ...config }));
+  writeFileSync(
+    path,
+    stringify({ name: `Test ${config.slug}`, version: '1.2.3', description: 'test', arch: ['amd64'], ...config }),
+  );
   return path;
 }
 

@@ -28,8 +28,7 @@ export function closeSocket(ws: WebSocket, code = 1000): void {
   if (ws.readyState === WebSocket.OPEN) {
     ws.resume();
     ws.close(code);
-  }
-  else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+  } else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
 }
 
 /** Turns a `message` payload into one Buffer (with the default `nodebuffer` binary type it already is). */

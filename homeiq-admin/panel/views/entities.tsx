@@ -60,7 +60,9 @@ export function EntitiesView() {
   const { data, error } = useApi<Entities>('api/entities', 30_000);
   const [q, setQ] = useState('');
   const [area, setArea] = useState(ALL);
-  const [selected, setSelected] = useState<string | undefined>(() => decodeURIComponent(location.hash.split('/')[2] ?? '') || undefined);
+  const [selected, setSelected] = useState<string | undefined>(
+    () => decodeURIComponent(location.hash.split('/')[2] ?? '') || undefined,
+  );
   // Option values stay area ids (what the points carry, stable across renames); the labels are the names.
   const areas = useMemo(() => {
     const names = new Map<string, string>();
@@ -72,7 +74,9 @@ export function EntitiesView() {
     return (data?.entities ?? []).filter(
       (e) =>
         (area === ALL || (area === NONE ? !e.area : e.area === area)) &&
-        words.every((w) => `${e.entityId} ${e.areaName ?? ''} ${e.area ?? ''} ${e.lastState}`.toLowerCase().includes(w)),
+        words.every((w) =>
+          `${e.entityId} ${e.areaName ?? ''} ${e.area ?? ''} ${e.lastState}`.toLowerCase().includes(w),
+        ),
     );
   }, [data, q, area]);
   const select = (id: string): void => {
@@ -95,7 +99,13 @@ export function EntitiesView() {
             ))}
             <option value={NONE}>no area</option>
           </select>
-          <input type="search" placeholder="entity, area or value" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} aria-label="search entities" />
+          <input
+            type="search"
+            placeholder="entity, area or value"
+            value={q}
+            onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+            aria-label="search entities"
+          />
         </div>
         <div class="scroll">
           <table id="entities" class="clickable">
@@ -103,7 +113,12 @@ export function EntitiesView() {
               <tr>
                 <th>Entity</th>
                 <th class="hide-sm">Domain</th>
-                <th class="hide-sm" title="the area's name in Home Assistant (its id, which the points carry, on hover)">Area</th>
+                <th
+                  class="hide-sm"
+                  title="the area's name in Home Assistant (its id, which the points carry, on hover)"
+                >
+                  Area
+                </th>
                 <th>Last value</th>
                 <th>Last change</th>
                 <th class="num">Events</th>
@@ -111,7 +126,12 @@ export function EntitiesView() {
             </thead>
             <tbody>
               {rows.map((e) => (
-                <tr key={e.entityId} class={e.entityId === selected ? 'selected' : ''} onClick={() => select(e.entityId)} data-entity={e.entityId}>
+                <tr
+                  key={e.entityId}
+                  class={e.entityId === selected ? 'selected' : ''}
+                  onClick={() => select(e.entityId)}
+                  data-entity={e.entityId}
+                >
                   <td>
                     <a href={`#/entities/${encodeURIComponent(e.entityId)}`} onClick={(ev) => ev.preventDefault()}>
                       {e.entityId}

@@ -23,7 +23,9 @@ export function GrafanaView() {
   if (!data) return error ? <ErrorBanner error={error} /> : <Loading what="the connection details" />;
   return (
     <Card title="Connect Grafana to HomeIQ">
-      <p>In Grafana add an <strong>InfluxDB</strong> data source with these settings:</p>
+      <p>
+        In Grafana add an <strong>InfluxDB</strong> data source with these settings:
+      </p>
       <dl class="facts wide" id="grafana">
         <div>
           <dt>Query language</dt>
@@ -43,7 +45,11 @@ export function GrafanaView() {
         </div>
         <div>
           <dt>Buckets</dt>
-          <dd>{data.buckets.map((b) => <code key={b}>{b} </code>)}</dd>
+          <dd>
+            {data.buckets.map((b) => (
+              <code key={b}>{b} </code>
+            ))}
+          </dd>
         </div>
       </dl>
       <p class="hint">{data.hostPortNote}</p>

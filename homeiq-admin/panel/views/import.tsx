@@ -29,12 +29,23 @@ function Progress({ s }: { s: ImportStatus }) {
   const pct = Math.round(s.progress * 1000) / 10;
   return (
     <>
-      <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="import progress">
+      <div
+        class="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-label="import progress"
+      >
         <span class={`progress-fill ${s.state}`} style={{ width: `${pct}%` }} />
       </div>
       <p id="import-progress" class="summary">
         <strong>{pct}%</strong>
-        {s.state === 'running' && <span id="import-eta">{s.etaSeconds !== undefined ? `about ${duration(s.etaSeconds)} left` : 'estimating the time left…'}</span>}
+        {s.state === 'running' && (
+          <span id="import-eta">
+            {s.etaSeconds !== undefined ? `about ${duration(s.etaSeconds)} left` : 'estimating the time left…'}
+          </span>
+        )}
         <span class="muted">{count(s.points)} new points written</span>
       </p>
     </>
@@ -52,13 +63,19 @@ export function ImportView() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | undefined>();
   const ids = useMemo(() => (entities.data?.entities ?? []).map((e) => e.entityId).sort(), [entities.data]);
-  const shown = useMemo(() => ids.filter((id) => id.includes(filter.trim().toLowerCase())).slice(0, SHOWN), [ids, filter]);
+  const shown = useMemo(
+    () => ids.filter((id) => id.includes(filter.trim().toLowerCase())).slice(0, SHOWN),
+    [ids, filter],
+  );
 
   const start = async (): Promise<void> => {
     if (!all && picked.size === 0) return setMessage('Pick at least one entity, or import all of them.');
     setBusy(true);
     try {
-      await api<ImportView>('api/import', { method: 'POST', body: all ? { days } : { days, entities: [...picked].sort() } });
+      await api<ImportView>('api/import', {
+        method: 'POST',
+        body: all ? { days } : { days, entities: [...picked].sort() },
+      });
       setMessage(`Import of the last ${days} days started (${all ? 'all entities' : `${picked.size} entities`}).`);
       reload();
     } catch (err) {
@@ -100,9 +117,10 @@ export function ImportView() {
       <div class="grid">
         <Card title="Import Home Assistant's history">
           <p class="hint">
-            Copies what Home Assistant's recorder kept (every change, with attributes) into InfluxDB, at the original times. Points InfluxDB already
-            holds are skipped, and any point lands on its own timestamp, so an import never duplicates anything. Home Assistant keeps history for its{' '}
-            <code>purge_keep_days</code> (10 by default): older days have nothing to import.
+            Copies what Home Assistant's recorder kept (every change, with attributes) into InfluxDB, at the original
+            times. Points InfluxDB already holds are skipped, and any point lands on its own timestamp, so an import
+            never duplicates anything. Home Assistant keeps history for its <code>purge_keep_days</code> (10 by
+            default): older days have nothing to import.
           </p>
           <h3>Range</h3>
           <div class="ranges" role="group" aria-label="range">
@@ -113,7 +131,17 @@ export function ImportView() {
             ))}
             <label class="inline">
               last{' '}
-              <input type="number" min={1} max={3650} value={days} aria-label="days" onInput={(e) => setDays(Math.max(1, Math.min(3650, Math.round(Number((e.target as HTMLInputElement).value) || 1))))} /> days
+              <input
+                type="number"
+                min={1}
+                max={3650}
+                value={days}
+                aria-label="days"
+                onInput={(e) =>
+                  setDays(Math.max(1, Math.min(3650, Math.round(Number((e.target as HTMLInputElement).value) || 1))))
+                }
+              />{' '}
+              days
             </label>
           </div>
           <h3>Entities</h3>
@@ -127,7 +155,14 @@ export function ImportView() {
           </div>
           {!all && (
             <>
-              <input class="search" type="search" placeholder="Filter entities" aria-label="filter entities" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+              <input
+                class="search"
+                type="search"
+                placeholder="Filter entities"
+                aria-label="filter entities"
+                value={filter}
+                onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+              />
               <div class="states" id="import-entities">
                 {entities.error && <p class="error">{entities.error}</p>}
                 {shown.map((id) => (
@@ -140,19 +175,27 @@ export function ImportView() {
             </>
           )}
           <div class="filters">
-            <button class="active" onClick={() => void start()} disabled={!boot.csrf || busy || (!all && picked.size === 0)}>
+            <button
+              class="active"
+              onClick={() => void start()}
+              disabled={!boot.csrf || busy || (!all && picked.size === 0)}
+            >
               {active ? 'Restart import' : 'Start import'}
             </button>
             <button onClick={() => void cancel()} disabled={!boot.csrf || busy || !active}>
               Cancel
             </button>
           </div>
-          {!boot.csrf && <p class="hint">Open HomeIQ from the Home Assistant sidebar as an administrator to start an import.</p>}
+          {!boot.csrf && (
+            <p class="hint">Open HomeIQ from the Home Assistant sidebar as an administrator to start an import.</p>
+          )}
         </Card>
         <Card title="Progress" class={`import-state ${s.state}`}>
           <p id="import-state" data-state={s.state} class="reason">
             {STATE_TEXT[s.state]}
-            {!data.connected && s.state !== 'off' && s.state !== 'done' ? ' The ingestor is not connected to Home Assistant right now.' : ''}
+            {!data.connected && s.state !== 'off' && s.state !== 'done'
+              ? ' The ingestor is not connected to Home Assistant right now.'
+              : ''}
           </p>
           {s.state !== 'off' && <Progress s={s} />}
           {s.lastError && <p class="error">{s.lastError}</p>}

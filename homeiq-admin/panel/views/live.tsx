@@ -77,11 +77,24 @@ export function LiveView() {
   };
   const shown = useMemo(() => {
     const t = text.toLowerCase();
-    return t ? events.filter((e) => `${e.entity_id ?? ''} ${e.name ?? ''} ${e.state ?? ''} ${e.type}`.toLowerCase().includes(t)) : events;
+    return t
+      ? events.filter((e) =>
+          `${e.entity_id ?? ''} ${e.name ?? ''} ${e.state ?? ''} ${e.type}`.toLowerCase().includes(t),
+        )
+      : events;
   }, [events, text]);
 
   return (
-    <Card title={<>Live events <span class={`pill ${conn === 'live' ? 'green' : 'amber'}`} id="live-state">{conn}</span></>}>
+    <Card
+      title={
+        <>
+          Live events{' '}
+          <span class={`pill ${conn === 'live' ? 'green' : 'amber'}`} id="live-state">
+            {conn}
+          </span>
+        </>
+      }
+    >
       <div class="filters">
         <select value={domain} onChange={(e) => setDomain((e.target as HTMLSelectElement).value)} aria-label="domain">
           {DOMAINS.map((d) => (
@@ -90,9 +103,24 @@ export function LiveView() {
             </option>
           ))}
         </select>
-        <input value={entity} placeholder="entity or glob, e.g. sensor.*_power" onInput={(e) => setEntity((e.target as HTMLInputElement).value.trim())} aria-label="entity filter" />
-        <input type="search" value={text} placeholder="text" onInput={(e) => setText((e.target as HTMLInputElement).value)} aria-label="text filter" />
-        {paused ? <button onClick={resume}>Resume{heldCount ? ` (${heldCount} new)` : ''}</button> : <button onClick={() => setPaused(true)}>Pause</button>}
+        <input
+          value={entity}
+          placeholder="entity or glob, e.g. sensor.*_power"
+          onInput={(e) => setEntity((e.target as HTMLInputElement).value.trim())}
+          aria-label="entity filter"
+        />
+        <input
+          type="search"
+          value={text}
+          placeholder="text"
+          onInput={(e) => setText((e.target as HTMLInputElement).value)}
+          aria-label="text filter"
+        />
+        {paused ? (
+          <button onClick={resume}>Resume{heldCount ? ` (${heldCount} new)` : ''}</button>
+        ) : (
+          <button onClick={() => setPaused(true)}>Pause</button>
+        )}
       </div>
       {error && conn !== 'live' && <p class="hint">{error}</p>}
       <div class="scroll">

@@ -18,7 +18,9 @@ function CheckCard({ c, spark }: { c: Check; spark?: { times: number[]; values: 
         {c.reason}
       </p>
       {c.hint && <p class="hint">{c.hint}</p>}
-      {spark && spark.times.length > 1 && <Chart times={spark.times} values={spark.values} label="events/s" height={48} spark />}
+      {spark && spark.times.length > 1 && (
+        <Chart times={spark.times} values={spark.values} label="events/s" height={48} spark />
+      )}
       {c.facts.length > 0 && (
         <dl class="facts">
           {c.facts.map(([k, v]) => (
@@ -38,7 +40,10 @@ export function OverviewView() {
   if (!data) return error ? <ErrorBanner error={error} /> : <Loading what="the overview" />;
   const at = Date.parse(data.generatedAt) / 1000;
   const n = data.rate.samples.length;
-  const spark = { times: data.rate.samples.map((_, i) => at - (n - 1 - i) * data.rate.everyS), values: data.rate.samples };
+  const spark = {
+    times: data.rate.samples.map((_, i) => at - (n - 1 - i) * data.rate.everyS),
+    values: data.rate.samples,
+  };
   return (
     <>
       <ErrorBanner error={error} />
@@ -46,7 +51,9 @@ export function OverviewView() {
         <Dot status={data.status} />
         <span>{SUMMARY[data.status]}</span>
         <span class="muted versions">
-          {data.siblings.map((s) => `${s.slug.replace('homeiq-', '')} ${s.version ?? (s.installed ? s.state : 'not installed')}`).join(' · ')}
+          {data.siblings
+            .map((s) => `${s.slug.replace('homeiq-', '')} ${s.version ?? (s.installed ? s.state : 'not installed')}`)
+            .join(' · ')}
         </span>
       </div>
       <Problems problems={data.problems} />

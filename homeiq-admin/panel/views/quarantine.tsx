@@ -10,13 +10,19 @@ export function QuarantineView() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | undefined>();
   const act = async (what: 'retry' | 'discard', ids?: string[]): Promise<void> => {
-    if (what === 'discard' && !confirm(ids ? 'Delete this point for good?' : 'Delete every quarantined point for good?')) return;
+    if (
+      what === 'discard' &&
+      !confirm(ids ? 'Delete this point for good?' : 'Delete every quarantined point for good?')
+    )
+      return;
     setBusy(true);
     try {
       const body = ids ? { ids } : {};
       if (what === 'retry') {
         const r = await api<{ requeued: number; kept: number }>('api/quarantine/retry', { method: 'POST', body });
-        setMessage(`${count(r.requeued)} points sent back to the spool${r.kept ? `, ${count(r.kept)} kept (the spool is full)` : ''}`);
+        setMessage(
+          `${count(r.requeued)} points sent back to the spool${r.kept ? `, ${count(r.kept)} kept (the spool is full)` : ''}`,
+        );
       } else {
         const r = await api<{ discarded: number }>('api/quarantine/discard', { method: 'POST', body });
         setMessage(`${count(r.discarded)} points deleted`);
@@ -39,12 +45,20 @@ export function QuarantineView() {
       )}
       <Card title="Points InfluxDB rejected">
         <p id="quarantine-summary">
-          {data.count > 0 ? `${count(data.count)} points (${bytes(data.bytes)})` : data.dropped > 0 ? 'The quarantine is empty' : 'The quarantine is empty: InfluxDB accepted every point'}
-          {data.dropped > 0 ? `; since the ingestor started, ${count(data.dropped)} rejected points were dropped because the quarantine was full (not kept)` : ''}.
+          {data.count > 0
+            ? `${count(data.count)} points (${bytes(data.bytes)})`
+            : data.dropped > 0
+              ? 'The quarantine is empty'
+              : 'The quarantine is empty: InfluxDB accepted every point'}
+          {data.dropped > 0
+            ? `; since the ingestor started, ${count(data.dropped)} rejected points were dropped because the quarantine was full (not kept)`
+            : ''}
+          .
         </p>
         <p class="hint">
-          A point lands here when InfluxDB refuses it for good (a bad line, a type it will not take). The reason is InfluxDB's own. Fix the cause, then retry:
-          the points go back into the spool and are written again. Discard deletes them for good.
+          A point lands here when InfluxDB refuses it for good (a bad line, a type it will not take). The reason is
+          InfluxDB's own. Fix the cause, then retry: the points go back into the spool and are written again. Discard
+          deletes them for good.
         </p>
         <div class="filters">
           <button onClick={() => void act('retry')} disabled={!boot.csrf || busy || data.count === 0}>

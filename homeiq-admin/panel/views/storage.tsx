@@ -14,8 +14,13 @@ function RetentionEditor({ b, onDone }: { b: BucketRow; onDone: (msg: string) =>
     setBusy(true);
     setError(undefined);
     try {
-      const updated = await api<BucketRow>(`api/buckets/${encodeURIComponent(b.name)}`, { method: 'PATCH', body: { retentionDays: Number(value) } });
-      onDone(`${b.name} now keeps data ${days(updated.retentionDays)} (until the next start of HomeIQ InfluxDB; set the option to keep it)`);
+      const updated = await api<BucketRow>(`api/buckets/${encodeURIComponent(b.name)}`, {
+        method: 'PATCH',
+        body: { retentionDays: Number(value) },
+      });
+      onDone(
+        `${b.name} now keeps data ${days(updated.retentionDays)} (until the next start of HomeIQ InfluxDB; set the option to keep it)`,
+      );
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -24,7 +29,16 @@ function RetentionEditor({ b, onDone }: { b: BucketRow; onDone: (msg: string) =>
   };
   return (
     <form class="inline" onSubmit={save}>
-      <input type="number" min={0} max={36500} step={1} value={value} aria-label={`retention of ${b.name} in days`} onInput={(e) => setValue((e.target as HTMLInputElement).value)} disabled={!boot.csrf || busy} />
+      <input
+        type="number"
+        min={0}
+        max={36500}
+        step={1}
+        value={value}
+        aria-label={`retention of ${b.name} in days`}
+        onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+        disabled={!boot.csrf || busy}
+      />
       <span class="muted">days</span>
       <button type="submit" disabled={!boot.csrf || busy || value === String(b.retentionDays)}>
         {busy ? 'Saving…' : 'Save'}
@@ -53,7 +67,11 @@ function TaskRowView({ t, onDone }: { t: TaskRow; onDone: (msg: string) => void 
       <td>{t.name}</td>
       <td>{t.every ?? '—'}</td>
       <td>
-        <span class={`pill ${t.lastRunStatus === 'failed' ? 'red' : t.lastRunStatus === 'success' ? 'green' : 'amber'}`}>{status}</span>
+        <span
+          class={`pill ${t.lastRunStatus === 'failed' ? 'red' : t.lastRunStatus === 'success' ? 'green' : 'amber'}`}
+        >
+          {status}
+        </span>
         {t.lastRunError && <div class="error">{t.lastRunError}</div>}
       </td>
       <td title={t.lastRunAt ?? ''}>{t.lastRunStatus ? ago(t.lastRunAt) : '—'}</td>
@@ -101,7 +119,13 @@ export function StorageView() {
                 {data.buckets.map((b) => (
                   <tr key={b.name} data-bucket={b.name}>
                     <td>{b.name}</td>
-                    <td>{b.role === 'raw' ? 'every event' : b.role === 'downsampled' ? `${b.name.split('_').pop() ?? ''} summaries` : 'other'}</td>
+                    <td>
+                      {b.role === 'raw'
+                        ? 'every event'
+                        : b.role === 'downsampled'
+                          ? `${b.name.split('_').pop() ?? ''} summaries`
+                          : 'other'}
+                    </td>
                     <td class="num">{bytes(b.sizeBytes)}</td>
                     <td class="num">{b.seriesCardinality === null ? '—' : count(b.seriesCardinality)}</td>
                     <td>
@@ -115,7 +139,10 @@ export function StorageView() {
         ) : (
           <p class="muted">Unavailable.</p>
         )}
-        <p class="hint">A retention set here applies at once but lasts until HomeIQ InfluxDB restarts; to keep it, change the add-on's retention option.</p>
+        <p class="hint">
+          A retention set here applies at once but lasts until HomeIQ InfluxDB restarts; to keep it, change the add-on's
+          retention option.
+        </p>
       </Card>
       <Card title="Downsampling tasks">
         {data.tasks ? (

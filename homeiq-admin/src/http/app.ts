@@ -2,7 +2,15 @@ import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Healt
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
-import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, RANGES, type Entities, type Overview, type SiblingSummary, type Storage } from '../api-types.js';
+import {
+  IMPORT_MAX_DAYS,
+  IMPORT_MAX_ENTITIES,
+  RANGES,
+  type Entities,
+  type Overview,
+  type SiblingSummary,
+  type Storage,
+} from '../api-types.js';
 import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
 import type { InfluxReader } from '../influx/flux.js';
 import type { OverviewService } from '../overview/overview.js';
@@ -36,26 +44,36 @@ export interface AppDeps {
   log: Logger;
 }
 
-
-
-
 const retentionBody = z.object({ retentionDays: z.number().int().min(0).max(36500) }).strict();
 const bucketName = z.string().min(1).max(64);
 const taskId = z.string().regex(/^[0-9a-f]{16}$/, 'is not an InfluxDB task id');
 const entityId = z.string().min(1).max(255);
 const seriesQuery = z.object({ entity: entityId, range: z.enum(RANGES).default('24h') });
 /** Which quarantined points: the listed ids, or all of them when `ids` is left out. */
-const quarantineSelection = z.object({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'is not a quarantine entry id')).min(1).max(100_000).optional() }).strict();
+const quarantineSelection = z
+  .object({
+    ids: z
+      .array(z.string().regex(/^[0-9a-f]{16}$/, 'is not a quarantine entry id'))
+      .min(1)
+      .max(100_000)
+      .optional(),
+  })
+  .strict();
 /** A history import: the last `days` days, of the listed entities or (left out) of all. */
 const importBody = z
   .object({
     days: z.number().int().min(1).max(IMPORT_MAX_DAYS),
-    entities: z.array(z.string().regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'is not an entity id')).min(1).max(IMPORT_MAX_ENTITIES).optional(),
+    entities: z
+      .array(z.string().regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'is not an entity id'))
+      .min(1)
+      .max(IMPORT_MAX_ENTITIES)
+      .optional(),
   })
   .strict();
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'";
 
 /** The panel server behind HA ingress: the page, its assets and its JSON API, all relative to the prefix. */
 export function createApp(deps: AppDeps): Koa {
@@ -64,7 +82,10 @@ export function createApp(deps: AppDeps): Koa {
   const changing = deps.csrf.guard();
   const storageTop = new Cached(() => topMeasurements(deps.influx), 30_000);
   const entities = new Cached(() => entityRows(deps.influx), 10_000);
-  const siblingCache = new Cached(() => Promise.all([deps.siblings.read('homeiq-ingestor'), deps.siblings.read('homeiq-influxdb')]), 2000);
+  const siblingCache = new Cached(
+    () => Promise.all([deps.siblings.read('homeiq-ingestor'), deps.siblings.read('homeiq-influxdb')]),
+    2000,
+  );
 
   router.get('/', (ctx) => {
     const user = ingressUser(ctx) ?? null;
@@ -85,9 +106,17 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.get('/api/storage', async (ctx) => {
-    const [buckets, tasks, top] = await Promise.all([deps.overview.buckets.get(), deps.overview.tasks.get(), storageTop.get()]);
+    const [buckets, tasks, top] = await Promise.all([
+      deps.overview.buckets.get(),
+      deps.overview.tasks.get(),
+      storageTop.get(),
+    ]);
     const problems: Storage['problems'] = [];
-    for (const [o, what] of [[buckets, 'buckets'], [tasks, 'tasks'], [top, 'series by measurement']] as const) {
+    for (const [o, what] of [
+      [buckets, 'buckets'],
+      [tasks, 'tasks'],
+      [top, 'series by measurement'],
+    ] as const) {
       if (!o.ok) problems.push({ sibling: 'homeiq-influxdb', what, why: o.error.message });
     }
     const body: Storage = {
@@ -105,7 +134,9 @@ export function createApp(deps: AppDeps): Koa {
     const { retentionDays } = parseInput(retentionBody, await readJsonBody(ctx));
     const updated = await deps.manager.setRetention(name, retentionDays);
     deps.overview.buckets.invalidate();
-    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} set the retention of bucket ${name} to ${retentionDays} days`);
+    deps.log.info(
+      `${ingressUser(ctx)?.name ?? 'someone'} set the retention of bucket ${name} to ${retentionDays} days`,
+    );
     ctx.body = updated;
   });
 
@@ -142,7 +173,9 @@ export function createApp(deps: AppDeps): Koa {
     const { ids } = parseInput(quarantineSelection, await readJsonBody(ctx));
     const result = await deps.ingestor.retryQuarantine(ids);
     deps.overview.status.invalidate();
-    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} retried the quarantine: ${result.requeued} requeued, ${result.kept} kept`);
+    deps.log.info(
+      `${ingressUser(ctx)?.name ?? 'someone'} retried the quarantine: ${result.requeued} requeued, ${result.kept} kept`,
+    );
     ctx.body = result;
   });
 
@@ -161,7 +194,9 @@ export function createApp(deps: AppDeps): Koa {
   router.post('/api/import', changing, async (ctx) => {
     const { days, entities } = parseInput(importBody, await readJsonBody(ctx));
     const result = await deps.ingestor.startImport(days, entities);
-    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} started a history import of the last ${days} days (${entities ? `${entities.length} entities` : 'all entities'})`);
+    deps.log.info(
+      `${ingressUser(ctx)?.name ?? 'someone'} started a history import of the last ${days} days (${entities ? `${entities.length} entities` : 'all entities'})`,
+    );
     ctx.status = 202;
     ctx.body = result;
   });

@@ -25,7 +25,11 @@ export async function loadPanelAssets(dir: string): Promise<PanelAssets> {
   try {
     names = (await readdir(dir)).filter((n) => n in TYPES || extname(n) in TYPES).sort();
   } catch (err) {
-    return { version: '0', files: new Map(), missing: `${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return {
+      version: '0',
+      files: new Map(),
+      missing: `${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    };
   }
   const files = new Map<string, { body: Buffer; type: string }>();
   const hash = createHash('sha256');
@@ -34,7 +38,9 @@ export async function loadPanelAssets(dir: string): Promise<PanelAssets> {
     files.set(n, { body, type: TYPES[extname(n)] ?? 'application/octet-stream' });
     hash.update(n).update(body);
   }
-  const missing = files.has('panel.js') ? undefined : `${dir} has no panel.js; build it with: node scripts/build.mjs admin`;
+  const missing = files.has('panel.js')
+    ? undefined
+    : `${dir} has no panel.js; build it with: node scripts/build.mjs admin`;
   return { version: hash.digest('hex').slice(0, 12), files, ...(missing ? { missing } : {}) };
 }
 

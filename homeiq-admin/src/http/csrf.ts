@@ -25,11 +25,14 @@ export class Csrf {
     return async (ctx, next) => {
       const user = ingressUser(ctx);
       if (!user) throw new HttpError(403, 'changes need a Home Assistant user; open HomeIQ from the sidebar');
-      if (!ctx.get(CSRF_HEADER)) throw new HttpError(403, `changes need the ${CSRF_HEADER} header the panel sends`, { code: 'csrf' });
+      if (!ctx.get(CSRF_HEADER))
+        throw new HttpError(403, `changes need the ${CSRF_HEADER} header the panel sends`, { code: 'csrf' });
       const sent = Buffer.from(ctx.get(CSRF_HEADER));
       const want = Buffer.from(this.token(user.id));
       if (sent.length !== want.length || !timingSafeEqual(sent, want)) {
-        throw new HttpError(403, 'the page is out of date (HomeIQ Admin restarted since it was opened); reload it', { code: 'csrf' });
+        throw new HttpError(403, 'the page is out of date (HomeIQ Admin restarted since it was opened); reload it', {
+          code: 'csrf',
+        });
       }
       await next();
     };

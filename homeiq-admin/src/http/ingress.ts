@@ -38,5 +38,9 @@ export interface IngressUser {
 export function ingressUser(ctx: Koa.Context): IngressUser | undefined {
   const id = ctx.get('X-Remote-User-Id');
   if (!id) return undefined;
-  return { id, name: ctx.get('X-Remote-User-Name'), displayName: ctx.get('X-Remote-User-Display-Name') || ctx.get('X-Remote-User-Name') };
+  return {
+    id,
+    name: ctx.get('X-Remote-User-Name'),
+    displayName: ctx.get('X-Remote-User-Display-Name') || ctx.get('X-Remote-User-Name'),
+  };
 }

@@ -8,13 +8,18 @@ import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js'
 /** Of a non-200 reply we show 200 characters; this much is read looking for its JSON `error`. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+const list = (v: unknown): string[] =>
+  (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : [])
+    .flatMap((s) => s.split(','))
+    .filter((s) => s !== '');
 
 /** The ingestor's own rules for its stream filters, checked here first so a bad filter is a 400 from us. */
 export const streamQuerySchema = z.object({
   type: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be an event type')).max(50),
   domain: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a domain such as sensor')).max(50),
-  entity: z.array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery')).max(50),
+  entity: z
+    .array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery'))
+    .max(50),
 });
 
 export interface LiveOptions {
@@ -30,8 +35,17 @@ export interface LiveOptions {
  */
 export function liveStream(opts: LiveOptions): Koa.Middleware {
   return async (ctx) => {
-    const r = streamQuerySchema.safeParse({ type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
-    if (!r.success) throw new HttpError(400, 'invalid filter', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    const r = streamQuerySchema.safeParse({
+      type: list(ctx.query['type']),
+      domain: list(ctx.query['domain']),
+      entity: list(ctx.query['entity']),
+    });
+    if (!r.success)
+      throw new HttpError(
+        400,
+        'invalid filter',
+        r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      );
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(r.data)) if (v.length > 0) qs.set(k, v.join(','));
     const last = ctx.get('Last-Event-ID');
@@ -64,7 +78,13 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
         if (gone) return resolve();
         opts.locator.forget('homeiq-ingestor');
         if (ctx.respond === false) ctx.res.end();
-        reject(new SiblingUnavailable('homeiq-ingestor', `HomeIQ Ingestor's live stream did not answer (${err.message})`, 'unreachable'));
+        reject(
+          new SiblingUnavailable(
+            'homeiq-ingestor',
+            `HomeIQ Ingestor's live stream did not answer (${err.message})`,
+            'unreachable',
+          ),
+        );
       });
       upstream.on('close', () => {
         if (gone) resolve();
@@ -90,14 +110,23 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
               // Plain text (or cut short): keep it as the message.
             }
             const status = res.statusCode === 404 ? 501 : 502;
-            reject(new HttpError(status, status === 501 ? 'this version of HomeIQ Ingestor has no live event stream' : `HomeIQ Ingestor: ${msg}`));
+            reject(
+              new HttpError(
+                status,
+                status === 501 ? 'this version of HomeIQ Ingestor has no live event stream' : `HomeIQ Ingestor: ${msg}`,
+              ),
+            );
           });
           return;
         }
         // Connected: from here on the socket is ours; the stream ends when either side closes.
         upstream.setTimeout(0);
         ctx.respond = false;
-        ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+        ctx.res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-store',
+          'X-Accel-Buffering': 'no',
+        });
         ctx.res.flushHeaders();
         ctx.res.socket?.setNoDelay(true);
         res.pipe(ctx.res);

@@ -33,7 +33,11 @@ export function externParams(params: Record<string, FluxParam>): unknown {
           id: { type: 'Identifier', name: 'params' },
           init: {
             type: 'ObjectExpression',
-            properties: Object.entries(params).map(([k, v]) => ({ type: 'Property', key: { type: 'Identifier', name: k }, value: literal(v) })),
+            properties: Object.entries(params).map(([k, v]) => ({
+              type: 'Property',
+              key: { type: 'Identifier', name: k },
+              value: literal(v),
+            })),
           },
         },
       },
@@ -89,14 +93,23 @@ export class InfluxReader {
       res = await httpRequestRaw(`http://${ip}:${g.port}/api/v2/query?orgID=${encodeURIComponent(g.orgId)}`, {
         method: 'POST',
         headers: { Authorization: `Token ${g.token}`, 'Content-Type': 'application/json', Accept: 'application/csv' },
-        body: JSON.stringify({ query: flux, extern: externParams(params), type: 'flux', dialect: { header: true, annotations: [] } }),
+        body: JSON.stringify({
+          query: flux,
+          extern: externParams(params),
+          type: 'flux',
+          dialect: { header: true, annotations: [] },
+        }),
         localAddress: this.opts.localAddress,
         timeoutMs,
         maxBodyBytes: 32 * 1024 * 1024,
       });
     } catch (err) {
       this.opts.locator.forget('homeiq-influxdb');
-      throw new SiblingUnavailable('homeiq-influxdb', `InfluxDB did not answer (${(err as Error).message})`, 'unreachable');
+      throw new SiblingUnavailable(
+        'homeiq-influxdb',
+        `InfluxDB did not answer (${(err as Error).message})`,
+        'unreachable',
+      );
     }
     const text = res.body.toString('utf8');
     if (res.status === 401) throw new TokenRejected();
@@ -133,10 +146,20 @@ export class InfluxReader {
     }
     const g = await this.opts.manager.token();
     this.opts.secrets.add(g.token);
-    const stored: Stored = { token: g.token, org: g.org, orgId: g.orgId, bucket: g.bucket, buckets: g.buckets, port: g.port, influxdbVersion: g.influxdbVersion };
+    const stored: Stored = {
+      token: g.token,
+      org: g.org,
+      orgId: g.orgId,
+      bucket: g.bucket,
+      buckets: g.buckets,
+      port: g.port,
+      influxdbVersion: g.influxdbVersion,
+    };
     await writeFile(this.opts.tokenFile, JSON.stringify(stored), { mode: 0o600 });
     await chmod(this.opts.tokenFile, 0o600);
-    this.opts.log.info(`received a read token for the buckets ${[g.buckets.raw, ...g.buckets.downsampled].join(', ')} from the HomeIQ InfluxDB add-on`);
+    this.opts.log.info(
+      `received a read token for the buckets ${[g.buckets.raw, ...g.buckets.downsampled].join(', ')} from the HomeIQ InfluxDB add-on`,
+    );
     return (this.#grant = stored);
   }
 }

@@ -38,7 +38,15 @@ data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(
     const id = r['entity_id'] ?? '';
     let e = byId.get(id);
     if (!e) {
-      e = { entityId: id, domain: r['_measurement'] ?? '', lastState: '', lastChange: '', events: 0, unit: undefined, area: undefined };
+      e = {
+        entityId: id,
+        domain: r['_measurement'] ?? '',
+        lastState: '',
+        lastChange: '',
+        events: 0,
+        unit: undefined,
+        area: undefined,
+      };
       byId.set(id, e);
     }
     return e;
@@ -111,7 +119,14 @@ function downsampledBucket(names: string[], suffix: '5m' | '1h'): string | undef
   return names.find((n) => n.endsWith(`_${suffix}`));
 }
 
-async function numeric(influx: InfluxReader, bucket: string, field: string, entity: string, start: number, every: string | undefined): Promise<FluxRow[]> {
+async function numeric(
+  influx: InfluxReader,
+  bucket: string,
+  field: string,
+  entity: string,
+  start: number,
+  every: string | undefined,
+): Promise<FluxRow[]> {
   return influx.query(
     `from(bucket: params.bucket)
   |> range(start: time(v: params.start))
@@ -123,7 +138,12 @@ async function numeric(influx: InfluxReader, bucket: string, field: string, enti
 }
 
 /** The entity's values over the range, from the bucket the range needs (see RANGE_PLANS). */
-export async function entitySeries(influx: InfluxReader, entityId: string, range: RangeName, now = Date.now()): Promise<Series> {
+export async function entitySeries(
+  influx: InfluxReader,
+  entityId: string,
+  range: RangeName,
+  now = Date.now(),
+): Promise<Series> {
   const g = await influx.grant();
   const plan = RANGE_PLANS[range];
   const start = now - plan.ms;
@@ -173,5 +193,13 @@ export async function entitySeries(influx: InfluxReader, entityId: string, range
     states = text.map((r) => ({ time: r['_time'] ?? '', state: r['_value'] ?? '' }));
   }
   const aggregate = every ? `mean per ${every}` : undefined;
-  return { entityId, range, source: { bucket, field, aggregate, note }, times, values, states, unit: rows.find((r) => r['unit'])?.['unit'] };
+  return {
+    entityId,
+    range,
+    source: { bucket, field, aggregate, note },
+    times,
+    values,
+    states,
+    unit: rows.find((r) => r['unit'])?.['unit'],
+  };
 }

@@ -72,7 +72,13 @@ export class OverviewService {
       tasksCheck(tasks, this.#now()),
     ];
     const worst = checks.reduce<HealthStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'green');
-    return { generatedAt: new Date(this.#now()).toISOString(), status: worst, checks, rate: { everyS: rates.everyS, samples: rates.samples }, problems };
+    return {
+      generatedAt: new Date(this.#now()).toISOString(),
+      status: worst,
+      checks,
+      rate: { everyS: rates.everyS, samples: rates.samples },
+      problems,
+    };
   }
 }
 
@@ -83,7 +89,9 @@ function unavailable(id: string, title: string, err: Error): Check {
     title,
     status: 'red',
     reason: `unknown: ${err.message}`,
-    hint: stopped ? 'Install or start that add-on; this line turns green by itself.' : 'Look at that add-on\'s log; the panel tries again every few seconds.',
+    hint: stopped
+      ? 'Install or start that add-on; this line turns green by itself.'
+      : "Look at that add-on's log; the panel tries again every few seconds.",
     facts: [],
   };
 }
@@ -97,7 +105,14 @@ function haCheck(o: Outcome<IngestorStatus>): Check {
     [ha.connected ? 'connected' : 'disconnected', since ? ago(since) : 'unknown'],
     ['reconnects', String(ha.reconnects)],
   ];
-  if (ha.connected) return { id: 'home-assistant', title: 'Home Assistant', status: 'green', reason: `connected to Home Assistant ${ha.haVersion ?? ''}`.trim(), facts };
+  if (ha.connected)
+    return {
+      id: 'home-assistant',
+      title: 'Home Assistant',
+      status: 'green',
+      reason: `connected to Home Assistant ${ha.haVersion ?? ''}`.trim(),
+      facts,
+    };
   return {
     id: 'home-assistant',
     title: 'Home Assistant',
@@ -108,7 +123,12 @@ function haCheck(o: Outcome<IngestorStatus>): Check {
   };
 }
 
-function ingestionCheck(o: Outcome<IngestorStatus>, points: Outcome<number>, r: ReturnType<RateSampler['view']>, now: number): Check {
+function ingestionCheck(
+  o: Outcome<IngestorStatus>,
+  points: Outcome<number>,
+  r: ReturnType<RateSampler['view']>,
+  now: number,
+): Check {
   if (!o.ok) return unavailable('ingestion', 'Ingestion', o.error);
   const s = o.value;
   const facts: Check['facts'] = [
@@ -119,31 +139,83 @@ function ingestionCheck(o: Outcome<IngestorStatus>, points: Outcome<number>, r: 
     ['last event', ago(s.events.lastEventAt, now)],
   ];
   const base = { id: 'ingestion', title: 'Ingestion', facts };
-  if (s.spool.full) return { ...base, status: 'red', reason: `the spool is full and refuses new events (${count(s.spool.refused)} refused)`, hint: 'Make InfluxDB writable again (see the InfluxDB line), or raise spool_max_mb in the ingestor.' };
-  if (s.writer.failingSince) return { ...base, status: 'red', reason: `writes to InfluxDB fail since ${ago(s.writer.failingSince, now)}: ${s.writer.lastError ?? 'no reason given'}`, hint: 'Events wait in the spool; look at the InfluxDB line and the ingestor log.' };
-  if (s.spool.bytes > BACKLOG_BYTES) return { ...base, status: 'amber', reason: `${bytes(s.spool.bytes)} waiting in the spool`, hint: 'InfluxDB is slower than Home Assistant; it catches up by itself unless this grows.' };
+  if (s.spool.full)
+    return {
+      ...base,
+      status: 'red',
+      reason: `the spool is full and refuses new events (${count(s.spool.refused)} refused)`,
+      hint: 'Make InfluxDB writable again (see the InfluxDB line), or raise spool_max_mb in the ingestor.',
+    };
+  if (s.writer.failingSince)
+    return {
+      ...base,
+      status: 'red',
+      reason: `writes to InfluxDB fail since ${ago(s.writer.failingSince, now)}: ${s.writer.lastError ?? 'no reason given'}`,
+      hint: 'Events wait in the spool; look at the InfluxDB line and the ingestor log.',
+    };
+  if (s.spool.bytes > BACKLOG_BYTES)
+    return {
+      ...base,
+      status: 'amber',
+      reason: `${bytes(s.spool.bytes)} waiting in the spool`,
+      hint: 'InfluxDB is slower than Home Assistant; it catches up by itself unless this grows.',
+    };
   const reason = `${rate(r.now)} events/s now${points.ok ? `, ${count(points.value)} state changes stored in the last hour` : ''}`;
-  if (!points.ok) return { ...base, status: 'amber', reason: `${reason}; stored points unknown (${points.error.message})`, hint: 'The panel cannot read InfluxDB; see the InfluxDB line.' };
+  if (!points.ok)
+    return {
+      ...base,
+      status: 'amber',
+      reason: `${reason}; stored points unknown (${points.error.message})`,
+      hint: 'The panel cannot read InfluxDB; see the InfluxDB line.',
+    };
   return { ...base, status: 'green', reason };
 }
 
 function quarantineCheck(o: Outcome<IngestorStatus>): Check {
   if (!o.ok) return unavailable('quarantine', 'Quarantine', o.error);
   const q = o.value.quarantine;
-  const facts: Check['facts'] = [['points', count(q.count)], ['size', bytes(q.bytes)]];
+  const facts: Check['facts'] = [
+    ['points', count(q.count)],
+    ['size', bytes(q.bytes)],
+  ];
   if (q.dropped > 0) facts.push(['dropped since start', count(q.dropped)]);
   // The ingestor's own check: amber from the first point dropped because the quarantine was full until the user makes room.
   const full = o.value.health.checks.find((c) => c.name === 'quarantine' && c.status !== 'green');
-  if (full) return { id: 'quarantine', title: 'Quarantine', status: 'amber', reason: full.reason, hint: 'Open Quarantine, fix the cause, then retry or discard points to make room.', facts };
-  if (q.count === 0) return { id: 'quarantine', title: 'Quarantine', status: 'green', reason: q.dropped > 0 ? 'empty' : 'InfluxDB accepted every point', facts };
-  return { id: 'quarantine', title: 'Quarantine', status: 'amber', reason: `${count(q.count)} points rejected by InfluxDB`, hint: 'Open Quarantine to read InfluxDB\'s reasons, then retry them.', facts };
+  if (full)
+    return {
+      id: 'quarantine',
+      title: 'Quarantine',
+      status: 'amber',
+      reason: full.reason,
+      hint: 'Open Quarantine, fix the cause, then retry or discard points to make room.',
+      facts,
+    };
+  if (q.count === 0)
+    return {
+      id: 'quarantine',
+      title: 'Quarantine',
+      status: 'green',
+      reason: q.dropped > 0 ? 'empty' : 'InfluxDB accepted every point',
+      facts,
+    };
+  return {
+    id: 'quarantine',
+    title: 'Quarantine',
+    status: 'amber',
+    reason: `${count(q.count)} points rejected by InfluxDB`,
+    hint: "Open Quarantine to read InfluxDB's reasons, then retry them.",
+    facts,
+  };
 }
 
 function influxCheck(h: Outcome<HealthReport>, version: Outcome<string>): Check {
   if (!h.ok) return unavailable('influxdb', 'InfluxDB', h.error);
   const worst = h.value.checks.find((c) => c.status === h.value.status && c.status !== 'green');
   const influxd = h.value.checks.find((c) => c.name === 'influxd');
-  const facts: Check['facts'] = [['version', version.ok ? version.value : 'unknown'], ...h.value.checks.map((c): [string, string] => [c.name, c.status])];
+  const facts: Check['facts'] = [
+    ['version', version.ok ? version.value : 'unknown'],
+    ...h.value.checks.map((c): [string, string] => [c.name, c.status]),
+  ];
   return {
     id: 'influxdb',
     title: 'InfluxDB',
@@ -163,8 +235,22 @@ function storageCheck(o: Outcome<BucketRow[]>): Check {
     ['series (raw)', raw?.seriesCardinality === null || raw === undefined ? 'unknown' : count(raw.seriesCardinality)],
     ...o.value.map((b): [string, string] => [`retention ${b.name}`, days(b.retentionDays)]),
   ];
-  if (!raw) return { id: 'storage', title: 'Storage', status: 'amber', reason: 'the raw bucket is missing', hint: 'Restart HomeIQ InfluxDB; it creates its buckets at start.', facts };
-  return { id: 'storage', title: 'Storage', status: 'green', reason: `${bytes(total)} on disk, raw data kept ${days(raw.retentionDays)}`, facts };
+  if (!raw)
+    return {
+      id: 'storage',
+      title: 'Storage',
+      status: 'amber',
+      reason: 'the raw bucket is missing',
+      hint: 'Restart HomeIQ InfluxDB; it creates its buckets at start.',
+      facts,
+    };
+  return {
+    id: 'storage',
+    title: 'Storage',
+    status: 'green',
+    reason: `${bytes(total)} on disk, raw data kept ${days(raw.retentionDays)}`,
+    facts,
+  };
 }
 
 /** A task that has not completed within twice its period plus a margin is late. */
@@ -176,19 +262,49 @@ function periodMs(every: string | undefined): number | undefined {
 
 function tasksCheck(o: Outcome<TaskRow[]>, now: number): Check {
   if (!o.ok) return unavailable('tasks', 'Downsampling tasks', o.error);
-  const facts = o.value.map((t): [string, string] => [t.name, t.lastRunStatus ? `${t.lastRunStatus}, ${ago(t.lastRunAt, now)}` : 'waiting for its first run']);
+  const facts = o.value.map((t): [string, string] => [
+    t.name,
+    t.lastRunStatus ? `${t.lastRunStatus}, ${ago(t.lastRunAt, now)}` : 'waiting for its first run',
+  ]);
   const base = { id: 'tasks', title: 'Downsampling tasks', facts };
   const failed = o.value.find((t) => t.lastRunStatus === 'failed');
-  if (failed) return { ...base, status: 'amber', reason: `${failed.name} failed: ${failed.lastRunError ?? 'no reason given'}`, hint: 'Run it again from Storage; if it fails again, the reason says what to fix.' };
+  if (failed)
+    return {
+      ...base,
+      status: 'amber',
+      reason: `${failed.name} failed: ${failed.lastRunError ?? 'no reason given'}`,
+      hint: 'Run it again from Storage; if it fails again, the reason says what to fix.',
+    };
   const inactive = o.value.find((t) => t.status !== 'active');
-  if (inactive) return { ...base, status: 'amber', reason: `${inactive.name} is ${inactive.status}`, hint: 'Restart HomeIQ InfluxDB; it re-enables its tasks at start.' };
+  if (inactive)
+    return {
+      ...base,
+      status: 'amber',
+      reason: `${inactive.name} is ${inactive.status}`,
+      hint: 'Restart HomeIQ InfluxDB; it re-enables its tasks at start.',
+    };
   const late = o.value.find((t) => {
     const p = periodMs(t.every);
     return p !== undefined && t.lastRunAt !== null && now - Date.parse(t.lastRunAt) > 2 * p + 5 * 60_000;
   });
-  if (late) return { ...base, status: 'amber', reason: `${late.name} last ran ${ago(late.lastRunAt, now)}`, hint: 'InfluxDB may be overloaded; look at the HomeIQ InfluxDB log.' };
-  if (o.value.length === 0) return { ...base, status: 'amber', reason: 'no downsampling tasks', hint: 'Restart HomeIQ InfluxDB; it creates its tasks at start.' };
+  if (late)
+    return {
+      ...base,
+      status: 'amber',
+      reason: `${late.name} last ran ${ago(late.lastRunAt, now)}`,
+      hint: 'InfluxDB may be overloaded; look at the HomeIQ InfluxDB log.',
+    };
+  if (o.value.length === 0)
+    return {
+      ...base,
+      status: 'amber',
+      reason: 'no downsampling tasks',
+      hint: 'Restart HomeIQ InfluxDB; it creates its tasks at start.',
+    };
   const ran = o.value.filter((t) => t.lastRunStatus === 'success').length;
-  const reason = ran === o.value.length ? `${o.value.length} tasks active, last runs succeeded` : `${o.value.length} tasks active, ${ran} ran so far (each runs on its schedule)`;
+  const reason =
+    ran === o.value.length
+      ? `${o.value.length} tasks active, last runs succeeded`
+      : `${o.value.length} tasks active, ${ran} ran so far (each runs on its schedule)`;
   return { ...base, status: 'green', reason };
 }

@@ -75,8 +75,19 @@ export class RateSampler {
       const dt = (b.at - a.at) / 1000;
       rates.push(dt > 0 ? (b.total - a.total) / dt : 0);
     }
-    const batch = this.#samples.map((s) => s.lastBatchMs).filter((v): v is number => v !== undefined).sort((x, y) => x - y);
-    const pct = (p: number): number | undefined => (batch.length === 0 ? undefined : batch[Math.min(batch.length - 1, Math.floor(p * batch.length))]);
-    return { now: rates.at(-1), samples: rates, everyS: this.everyMs / 1000, writeP50Ms: pct(0.5), writeP99Ms: pct(0.99), latest: this.#latest };
+    const batch = this.#samples
+      .map((s) => s.lastBatchMs)
+      .filter((v): v is number => v !== undefined)
+      .sort((x, y) => x - y);
+    const pct = (p: number): number | undefined =>
+      batch.length === 0 ? undefined : batch[Math.min(batch.length - 1, Math.floor(p * batch.length))];
+    return {
+      now: rates.at(-1),
+      samples: rates,
+      everyS: this.everyMs / 1000,
+      writeP50Ms: pct(0.5),
+      writeP99Ms: pct(0.99),
+      latest: this.#latest,
+    };
   }
 }

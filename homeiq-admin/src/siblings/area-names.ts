@@ -16,7 +16,12 @@ export class AreaNames {
   readonly #cache: Cached<ReadonlyMap<string, string>>;
 
   constructor(read: () => Promise<AreaInfo[]>, ttlMs = AREA_NAMES_TTL_MS, now: () => number = Date.now) {
-    this.#cache = new Cached(async () => new Map((await read()).map((a) => [a.id, a.name])), ttlMs, Math.min(ttlMs, FAILURE_TTL_MS), now);
+    this.#cache = new Cached(
+      async () => new Map((await read()).map((a) => [a.id, a.name])),
+      ttlMs,
+      Math.min(ttlMs, FAILURE_TTL_MS),
+      now,
+    );
   }
 
   get(): Promise<Outcome<ReadonlyMap<string, string>>> {
@@ -29,12 +34,24 @@ export class AreaNames {
  * has something to show. The problem is reported only when some row has an area: without areas (ha_compatible)
  * the names do not matter.
  */
-export function withAreaNames(rows: readonly StoredEntityRow[], names: Outcome<ReadonlyMap<string, string>>): { entities: EntityRow[]; problems: Problem[] } {
+export function withAreaNames(
+  rows: readonly StoredEntityRow[],
+  names: Outcome<ReadonlyMap<string, string>>,
+): { entities: EntityRow[]; problems: Problem[] } {
   const known = names.ok ? names.value : undefined;
-  const entities = rows.map((r) => ({ ...r, areaName: r.area === undefined ? undefined : (known?.get(r.area) ?? r.area) }));
+  const entities = rows.map((r) => ({
+    ...r,
+    areaName: r.area === undefined ? undefined : (known?.get(r.area) ?? r.area),
+  }));
   const problems: Problem[] =
     !names.ok && rows.some((r) => r.area !== undefined)
-      ? [{ sibling: 'homeiq-ingestor', what: 'area names', why: `${names.error.message}; the areas are shown by their ids` }]
+      ? [
+          {
+            sibling: 'homeiq-ingestor',
+            what: 'area names',
+            why: `${names.error.message}; the areas are shown by their ids`,
+          },
+        ]
       : [];
   return { entities, problems };
 }

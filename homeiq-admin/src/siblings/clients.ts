@@ -12,7 +12,14 @@ export interface IngestorStatus {
   homeAssistant: { connected: boolean; haVersion?: string; connects: number; reconnects: number; lastError?: string };
   events: { total: number; lastEventAt?: string };
   spool: { bytes: number; full: boolean; refused: number };
-  writer: { written: number; lastBatchMs?: number; lastError?: string; lastSuccessAt?: string; failingSince?: string; quarantined: number };
+  writer: {
+    written: number;
+    lastBatchMs?: number;
+    lastError?: string;
+    lastSuccessAt?: string;
+    failingSince?: string;
+    quarantined: number;
+  };
   quarantine: { count: number; bytes: number; dropped: number };
   health: HealthReport;
 }
@@ -48,11 +55,19 @@ export class IngestorClient {
 
   /** Spools the points again (all, or the given ids); the ingestor keeps those its full spool refuses. */
   retryQuarantine(ids?: string[]): Promise<{ requeued: number; kept: number }> {
-    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/retry', { method: 'POST', body: ids ? { ids } : { all: true }, timeoutMs: 30_000 });
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/retry', {
+      method: 'POST',
+      body: ids ? { ids } : { all: true },
+      timeoutMs: 30_000,
+    });
   }
 
   discardQuarantine(ids?: string[]): Promise<{ discarded: number }> {
-    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/discard', { method: 'POST', body: ids ? { ids } : { all: true }, timeoutMs: 30_000 });
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/quarantine/discard', {
+      method: 'POST',
+      body: ids ? { ids } : { all: true },
+      timeoutMs: 30_000,
+    });
   }
 
   /** The history import's state and progress. */
@@ -62,7 +77,11 @@ export class IngestorClient {
 
   /** Starts (or replaces) a history import of the last `days` days, of `entities` or all. */
   startImport(days: number, entities?: string[]): Promise<ImportView> {
-    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', { method: 'POST', body: entities ? { days, entities } : { days }, timeoutMs: 30_000 });
+    return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/import', {
+      method: 'POST',
+      body: entities ? { days, entities } : { days },
+      timeoutMs: 30_000,
+    });
   }
 
   cancelImport(): Promise<{ cancelled: boolean } & ImportView> {
@@ -71,8 +90,14 @@ export class IngestorClient {
 
   /** HA's areas with their names. A short timeout: the Entities view waits for it and falls back to ids. */
   async areas(): Promise<AreaInfo[]> {
-    const answer = areasAnswer.safeParse(await this.http.json<unknown>('homeiq-ingestor', INGESTOR_PORT, '/api/registry/areas', { timeoutMs: 2000 }));
-    if (!answer.success) throw new SiblingAnswer(502, `HomeIQ Ingestor answered area names the panel cannot read (${answer.error.issues[0]?.message ?? 'invalid'})`);
+    const answer = areasAnswer.safeParse(
+      await this.http.json<unknown>('homeiq-ingestor', INGESTOR_PORT, '/api/registry/areas', { timeoutMs: 2000 }),
+    );
+    if (!answer.success)
+      throw new SiblingAnswer(
+        502,
+        `HomeIQ Ingestor answered area names the panel cannot read (${answer.error.issues[0]?.message ?? 'invalid'})`,
+      );
     return answer.data.areas;
   }
 }
@@ -98,28 +123,54 @@ export class ManagerClient {
   }
 
   token(): Promise<TokenGrant> {
-    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/tokens', { method: 'POST', body: {}, timeoutMs: 15_000 });
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/tokens', {
+      method: 'POST',
+      body: {},
+      timeoutMs: 15_000,
+    });
   }
 
   async buckets(): Promise<BucketRow[]> {
-    const r = await this.http.json<{ buckets: BucketRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/buckets', { timeoutMs: 15_000 });
-    return r.buckets.map((b) => ({ name: b.name, role: b.role, retentionDays: b.retentionDays, sizeBytes: b.sizeBytes, seriesCardinality: b.seriesCardinality }));
+    const r = await this.http.json<{ buckets: BucketRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/buckets', {
+      timeoutMs: 15_000,
+    });
+    return r.buckets.map((b) => ({
+      name: b.name,
+      role: b.role,
+      retentionDays: b.retentionDays,
+      sizeBytes: b.sizeBytes,
+      seriesCardinality: b.seriesCardinality,
+    }));
   }
 
   async setRetention(name: string, retentionDays: number): Promise<BucketRow> {
-    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/buckets/${encodeURIComponent(name)}`, { method: 'PATCH', body: { retentionDays }, timeoutMs: 15_000 });
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/buckets/${encodeURIComponent(name)}`, {
+      method: 'PATCH',
+      body: { retentionDays },
+      timeoutMs: 15_000,
+    });
   }
 
   async tasks(): Promise<TaskRow[]> {
-    return (await this.http.json<{ tasks: TaskRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/tasks', { timeoutMs: 10_000 })).tasks;
+    return (
+      await this.http.json<{ tasks: TaskRow[] }>('homeiq-influxdb', MANAGER_PORT, '/api/tasks', { timeoutMs: 10_000 })
+    ).tasks;
   }
 
   runTask(id: string): Promise<TaskRunResult> {
-    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/tasks/${encodeURIComponent(id)}/run?wait=1`, { method: 'POST', body: {}, timeoutMs: 65_000 });
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/tasks/${encodeURIComponent(id)}/run?wait=1`, {
+      method: 'POST',
+      body: {},
+      timeoutMs: 65_000,
+    });
   }
 
   /** A read-only token for Grafana, from the manager endpoint added for it (404 on versions without it). */
   grafanaToken(): Promise<{ token: string } & Record<string, unknown>> {
-    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/grafana-token', { method: 'POST', body: {}, timeoutMs: 15_000 });
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/grafana-token', {
+      method: 'POST',
+      body: {},
+      timeoutMs: 15_000,
+    });
   }
 }

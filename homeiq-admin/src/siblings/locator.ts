@@ -1,4 +1,11 @@
-import { HttpError, siblingSlug, SupervisorError, type AddonInfo, type AddonSlug, type SupervisorClient } from '@homeiq/shared';
+import {
+  HttpError,
+  siblingSlug,
+  SupervisorError,
+  type AddonInfo,
+  type AddonSlug,
+  type SupervisorClient,
+} from '@homeiq/shared';
 
 /** Why a sibling cannot be reached, in words for the panel (the `message`); a 503 when it ends a request. */
 export class SiblingUnavailable extends HttpError {
@@ -47,9 +54,17 @@ export class SiblingLocator {
       info = await this.supervisor.addonInfo(siblingSlug(this.#selfSlug, 'homeiq-admin', sibling));
     } catch (err) {
       if (err instanceof SupervisorError && (err.status === 400 || err.status === 404)) {
-        throw new SiblingUnavailable(sibling, `${TITLES[sibling]} is not installed (install it from the same repository as HomeIQ Admin)`, 'not-installed');
+        throw new SiblingUnavailable(
+          sibling,
+          `${TITLES[sibling]} is not installed (install it from the same repository as HomeIQ Admin)`,
+          'not-installed',
+        );
       }
-      throw new SiblingUnavailable(sibling, `the Supervisor could not say where ${TITLES[sibling]} is (${(err as Error).message})`, 'supervisor');
+      throw new SiblingUnavailable(
+        sibling,
+        `the Supervisor could not say where ${TITLES[sibling]} is (${(err as Error).message})`,
+        'supervisor',
+      );
     }
     this.#cache.set(sibling, { info, at: this.now() });
     return info;
@@ -59,7 +74,11 @@ export class SiblingLocator {
   async address(sibling: AddonSlug): Promise<string> {
     const info = await this.info(sibling);
     if (info.state !== 'started' || !info.ip_address) {
-      throw new SiblingUnavailable(sibling, `${TITLES[sibling]} is ${info.state}; start it from its add-on page`, 'stopped');
+      throw new SiblingUnavailable(
+        sibling,
+        `${TITLES[sibling]} is ${info.state}; start it from its add-on page`,
+        'stopped',
+      );
     }
     return info.ip_address;
   }

@@ -34,7 +34,10 @@ export class SiblingHttp {
     try {
       res = await httpRequestRaw(`http://${ip}:${port}${path}`, {
         method: req.method ?? 'GET',
-        headers: { Accept: 'application/json', ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          Accept: 'application/json',
+          ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         localAddress: this.opts.localAddress,
         timeoutMs: req.timeoutMs ?? this.opts.timeoutMs ?? 5000,
@@ -42,7 +45,10 @@ export class SiblingHttp {
     } catch (err) {
       this.opts.locator.forget(sibling);
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ECONNREFUSED' ? 'nothing answers on its port; it may be starting or has stopped' : (err as Error).message;
+      const why =
+        code === 'ECONNREFUSED'
+          ? 'nothing answers on its port; it may be starting or has stopped'
+          : (err as Error).message;
       throw new SiblingUnavailable(sibling, `${title} did not answer (${why})`, 'unreachable');
     }
     const text = res.body.toString('utf8');
@@ -54,7 +60,8 @@ export class SiblingHttp {
     }
     if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return body as T;
     const message = (body as { error?: string } | undefined)?.error ?? (text.slice(0, 200) || `status ${res.status}`);
-    if (res.status === 403) throw new SiblingUnavailable(sibling, `${title} refused HomeIQ Admin (${message})`, 'refused');
+    if (res.status === 403)
+      throw new SiblingUnavailable(sibling, `${title} refused HomeIQ Admin (${message})`, 'refused');
     if (res.status >= 400 && res.status < 500) throw new SiblingAnswer(res.status, `${title}: ${message}`);
     throw new SiblingAnswer(502, `${title} failed: ${message}`);
   }

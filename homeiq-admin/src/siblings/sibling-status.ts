@@ -33,7 +33,14 @@ export class SiblingStatusReader {
   constructor(private readonly opts: SiblingStatusOptions) {}
 
   async read(sibling: AddonSlug): Promise<SiblingStatus> {
-    const base: SiblingStatus = { slug: sibling, installed: false, state: undefined, version: undefined, health: undefined, problem: undefined };
+    const base: SiblingStatus = {
+      slug: sibling,
+      installed: false,
+      state: undefined,
+      version: undefined,
+      health: undefined,
+      problem: undefined,
+    };
     let info;
     try {
       this.#selfSlug ??= (await this.opts.supervisor.selfInfo()).slug;

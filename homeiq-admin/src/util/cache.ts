@@ -21,7 +21,13 @@ export class Cached<T> {
     const o = this.#outcome;
     if (o && this.now() - this.#at < (o.ok ? this.ttlMs : this.failureTtlMs)) return Promise.resolve(o);
     this.#inflight ??= this.read()
-      .then((value): Outcome<T> => ({ ok: true, value }), (error: unknown): Outcome<T> => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }))
+      .then(
+        (value): Outcome<T> => ({ ok: true, value }),
+        (error: unknown): Outcome<T> => ({
+          ok: false,
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
+      )
       .then((outcome) => {
         this.#outcome = outcome;
         this.#at = this.now();

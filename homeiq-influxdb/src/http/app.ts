@@ -24,9 +24,6 @@ const retentionBody = z.object({
   retentionDays: z.number().int().min(0).max(36500),
 });
 
-
-
-
 /** The manager API on port 8326: `/health` for everyone, `/api/*` for siblings proven through the Supervisor. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();

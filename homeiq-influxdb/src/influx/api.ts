@@ -95,7 +95,9 @@ export class InfluxApi {
   }
 
   async setup(req: SetupRequest): Promise<{ orgId: string; bucketId: string }> {
-    const r = await this.json<{ org: { id: string }; bucket: { id: string } }>('POST', '/api/v2/setup', req, { auth: false });
+    const r = await this.json<{ org: { id: string }; bucket: { id: string } }>('POST', '/api/v2/setup', req, {
+      auth: false,
+    });
     return { orgId: r.org.id, bucketId: r.bucket.id };
   }
 
@@ -119,19 +121,33 @@ export class InfluxApi {
   }
 
   async createBucket(orgId: string, name: string, retentionSeconds: number): Promise<Bucket> {
-    return this.json('POST', '/api/v2/buckets', { orgID: orgId, name, retentionRules: retentionRules(retentionSeconds) });
+    return this.json('POST', '/api/v2/buckets', {
+      orgID: orgId,
+      name,
+      retentionRules: retentionRules(retentionSeconds),
+    });
   }
 
   /**
    * Sets a retention together with a shard-group duration: InfluxDB refuses (422) a retention shorter than
    * the bucket's current shard-group duration unless that changes too, and keeps the old one otherwise.
    */
-  async setBucketRetention(id: string, retentionSeconds: number, shardGroupSeconds = shardGroupDurationSeconds(retentionSeconds)): Promise<Bucket> {
-    return this.json('PATCH', `/api/v2/buckets/${id}`, { retentionRules: retentionRules(retentionSeconds, shardGroupSeconds) });
+  async setBucketRetention(
+    id: string,
+    retentionSeconds: number,
+    shardGroupSeconds = shardGroupDurationSeconds(retentionSeconds),
+  ): Promise<Bucket> {
+    return this.json('PATCH', `/api/v2/buckets/${id}`, {
+      retentionRules: retentionRules(retentionSeconds, shardGroupSeconds),
+    });
   }
 
   /** Creates a token; InfluxDB 2.9 stores tokens hashed, so this answer is the only time we see its value. */
-  async createAuthorization(orgId: string, description: string, permissions: Permission[]): Promise<{ id: string; token: string }> {
+  async createAuthorization(
+    orgId: string,
+    description: string,
+    permissions: Permission[],
+  ): Promise<{ id: string; token: string }> {
     return this.json('POST', '/api/v2/authorizations', { orgID: orgId, description, permissions });
   }
 
@@ -212,7 +228,11 @@ export class InfluxApi {
       } catch {
         // not JSON: keep the raw text
       }
-      throw new InfluxApiError(`InfluxDB ${method} ${path.split('?')[0]} answered ${res.status}: ${message}`, res.status, message);
+      throw new InfluxApiError(
+        `InfluxDB ${method} ${path.split('?')[0]} answered ${res.status}: ${message}`,
+        res.status,
+        message,
+      );
     }
     return res.body;
   }

@@ -3,7 +3,9 @@ import { LineSplitter, parseInfluxdLine } from './log-line.js';
 
 describe('parseInfluxdLine', () => {
   it('maps influxd levels onto ours and keeps the useful fields', () => {
-    const l = parseInfluxdLine('ts=2026-11-24T09:11:13.871Z lvl=info msg="Resources opened" log_id=16kD0 service=bolt path=/data/x.bolt');
+    const l = parseInfluxdLine(
+      'ts=2026-11-24T09:11:13.871Z lvl=info msg="Resources opened" log_id=16kD0 service=bolt path=/data/x.bolt',
+    );
     expect(l).toEqual({ level: 'debug', msg: 'Resources opened', fields: { service: 'bolt', path: '/data/x.bolt' } });
     expect(parseInfluxdLine('ts=x lvl=error msg="Failed \\"x\\"" error="disk full"')).toMatchObject({
       level: 'error',

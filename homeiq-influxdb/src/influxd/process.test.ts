@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { processAlive as alive } from '../../../tests/influxdb/harness.js';
 import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from './process.js';
 
-const LISTENING = 'ts=2026-11-24T10:00:00Z lvl=info msg=Listening log_id=x service=tcp-listener transport=http addr=127.0.0.1:8086 port=8086';
+const LISTENING =
+  'ts=2026-11-24T10:00:00Z lvl=info msg=Listening log_id=x service=tcp-listener transport=http addr=127.0.0.1:8086 port=8086';
 
 let dir: string | undefined;
 const procs: InfluxdProcess[] = [];
@@ -131,7 +132,10 @@ describe('InfluxdProcess', () => {
     let skew = 0;
     const p = processFor(await slowInfluxd(20_000), new Health(), { now: () => Date.now() + skew });
     let settled: string | undefined;
-    const started = p.start().then(() => (settled = 'ready'), (e: Error) => (settled = e.message));
+    const started = p.start().then(
+      () => (settled = 'ready'),
+      (e: Error) => (settled = e.message),
+    );
     await spawned(p);
     skew = 290_000;
     await new Promise((r) => setTimeout(r, 400));
@@ -165,7 +169,9 @@ describe('InfluxdProcess', () => {
     expect(p.pid).toBeUndefined();
     expect(influxdCheck(health)).toMatchObject({
       status: 'red',
-      reason: expect.stringMatching(/^port 1 on 127\.0\.0\.1 is already in use by another program, so influxd cannot start/),
+      reason: expect.stringMatching(
+        /^port 1 on 127\.0\.0\.1 is already in use by another program, so influxd cannot start/,
+      ),
       hint: expect.stringMatching(/Stop the program or add-on that listens on port 1/),
     });
     expect(checks).toBeGreaterThan(1);

@@ -170,7 +170,8 @@ export class InfluxdProcess implements Service {
     if (this.#stopping) return;
     if (busy !== undefined) {
       const retryMs = this.opts.portRetryMs ?? 2_000;
-      if (this.#portBusy === undefined) this.opts.log.error(`${busy}; influxd is not started until it is free (checking every ${retryMs / 1000} s)`);
+      if (this.#portBusy === undefined)
+        this.opts.log.error(`${busy}; influxd is not started until it is free (checking every ${retryMs / 1000} s)`);
       this.#portBusy = busy;
       this.opts.health.set(
         CHECK,
@@ -196,7 +197,11 @@ export class InfluxdProcess implements Service {
     const err = new LineSplitter();
     // A clean environment: influxd must not see our Supervisor token, nor INFLUXD_* settings from the image.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dataDir, TZ: process.env['TZ'] ?? 'UTC' };
-    const child = spawn(binary, influxdArgs(dataDir, host, port, influxdLogLevel), { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, influxdArgs(dataDir, host, port, influxdLogLevel), {
+      cwd: dataDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
     this.#startedAt = this.#now();
     this.#ready = false;
@@ -240,7 +245,11 @@ export class InfluxdProcess implements Service {
         else this.#setGreen();
       } else if (this.#ready) {
         failures += 1;
-        this.opts.health.set(CHECK, failures >= 3 ? 'red' : 'amber', `influxd does not answer /health (${failures} checks in a row)`);
+        this.opts.health.set(
+          CHECK,
+          failures >= 3 ? 'red' : 'amber',
+          `influxd does not answer /health (${failures} checks in a row)`,
+        );
       }
       await sleep(this.#ready ? poll : 200);
     }
@@ -250,12 +259,15 @@ export class InfluxdProcess implements Service {
     this.#ready = true;
     this.#version = version.replace(/^v/, '');
     const took = this.#now() - this.#startedAt;
-    this.opts.log.info(`influxd ${this.#version} ready in ${took} ms${this.#crashes > 0 ? ` after restart #${this.#crashes}` : ''}`);
+    this.opts.log.info(
+      `influxd ${this.#version} ready in ${took} ms${this.#crashes > 0 ? ` after restart #${this.#crashes}` : ''}`,
+    );
     this.#setGreen();
   }
 
   #setGreen(): void {
-    const restarts = this.#crashes > 0 ? `; restarted ${this.#crashes} time(s) after a crash, last: ${this.#lastCrash}` : '';
+    const restarts =
+      this.#crashes > 0 ? `; restarted ${this.#crashes} time(s) after a crash, last: ${this.#lastCrash}` : '';
     this.opts.health.set(CHECK, 'green', `influxd ${this.#version} is running${restarts}`);
   }
 
@@ -269,9 +281,16 @@ export class InfluxdProcess implements Service {
     const delay = this.opts.backoff.next();
     this.#crashes += 1;
     this.#lastCrash = `${reason} at ${new Date().toISOString()} after ${Math.round(uptime / 1000)} s`;
-    this.opts.log.error(`influxd stopped unexpectedly (${reason}) after ${Math.round(uptime / 1000)} s; restarting in ${delay} ms`);
+    this.opts.log.error(
+      `influxd stopped unexpectedly (${reason}) after ${Math.round(uptime / 1000)} s; restarting in ${delay} ms`,
+    );
     if (lastLines.length > 0) this.opts.log.error(`last influxd output: ${lastLines.slice(-5).join(' | ')}`);
-    this.opts.health.set(CHECK, 'red', `influxd crashed (${reason}); restart #${this.#crashes} in ${Math.round(delay / 100) / 10} s`, 'If this repeats, open the add-on log for influxd\'s last lines.');
+    this.opts.health.set(
+      CHECK,
+      'red',
+      `influxd crashed (${reason}); restart #${this.#crashes} in ${Math.round(delay / 100) / 10} s`,
+      "If this repeats, open the add-on log for influxd's last lines.",
+    );
     this.#timer = setTimeout(() => {
       if (!this.#stopping) void this.#launch();
     }, delay);

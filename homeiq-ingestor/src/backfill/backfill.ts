@@ -90,7 +90,16 @@ export class Backfill implements Service {
     this.#status = initialStatus(opts.historyImportDays);
     this.#replay = new StateReplay(opts);
     const stats = opts.spool.stats?.bind(opts.spool);
-    const refill = opts.refill && stats && { ...opts, ...opts.refill, spool: { stats }, ranges, replay: new StateReplay(opts), now: () => this.#now, save: () => this.save() };
+    const refill = opts.refill &&
+      stats && {
+        ...opts,
+        ...opts.refill,
+        spool: { stats },
+        ranges,
+        replay: new StateReplay(opts),
+        now: () => this.#now,
+        save: () => this.save(),
+      };
     this.#refill = refill ? new SpoolRefill(refill) : undefined;
     this.#imports = new HistoryImport({
       dir: opts.dir,
@@ -135,7 +144,13 @@ export class Backfill implements Service {
     this.#state.markSaved();
     this.#refill?.start();
     const every = this.opts.saveIntervalMs ?? 10_000;
-    this.#timer = setInterval(() => void this.save().catch((err: unknown) => this.opts.log.warn(`could not save the backfill state: ${(err as Error).message}`)), every);
+    this.#timer = setInterval(
+      () =>
+        void this.save().catch((err: unknown) =>
+          this.opts.log.warn(`could not save the backfill state: ${(err as Error).message}`),
+        ),
+      every,
+    );
   }
 
   async stop(): Promise<void> {
@@ -161,7 +176,8 @@ export class Backfill implements Service {
     const connectedUs = this.#now;
     const seen = this.opts.pipeline.lastSeenUs ?? this.#state.originUs;
     const unfinished = this.#state.gapFromUs;
-    this.#state.gapFromUs = unfinished === undefined ? seen : seen === undefined ? unfinished : Math.min(seen, unfinished);
+    this.#state.gapFromUs =
+      unfinished === undefined ? seen : seen === undefined ? unfinished : Math.min(seen, unfinished);
     if (this.opts.pipeline.lastSeenUs !== undefined) this.#state.originUs = undefined;
     else if (this.#state.gapFromUs === undefined) {
       // Fresh install: nothing seen yet, so should this connection be lost early, the next one backfills from here.
@@ -178,7 +194,10 @@ export class Backfill implements Service {
         if (runId !== this.#runId) return;
         this.opts.pipeline.release();
         this.#status.phase = 'failed';
-        if (!session.closed) this.opts.log.warn(`backfill after connecting stopped: ${(err as Error).message}; it runs again on the next connection`);
+        if (!session.closed)
+          this.opts.log.warn(
+            `backfill after connecting stopped: ${(err as Error).message}; it runs again on the next connection`,
+          );
       });
     this.#run = run;
   }
@@ -197,7 +216,10 @@ export class Backfill implements Service {
       try {
         await this.opts.enricher.refresh(session);
       } catch (err) {
-        if (alive()) log.warn(`could not read HA's registries (${(err as Error).message}); points are written without area/floor/device/label tags until the next refresh`);
+        if (alive())
+          log.warn(
+            `could not read HA's registries (${(err as Error).message}); points are written without area/floor/device/label tags until the next refresh`,
+          );
       } finally {
         if (runId === this.#runId) this.opts.pipeline.release();
       }
@@ -222,7 +244,13 @@ export class Backfill implements Service {
       this.#status.phase = 'gap';
       const windows = planWindows(gapFrom - this.#overlapUs, undefined, this.opts.windowUs ?? HOUR_US, this.#now);
       const g = this.#status.gap;
-      Object.assign(g, { from: microsToIso(gapFrom), windowsDone: 0, windowsTotal: windows.length, points: 0, lastError: undefined });
+      Object.assign(g, {
+        from: microsToIso(gapFrom),
+        windowsDone: 0,
+        windowsTotal: windows.length,
+        points: 0,
+        lastError: undefined,
+      });
       try {
         for (const w of windows) {
           g.points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
@@ -263,7 +291,9 @@ export class Backfill implements Service {
       this.#state.gapFromUs = undefined;
       if (this.opts.pipeline.lastSeenUs === undefined) this.#state.originUs = connectedUs; // still no event: covered up to here
       this.#status.gap.points += points;
-      log.debug(`gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`);
+      log.debug(
+        `gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`,
+      );
       void this.save().catch(() => undefined);
     }
 

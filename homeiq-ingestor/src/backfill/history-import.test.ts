@@ -16,7 +16,11 @@ const H = 3_600_000_000;
 const DAY = 24 * H;
 const NOW = 1_795_000_000_000_000;
 /** One change every 6 hours over the last 20 days, each 1 µs past the hour (state = its index). */
-const ROWS = Array.from({ length: 80 }, (_, i) => ({ s: String(i), a: {}, lu: (NOW - 20 * DAY + i * 6 * H + 1) / 1e6 }));
+const ROWS = Array.from({ length: 80 }, (_, i) => ({
+  s: String(i),
+  a: {},
+  lu: (NOW - 20 * DAY + i * 6 * H + 1) / 1e6,
+}));
 const us = (lu: number): number => Math.round(lu * 1e6);
 const dirs: string[] = [];
 
@@ -40,7 +44,10 @@ function session(failAfter?: number): HaSession {
         closed = true;
         throw new Error('Home Assistant connection closed');
       }
-      if (msg['type'] === 'get_states') return [{ entity_id: 'sensor.a', state: '79', attributes: {}, last_updated: microsToIso(us(ROWS.at(-1)!.lu)) }] as T;
+      if (msg['type'] === 'get_states')
+        return [
+          { entity_id: 'sensor.a', state: '79', attributes: {}, last_updated: microsToIso(us(ROWS.at(-1)!.lu)) },
+        ] as T;
       const start = isoToMicros(msg['start_time'] as string)!;
       const end = msg['end_time'] === undefined ? Infinity : isoToMicros(msg['end_time'] as string)!;
       return { 'sensor.a': ROWS.filter((r) => us(r.lu) > start && us(r.lu) < end) } as T;
@@ -52,12 +59,30 @@ function session(failAfter?: number): HaSession {
 async function rig(days: number, dir: string, now: number): Promise<{ backfill: Backfill; lines: string[] }> {
   const lines: string[] = [];
   const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, filter, () => undefined);
+  const encoder = new EventEncoder(
+    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+    filter,
+    () => undefined,
+  );
   const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates: true });
+  const pipeline = new StatePipeline({
+    encoder,
+    sink: { append: (l) => (lines.push(l), true) },
+    digests,
+    skipRestartDuplicates: true,
+  });
   const backfill = new Backfill({
-    dir, pipeline, digests, accepts: () => true, spool: { sync: async () => undefined }, log,
-    historyImportDays: days, windowUs: H, now: () => now, saveIntervalMs: 60_000, recorderSettleMs: 0,
+    dir,
+    pipeline,
+    digests,
+    accepts: () => true,
+    spool: { sync: async () => undefined },
+    log,
+    historyImportDays: days,
+    windowUs: H,
+    now: () => now,
+    saveIntervalMs: 60_000,
+    recorderSettleMs: 0,
   });
   await backfill.start();
   return { backfill, lines };
@@ -68,7 +93,12 @@ async function settle(b: Backfill, phases: string[]): Promise<void> {
 }
 
 /** Runs one connection of an add-on life; `failAfter` cuts it. */
-async function connection(days: number, dir: string, now: number, failAfter?: number): Promise<{ lines: string[]; backfill: Backfill }> {
+async function connection(
+  days: number,
+  dir: string,
+  now: number,
+  failAfter?: number,
+): Promise<{ lines: string[]; backfill: Backfill }> {
   const r = await rig(days, dir, now);
   r.backfill.onConnected(session(failAfter));
   await settle(r.backfill, failAfter === undefined ? ['done', 'failed'] : ['failed']);
@@ -76,20 +106,29 @@ async function connection(days: number, dir: string, now: number, failAfter?: nu
   return r;
 }
 
-const written = (lines: string[]): string[] => lines.map((l) => /state="(\d+)"/.exec(l)?.[1]).filter((s): s is string => s !== undefined);
-const expected = (fromUs: number, toUs: number): string[] => ROWS.filter((r) => us(r.lu) >= fromUs && us(r.lu) < toUs).map((r) => r.s);
+const written = (lines: string[]): string[] =>
+  lines.map((l) => /state="(\d+)"/.exec(l)?.[1]).filter((s): s is string => s !== undefined);
+const expected = (fromUs: number, toUs: number): string[] =>
+  ROWS.filter((r) => us(r.lu) >= fromUs && us(r.lu) < toUs).map((r) => r.s);
 
 describe('first-install import: history_import_days raised while the import is unfinished', () => {
-  it('imports both the old record\'s unfinished part and the new older range, then reports done', async () => {
+  it("imports both the old record's unfinished part and the new older range, then reports done", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'homeiq-import-raise-'));
     dirs.push(dir);
     const first = await connection(7, dir, NOW, 1 + 100); // get_states + 100 of the 168 one-hour windows
-    const rec1 = JSON.parse(await readFile(join(dir, 'import.json'), 'utf8')) as { reachedUs: number; toUs: number; done: boolean };
+    const rec1 = JSON.parse(await readFile(join(dir, 'import.json'), 'utf8')) as {
+      reachedUs: number;
+      toUs: number;
+      done: boolean;
+    };
     expect(rec1).toMatchObject({ done: false, reachedUs: NOW - 7 * DAY + 100 * H });
     const second = await connection(14, dir, NOW + H); // restarted with the option raised to 14
     const got = [...written(first.lines), ...written(second.lines)];
     const want = expected(NOW + H - 14 * DAY, NOW);
-    expect(want.filter((s) => !got.includes(s)), 'states never imported').toEqual([]);
+    expect(
+      want.filter((s) => !got.includes(s)),
+      'states never imported',
+    ).toEqual([]);
     expect(new Set(got).size, 'no state written twice').toBe(got.length);
     expect(JSON.parse(await readFile(join(dir, 'import.json'), 'utf8'))).toMatchObject({ done: true, days: 14 });
     expect(second.backfill.status().import).toMatchObject({ state: 'done', days: 14, progress: 1 });
@@ -108,7 +147,10 @@ describe('first-install import: history_import_days raised while the import is u
     lives.push(await connection(14, dir, NOW + 3 * H));
     const got = lives.flatMap((l) => written(l.lines));
     const want = expected(NOW + H - 14 * DAY, NOW);
-    expect(want.filter((s) => !got.includes(s)), 'states never imported').toEqual([]);
+    expect(
+      want.filter((s) => !got.includes(s)),
+      'states never imported',
+    ).toEqual([]);
     expect(new Set(got).size, 'no state written twice').toBe(got.length);
     expect(lives.at(-1)!.backfill.status().import).toMatchObject({ state: 'done', days: 14, progress: 1 });
   });

@@ -60,7 +60,8 @@ export class HistoryImport {
 
   async load(): Promise<void> {
     const rec = (await readJson(join(this.opts.dir, 'import.json'))) as ImportRecord | undefined;
-    if (rec && typeof rec.fromUs === 'number' && typeof rec.toUs === 'number' && typeof rec.reachedUs === 'number') this.#import = rec;
+    if (rec && typeof rec.fromUs === 'number' && typeof rec.toUs === 'number' && typeof rec.reachedUs === 'number')
+      this.#import = rec;
     this.#reflectImport();
   }
 
@@ -82,18 +83,36 @@ export class HistoryImport {
    * replaced. Resumable like the first-install import (`import.json`); without a connection it waits for the next.
    */
   async request(req: { days: number; entities?: readonly string[] | undefined }): Promise<BackfillStatus['import']> {
-    if (!(Number.isInteger(req.days) && req.days >= 1 && req.days <= IMPORT_MAX_DAYS)) throw new RangeError(`days must be an integer from 1 to ${IMPORT_MAX_DAYS}`);
-    if (req.entities && (req.entities.length === 0 || req.entities.length > IMPORT_MAX_ENTITIES)) throw new RangeError(`entities: 1 to ${IMPORT_MAX_ENTITIES}, or none for all`);
+    if (!(Number.isInteger(req.days) && req.days >= 1 && req.days <= IMPORT_MAX_DAYS))
+      throw new RangeError(`days must be an integer from 1 to ${IMPORT_MAX_DAYS}`);
+    if (req.entities && (req.entities.length === 0 || req.entities.length > IMPORT_MAX_ENTITIES))
+      throw new RangeError(`entities: 1 to ${IMPORT_MAX_ENTITIES}, or none for all`);
     await this.#haltImport();
     const now = this.opts.now();
     const fromUs = now - req.days * DAY_US;
     const entities = req.entities ? [...new Set(req.entities)].sort() : undefined;
-    this.#import = { days: req.days, fromUs, toUs: now, reachedUs: fromUs, done: false, points: 0, requested: true, entities };
-    Object.assign(this.opts.status.import, { state: 'pending', lastError: undefined, completedAt: undefined, startedAt: undefined });
+    this.#import = {
+      days: req.days,
+      fromUs,
+      toUs: now,
+      reachedUs: fromUs,
+      done: false,
+      points: 0,
+      requested: true,
+      entities,
+    };
+    Object.assign(this.opts.status.import, {
+      state: 'pending',
+      lastError: undefined,
+      completedAt: undefined,
+      startedAt: undefined,
+    });
     this.#runStart = undefined;
     await this.#persist(this.#import);
     this.#reflectImport();
-    this.opts.log.info(`history import of the last ${req.days} days requested (${entities ? `${entities.length} entities` : 'all entities'})`);
+    this.opts.log.info(
+      `history import of the last ${req.days} days requested (${entities ? `${entities.length} entities` : 'all entities'})`,
+    );
     this.#kickImport();
     return this.status();
   }
@@ -124,9 +143,12 @@ export class HistoryImport {
   #kickImport(): void {
     const session = this.#session;
     if (!session || session.closed || this.opts.stopped()) return;
-    this.#startImport(session, this.#sessionIds, () => !session.closed && !this.opts.stopped()).catch((err: unknown) => {
-      if (!session.closed) this.opts.log.warn(`history import stopped: ${(err as Error).message}; it resumes on the next connection`);
-    });
+    this.#startImport(session, this.#sessionIds, () => !session.closed && !this.opts.stopped()).catch(
+      (err: unknown) => {
+        if (!session.closed)
+          this.opts.log.warn(`history import stopped: ${(err as Error).message}; it resumes on the next connection`);
+      },
+    );
   }
 
   /** One runner at a time: runs are chained; a run started under an older generation does nothing. */
@@ -134,7 +156,9 @@ export class HistoryImport {
     const gen = this.#importGen;
     const run = (this.#importRun ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => (gen === this.#importGen ? this.#runImport(session, ids, () => alive() && gen === this.#importGen) : undefined));
+      .then(() =>
+        gen === this.#importGen ? this.#runImport(session, ids, () => alive() && gen === this.#importGen) : undefined,
+      );
     this.#importRun = run;
     return run;
   }
@@ -171,7 +195,14 @@ export class HistoryImport {
     if (!(days > 0) || (rec && (rec.requested || rec.days >= days || !(rec.done || rec.cancelled)))) return rec;
     const now = this.opts.now();
     const fromUs = now - days * DAY_US;
-    let next: ImportRecord = { days, fromUs, toUs: rec ? Math.min(rec.fromUs, rec.reachedUs) : now, reachedUs: fromUs, done: false, points: 0 };
+    let next: ImportRecord = {
+      days,
+      fromUs,
+      toUs: rec ? Math.min(rec.fromUs, rec.reachedUs) : now,
+      reachedUs: fromUs,
+      done: false,
+      points: 0,
+    };
     if (next.toUs <= next.fromUs) next = { ...next, toUs: next.fromUs, done: true };
     this.#import = next;
     await this.#persist(next);
@@ -190,7 +221,9 @@ export class HistoryImport {
     status.import.state = 'running';
     status.import.startedAt = new Date().toISOString();
     this.#runStart = { atMs: Date.now(), progress: status.import.progress };
-    this.opts.log.info(`importing Home Assistant's history from ${microsToIso(rec.reachedUs)} to ${microsToIso(rec.toUs)} (${rec.days} days, ${ids.length} entities)`);
+    this.opts.log.info(
+      `importing Home Assistant's history from ${microsToIso(rec.reachedUs)} to ${microsToIso(rec.toUs)} (${rec.days} days, ${ids.length} entities)`,
+    );
     const span = rec.toUs - rec.fromUs;
     try {
       for (const w of planWindows(rec.reachedUs, rec.toUs, this.opts.windowUs, now)) {
@@ -202,10 +235,18 @@ export class HistoryImport {
         const flow = this.opts.flow;
         await flow?.waitForRoom(alive);
         if (!alive()) return;
-        const { points, refused } = await this.opts.replay.window(session, w, ids, alive, { onBatch, pace: flow?.pace(alive) });
+        const { points, refused } = await this.opts.replay.window(session, w, ids, alive, {
+          onBatch,
+          pace: flow?.pace(alive),
+        });
         if (!alive()) return;
         // Durable before import.json says the window is done: a crash in between would otherwise lose the range.
-        if (refused) await flow?.handOver(w.startUs, w.endUs ?? rec.toUs, ids.filter((id) => !haIds.has(id)));
+        if (refused)
+          await flow?.handOver(
+            w.startUs,
+            w.endUs ?? rec.toUs,
+            ids.filter((id) => !haIds.has(id)),
+          );
         rec.points += points;
         rec.reachedUs = w.endUs ?? rec.toUs;
         await this.#persist(rec);
@@ -241,7 +282,10 @@ export class HistoryImport {
     s.from = microsToIso(rec.fromUs);
     s.to = microsToIso(rec.toUs);
     s.reached = microsToIso(rec.reachedUs);
-    s.progress = rec.done || rec.toUs <= rec.fromUs ? 1 : Math.min(1, Math.max(0, (rec.reachedUs - rec.fromUs) / (rec.toUs - rec.fromUs)));
+    s.progress =
+      rec.done || rec.toUs <= rec.fromUs
+        ? 1
+        : Math.min(1, Math.max(0, (rec.reachedUs - rec.fromUs) / (rec.toUs - rec.fromUs)));
     s.points = rec.points;
     s.completedAt = rec.completedAt;
     if (rec.done) s.state = !rec.requested && rec.days < this.opts.historyImportDays ? 'pending' : 'done';

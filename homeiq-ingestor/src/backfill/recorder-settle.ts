@@ -27,7 +27,11 @@ export class RecorderSettle {
     this.#closings.push({ fromUs, toUs, readyMs: nowMs + this.settleMs });
     while (this.#closings.length > this.maxClosings) {
       const [a, b] = this.#closings.splice(0, 2) as [Closing, Closing];
-      this.#closings.unshift({ fromUs: Math.min(a.fromUs, b.fromUs), toUs: Math.max(a.toUs, b.toUs), readyMs: Math.max(a.readyMs, b.readyMs) });
+      this.#closings.unshift({
+        fromUs: Math.min(a.fromUs, b.fromUs),
+        toUs: Math.max(a.toUs, b.toUs),
+        readyMs: Math.max(a.readyMs, b.readyMs),
+      });
     }
   }
 

@@ -173,11 +173,13 @@ export class RefusedRanges {
     this.#entities.clear();
     if (!json || typeof json !== 'object') return;
     const j = json as { ranges?: unknown; openFromUs?: unknown; entities?: unknown };
-    if (Array.isArray(j.ranges)) for (const r of j.ranges) if (Array.isArray(r) && isNumber(r[0]) && isNumber(r[1])) this.add(r[0], r[1]);
+    if (Array.isArray(j.ranges))
+      for (const r of j.ranges) if (Array.isArray(r) && isNumber(r[0]) && isNumber(r[1])) this.add(r[0], r[1]);
     if (isNumber(j.openFromUs)) {
       this.open(j.openFromUs);
       this.close(closeOpenAtUs);
     }
-    if (Array.isArray(j.entities) && !this.empty) this.addEntities(j.entities.filter((id): id is string => typeof id === 'string'));
+    if (Array.isArray(j.entities) && !this.empty)
+      this.addEntities(j.entities.filter((id): id is string => typeof id === 'string'));
   }
 }

@@ -46,7 +46,14 @@ export class SpoolRefill implements RefillFlow {
   #loggedError: string | undefined;
   #spanUs: number;
   #healthShown = false;
-  readonly #counts = { recovered: 0, pauses: 0, failures: 0, startedAt: undefined as string | undefined, completedAt: undefined as string | undefined, lastError: undefined as string | undefined };
+  readonly #counts = {
+    recovered: 0,
+    pauses: 0,
+    failures: 0,
+    startedAt: undefined as string | undefined,
+    completedAt: undefined as string | undefined,
+    lastError: undefined as string | undefined,
+  };
   /** From the first run over pending ranges until none is left: for the log lines. */
   #episode: { startedMs: number; points: number; windows: number; pauses: number; failures: number } | undefined;
 
@@ -90,7 +97,9 @@ export class SpoolRefill implements RefillFlow {
     if (full) {
       const fromUs = seen - (this.opts.overlapUs ?? 2_000_000);
       this.opts.ranges.open(fromUs);
-      this.opts.log.info(`state changes the spool refuses from ${microsToIso(fromUs)} on are recovered from HA's recorder once it has room; other events refused meanwhile are lost`);
+      this.opts.log.info(
+        `state changes the spool refuses from ${microsToIso(fromUs)} on are recovered from HA's recorder once it has room; other events refused meanwhile are lost`,
+      );
     } else {
       const from = this.opts.ranges.openFromUs;
       this.opts.ranges.close(seen + 1);
@@ -108,7 +117,10 @@ export class SpoolRefill implements RefillFlow {
   async handOver(fromUs: number, toUs: number, entityIds: readonly string[]): Promise<void> {
     this.refused(fromUs, toUs);
     const dropped = this.opts.ranges.addEntities(entityIds);
-    if (dropped > 0) this.opts.log.warn(`${plural(dropped, 'entity')} HA no longer has cannot be remembered for the recovery of refused states (too many); their refused states are not recovered`);
+    if (dropped > 0)
+      this.opts.log.warn(
+        `${plural(dropped, 'entity')} HA no longer has cannot be remembered for the recovery of refused states (too many); their refused states are not recovered`,
+      );
     await this.opts.save();
   }
 
@@ -124,13 +136,17 @@ export class SpoolRefill implements RefillFlow {
   pace(alive: () => boolean): WindowOptions['pace'] {
     return () => {
       const s = this.opts.spool.stats();
-      return s.full || s.bytes >= this.opts.maxBytes * (this.opts.highWater ?? 0.8) ? this.waitForRoom(alive) : undefined;
+      return s.full || s.bytes >= this.opts.maxBytes * (this.opts.highWater ?? 0.8)
+        ? this.waitForRoom(alive)
+        : undefined;
     };
   }
 
   status(): RefillStatus {
     const r = this.opts.ranges;
-    const pending: RefillStatus['pending'] = r.list().map((x) => ({ from: microsToIso(x.fromUs), to: microsToIso(x.toUs) }));
+    const pending: RefillStatus['pending'] = r
+      .list()
+      .map((x) => ({ from: microsToIso(x.fromUs), to: microsToIso(x.toUs) }));
     if (r.openFromUs !== undefined) pending.push({ from: microsToIso(r.openFromUs), to: undefined });
     pending.sort((a, b) => (a.from < b.from ? -1 : 1));
     const state = this.#run ? 'running' : r.empty ? 'idle' : 'pending';
@@ -145,7 +161,15 @@ export class SpoolRefill implements RefillFlow {
   #tick(): void {
     if (this.#stopped || this.#run || !this.opts.ranges.first()) return;
     const session = this.#session;
-    if (!session || session.closed || this.#full || Date.now() < this.#retryAtMs || !this.hasRoom() || !this.#nextReady()) return;
+    if (
+      !session ||
+      session.closed ||
+      this.#full ||
+      Date.now() < this.#retryAtMs ||
+      !this.hasRoom() ||
+      !this.#nextReady()
+    )
+      return;
     this.#run = this.#refill(session)
       .catch((err: unknown) => this.#failed(session, (err as Error).message))
       .finally(() => {
@@ -166,8 +190,13 @@ export class SpoolRefill implements RefillFlow {
     this.#retryAtMs = Date.now() + delayMs;
     if (message !== this.#loggedError) {
       this.#loggedError = message;
-      this.opts.log.warn(`recovering states refused while the spool was full failed: ${message}; retried after a pause that grows with each failure, a failed window with half its size (this error is not logged again)`);
-    } else this.opts.log.debug(`recovering refused states failed again: ${message}; next attempt in ${Math.round(delayMs / 100) / 10} s`);
+      this.opts.log.warn(
+        `recovering states refused while the spool was full failed: ${message}; retried after a pause that grows with each failure, a failed window with half its size (this error is not logged again)`,
+      );
+    } else
+      this.opts.log.debug(
+        `recovering refused states failed again: ${message}; next attempt in ${Math.round(delayMs / 100) / 10} s`,
+      );
   }
 
   async #refill(session: HaSession): Promise<void> {
@@ -193,7 +222,11 @@ export class SpoolRefill implements RefillFlow {
     if (!first) return;
     if (!this.#episode) {
       this.#episode = { startedMs: Date.now(), points: 0, windows: 0, pauses: 0, failures: 0 };
-      Object.assign(this.#counts, { startedAt: new Date().toISOString(), completedAt: undefined, lastError: undefined });
+      Object.assign(this.#counts, {
+        startedAt: new Date().toISOString(),
+        completedAt: undefined,
+        lastError: undefined,
+      });
       log.info(
         `recovering states refused while the spool was full (from HA's recorder): ${microsToIso(first.fromUs)} to ${microsToIso(list.at(-1)?.toUs ?? first.toUs)} ` +
           `(${Math.round(ranges.pendingUs / 1e6)} s of HA time, ${entities().length} entities; ${this.opts.spool.stats().refused} points refused so far)`,
@@ -213,7 +246,10 @@ export class SpoolRefill implements RefillFlow {
       if (w.startUs !== replayedToUs) this.opts.replay.clear();
       let res: WindowResult;
       try {
-        res = await this.opts.replay.window(session, w, entities(), alive, { stopOnRefusal: true, pace: this.pace(alive) });
+        res = await this.opts.replay.window(session, w, entities(), alive, {
+          stopOnRefusal: true,
+          pace: this.pace(alive),
+        });
       } catch (err) {
         // A reply too large or too slow for HA: a smaller window stands a better chance.
         this.#spanUs = Math.max(MIN_WINDOW_US, Math.floor((w.endUs - w.startUs) / 2));
@@ -224,7 +260,9 @@ export class SpoolRefill implements RefillFlow {
         ep.pauses += 1;
         this.#counts.pauses += 1;
         this.#spanUs = Math.max(MIN_WINDOW_US, Math.floor((w.endUs - w.startUs) / 2));
-        log.info(`recovering refused states paused at ${microsToIso(w.startUs)}: the spool refused points again; it resumes there once it has room`);
+        log.info(
+          `recovering refused states paused at ${microsToIso(w.startUs)}: the spool refused points again; it resumes there once it has room`,
+        );
         return;
       }
       ranges.subtract(w.startUs, w.endUs);
@@ -253,11 +291,22 @@ export class SpoolRefill implements RefillFlow {
     const first = this.opts.ranges.first();
     const mb = Math.round(this.opts.maxBytes / (1024 * 1024));
     if (this.#full) {
-      h.set(CHECK, 'red', `spool full (${mb} MB unsent): new points are refused; the states among them are recovered from HA's recorder once it has room`, 'Make InfluxDB writable again, or raise spool_max_mb');
+      h.set(
+        CHECK,
+        'red',
+        `spool full (${mb} MB unsent): new points are refused; the states among them are recovered from HA's recorder once it has room`,
+        'Make InfluxDB writable again, or raise spool_max_mb',
+      );
     } else if (first) {
-      const what = this.#run ? 'running' : `waits until less than ${Math.round(mb * (this.opts.lowWater ?? 0.5))} MB is unsent and HA is connected`;
-      h.set(CHECK, 'amber', `recovering states refused while the spool was full (from HA's recorder), from ${microsToIso(first.fromUs)}: ${what}`,
-        'Clears by itself once InfluxDB has taken the backlog; other event types refused meanwhile are not recovered');
+      const what = this.#run
+        ? 'running'
+        : `waits until less than ${Math.round(mb * (this.opts.lowWater ?? 0.5))} MB is unsent and HA is connected`;
+      h.set(
+        CHECK,
+        'amber',
+        `recovering states refused while the spool was full (from HA's recorder), from ${microsToIso(first.fromUs)}: ${what}`,
+        'Clears by itself once InfluxDB has taken the backlog; other event types refused meanwhile are not recovered',
+      );
     } else if (this.#healthShown) h.set(CHECK, 'green', 'spool has room');
     else return;
     this.#healthShown = true;

@@ -35,13 +35,18 @@ export class StateFile {
   constructor(private readonly opts: StateFileOptions) {}
 
   async load(): Promise<void> {
-    const state = (await readJson(join(this.opts.dir, 'state.json'))) as { lastSeenUs?: unknown; gapFromUs?: unknown; originUs?: unknown; digests?: unknown; refused?: unknown } | undefined;
+    const state = (await readJson(join(this.opts.dir, 'state.json'))) as
+      | { lastSeenUs?: unknown; gapFromUs?: unknown; originUs?: unknown; digests?: unknown; refused?: unknown }
+      | undefined;
     if (state) {
       if (typeof state.lastSeenUs === 'number') this.opts.pipeline.lastSeenUs = state.lastSeenUs;
       if (typeof state.gapFromUs === 'number') this.gapFromUs = state.gapFromUs;
       if (typeof state.originUs === 'number') this.originUs = state.originUs;
       this.opts.digests.load(state.digests);
-      this.opts.ranges?.load(state.refused, (this.opts.pipeline.lastSeenUs ?? this.opts.now?.() ?? Date.now() * 1000) + 1);
+      this.opts.ranges?.load(
+        state.refused,
+        (this.opts.pipeline.lastSeenUs ?? this.opts.now?.() ?? Date.now() * 1000) + 1,
+      );
     }
   }
 

@@ -20,23 +20,49 @@ const RAW: ReadonlyArray<[number, string]> = [
 function rig(skipRestartDuplicates: boolean): { lines: string[]; pipeline: StatePipeline; replay: StateReplay } {
   const lines: string[] = [];
   const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-  const encoder = new EventEncoder({ maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' }, filter, () => undefined);
+  const encoder = new EventEncoder(
+    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+    filter,
+    () => undefined,
+  );
   const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: { append: (l) => (lines.push(l), true) }, digests, skipRestartDuplicates });
+  const pipeline = new StatePipeline({
+    encoder,
+    sink: { append: (l) => (lines.push(l), true) },
+    digests,
+    skipRestartDuplicates,
+  });
   return { lines, pipeline, replay: new StateReplay({ pipeline, digests, spool: { sync: async () => undefined } }) };
 }
 
 /** `state@timestamp` of each line written. */
-const points = (lines: string[]): string[] => lines.map((l) => `${/state="(\d)"/.exec(l)?.[1]}@${l.trim().split(' ').at(-1)}`);
+const points = (lines: string[]): string[] =>
+  lines.map((l) => `${/state="(\d)"/.exec(l)?.[1]}@${l.trim().split(' ').at(-1)}`);
 
 describe('StateReplay: the overlap a reconnect re-reads', () => {
   for (const skip of [true, false]) {
     it(`adds no point beside the live ones when the recorder's floats are re-read (skip_restart_duplicates ${skip})`, async () => {
       const { lines, pipeline, replay } = rig(skip);
-      let old: unknown = { entity_id: 'sensor.p', state: 'x', attributes: {}, last_updated: RAW[0]![1], last_changed: RAW[0]![1] };
+      let old: unknown = {
+        entity_id: 'sensor.p',
+        state: 'x',
+        attributes: {},
+        last_updated: RAW[0]![1],
+        last_changed: RAW[0]![1],
+      };
       RAW.forEach(([, iso], i) => {
-        const s = { entity_id: 'sensor.p', state: String(i), attributes: { unit_of_measurement: 'W' }, last_updated: iso, last_changed: iso };
-        pipeline.onEvent({ event_type: 'state_changed', time_fired: iso, data: { entity_id: 'sensor.p', old_state: old, new_state: s } });
+        const s = {
+          entity_id: 'sensor.p',
+          state: String(i),
+          attributes: { unit_of_measurement: 'W' },
+          last_updated: iso,
+          last_changed: iso,
+        };
+        pipeline.onEvent({
+          event_type: 'state_changed',
+          time_fired: iso,
+          data: { entity_id: 'sensor.p', old_state: old, new_state: s },
+        });
         old = s;
       });
       expect(lines.length).toBe(RAW.length);
@@ -44,7 +70,8 @@ describe('StateReplay: the overlap a reconnect re-reads', () => {
         connection: 1,
         closed: false,
         ended: new Promise(() => undefined),
-        command: async <T>(): Promise<T> => ({ 'sensor.p': RAW.map(([lu], i) => ({ s: String(i), a: { unit_of_measurement: 'W' }, lu })) }) as T,
+        command: async <T>(): Promise<T> =>
+          ({ 'sensor.p': RAW.map(([lu], i) => ({ s: String(i), a: { unit_of_measurement: 'W' }, lu })) }) as T,
       };
       const live = new Set(points(lines));
       await replay.window(session, { startUs: 1_795_154_320_000_000, endUs: undefined }, ['sensor.p'], () => true);

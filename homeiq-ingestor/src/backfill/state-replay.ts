@@ -70,7 +70,10 @@ export class StateReplay {
   }
 
   /** The snapshot's states; undefined when the run is no longer alive. `newest` is the newest `last_updated` among them. */
-  async snapshot(states: readonly HaState[], alive: () => boolean): Promise<{ written: number; newest: number | undefined } | undefined> {
+  async snapshot(
+    states: readonly HaState[],
+    alive: () => boolean,
+  ): Promise<{ written: number; newest: number | undefined } | undefined> {
     let written = 0;
     let newest: number | undefined;
     for (const [i, s] of states.entries()) {
@@ -90,7 +93,13 @@ export class StateReplay {
    * state before it in HA's history (so a restart artefact inside the range is recognised too). Returns the
    * points written, once they are durable in the spool, and whether the spool refused any point meanwhile.
    */
-  async window(session: HaSession, w: Window, ids: string[], alive: () => boolean, opts: WindowOptions = {}): Promise<WindowResult> {
+  async window(
+    session: HaSession,
+    w: Window,
+    ids: string[],
+    alive: () => boolean,
+    opts: WindowOptions = {},
+  ): Promise<WindowResult> {
     let points = 0;
     const refusedBefore = this.#refusedCount();
     const refused = (): boolean => this.#refusedCount() > refusedBefore;

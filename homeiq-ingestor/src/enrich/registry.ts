@@ -58,9 +58,14 @@ export interface RegistryLists {
 }
 
 const list = <T>(v: unknown, key: keyof T): T[] =>
-  Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === 'object' && typeof (x as Record<string, unknown>)[key as string] === 'string') as T[]) : [];
+  Array.isArray(v)
+    ? (v.filter(
+        (x) => x !== null && typeof x === 'object' && typeof (x as Record<string, unknown>)[key as string] === 'string',
+      ) as T[])
+    : [];
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
 
 /** Pure: the tags of every registered entity that has at least one. */
 export function buildTags(lists: RegistryLists): Map<string, EnrichmentTags> {
@@ -74,7 +79,9 @@ export function buildTags(lists: RegistryLists): Map<string, EnrichmentTags> {
     const areaId = str(e.area_id) ?? str(device?.area_id);
     const area = areaId ? areas.get(areaId) : undefined;
     const floorId = str(area?.floor_id);
-    const labelIds = [...new Set([...strings(e.labels), ...strings(device?.labels)])].filter((l) => labels.has(l)).sort();
+    const labelIds = [...new Set([...strings(e.labels), ...strings(device?.labels)])]
+      .filter((l) => labels.has(l))
+      .sort();
     const tags: EnrichmentTags = {};
     if (area) tags.area = area.area_id;
     if (floorId && floors.has(floorId)) tags.floor = floorId;
@@ -101,14 +108,18 @@ export interface AreaName {
  * make, falls back to its id). A floor that does not exist is left out, as in the tags.
  */
 export function buildAreas(lists: Pick<RegistryLists, 'areas' | 'floors'>): AreaName[] {
-  const floors = new Map(list<FloorEntry>(lists.floors, 'floor_id').map((f) => [f.floor_id, str(f.name) ?? f.floor_id]));
-  return list<AreaEntry>(lists.areas, 'area_id').filter((a) => a.area_id !== '').map((a) => {
-    const floorId = str(a.floor_id);
-    const floorName = floorId ? floors.get(floorId) : undefined;
-    const area: AreaName = { id: a.area_id, name: str(a.name) ?? a.area_id };
-    if (floorId && floorName !== undefined) area.floor = { id: floorId, name: floorName };
-    return area;
-  });
+  const floors = new Map(
+    list<FloorEntry>(lists.floors, 'floor_id').map((f) => [f.floor_id, str(f.name) ?? f.floor_id]),
+  );
+  return list<AreaEntry>(lists.areas, 'area_id')
+    .filter((a) => a.area_id !== '')
+    .map((a) => {
+      const floorId = str(a.floor_id);
+      const floorName = floorId ? floors.get(floorId) : undefined;
+      const area: AreaName = { id: a.area_id, name: str(a.name) ?? a.area_id };
+      if (floorId && floorName !== undefined) area.floor = { id: floorId, name: floorName };
+      return area;
+    });
 }
 
 export interface EnrichmentStatus {
@@ -140,7 +151,14 @@ export class RegistryEnricher {
   #running: Promise<void> | undefined;
   #again = false;
   readonly #status: EnrichmentStatus = {
-    entitiesTagged: 0, devices: 0, areas: 0, floors: null, labels: null, refreshes: 0, lastRefreshAt: undefined, lastError: undefined,
+    entitiesTagged: 0,
+    devices: 0,
+    areas: 0,
+    floors: null,
+    labels: null,
+    refreshes: 0,
+    lastRefreshAt: undefined,
+    lastError: undefined,
   };
 
   constructor(private readonly opts: RegistryEnricherOptions) {}
@@ -213,7 +231,11 @@ export class RegistryEnricher {
       return;
     }
     this.#running = this.refresh(session)
-      .catch((err: unknown) => this.opts.log.warn(`could not re-read HA's registries after a change (${(err as Error).message}); keeping the previous tags`))
+      .catch((err: unknown) =>
+        this.opts.log.warn(
+          `could not re-read HA's registries after a change (${(err as Error).message}); keeping the previous tags`,
+        ),
+      )
       .finally(() => {
         this.#running = undefined;
         if (this.#again) {

@@ -16,8 +16,12 @@ export class ConnectionHealth {
     if (this.#redTimer) return;
     this.health.set(CHECK, 'amber', reason, 'Home Assistant may be restarting; this clears by itself');
     this.#redTimer = setTimeout(() => {
-      this.health.set(CHECK, 'red', `Home Assistant unreachable for over ${Math.round(this.graceMs / 1000)} s: ${lastError() ?? reason}`,
-        'Check that Home Assistant is running and that this add-on has Home Assistant API access');
+      this.health.set(
+        CHECK,
+        'red',
+        `Home Assistant unreachable for over ${Math.round(this.graceMs / 1000)} s: ${lastError() ?? reason}`,
+        'Check that Home Assistant is running and that this add-on has Home Assistant API access',
+      );
     }, this.graceMs);
   }
 

@@ -40,7 +40,13 @@ async function flakyHa(holdMs: (n: number) => number): Promise<{ url: string; ac
 async function connect(url: string, stableMs: number): Promise<{ socket: HaSocket; runs: () => number }> {
   let runs = 0;
   const socket = new HaSocket({
-    url, token: 'x', eventTypes: [], log, health: new Health(), onEvent: () => undefined, onConnected: () => void (runs += 1),
+    url,
+    token: 'x',
+    eventTypes: [],
+    log,
+    health: new Health(),
+    onEvent: () => undefined,
+    onConnected: () => void (runs += 1),
     // random 1: every delay is the window's ceiling, 40, 80, 160, 320, 320, … ms.
     backoff: new Backoff({ initialMs: 40, maxMs: 320, random: () => 1 }),
     stableMs,

@@ -148,7 +148,10 @@ export class HaSocket implements Service {
       const messages = isBinary ? undefined : parseFrame(data.toString());
       if (!messages) {
         this.#stats.badFrames += 1;
-        if (this.#stats.badFrames === 1) this.opts.log.warn('received a frame that is not a Home Assistant message; counting and ignoring such frames');
+        if (this.#stats.badFrames === 1)
+          this.opts.log.warn(
+            'received a frame that is not a Home Assistant message; counting and ignoring such frames',
+          );
         return;
       }
       for (const m of messages) this.#handle(ws, m, authTimer);
@@ -191,7 +194,9 @@ export class HaSocket implements Service {
         return;
       case 'auth_invalid':
         this.#stats.lastError = `authentication rejected: ${m.message ?? 'no reason given'}`;
-        this.opts.log.error(`Home Assistant rejected our token (${m.message ?? 'no reason'}); does the add-on have homeassistant_api?`);
+        this.opts.log.error(
+          `Home Assistant rejected our token (${m.message ?? 'no reason'}); does the add-on have homeassistant_api?`,
+        );
         ws.close();
         return;
       case 'event': {
@@ -208,7 +213,11 @@ export class HaSocket implements Service {
         return;
       case 'result':
         if (this.#session?.settle(m)) return;
-        if (!m.success) this.opts.log.warn({ id: m.id, code: m.error?.code }, `Home Assistant refused a command: ${m.error?.message ?? ''}`);
+        if (!m.success)
+          this.opts.log.warn(
+            { id: m.id, code: m.error?.code },
+            `Home Assistant refused a command: ${m.error?.message ?? ''}`,
+          );
         return;
       default: {
         this.#stats.unknownMessages += 1;
@@ -236,11 +245,17 @@ export class HaSocket implements Service {
       this.#send({ type: 'subscribe_events', event_type: eventType });
     }
     this.#health.up(haVersion);
-    this.opts.log.info(`connected to Home Assistant ${haVersion ?? '(unknown version)'} (connection #${this.#stats.connects})`);
-    this.#heartbeat.start(this.opts.pingIntervalMs ?? 30_000, () => this.#send({ type: 'ping' }), (why) => {
-      this.#stats.lastError = why;
-      this.#ws?.terminate();
-    });
+    this.opts.log.info(
+      `connected to Home Assistant ${haVersion ?? '(unknown version)'} (connection #${this.#stats.connects})`,
+    );
+    this.#heartbeat.start(
+      this.opts.pingIntervalMs ?? 30_000,
+      () => this.#send({ type: 'ping' }),
+      (why) => {
+        this.#stats.lastError = why;
+        this.#ws?.terminate();
+      },
+    );
     const session = new Session(this.#stats.connects, (msg) => this.#send(msg));
     this.#session = session;
     try {

@@ -16,11 +16,14 @@ function pythonIso(values: readonly number[]): string[] {
     'sys.stdout.write("\\n".join(out))',
   ].join('\n');
   // String(x) is the shortest text that reads back as the same double, in JavaScript and in Python alike.
-  const r = spawnSync('python3', ['-c', script], { input: values.map(String).join('\n'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('python3', ['-c', script], {
+    input: values.map(String).join('\n'),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`python3 failed (${r.status}): ${r.stderr}`);
   return r.stdout.split('\n');
 }
-
 
 /** time.time()-like floats from 2020 to 2100, plus the cases the rounding turns on. */
 function realisticFloats(): number[] {
@@ -59,6 +62,8 @@ describe('secondsToMicros: the recorder float to the microsecond HA showed live'
     expect(secondsToMicros(1_795_154_325 + 1 / 128)).toBe(1_795_154_325_007_812); // 7812.5 µs
     expect(secondsToMicros(1_795_154_325 + 3 / 128)).toBe(1_795_154_325_023_438); // 23437.5 µs
     expect(secondsToMicros(1_795_154_326 - 2 ** -22)).toBe(1_795_154_326_000_000);
-    expect(historyRowToState('sensor.x', { s: '1', lu: 1_795_167_236.3714135 })?.last_updated).toBe('2026-11-20T09:33:56.371413+00:00');
+    expect(historyRowToState('sensor.x', { s: '1', lu: 1_795_167_236.3714135 })?.last_updated).toBe(
+      '2026-11-20T09:33:56.371413+00:00',
+    );
   });
 });

@@ -84,7 +84,11 @@ export function historyRowToState(entityId: string, row: unknown): HaState | und
  * attributes and full rows, and no synthetic row at the start time (it would be a point HA never had).
  * HA's bounds are exclusive on both sides (`last_updated > start` and `< end`); `endUs` undefined = up to now.
  */
-export function historyCommand(entityIds: readonly string[], startUs: Micros, endUs: Micros | undefined): Record<string, unknown> {
+export function historyCommand(
+  entityIds: readonly string[],
+  startUs: Micros,
+  endUs: Micros | undefined,
+): Record<string, unknown> {
   return {
     type: 'history/history_during_period',
     start_time: microsToIso(startUs),

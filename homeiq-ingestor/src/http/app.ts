@@ -1,4 +1,13 @@
-import { errorMiddleware, healthMiddleware, HttpError, parseInput, readJsonBody, type Health, type Logger, type SiblingIdentity } from '@homeiq/shared';
+import {
+  errorMiddleware,
+  healthMiddleware,
+  HttpError,
+  parseInput,
+  readJsonBody,
+  type Health,
+  type Logger,
+  type SiblingIdentity,
+} from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
@@ -34,24 +43,38 @@ export interface AppDeps {
 
 /** Quarantine selections may list many entry ids; other bodies stay small. */
 const MAX_BODY = 1024 * 1024;
-const ids = z.array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a quarantine entry id')).min(1).max(100_000);
+const ids = z
+  .array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a quarantine entry id'))
+  .min(1)
+  .max(100_000);
 /** `{"ids": [...]}` or `{"all": true}`, nothing else. */
 const selectionSchema = z.union([z.strictObject({ ids }), z.strictObject({ all: z.literal(true) })]);
 
 /** `POST /api/import`: `{"days": 7}` or `{"days": 7, "entities": ["sensor.a", …]}`. */
 const importSchema = z.strictObject({
   days: z.number().int().min(1).max(IMPORT_MAX_DAYS),
-  entities: z.array(z.string().regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'must be an entity id such as sensor.kitchen_temperature')).min(1).max(IMPORT_MAX_ENTITIES).optional(),
+  entities: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/, 'must be an entity id such as sensor.kitchen_temperature'),
+    )
+    .min(1)
+    .max(IMPORT_MAX_ENTITIES)
+    .optional(),
 });
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+const list = (v: unknown): string[] =>
+  (typeof v === 'string' ? [v] : Array.isArray(v) ? (v as string[]) : [])
+    .flatMap((s) => s.split(','))
+    .filter((s) => s !== '');
 const streamQuerySchema = z.object({
   type: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be an event type')).max(50),
   domain: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a domain such as sensor')).max(50),
-  entity: z.array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery')).max(50),
+  entity: z
+    .array(z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery'))
+    .max(50),
 });
-
-
 
 /** The ingestor's internal HTTP API (served on 8325 inside the add-on network). */
 export function createApp(deps: AppDeps): Koa {
@@ -105,7 +128,8 @@ export function createApp(deps: AppDeps): Koa {
    * until the registries were first read, so the panel retries soon instead of keeping an empty list.
    */
   router.get('/api/registry/areas', (ctx) => {
-    if (!deps.enricher) throw new HttpError(503, 'area names are not read while ha_compatible is on (that layout records no areas)');
+    if (!deps.enricher)
+      throw new HttpError(503, 'area names are not read while ha_compatible is on (that layout records no areas)');
     const areas = deps.enricher.areas();
     if (!areas) throw new HttpError(503, "Home Assistant's registries have not been read yet");
     ctx.body = { areas };
@@ -115,7 +139,11 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = `${renderMetrics(snapshot())}${renderStreamMetrics(deps.stream)}`;
   });
   router.get('/api/events/stream', (ctx) => {
-    const q = parseInput(streamQuerySchema, { type: list(ctx.query['type']), domain: list(ctx.query['domain']), entity: list(ctx.query['entity']) });
+    const q = parseInput(streamQuerySchema, {
+      type: list(ctx.query['type']),
+      domain: list(ctx.query['domain']),
+      entity: list(ctx.query['entity']),
+    });
     const header = ctx.get('Last-Event-ID') || (typeof ctx.query['since'] === 'string' ? ctx.query['since'] : '');
     const last = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
     ctx.respond = false;
@@ -130,7 +158,10 @@ export function createApp(deps: AppDeps): Koa {
    * quarantined meanwhile stay. Lines the spool refuses (full) stay in the quarantine. No body = all.
    */
   router.post('/api/quarantine/retry', async (ctx) => {
-    const sel = ctx.request.length || ctx.get('Content-Type') ? parseInput(selectionSchema, await readJsonBody(ctx, MAX_BODY)) : { all: true as const };
+    const sel =
+      ctx.request.length || ctx.get('Content-Type')
+        ? parseInput(selectionSchema, await readJsonBody(ctx, MAX_BODY))
+        : { all: true as const };
     const entries = await deps.quarantine.entries(Number.MAX_SAFE_INTEGER);
     const wanted = 'ids' in sel ? new Set(sel.ids) : undefined;
     const requeued = new Set<string>();
@@ -138,7 +169,11 @@ export function createApp(deps: AppDeps): Koa {
     await deps.spool.sync();
     await deps.quarantine.remove(requeued);
     const selected = wanted ? entries.filter((e) => wanted.has(e.id)).length : entries.length;
-    ctx.body = { requeued: requeued.size, kept: selected - requeued.size, unknown: wanted ? wanted.size - selected : 0 };
+    ctx.body = {
+      requeued: requeued.size,
+      kept: selected - requeued.size,
+      unknown: wanted ? wanted.size - selected : 0,
+    };
   });
   /** Deletes the selected quarantined lines for good: `{"ids": [...]}` or `{"all": true}`. */
   router.post('/api/quarantine/discard', async (ctx) => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compactEvent, makeFilter, matches } from './event-stream.js';
 
 const event = (entityId: string) =>
-  compactEvent(1, { event_type: 'state_changed', time_fired: '2025-01-01T00:00:00Z', data: { entity_id: entityId, new_state: { state: '1' }, old_state: null }, origin: 'LOCAL', context: {} } as never);
+  compactEvent(1, {
+    event_type: 'state_changed',
+    time_fired: '2025-01-01T00:00:00Z',
+    data: { entity_id: entityId, new_state: { state: '1' }, old_state: null },
+    origin: 'LOCAL',
+    context: {},
+  } as never);
 
 describe('live stream filters', () => {
   it('match entity globs over the whole id', () => {

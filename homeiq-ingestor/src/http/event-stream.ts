@@ -39,7 +39,8 @@ interface Client {
 }
 
 const CAP = 256;
-const cap = (v: unknown): string | undefined => (typeof v === 'string' ? (v.length > CAP ? `${v.slice(0, CAP)}…` : v) : undefined);
+const cap = (v: unknown): string | undefined =>
+  typeof v === 'string' ? (v.length > CAP ? `${v.slice(0, CAP)}…` : v) : undefined;
 
 function stateOf(v: unknown): string | null {
   if (v === null || typeof v !== 'object') return null;
@@ -55,7 +56,8 @@ export function compactEvent(id: number, e: HaEvent): StreamEvent {
     const ns = e.data['new_state'];
     out.state = stateOf(ns);
     out.old_state = stateOf(e.data['old_state']);
-    const attrs = ns !== null && typeof ns === 'object' ? (ns as { attributes?: Record<string, unknown> }).attributes : undefined;
+    const attrs =
+      ns !== null && typeof ns === 'object' ? (ns as { attributes?: Record<string, unknown> }).attributes : undefined;
     const unit = cap(attrs?.['unit_of_measurement']);
     if (unit !== undefined) out.unit = unit;
     const name = cap(attrs?.['friendly_name']);
@@ -64,7 +66,11 @@ export function compactEvent(id: number, e: HaEvent): StreamEvent {
   return out;
 }
 
-export function makeFilter(q: { types?: readonly string[]; domains?: readonly string[]; entities?: readonly string[] }): StreamFilter {
+export function makeFilter(q: {
+  types?: readonly string[];
+  domains?: readonly string[];
+  entities?: readonly string[];
+}): StreamFilter {
   return { types: new Set(q.types ?? []), domains: new Set(q.domains ?? []), entities: [...(q.entities ?? [])] };
 }
 

@@ -6,16 +6,55 @@ import { renderMetrics, type MetricsSnapshot } from './metrics.js';
 function snapshot(): MetricsSnapshot {
   return {
     events: new EventCounter().counts(),
-    ha: { connected: true, haVersion: '2024.3.3', connects: 1, reconnects: 0, badFrames: 0, unknownMessages: 0, lastError: undefined },
+    ha: {
+      connected: true,
+      haVersion: '2024.3.3',
+      connects: 1,
+      reconnects: 0,
+      badFrames: 0,
+      unknownMessages: 0,
+      lastError: undefined,
+    },
     encoder: { encoded: 0, filtered: 0, dropped: 0, problems: {} },
-    spool: { appended: 0, committed: 0, refused: 0, bytes: 0, segments: 1, full: false, commits: 0, commitError: undefined },
-    writer: { written: 0, batches: 0, requests: 0, retries: 0, bisections: 0, quarantined: 0, lastError: undefined, lastSuccessAt: undefined, lastBatchMs: undefined, failingSince: undefined },
+    spool: {
+      appended: 0,
+      committed: 0,
+      refused: 0,
+      bytes: 0,
+      segments: 1,
+      full: false,
+      commits: 0,
+      commitError: undefined,
+    },
+    writer: {
+      written: 0,
+      batches: 0,
+      requests: 0,
+      retries: 0,
+      bisections: 0,
+      quarantined: 0,
+      lastError: undefined,
+      lastSuccessAt: undefined,
+      lastBatchMs: undefined,
+      failingSince: undefined,
+    },
     quarantine: { count: 0, bytes: 0, dropped: 0 },
-    refill: { state: 'idle', pending: [], pendingSeconds: 0, recovered: 0, pauses: 0, failures: 0, startedAt: undefined, completedAt: undefined, lastError: undefined },
+    refill: {
+      state: 'idle',
+      pending: [],
+      pendingSeconds: 0,
+      recovered: 0,
+      pauses: 0,
+      failures: 0,
+      startedAt: undefined,
+      completedAt: undefined,
+      lastError: undefined,
+    },
   };
 }
 
-const value = (text: string, name: string): string | undefined => new RegExp(`^homeiq_${name} (\\S+)$`, 'm').exec(text)?.[1];
+const value = (text: string, name: string): string | undefined =>
+  new RegExp(`^homeiq_${name} (\\S+)$`, 'm').exec(text)?.[1];
 
 describe('renderMetrics', () => {
   it('has spool_commit_failing 1 while group commits fail, 0 otherwise', () => {

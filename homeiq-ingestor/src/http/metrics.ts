@@ -24,34 +24,92 @@ export function renderMetrics(m: MetricsSnapshot): string {
   const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
     out.push(`# HELP homeiq_${name} ${help}`, `# TYPE homeiq_${name} ${type}`, `homeiq_${name}${labels} ${value}`);
   };
-  out.push('# HELP homeiq_events_received_total Events received from Home Assistant, by type.', '# TYPE homeiq_events_received_total counter');
-  for (const [type, n] of Object.entries(m.events.byType)) out.push(`homeiq_events_received_total{event_type="${esc(type)}"} ${n}`);
+  out.push(
+    '# HELP homeiq_events_received_total Events received from Home Assistant, by type.',
+    '# TYPE homeiq_events_received_total counter',
+  );
+  for (const [type, n] of Object.entries(m.events.byType))
+    out.push(`homeiq_events_received_total{event_type="${esc(type)}"} ${n}`);
   metric('points_encoded_total', 'counter', 'Events encoded into points.', m.encoder.encoded);
   metric('events_filtered_total', 'counter', 'Events excluded by include/exclude options.', m.encoder.filtered);
-  metric('events_dropped_total', 'counter', 'Events that produced no point (removed entities, malformed events).', m.encoder.dropped);
-  out.push('# HELP homeiq_input_problems_total Input that had to be sanitised or refused, by kind.', '# TYPE homeiq_input_problems_total counter');
-  for (const [kind, n] of Object.entries(m.encoder.problems)) out.push(`homeiq_input_problems_total{kind="${esc(kind)}"} ${n}`);
+  metric(
+    'events_dropped_total',
+    'counter',
+    'Events that produced no point (removed entities, malformed events).',
+    m.encoder.dropped,
+  );
+  out.push(
+    '# HELP homeiq_input_problems_total Input that had to be sanitised or refused, by kind.',
+    '# TYPE homeiq_input_problems_total counter',
+  );
+  for (const [kind, n] of Object.entries(m.encoder.problems))
+    out.push(`homeiq_input_problems_total{kind="${esc(kind)}"} ${n}`);
   metric('points_spooled_total', 'counter', 'Points durably in the spool (fsynced).', m.spool.committed);
   metric('points_refused_total', 'counter', 'Points refused because the spool was full.', m.spool.refused);
   metric('spool_bytes', 'gauge', 'Unsent bytes in the spool.', m.spool.bytes);
   metric('spool_full', 'gauge', '1 while the spool is full and refusing points.', m.spool.full ? 1 : 0);
   metric('spool_commits_total', 'counter', 'Group commits (write + fsync).', m.spool.commits);
-  metric('spool_commit_failing', 'gauge', '1 while group commits fail (disk full or broken); points wait in memory and are retried.', m.spool.commitError === undefined ? 0 : 1);
+  metric(
+    'spool_commit_failing',
+    'gauge',
+    '1 while group commits fail (disk full or broken); points wait in memory and are retried.',
+    m.spool.commitError === undefined ? 0 : 1,
+  );
   if (m.refill) {
-    metric('points_recovered_total', 'counter', 'States written from HA\'s recorder to recover those the spool refused while full.', m.refill.recovered);
-    metric('refill_pending_ranges', 'gauge', 'Ranges of HA time with refused states still to recover (one open while the spool is full).', m.refill.pending.length);
-    metric('refill_pending_seconds', 'gauge', 'Seconds of HA time with refused states still to recover.', m.refill.pendingSeconds);
-    metric('refill_running', 'gauge', '1 while refused states are being recovered from HA\'s recorder.', m.refill.state === 'running' ? 1 : 0);
-    metric('refill_pauses_total', 'counter', 'Recovery windows stopped because the spool refused points again (retried once it has room).', m.refill.pauses);
-    metric('refill_failures_total', 'counter', 'Recovery attempts that failed on HA\'s side (error, timeout, reply too large); retried after a backoff with a smaller window.', m.refill.failures);
+    metric(
+      'points_recovered_total',
+      'counter',
+      "States written from HA's recorder to recover those the spool refused while full.",
+      m.refill.recovered,
+    );
+    metric(
+      'refill_pending_ranges',
+      'gauge',
+      'Ranges of HA time with refused states still to recover (one open while the spool is full).',
+      m.refill.pending.length,
+    );
+    metric(
+      'refill_pending_seconds',
+      'gauge',
+      'Seconds of HA time with refused states still to recover.',
+      m.refill.pendingSeconds,
+    );
+    metric(
+      'refill_running',
+      'gauge',
+      "1 while refused states are being recovered from HA's recorder.",
+      m.refill.state === 'running' ? 1 : 0,
+    );
+    metric(
+      'refill_pauses_total',
+      'counter',
+      'Recovery windows stopped because the spool refused points again (retried once it has room).',
+      m.refill.pauses,
+    );
+    metric(
+      'refill_failures_total',
+      'counter',
+      "Recovery attempts that failed on HA's side (error, timeout, reply too large); retried after a backoff with a smaller window.",
+      m.refill.failures,
+    );
   }
   metric('points_written_total', 'counter', 'Points InfluxDB confirmed.', m.writer.written);
   metric('write_requests_total', 'counter', 'Write requests sent to InfluxDB.', m.writer.requests);
   metric('write_retries_total', 'counter', 'Failed write attempts that were retried.', m.writer.retries);
   metric('write_bisections_total', 'counter', 'Batch splits to isolate rejected lines.', m.writer.bisections);
-  metric('points_quarantined_total', 'counter', 'Points InfluxDB rejected, kept in the quarantine.', m.writer.quarantined);
+  metric(
+    'points_quarantined_total',
+    'counter',
+    'Points InfluxDB rejected, kept in the quarantine.',
+    m.writer.quarantined,
+  );
   metric('quarantine_points', 'gauge', 'Points currently in the quarantine.', m.quarantine.count);
-  metric('quarantine_dropped_total', 'counter', 'Points InfluxDB rejected that were dropped because the quarantine was full.', m.quarantine.dropped);
+  metric(
+    'quarantine_dropped_total',
+    'counter',
+    'Points InfluxDB rejected that were dropped because the quarantine was full.',
+    m.quarantine.dropped,
+  );
   metric('write_failing', 'gauge', '1 while writes to InfluxDB are failing.', m.writer.failingSince ? 1 : 0);
   metric('last_batch_seconds', 'gauge', 'Duration of the last batch write.', (m.writer.lastBatchMs ?? 0) / 1000);
   metric('ha_connected', 'gauge', '1 while connected to Home Assistant.', m.ha.connected ? 1 : 0);

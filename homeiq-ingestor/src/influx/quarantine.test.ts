@@ -11,7 +11,8 @@ import { Quarantine } from './quarantine.js';
 
 let dir: string;
 let logged: string[];
-const log = () => createLogger({ level: 'warning', name: 'test', secrets: new LogSecrets(), write: (l) => void logged.push(l) });
+const log = () =>
+  createLogger({ level: 'warning', name: 'test', secrets: new LogSecrets(), write: (l) => void logged.push(l) });
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'homeiq-quarantine-'));
@@ -54,7 +55,10 @@ describe('Quarantine', () => {
     expect(results.reduce((n, r) => n + r.kept, 0)).toBe(kept);
     expect(results.reduce((n, r) => n + r.dropped, 0)).toBe(10 - kept);
     expect(logged.filter((l) => /quarantine full/.test(l))).toHaveLength(1);
-    expect(check()).toMatchObject({ status: 'amber', reason: expect.stringMatching(new RegExp(`${10 - kept} rejected points? dropped`)) });
+    expect(check()).toMatchObject({
+      status: 'amber',
+      reason: expect.stringMatching(new RegExp(`${10 - kept} rejected points? dropped`)),
+    });
 
     // What POST /api/quarantine/discard {"all":true} does: the episode ends.
     expect(await q.remove('all')).toBe(kept);

@@ -101,7 +101,12 @@ export class InfluxSender {
     return new Promise((resolve) => {
       const req = (https ? httpsRequest : httpRequest)(
         u,
-        { method: 'GET', agent: https ? this.#https : this.#http, localAddress: this.opts.localAddress, timeout: timeoutMs },
+        {
+          method: 'GET',
+          agent: https ? this.#https : this.#http,
+          localAddress: this.opts.localAddress,
+          timeout: timeoutMs,
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode === 204 || res.statusCode === 200));
@@ -154,7 +159,11 @@ export class InfluxSender {
               // not JSON: keep the raw text
             }
             const ra = res.headers['retry-after'];
-            resolve({ status: res.statusCode ?? 0, message, retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra) });
+            resolve({
+              status: res.statusCode ?? 0,
+              message,
+              retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra),
+            });
           });
           res.on('error', reject);
         },

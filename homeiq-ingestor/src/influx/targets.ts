@@ -56,12 +56,20 @@ export class SiblingTarget implements TargetProvider {
     const ttl = this.opts.addressTtlMs ?? 60_000;
     if (this.#cached && Date.now() - this.#cached.at < ttl) return this.#cached.target;
     this.#selfSlug ??= (await this.opts.supervisor.selfInfo()).slug;
-    const sibling = await this.opts.supervisor.addonInfo(siblingSlug(this.#selfSlug, 'homeiq-ingestor', 'homeiq-influxdb'));
+    const sibling = await this.opts.supervisor.addonInfo(
+      siblingSlug(this.#selfSlug, 'homeiq-ingestor', 'homeiq-influxdb'),
+    );
     if (!sibling.ip_address) throw new Error(`the HomeIQ InfluxDB add-on (${sibling.slug}) is not running`);
     let stored = await this.#load();
     if (!stored || stored.token === this.#rejected) stored = await this.#ask(sibling.ip_address);
-    const target = { url: `http://${sibling.ip_address}:${stored.port}`, org: stored.org, bucket: stored.bucket, token: stored.token };
-    if (this.#cached && this.#cached.target.url !== target.url) this.opts.log.info(`the HomeIQ InfluxDB add-on moved to ${target.url}`);
+    const target = {
+      url: `http://${sibling.ip_address}:${stored.port}`,
+      org: stored.org,
+      bucket: stored.bucket,
+      token: stored.token,
+    };
+    if (this.#cached && this.#cached.target.url !== target.url)
+      this.opts.log.info(`the HomeIQ InfluxDB add-on moved to ${target.url}`);
     this.#cached = { target, at: Date.now() };
     return target;
   }
@@ -92,7 +100,10 @@ export class SiblingTarget implements TargetProvider {
       localAddress: this.opts.localAddress,
       timeoutMs: 15_000,
     });
-    if (res.status !== 200) throw new Error(`the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`);
+    if (res.status !== 200)
+      throw new Error(
+        `the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`,
+      );
     const b = JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string; port: number };
     const stored: StoredToken = { token: b.token, org: b.org, bucket: b.bucket, port: b.port };
     await writeFileAtomic(this.opts.tokenFile, JSON.stringify(stored));

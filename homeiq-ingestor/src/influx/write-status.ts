@@ -54,15 +54,30 @@ const GONE = new Set([502, 503, 504]);
 const CONFIG_HINT = 'Check the InfluxDB target options (URL, organisation, bucket, token)';
 
 /** What an answer to a write means (influxdb.md §1): written, content rejected, or a failure to retry. */
-export function judge(res: WriteResponse): { kind: 'written' } | { kind: 'rejected' } | { kind: 'failed'; reason: string; failure: Failure } {
+export function judge(
+  res: WriteResponse,
+): { kind: 'written' } | { kind: 'rejected' } | { kind: 'failed'; reason: string; failure: Failure } {
   if (res.status === 204 || res.status === 200 || res.status === 201) return { kind: 'written' };
   if (CONTENT.has(res.status)) return { kind: 'rejected' };
   if (CONFIG.has(res.status)) {
-    const what = res.status === 404 ? 'bucket or organisation not found' : res.status === 401 ? 'token rejected' : 'token may not write to the bucket';
-    return { kind: 'failed', reason: `InfluxDB answered ${res.status} (${what}): ${res.message}`, failure: { fixHint: CONFIG_HINT } };
+    const what =
+      res.status === 404
+        ? 'bucket or organisation not found'
+        : res.status === 401
+          ? 'token rejected'
+          : 'token may not write to the bucket';
+    return {
+      kind: 'failed',
+      reason: `InfluxDB answered ${res.status} (${what}): ${res.message}`,
+      failure: { fixHint: CONFIG_HINT },
+    };
   }
   const gone = GONE.has(res.status) && res.retryAfterMs === undefined;
-  return { kind: 'failed', reason: `InfluxDB answered ${res.status}: ${res.message}`, failure: { retryAfterMs: res.retryAfterMs, retryable: RETRYABLE(res.status), probe: gone } };
+  return {
+    kind: 'failed',
+    reason: `InfluxDB answered ${res.status}: ${res.message}`,
+    failure: { retryAfterMs: res.retryAfterMs, retryable: RETRYABLE(res.status), probe: gone },
+  };
 }
 
 /**
@@ -71,7 +86,12 @@ export function judge(res: WriteResponse): { kind: 'written' } | { kind: 'reject
  * together, ended early by a `/ping` probe when InfluxDB comes back.
  */
 export class WriteStatus {
-  readonly #stats: WriteStatusStats = { retries: 0, lastError: undefined, lastSuccessAt: undefined, failingSince: undefined };
+  readonly #stats: WriteStatusStats = {
+    retries: 0,
+    lastError: undefined,
+    lastSuccessAt: undefined,
+    failingSince: undefined,
+  };
   /** The backoff pause every failing request waits out (one pause, however many requests are in flight). */
   #pause: Promise<void> | undefined;
   /** The last pause ended early on a successful probe: the next one needs to see InfluxDB down first. */
@@ -94,7 +114,8 @@ export class WriteStatus {
   succeeded(): void {
     this.opts.backoff.reset();
     this.#probeWoke = false;
-    if (this.#stats.failingSince) this.opts.log.info(`writing to InfluxDB again (failing since ${this.#stats.failingSince})`);
+    if (this.#stats.failingSince)
+      this.opts.log.info(`writing to InfluxDB again (failing since ${this.#stats.failingSince})`);
     this.#stats.failingSince = undefined;
     this.#stats.lastError = undefined;
     this.#stats.lastSuccessAt = new Date().toISOString();
@@ -112,11 +133,18 @@ export class WriteStatus {
     this.#stats.failingSince ??= new Date().toISOString();
     const failingMs = Date.now() - Date.parse(this.#stats.failingSince);
     if (first || reason !== this.#stats.lastError) {
-      this.opts.log.warn(`${reason}; points stay in the spool and are retried${f.retryable === false ? ' (unexpected status)' : ''}`);
+      this.opts.log.warn(
+        `${reason}; points stay in the spool and are retried${f.retryable === false ? ' (unexpected status)' : ''}`,
+      );
     }
     this.#stats.lastError = reason;
     const red = f.fixHint !== undefined || failingMs >= this.opts.redAfterMs;
-    this.opts.health.set(CHECK, red ? 'red' : 'amber', reason, f.fixHint ?? 'Points are kept in the spool and sent when InfluxDB answers');
+    this.opts.health.set(
+      CHECK,
+      red ? 'red' : 'amber',
+      reason,
+      f.fixHint ?? 'Points are kept in the spool and sent when InfluxDB answers',
+    );
     const retryAfterMs = Math.min(Math.max(f.retryAfterMs ?? 0, 0), MAX_RETRY_AFTER_MS);
     if (retryAfterMs > 0) this.#notBefore = Math.max(this.#notBefore, Date.now() + retryAfterMs);
     let delayMs = this.opts.backoff.next(retryAfterMs);

@@ -18,7 +18,8 @@ import { InfluxWriter, type TargetProvider } from './writer.js';
 import { until } from '../../../tests/harness/until.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, line: string) => void;
-const BAD = (_q: IncomingMessage, r: ServerResponse) => r.writeHead(400).end('{"code":"invalid","message":"unable to parse"}');
+const BAD = (_q: IncomingMessage, r: ServerResponse) =>
+  r.writeHead(400).end('{"code":"invalid","message":"unable to parse"}');
 
 let dir: string;
 let server: Server;
@@ -65,16 +66,30 @@ interface Setup {
 }
 
 async function setup(o: Setup = {}) {
-  const log = createLogger({ level: 'warning', name: 'test', secrets: new LogSecrets(), write: (l) => void logged.push(l) });
+  const log = createLogger({
+    level: 'warning',
+    name: 'test',
+    secrets: new LogSecrets(),
+    write: (l) => void logged.push(l),
+  });
   const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 30, log });
   const health = new Health();
   const qfile = join(dir, 'quarantine.jsonl');
   const quarantine = new Quarantine({ file: qfile, maxBytes: o.quarantineBytes ?? 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
-    target: { get: async () => ({ url, org: 'o', bucket: 'b', token: 't' }), invalidate: o.invalidate ?? (() => undefined) },
-    batchLines: 1, batchBytes: 1 << 20, flushIntervalMs: 20,
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
+    target: {
+      get: async () => ({ url, org: 'o', bucket: 'b', token: 't' }),
+      invalidate: o.invalidate ?? (() => undefined),
+    },
+    batchLines: 1,
+    batchBytes: 1 << 20,
+    flushIntervalMs: 20,
     maxInFlight: o.maxInFlight ?? 1,
     backoff: o.backoff ?? new Backoff({ initialMs: 50, maxMs: 200 }),
     ...(o.probeEveryMs ? { probeEveryMs: o.probeEveryMs } : {}),
@@ -106,7 +121,9 @@ describe('InfluxWriter when the quarantine cannot be written', () => {
     const s = await setup();
     await mkdir(s.qfile); // open(…, 'a') fails with EISDIR: stands in for ENOSPC/EIO on the data disk
     s.spool.append('bad line');
-    await until('health red', () => /cannot write the quarantine: .*EISDIR/.test(s.check('influxdb-writes')?.reason ?? ''));
+    await until('health red', () =>
+      /cannot write the quarantine: .*EISDIR/.test(s.check('influxdb-writes')?.reason ?? ''),
+    );
     expect(s.check('influxdb-writes')?.status).toBe('red');
     const retriesBefore = s.writer.stats().retries;
     await until('a retry', () => s.writer.stats().retries > retriesBefore);
@@ -126,7 +143,8 @@ describe('InfluxWriter when the quarantine cannot be written', () => {
   });
 
   it('with two requests in flight, a failing batch behind the head neither rejects unhandled nor spins', async () => {
-    handler = (_q, r, line) => (line === 'good v=1 1' ? void setTimeout(() => r.writeHead(204).end(), 300) : BAD(_q, r));
+    handler = (_q, r, line) =>
+      line === 'good v=1 1' ? void setTimeout(() => r.writeHead(204).end(), 300) : BAD(_q, r);
     const s = await setup({ maxInFlight: 2 });
     await mkdir(s.qfile);
     s.spool.append('good v=1 1');
@@ -187,7 +205,8 @@ describe('InfluxWriter backoff', () => {
     let answered429 = 0;
     handler = (_q, r, line) => {
       const n = received.filter((x) => x.line === line).length;
-      if (line === 'a v=1 1' && n === 1) return void setTimeout(() => r.writeHead(503).end('{"code":"unavailable","message":"busy"}'), 50);
+      if (line === 'a v=1 1' && n === 1)
+        return void setTimeout(() => r.writeHead(503).end('{"code":"unavailable","message":"busy"}'), 50);
       if (line === 'b v=1 1' && n === 1) {
         return void setTimeout(() => {
           answered429 = Date.now();
@@ -196,7 +215,11 @@ describe('InfluxWriter backoff', () => {
       }
       r.writeHead(204).end();
     };
-    const s = await setup({ maxInFlight: 2, probeEveryMs: 200, backoff: new Backoff({ initialMs: 3000, maxMs: 3000, random: () => 1 }) });
+    const s = await setup({
+      maxInFlight: 2,
+      probeEveryMs: 200,
+      backoff: new Backoff({ initialMs: 3000, maxMs: 3000, random: () => 1 }),
+    });
     s.spool.append('a v=1 1');
     s.spool.append('b v=1 1');
     await until('both written', () => s.writer.stats().written === 2, 4000);

@@ -57,9 +57,15 @@ async function setup(opts: { batchLines?: number } = {}) {
   const quarantine = new Quarantine({ file: join(dir, 'quarantine.jsonl'), maxBytes: 1 << 20, log, health });
   const sender = new InfluxSender();
   const writer = new InfluxWriter({
-    spool, sender, quarantine, health, log,
+    spool,
+    sender,
+    quarantine,
+    health,
+    log,
     target: { get: async () => ({ url, org: 'o', bucket: 'b', token: 't' }), invalidate: () => undefined },
-    batchLines: opts.batchLines ?? 1000, batchBytes: 1 << 20, flushIntervalMs: 20,
+    batchLines: opts.batchLines ?? 1000,
+    batchBytes: 1 << 20,
+    flushIntervalMs: 20,
     backoff: new Backoff({ initialMs: 50, maxMs: 200 }),
   });
   await spool.start();
@@ -75,7 +81,9 @@ async function setup(opts: { batchLines?: number } = {}) {
 
 describe('InfluxWriter against a scripted server', () => {
   it('honours Retry-After on 429 and then writes the same batch', async () => {
-    handlers.push((_q, r) => r.writeHead(429, { 'Retry-After': '1' }).end('{"code":"too many requests","message":"slow down"}'));
+    handlers.push((_q, r) =>
+      r.writeHead(429, { 'Retry-After': '1' }).end('{"code":"too many requests","message":"slow down"}'),
+    );
     const { spool, writer, health, stop } = await setup();
     for (let i = 0; i < 10; i += 1) spool.append(`m v=${i} ${i}`);
     await until('the write', () => writer.stats().written === 10);

@@ -40,7 +40,14 @@ interface Batch {
  */
 export class InfluxWriter implements Service {
   readonly name = 'influxdb writer';
-  readonly #stats = { written: 0, batches: 0, requests: 0, bisections: 0, quarantined: 0, lastBatchMs: undefined as number | undefined };
+  readonly #stats = {
+    written: 0,
+    batches: 0,
+    requests: 0,
+    bisections: 0,
+    quarantined: 0,
+    lastBatchMs: undefined as number | undefined,
+  };
   /** Health, logging and the shared backoff pause of failing requests. */
   readonly #status: WriteStatus;
   #stopped = true;
@@ -75,7 +82,12 @@ export class InfluxWriter implements Service {
     this.#loop = this.#run().catch((err: unknown) => {
       // A spool read/ack failure (disk) or a bug; InfluxDB's answers and quarantine write errors are handled inside.
       this.opts.log.fatal({ err }, 'writer stopped: cannot read or acknowledge the spool, or an unexpected error');
-      this.opts.health.set(CHECK, 'red', `writer stopped: ${(err as Error).message}`, 'Restart the add-on; check the data disk');
+      this.opts.health.set(
+        CHECK,
+        'red',
+        `writer stopped: ${(err as Error).message}`,
+        'Restart the add-on; check the data disk',
+      );
     });
   }
 
@@ -234,7 +246,10 @@ export class InfluxWriter implements Service {
         continue;
       }
       if (failed) this.#status.succeeded();
-      if (kept > 0 && this.#stats.quarantined === 0) this.opts.log.warn(`InfluxDB rejected a point (${status}: ${message}); it is kept in the quarantine (logged once)`);
+      if (kept > 0 && this.#stats.quarantined === 0)
+        this.opts.log.warn(
+          `InfluxDB rejected a point (${status}: ${message}); it is kept in the quarantine (logged once)`,
+        );
       this.#stats.quarantined += kept;
       return 'done';
     }

@@ -84,7 +84,11 @@ export class AttributeText {
   }
 
   stats(): AttributeTextStats {
-    return { attributeKeys: this.#keys.stats(), attributeTexts: this.#entries.stats(), attributes: { reused: this.#reused, encoded: this.#encoded } };
+    return {
+      attributeKeys: this.#keys.stats(),
+      attributeTexts: this.#entries.stats(),
+      attributes: { reused: this.#reused, encoded: this.#encoded },
+    };
   }
 
   /** The fields of `attrs` (an entity's attributes) as text; their problems are appended to `problems`. */
@@ -193,7 +197,12 @@ export class AttributeText {
   /** What to compare the next value with: the value, a private copy, ANY, or NOT_KEPT beyond the budget. */
   #keep(name: string, v: unknown, text: string, budget: number): unknown {
     if (TAG_ATTRIBUTES.has(name) || this.opts.excludeAttributes.has(name)) return ANY;
-    const kept = typeof v === 'object' && v !== null ? copy(v, { nodes: MAX_NODES }) : typeof v === 'symbol' || typeof v === 'function' ? NOT_KEPT : v;
+    const kept =
+      typeof v === 'object' && v !== null
+        ? copy(v, { nodes: MAX_NODES })
+        : typeof v === 'symbol' || typeof v === 'function'
+          ? NOT_KEPT
+          : v;
     return kept !== NOT_KEPT && cost(kept, text) <= budget ? kept : NOT_KEPT;
   }
 
@@ -210,7 +219,8 @@ export class AttributeText {
       problems.push('unencodable_attribute');
       return '';
     }
-    const type = typeof v === 'number' ? '_num=' : typeof v === 'boolean' ? '_bool=' : typeof v === 'string' ? '_str=' : '_json=';
+    const type =
+      typeof v === 'number' ? '_num=' : typeof v === 'boolean' ? '_bool=' : typeof v === 'string' ? '_str=' : '_json=';
     const key = this.#key(name);
     if (key.risky) {
       this.#risky = true;

@@ -24,7 +24,8 @@ function isPlainObject(v: object): boolean {
  * copy's size too: the JSON text of a value is at least as long as its strings.
  */
 export function copy(v: unknown, budget: { nodes: number }): unknown {
-  if (typeof v !== 'object' || v === null) return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : NOT_KEPT;
+  if (typeof v !== 'object' || v === null)
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : NOT_KEPT;
   if (Array.isArray(v)) {
     if (Object.getPrototypeOf(v) !== Array.prototype || hasToJson(v) || (budget.nodes -= v.length) < 0) return NOT_KEPT;
     const out = new Array<unknown>(v.length);
@@ -46,7 +47,8 @@ export function same(kept: unknown, v: unknown): boolean {
   if (kept === ANY) return true;
   if (typeof kept !== 'object' || kept === null || typeof v !== 'object' || v === null) return false;
   if (Array.isArray(kept)) {
-    if (!Array.isArray(v) || v.length !== kept.length || Object.getPrototypeOf(v) !== Array.prototype || hasToJson(v)) return false;
+    if (!Array.isArray(v) || v.length !== kept.length || Object.getPrototypeOf(v) !== Array.prototype || hasToJson(v))
+      return false;
     for (let i = 0; i < kept.length; i += 1) if (!same(kept[i], v[i])) return false;
     return true;
   }

@@ -15,7 +15,12 @@ import { encodeStateAsPoint, splitEntityId, type EncodeOptions, type HaState } f
 
 const opts: EncodeOptions = { maxStringLength: 20, excludeAttributes: new Set(), layout: 'homeiq' };
 const TS = '2026-11-24T10:00:01.123456+00:00';
-const st = (attributes: Record<string, unknown>, last_updated = TS, entity_id = 'sensor.k'): HaState => ({ entity_id, state: '1', attributes, last_updated });
+const st = (attributes: Record<string, unknown>, last_updated = TS, entity_id = 'sensor.k'): HaState => ({
+  entity_id,
+  state: '1',
+  attributes,
+  last_updated,
+});
 const noFilter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
 
 /** Both HomeIQ encoders, a cold and a warm cache: they must agree, and that agreed result is returned. */
@@ -76,7 +81,9 @@ describe('timestamps outside InfluxDB range (±9223372036854775806 ns)', () => {
 describe('attribute names InfluxDB cannot take as a key', () => {
   it('caps a field key at 255 characters of the name, with the marker, reported as truncated', () => {
     const r = both(st({ ['k'.repeat(70_000)]: 1, friendly_name: 'keep me' }));
-    expect(r.line).toBe(`sensor,domain=sensor,entity_id=sensor.k state="1",value=1,attr_${'k'.repeat(255)}…[truncated\\ 69745\\ chars]_num=1,attr_friendly_name_str="keep me" 1795514401123456000`);
+    expect(r.line).toBe(
+      `sensor,domain=sensor,entity_id=sensor.k state="1",value=1,attr_${'k'.repeat(255)}…[truncated\\ 69745\\ chars]_num=1,attr_friendly_name_str="keep me" 1795514401123456000`,
+    );
     expect(r.problems).toEqual(['truncated']);
     const commas = both(st({ [','.repeat(33_000)]: 'x'.repeat(30) }));
     expect(commas.line?.length).toBeLessThan(800);
@@ -95,7 +102,9 @@ describe('attribute names InfluxDB cannot take as a key', () => {
 describe('attribute names that clean to the same field key', () => {
   it('writes the first one and counts each other as duplicate_field', () => {
     const r = both(st({ 'a\nb': 1, 'a\rb': 2, 'a\u0000b': 3 }));
-    expect(r.line).toBe('sensor,domain=sensor,entity_id=sensor.k state="1",value=1,attr_a\uFFFDb_num=1 1795514401123456000');
+    expect(r.line).toBe(
+      'sensor,domain=sensor,entity_id=sensor.k state="1",value=1,attr_a\uFFFDb_num=1 1795514401123456000',
+    );
     expect(r.problems).toEqual(['duplicate_field', 'duplicate_field']);
     expect(both(st({ 'a\\b': 'x', 'a\u29F5b': 'y' })).line).toContain('attr_a\u29F5b_str="x" ');
     // Different types give different keys: no clash.
@@ -109,11 +118,25 @@ describe('attribute names that clean to the same field key', () => {
   it('agrees with the reference while names come and go on a cached entity', () => {
     const enc = new StateEncoder(opts);
     const seq: Array<Record<string, unknown>> = [
-      { a: 1, 'a\nb': 1 }, { a: 1, 'a\nb': 1, 'a\rb': 2 }, { a: 1, 'a\nb': 1, 'a\rb': 2 }, { a: 1, 'a\rb': 2 }, { a: 1 }, { a: 1 },
-      { 'a\rb': 'x'.repeat(30), a: 2, 'a\nb': 'y' }, { 'a\rb': null, 'a\nb': 1 }, { 'a\rb': 5, 'a\nb': 1 }, { a: 1, ['k'.repeat(300)]: 1 }, { a: 1 },
-      { a: 1, b: Number.NaN, 'a\nb': Number.NaN, 'a\rb': 2 }, { a: 1, b: Number.NaN, 'a\nb': 3, 'a\rb': 2 }, { a: 1 }, { a: 1 }, { a: 1 },
+      { a: 1, 'a\nb': 1 },
+      { a: 1, 'a\nb': 1, 'a\rb': 2 },
+      { a: 1, 'a\nb': 1, 'a\rb': 2 },
+      { a: 1, 'a\rb': 2 },
+      { a: 1 },
+      { a: 1 },
+      { 'a\rb': 'x'.repeat(30), a: 2, 'a\nb': 'y' },
+      { 'a\rb': null, 'a\nb': 1 },
+      { 'a\rb': 5, 'a\nb': 1 },
+      { a: 1, ['k'.repeat(300)]: 1 },
+      { a: 1 },
+      { a: 1, b: Number.NaN, 'a\nb': Number.NaN, 'a\rb': 2 },
+      { a: 1, b: Number.NaN, 'a\nb': 3, 'a\rb': 2 },
+      { a: 1 },
+      { a: 1 },
+      { a: 1 },
     ];
-    for (const attrs of seq) expect(enc.encode(st(attrs)), JSON.stringify(attrs)).toEqual(encodeStateAsPoint(st(attrs), opts));
+    for (const attrs of seq)
+      expect(enc.encode(st(attrs)), JSON.stringify(attrs)).toEqual(encodeStateAsPoint(st(attrs), opts));
     expect(enc.cacheStats().attributes.reused).toBeGreaterThan(0);
   });
 });
@@ -122,6 +145,7 @@ describe('arrays with their own toJSON', () => {
   it('are never taken for a plain array with the same elements', () => {
     const enc = new StateEncoder(opts);
     const hijack = Object.assign([1, 2], { toJSON: () => 'HIJACK' });
-    for (const a of [[1, 2], hijack, [1, 2]]) expect(enc.encode(st({ a }))).toEqual(encodeStateAsPoint(st({ a }), opts));
+    for (const a of [[1, 2], hijack, [1, 2]])
+      expect(enc.encode(st({ a }))).toEqual(encodeStateAsPoint(st({ a }), opts));
   });
 });

@@ -59,7 +59,10 @@ export class EventEncoder {
       this.#stats.problems[p] = (this.#stats.problems[p] ?? 0) + 1;
       if (!this.#reported.has(p)) {
         this.#reported.add(p);
-        this.onFirstProblem(p, String((event.data as { entity_id?: unknown } | undefined)?.entity_id ?? event.event_type).slice(0, 120));
+        this.onFirstProblem(
+          p,
+          String((event.data as { entity_id?: unknown } | undefined)?.entity_id ?? event.event_type).slice(0, 120),
+        );
       }
     }
     if (result.filtered) {
@@ -75,7 +78,8 @@ export class EventEncoder {
   }
 
   #encode(event: HaEvent): Outcome {
-    if (event === null || typeof event !== 'object' || typeof event.event_type !== 'string') return { problems: ['bad_event'] };
+    if (event === null || typeof event !== 'object' || typeof event.event_type !== 'string')
+      return { problems: ['bad_event'] };
     if (event.event_type !== 'state_changed') return encodeOtherEvent(event, this.opts, this.#toNs);
     const data = event.data;
     if (data === null || typeof data !== 'object') return { problems: ['bad_event'] };
@@ -83,11 +87,17 @@ export class EventEncoder {
     if (newState === null) return { problems: ['entity_removed'] };
     if (!isHaState(newState)) return { problems: ['bad_event'] };
     if (!this.filter.accepts(newState.entity_id)) return { problems: [], filtered: true };
-    return this.opts.layout === 'ha_compatible' ? encodeHaCompatible(newState, event.time_fired, this.opts, [], this.#toNs) : this.#states.encode(newState);
+    return this.opts.layout === 'ha_compatible'
+      ? encodeHaCompatible(newState, event.time_fired, this.opts, [], this.#toNs)
+      : this.#states.encode(newState);
   }
 
   /** A state from get_states or history (no event around it); same rules as state_changed. */
   encodeState(state: unknown): string | undefined {
-    return this.encode({ event_type: 'state_changed', data: { new_state: state }, time_fired: isHaState(state) ? state.last_updated : '' });
+    return this.encode({
+      event_type: 'state_changed',
+      data: { new_state: state },
+      time_fired: isHaState(state) ? state.last_updated : '',
+    });
   }
 }

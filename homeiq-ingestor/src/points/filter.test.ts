@@ -6,7 +6,12 @@ const PATHOLOGICAL = `${'*?'.repeat(8)}x`;
 
 describe('EntityFilter globs', () => {
   it('decides a pathological exclude glob against 10,000 distinct long ids without stalling', () => {
-    const f = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [PATHOLOGICAL, 'sensor.*_battery'] });
+    const f = new EntityFilter({
+      includeDomains: [],
+      includeEntities: [],
+      excludeDomains: [],
+      excludeEntities: [PATHOLOGICAL, 'sensor.*_battery'],
+    });
     // Distinct ids, so the decision cache cannot hide the matcher; 60 characters, none ending in x.
     for (let i = 0; i < 10_000; i += 1) {
       const id = `sensor.${String(i).padStart(5, '0')}_${'a'.repeat(47)}`;

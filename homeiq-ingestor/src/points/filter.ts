@@ -29,7 +29,8 @@ export class EntityFilter {
     this.#excludeDomains = new Set(rules.excludeDomains);
     this.#include = [...rules.includeEntities];
     this.#exclude = [...rules.excludeEntities];
-    this.#everything = this.#includeDomains.size + this.#excludeDomains.size + this.#include.length + this.#exclude.length === 0;
+    this.#everything =
+      this.#includeDomains.size + this.#excludeDomains.size + this.#include.length + this.#exclude.length === 0;
   }
 
   accepts(entityId: string): boolean {

@@ -1,5 +1,14 @@
 import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
-import { cap, MAX_NAME_LENGTH, splitEntityId, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-model.js';
+import {
+  cap,
+  MAX_NAME_LENGTH,
+  splitEntityId,
+  toJson,
+  type EncodeOptions,
+  type Encoded,
+  type HaState,
+  type Problem,
+} from './state-model.js';
 
 /**
  * The layout of Home Assistant's own influxdb integration with its default options
@@ -28,7 +37,8 @@ const SKIPPED = new Set(['unknown', 'unavailable', '']);
 const ONE = new Set(['on', 'locked', 'above_horizon', 'open', 'home']);
 const ZERO = new Set(['off', 'unlocked', 'unknown', 'below_horizon', 'closed', 'not_home']);
 /** What Python's float() strips around a number: ASCII whitespace and the other characters str.isspace() accepts. */
-const PY_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const PY_SPACE =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 /** Python's float() grammar (after stripping, Unicode digits made ASCII): `_` only between digits. */
 const PY_FLOAT = /^[-+]?(?:(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:e[-+]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
 /** HA's RE_DIGIT_TAIL and RE_DECIMAL; Python's `\d` is any Unicode decimal digit. */
@@ -58,7 +68,8 @@ function pyFloat(v: unknown): number | undefined {
   if (!PY_FLOAT.test(t)) return undefined;
   const lower = t.toLowerCase();
   if (lower.endsWith('nan')) return Number.NaN;
-  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (lower.endsWith('inf') || lower.endsWith('infinity'))
+    return lower.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   return Number(t.replaceAll('_', ''));
 }
 
@@ -71,7 +82,13 @@ function pyStr(v: unknown, problems: Problem[]): string {
 }
 
 /** `toNs` is isoToNs, or an encoder's cached equivalent (HaTimestamps.ns). */
-export function encodeHaCompatible(s: HaState, timeFired: string, opts: EncodeOptions, problems: Problem[] = [], toNs: (iso: string) => string | undefined = isoToNs): Encoded {
+export function encodeHaCompatible(
+  s: HaState,
+  timeFired: string,
+  opts: EncodeOptions,
+  problems: Problem[] = [],
+  toNs: (iso: string) => string | undefined = isoToNs,
+): Encoded {
   if (SKIPPED.has(s.state)) return { problems: [...problems, 'skipped_state'] };
   const ts = toNs(timeFired) ?? toNs(s.last_updated);
   if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
@@ -79,7 +96,11 @@ export function encodeHaCompatible(s: HaState, timeFired: string, opts: EncodeOp
   if (!valid) problems.push('hostile_entity_id');
   const unit = s.attributes['unit_of_measurement'];
   const unitIsField = unit === undefined || unit === null || unit === '';
-  const measurement = cap(unitIsField ? s.entity_id : typeof unit === 'string' ? unit : pyStr(unit, problems), MAX_NAME_LENGTH, problems);
+  const measurement = cap(
+    unitIsField ? s.entity_id : typeof unit === 'string' ? unit : pyStr(unit, problems),
+    MAX_NAME_LENGTH,
+    problems,
+  );
   const tags = { domain, entity_id: cap(objectId, MAX_NAME_LENGTH, problems) };
   // A Map, as HA's dict: `in` and assignment must not meet Object.prototype (`constructor`, `__proto__`).
   const fields = new Map<string, FieldValue>();
@@ -100,7 +121,8 @@ export function encodeHaCompatible(s: HaState, timeFired: string, opts: EncodeOp
     else {
       const text = pyStr(v, problems);
       fields.set(`${key}_str`, { type: 'string', value: cap(text, opts.maxStringLength, problems) });
-      if (RE_DIGIT_TAIL.test(text)) fields.set(key, { type: 'float', value: Number(asciiDigits(text.replace(RE_DECIMAL, ''))) });
+      if (RE_DIGIT_TAIL.test(text))
+        fields.set(key, { type: 'float', value: Number(asciiDigits(text.replace(RE_DECIMAL, ''))) });
     }
     const field = fields.get(key);
     if (field?.type === 'float' && !Number.isFinite(field.value)) fields.delete(key);

@@ -1,5 +1,12 @@
 import { isoToMicros } from '../ha/history.js';
-import { haMinuteInRange, haMinuteSeconds, haSecond, isHaIso, isoToNsGeneral, MAX_SAFE_SECONDS } from './line-protocol.js';
+import {
+  haMinuteInRange,
+  haMinuteSeconds,
+  haSecond,
+  isHaIso,
+  isoToNsGeneral,
+  MAX_SAFE_SECONDS,
+} from './line-protocol.js';
 
 /**
  * Timestamps of live events, parsed once: the same results as `isoToNs` (line-protocol.ts) and `isoToMicros`

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFieldValue, encodePoint, escapeKey, escapeMeasurement, isoToNs, quoteString, type Point } from './line-protocol.js';
+import {
+  encodeFieldValue,
+  encodePoint,
+  escapeKey,
+  escapeMeasurement,
+  isoToNs,
+  quoteString,
+  type Point,
+} from './line-protocol.js';
 
 const T = '1788256860123456000';
-const point = (p: Partial<Point>): Point => ({ measurement: 'sensor', tags: {}, fields: { state: { type: 'string', value: 'x' } }, timestampNs: T, ...p });
+const point = (p: Partial<Point>): Point => ({
+  measurement: 'sensor',
+  tags: {},
+  fields: { state: { type: 'string', value: 'x' } },
+  timestampNs: T,
+  ...p,
+});
 
 /**
  * Splits a line the way InfluxDB's scanners do (models/points.go): `\\` + any byte is skipped, quotes matter only
@@ -103,7 +117,9 @@ describe('encodePoint', () => {
   });
 
   it('drops unencodable fields and a point left with none', () => {
-    expect(encodePoint(point({ fields: { a: { type: 'float', value: Number.NaN }, b: { type: 'float', value: 1 } } }))).toBe(`sensor b=1 ${T}`);
+    expect(
+      encodePoint(point({ fields: { a: { type: 'float', value: Number.NaN }, b: { type: 'float', value: 1 } } })),
+    ).toBe(`sensor b=1 ${T}`);
     expect(encodePoint(point({ fields: { a: { type: 'float', value: Number.NaN } } }))).toBeUndefined();
     expect(encodePoint(point({ fields: { time: { type: 'float', value: 1 } } }))).toBeUndefined();
     expect(encodePoint(point({ fields: { '': { type: 'float', value: 1 } } }))).toBeUndefined();
@@ -112,7 +128,9 @@ describe('encodePoint', () => {
   });
 
   it('skips reserved tag keys', () => {
-    expect(encodePoint(point({ tags: { _field: 'x', _measurement: 'y', time: 'z', ok: 'v' } }))).toBe(`sensor,ok=v state="x" ${T}`);
+    expect(encodePoint(point({ tags: { _field: 'x', _measurement: 'y', time: 'z', ok: 'v' } }))).toBe(
+      `sensor,ok=v state="x" ${T}`,
+    );
   });
 
   const hostile = [
@@ -174,7 +192,14 @@ describe('isoToNs', () => {
   });
 
   it('rejects what is not an ISO timestamp', () => {
-    for (const bad of ['', 'yesterday', '2026-13-01T00:00:00Z', '2026-09-01T10:01:00', '2026-09-01T25:00:00Z', '1788256860']) {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2026-13-01T00:00:00Z',
+      '2026-09-01T10:01:00',
+      '2026-09-01T25:00:00Z',
+      '1788256860',
+    ]) {
       expect(isoToNs(bad)).toBeUndefined();
     }
   });

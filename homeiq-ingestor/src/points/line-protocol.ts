@@ -58,7 +58,10 @@ function clean(s: string): string {
 export function escapeMeasurement(name: string): string | undefined {
   if (name.length === 0) return undefined;
   const cleaned = clean(name);
-  return (cleaned.startsWith('#') ? `${REPLACEMENT}${cleaned.slice(1)}` : cleaned).replace(MEASUREMENT_SPECIALS, (c) => `\\${c}`);
+  return (cleaned.startsWith('#') ? `${REPLACEMENT}${cleaned.slice(1)}` : cleaned).replace(
+    MEASUREMENT_SPECIALS,
+    (c) => `\\${c}`,
+  );
 }
 
 /** Escaped tag key, tag value or field key, or undefined when empty. */
@@ -192,12 +195,26 @@ export function isHaIso(iso: string): boolean {
  */
 export function haMinuteSeconds(iso: string): number {
   if (iso.charCodeAt(0) === 48 && iso.charCodeAt(1) === 48) return Number.NaN;
-  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)), Number(iso.slice(11, 13)), Number(iso.slice(14, 16)), 0) / 1000;
+  return (
+    Date.UTC(
+      Number(iso.slice(0, 4)),
+      Number(iso.slice(5, 7)) - 1,
+      Number(iso.slice(8, 10)),
+      Number(iso.slice(11, 13)),
+      Number(iso.slice(14, 16)),
+      0,
+    ) / 1000
+  );
 }
 
 /** Whether the month, day, hour and minute of a timestamp in HA's own form pass isoToNs's range checks. */
 export function haMinuteInRange(iso: string): boolean {
-  return Number(iso.slice(5, 7)) <= 12 && Number(iso.slice(8, 10)) <= 31 && Number(iso.slice(11, 13)) <= 23 && Number(iso.slice(14, 16)) <= 59;
+  return (
+    Number(iso.slice(5, 7)) <= 12 &&
+    Number(iso.slice(8, 10)) <= 31 &&
+    Number(iso.slice(11, 13)) <= 23 &&
+    Number(iso.slice(14, 16)) <= 59
+  );
 }
 
 /** The seconds digits of a timestamp in HA's own form. */
@@ -226,7 +243,8 @@ export function isoToNsGeneral(iso: string): string | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
   const ms = utcMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (!Number.isFinite(ms) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  if (!Number.isFinite(ms) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60)
+    return undefined;
   let offsetMin = 0;
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;

@@ -13,7 +13,10 @@ function reference(state: string, attributes: Record<string, unknown>): string {
       .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
       .join(',')}}`;
   };
-  return createHash('sha1').update(`${state}\u0000${canonical(attributes)}`).digest('base64url').slice(0, 16);
+  return createHash('sha1')
+    .update(`${state}\u0000${canonical(attributes)}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 describe('stateHash', () => {
@@ -49,8 +52,14 @@ describe('lazy digests', () => {
     expect(d.decideFor('x.y', '1', attrs, 5, true, true)).toEqual({ verdict: 'write', hash: undefined }); // nothing held
     d.writtenLazy('x.y', '1', attrs, 5);
     expect(d.decideFor('x.y', '1', attrs, 6, true, false)).toEqual({ verdict: 'write', hash: undefined }); // a change event
-    expect(d.decideFor('x.y', '1', attrs, 5, true, false)).toEqual({ verdict: 'already_written', hash: stateHash('1', attrs) });
-    expect(d.decideFor('x.y', '1', attrs, 9, true, true)).toEqual({ verdict: 'restart_artefact', hash: stateHash('1', attrs) });
+    expect(d.decideFor('x.y', '1', attrs, 5, true, false)).toEqual({
+      verdict: 'already_written',
+      hash: stateHash('1', attrs),
+    });
+    expect(d.decideFor('x.y', '1', attrs, 9, true, true)).toEqual({
+      verdict: 'restart_artefact',
+      hash: stateHash('1', attrs),
+    });
     expect(d.decideFor('x.y', '2', attrs, 9, true, true).verdict).toBe('write');
     expect(d.decideFor('x.y', '1', attrs, 9, false, true)).toEqual({ verdict: 'write', hash: undefined });
   });

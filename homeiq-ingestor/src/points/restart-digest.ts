@@ -76,7 +76,10 @@ export function stateHash(state: string, attributes: Record<string, unknown>): s
 export type Verdict = 'write' | 'already_written' | 'restart_artefact';
 
 /** decideFor's answer for almost every live event, one frozen object rather than a new one per event. */
-const WRITE_UNHASHED: Readonly<{ verdict: Verdict; hash: string | undefined }> = Object.freeze({ verdict: 'write', hash: undefined });
+const WRITE_UNHASHED: Readonly<{ verdict: Verdict; hash: string | undefined }> = Object.freeze({
+  verdict: 'write',
+  hash: undefined,
+});
 
 /** A digest, or the state to compute it from when first asked (see lazy hashing above). */
 interface Slot {
@@ -143,7 +146,13 @@ export class StateDigests {
    *   moves `last_updated` without a change except when it re-adds the entity (restart, integration reload) or
    *   for `force_update` entities, which cannot be told apart in a snapshot or in history.
    */
-  static decide(prev: Digest | undefined, hash: string, t: number, skipRestart: boolean, maybeReadded: boolean): Verdict {
+  static decide(
+    prev: Digest | undefined,
+    hash: string,
+    t: number,
+    skipRestart: boolean,
+    maybeReadded: boolean,
+  ): Verdict {
     if (!prev || prev.hash !== hash) return 'write';
     if (prev.t === t) return 'already_written';
     if (skipRestart && maybeReadded && t > prev.t) return 'restart_artefact';
@@ -154,7 +163,14 @@ export class StateDigests {
    * `decide()` for a state compared with what we last wrote for its entity, hashing only when the verdict
    * depends on it. `hash` is set when it was computed (pass it on to `written`).
    */
-  decideFor(entityId: string, state: string, attributes: Record<string, unknown>, t: number, skipRestart: boolean, maybeReadded: boolean): Readonly<{ verdict: Verdict; hash: string | undefined }> {
+  decideFor(
+    entityId: string,
+    state: string,
+    attributes: Record<string, unknown>,
+    t: number,
+    skipRestart: boolean,
+    maybeReadded: boolean,
+  ): Readonly<{ verdict: Verdict; hash: string | undefined }> {
     const e = this.#map.get(entityId);
     // Without a digest, or when neither "same timestamp" nor "re-added and newer" can apply, it is 'write' whatever the hash.
     if (!e || (e.t !== t && !(skipRestart && maybeReadded && t > e.t))) return WRITE_UNHASHED;
@@ -185,7 +201,13 @@ export class StateDigests {
       return;
     }
     this.#map.delete(entityId);
-    this.#map.set(entityId, { hash: slot.hash, t, state: slot.state, attributes: slot.attributes, prev: cur ? { hash: cur.hash, t: cur.t, state: cur.state, attributes: cur.attributes } : prev });
+    this.#map.set(entityId, {
+      hash: slot.hash,
+      t,
+      state: slot.state,
+      attributes: slot.attributes,
+      prev: cur ? { hash: cur.hash, t: cur.t, state: cur.state, attributes: cur.attributes } : prev,
+    });
     this.#dirty = true;
     if (this.#map.size > this.maxEntities) {
       const oldest = this.#map.keys().next().value;
@@ -196,13 +218,16 @@ export class StateDigests {
   /** Compact serialisable form, oldest first: `[entity_id, hash, t, prevHash?, prevT?]`. Clears the dirty flag. */
   toJSON(): Array<[string, string, number] | [string, string, number, string, number]> {
     this.#dirty = false;
-    return [...this.#map].map(([id, d]) => (d.prev ? [id, hashOf(d), d.t, hashOf(d.prev), d.prev.t] : [id, hashOf(d), d.t]));
+    return [...this.#map].map(([id, d]) =>
+      d.prev ? [id, hashOf(d), d.t, hashOf(d.prev), d.prev.t] : [id, hashOf(d), d.t],
+    );
   }
 
   load(rows: unknown): void {
     if (!Array.isArray(rows)) return;
     for (const r of rows) {
-      if (!Array.isArray(r) || typeof r[0] !== 'string' || typeof r[1] !== 'string' || typeof r[2] !== 'number') continue;
+      if (!Array.isArray(r) || typeof r[0] !== 'string' || typeof r[1] !== 'string' || typeof r[2] !== 'number')
+        continue;
       const prev = typeof r[3] === 'string' && typeof r[4] === 'number' ? { hash: r[3], t: r[4] } : undefined;
       this.written(r[0], r[1], r[2], prev);
     }

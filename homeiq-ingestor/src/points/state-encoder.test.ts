@@ -11,13 +11,18 @@ import { encodeStateAsPoint, type EncodeOptions, type HaState } from './state-to
 
 const opts: EncodeOptions = { maxStringLength: 20, excludeAttributes: new Set(['skip_me']), layout: 'homeiq' };
 const TS = '2026-11-24T10:00:01.123456+00:00';
-const st = (attributes: Record<string, unknown>, entity_id = 'light.k', state = 'on'): HaState => ({ entity_id, state, attributes, last_updated: TS });
+const st = (attributes: Record<string, unknown>, entity_id = 'light.k', state = 'on'): HaState => ({
+  entity_id,
+  state,
+  attributes,
+  last_updated: TS,
+});
 const noFilter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
 
 /** A small seeded PRNG, so a failure replays. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
 describe('StateEncoder with warm caches', () => {
@@ -25,19 +30,60 @@ describe('StateEncoder with warm caches', () => {
     const r = prng(11);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
     const VALUES: unknown[] = [
-      'a', 'b', 'x'.repeat(25), 'q"\\,= \n', '', 1, 1.5, -0, 0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined,
-      [1, 2], [1, 2, 3], [2, 1], ['x', null], [[1], { a: 1 }], { a: 1, b: 2 }, { b: 2, a: 1 }, { a: [1, 2] }, { a: { b: 'y'.repeat(30) } }, [], {},
-      new Date(0), Object.assign(Object.create(null) as object, { a: 1 }), [undefined], { toJSON: () => 'custom' },
-      JSON.parse('{"__proto__":{"a":1}}'), JSON.parse('{"__proto__":{"a":2}}'), { 2: 'b', 1: 'a' }, Array.from({ length: 100 }, (_, i) => i),
+      'a',
+      'b',
+      'x'.repeat(25),
+      'q"\\,= \n',
+      '',
+      1,
+      1.5,
+      -0,
+      0,
+      1e21,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      true,
+      false,
+      null,
+      undefined,
+      [1, 2],
+      [1, 2, 3],
+      [2, 1],
+      ['x', null],
+      [[1], { a: 1 }],
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+      { a: [1, 2] },
+      { a: { b: 'y'.repeat(30) } },
+      [],
+      {},
+      new Date(0),
+      Object.assign(Object.create(null) as object, { a: 1 }),
+      [undefined],
+      { toJSON: () => 'custom' },
+      JSON.parse('{"__proto__":{"a":1}}'),
+      JSON.parse('{"__proto__":{"a":2}}'),
+      { 2: 'b', 1: 'a' },
+      Array.from({ length: 100 }, (_, i) => i),
     ];
-    const NAMES = ['friendly_name', 'brightness', 'hs_color', 'skip_me', 'device_class', 'unit_of_measurement', 'a b,c=d"\\', 'options'];
+    const NAMES = [
+      'friendly_name',
+      'brightness',
+      'hs_color',
+      'skip_me',
+      'device_class',
+      'unit_of_measurement',
+      'a b,c=d"\\',
+      'options',
+    ];
     const enc = new StateEncoder(opts);
     let n = 0;
     for (let step = 0; step < 20_000; step += 1) {
       const id = pick(['light.k', 'light.l', 'sensor.x', 'Bad id,x=1']);
       const attrs: Record<string, unknown> = {};
       // Mostly the same names in the same order, sometimes one more, one fewer or reordered.
-      const names = r() < 0.8 ? NAMES.slice(0, 5) : [...NAMES].sort(() => r() - 0.5).slice(0, Math.floor(r() * NAMES.length));
+      const names =
+        r() < 0.8 ? NAMES.slice(0, 5) : [...NAMES].sort(() => r() - 0.5).slice(0, Math.floor(r() * NAMES.length));
       for (const name of names) attrs[name] = r() < 0.7 ? VALUES[NAMES.indexOf(name) % VALUES.length] : pick(VALUES);
       const s = st(attrs, id, pick(['on', '21.5', 'y'.repeat(30)]));
       expect(enc.encode(s), `step ${step}`).toEqual(encodeStateAsPoint(s, opts));
@@ -50,7 +96,13 @@ describe('StateEncoder with warm caches', () => {
 
   it('reuses the text of equal attributes: byte-identical line, same problems', () => {
     const enc = new StateEncoder(opts);
-    const attrs = (): Record<string, unknown> => ({ friendly_name: 'a very long friendly name', list: ['x', 'y'], obj: { k: 'z'.repeat(30) }, n: Number.POSITIVE_INFINITY, ok: 1 });
+    const attrs = (): Record<string, unknown> => ({
+      friendly_name: 'a very long friendly name',
+      list: ['x', 'y'],
+      obj: { k: 'z'.repeat(30) },
+      n: Number.POSITIVE_INFINITY,
+      ok: 1,
+    });
     const first = enc.encode(st(attrs()));
     const before = enc.cacheStats().attributes;
     const second = enc.encode(st(attrs())); // equal values, new objects (as from JSON.parse)
@@ -68,14 +120,22 @@ describe('StateEncoder with warm caches', () => {
     const encoded = (): number => enc.cacheStats().attributes.encoded;
     enc.encode(st({ hs_color: hs, effect: { name: 'x' } }));
     let was = encoded();
-    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'x' } })).line).toContain('attr_hs_color_json="[30,51]"');
+    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'x' } })).line).toContain(
+      'attr_hs_color_json="[30,51]"',
+    );
     expect(encoded() - was).toBe(1);
     was = encoded();
-    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'y' } })).line).toContain('attr_effect_json="{\\"name\\":\\"y\\"}"');
+    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'y' } })).line).toContain(
+      'attr_effect_json="{\\"name\\":\\"y\\"}"',
+    );
     expect(encoded() - was).toBe(1);
     // Same keys in another order: other JSON, so a miss.
-    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'y', z: 1 } })).line).toContain('{\\"name\\":\\"y\\",\\"z\\":1}');
-    expect(enc.encode(st({ hs_color: [30, 51], effect: { z: 1, name: 'y' } })).line).toContain('{\\"z\\":1,\\"name\\":\\"y\\"}');
+    expect(enc.encode(st({ hs_color: [30, 51], effect: { name: 'y', z: 1 } })).line).toContain(
+      '{\\"name\\":\\"y\\",\\"z\\":1}',
+    );
+    expect(enc.encode(st({ hs_color: [30, 51], effect: { z: 1, name: 'y' } })).line).toContain(
+      '{\\"z\\":1,\\"name\\":\\"y\\"}',
+    );
     // The very array object of the last state, mutated: compared with the copy taken, not with itself.
     enc.encode(st({ hs_color: hs }));
     hs[0] = 31;
@@ -84,14 +144,27 @@ describe('StateEncoder with warm caches', () => {
 
   it('notices attributes added, removed, renamed and reordered', () => {
     const enc = new StateEncoder(opts);
-    for (const attrs of [{ a: 1, b: 2 }, { a: 1, b: 2, c: 3 }, { a: 1, c: 3 }, { c: 3, a: 1 }, { a: 1, c: 4 }, {}, { a: 1, b: 2 }, { a: null, b: 2 }, { a: undefined, b: 2 }, { skip_me: 1 }, { skip_me: 2, a: 1 }]) {
+    for (const attrs of [
+      { a: 1, b: 2 },
+      { a: 1, b: 2, c: 3 },
+      { a: 1, c: 3 },
+      { c: 3, a: 1 },
+      { a: 1, c: 4 },
+      {},
+      { a: 1, b: 2 },
+      { a: null, b: 2 },
+      { a: undefined, b: 2 },
+      { skip_me: 1 },
+      { skip_me: 2, a: 1 },
+    ]) {
       expect(enc.encode(st(attrs)), JSON.stringify(attrs)).toEqual(encodeStateAsPoint(st(attrs), opts));
     }
   });
 
   it('encodes an entity with very many attributes without the cache, and right', () => {
     const enc = new StateEncoder(opts);
-    const many = (k: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`a${i}`, i === 7 ? k : i]));
+    const many = (k: number): Record<string, unknown> =>
+      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`a${i}`, i === 7 ? k : i]));
     for (const k of [1, 1, 2]) expect(enc.encode(st(many(k)))).toEqual(encodeStateAsPoint(st(many(k)), opts));
     expect(enc.cacheStats().attributes.reused).toBe(0);
   });
@@ -114,7 +187,11 @@ describe('StateEncoder with warm caches', () => {
 });
 
 describe('EventEncoder caches', () => {
-  const changed = (s: HaState): HaEvent => ({ event_type: 'state_changed', data: { entity_id: s.entity_id, old_state: null, new_state: s }, time_fired: s.last_updated });
+  const changed = (s: HaState): HaEvent => ({
+    event_type: 'state_changed',
+    data: { entity_id: s.entity_id, old_state: null, new_state: s },
+    time_fired: s.last_updated,
+  });
 
   it('belong to the instance: two encoders share nothing', () => {
     const a = new EventEncoder(opts, noFilter, () => undefined);
@@ -128,7 +205,11 @@ describe('EventEncoder caches', () => {
 
   it('ha_compatible layout: the same line as encodeHaCompatible, through the cached timestamps', () => {
     const enc = new EventEncoder({ ...opts, layout: 'ha_compatible' }, noFilter, () => undefined);
-    for (const s of [st({ brightness: 3 }), st({ unit_of_measurement: 'W' }, 'sensor.p', '12'), { ...st({}), last_updated: '2026-11-24T10:00:01Z' }]) {
+    for (const s of [
+      st({ brightness: 3 }),
+      st({ unit_of_measurement: 'W' }, 'sensor.p', '12'),
+      { ...st({}), last_updated: '2026-11-24T10:00:01Z' },
+    ]) {
       expect(enc.encode(changed(s))).toBe(encodeHaCompatible(s, s.last_updated, opts).line);
     }
   });

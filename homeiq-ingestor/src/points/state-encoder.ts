@@ -2,7 +2,16 @@ import { AttributeText, type AttributeTextStats } from './attribute-text.js';
 import { BoundedCache, type CacheStats } from './bounded-cache.js';
 import { HaTimestamps } from './ha-time.js';
 import { encodeSeries, quoteString } from './line-protocol.js';
-import { cap, splitEntityId, stateValueText, type EncodeOptions, type Encoded, type EnrichmentTags, type HaState, type Problem } from './state-model.js';
+import {
+  cap,
+  splitEntityId,
+  stateValueText,
+  type EncodeOptions,
+  type Encoded,
+  type EnrichmentTags,
+  type HaState,
+  type Problem,
+} from './state-model.js';
 
 /**
  * The series part of an entity's line (measurement and tags), cached per entity with the inputs it was made
@@ -56,7 +65,12 @@ export class StateEncoder {
     const attrs = s.attributes;
     const deviceClass = attrs['device_class'];
     const unit = attrs['unit_of_measurement'];
-    const head = this.#head(s.entity_id, typeof deviceClass === 'string' ? deviceClass : undefined, typeof unit === 'string' ? unit : undefined, this.opts.enrich?.(s.entity_id));
+    const head = this.#head(
+      s.entity_id,
+      typeof deviceClass === 'string' ? deviceClass : undefined,
+      typeof unit === 'string' ? unit : undefined,
+      this.opts.enrich?.(s.entity_id),
+    );
     if (head.hostile) problems.push('hostile_entity_id');
     let fields = `state=${quoteString(cap(s.state, this.opts.maxStringLength, problems))}`;
     const value = stateValueText(s.state);
@@ -68,7 +82,12 @@ export class StateEncoder {
     return { line: `${head.text} ${fields} ${ts}`, problems };
   }
 
-  #head(entityId: string, deviceClass: string | undefined, unit: string | undefined, extra: EnrichmentTags | undefined): SeriesHead {
+  #head(
+    entityId: string,
+    deviceClass: string | undefined,
+    unit: string | undefined,
+    extra: EnrichmentTags | undefined,
+  ): SeriesHead {
     const area = extra?.area;
     const floor = extra?.floor;
     const device = extra?.device;
@@ -100,7 +119,18 @@ export class StateEncoder {
       device_class: deviceClass === undefined ? undefined : cap(deviceClass, 255, problems),
       unit: unit === undefined ? undefined : cap(unit, 255, problems),
     });
-    const head: SeriesHead = { deviceClass, unit, area, floor, device, deviceId, labels, text, hostile: !valid, truncated: problems.length };
+    const head: SeriesHead = {
+      deviceClass,
+      unit,
+      area,
+      floor,
+      device,
+      deviceId,
+      labels,
+      text,
+      hostile: !valid,
+      truncated: problems.length,
+    };
     this.#heads.set(entityId, head);
     return head;
   }

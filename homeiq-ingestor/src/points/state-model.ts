@@ -30,12 +30,10 @@ export interface EnrichmentTags {
   labels?: string;
 }
 
-
 export interface Encoded {
   line?: string;
   problems: Problem[];
 }
-
 
 const ENTITY_ID = /^([a-z0-9][a-z0-9_]*)\.([a-z0-9_]+)$/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -69,7 +67,9 @@ export const MAX_NAME_LENGTH = 255;
  */
 export function splitEntityId(entityId: string): { domain: string; objectId: string; valid: boolean } {
   const m = entityId.length <= MAX_NAME_LENGTH ? ENTITY_ID.exec(entityId) : null;
-  return m ? { domain: m[1] as string, objectId: m[2] as string, valid: true } : { domain: 'invalid', objectId: entityId, valid: false };
+  return m
+    ? { domain: m[1] as string, objectId: m[2] as string, valid: true }
+    : { domain: 'invalid', objectId: entityId, valid: false };
 }
 
 /** Numeric value of a state, per the rules above; undefined when it has none. */
@@ -103,7 +103,13 @@ export function stateValueText(state: string): string | undefined {
     if (lower === state) return undefined;
     return ONE.has(lower) ? '1' : ZERO.has(lower) ? '0' : undefined;
   }
-  if (state.length <= 16 && CANONICAL_DECIMAL.test(state) && state !== '-0' && !((c === 48 || c === 45) && TINY.test(state))) return state;
+  if (
+    state.length <= 16 &&
+    CANONICAL_DECIMAL.test(state) &&
+    state !== '-0' &&
+    !((c === 48 || c === 45) && TINY.test(state))
+  )
+    return state;
   const v = stateValue(state);
   return v === undefined ? undefined : floatText(v);
 }

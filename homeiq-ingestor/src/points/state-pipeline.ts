@@ -134,7 +134,11 @@ export class StatePipeline {
    * the verdict depends on the digest (a re-added entity, or the very timestamp we hold); otherwise the digest
    * is recorded lazily (StateDigests.writtenLazy).
    */
-  #liveState(s: { entity_id: string; state: string; attributes: Record<string, unknown>; last_updated: string }, maybeReadded: boolean, event: HaEvent): void {
+  #liveState(
+    s: { entity_id: string; state: string; attributes: Record<string, unknown>; last_updated: string },
+    maybeReadded: boolean,
+    event: HaEvent,
+  ): void {
     // Through the encoder's parser, which then finds this timestamp already parsed when it writes the line.
     const t = this.opts.encoder.timestamps.micros(s.last_updated);
     if (t === undefined) {
@@ -142,7 +146,14 @@ export class StatePipeline {
       return;
     }
     const { digests } = this.opts;
-    const { verdict, hash } = digests.decideFor(s.entity_id, s.state, s.attributes, t, this.opts.skipRestartDuplicates, maybeReadded);
+    const { verdict, hash } = digests.decideFor(
+      s.entity_id,
+      s.state,
+      s.attributes,
+      t,
+      this.opts.skipRestartDuplicates,
+      maybeReadded,
+    );
     this.#seen(t);
     if (verdict === 'restart_artefact') {
       this.#stats.restartDuplicatesSkipped += 1;

@@ -1,7 +1,18 @@
 import type { HaEvent } from '../ha/messages.js';
 import { encodePoint, escapeKey, isoToNs, type FieldValue } from './line-protocol.js';
 import { StateEncoder } from './state-encoder.js';
-import { cap, MAX_NAME_LENGTH, splitEntityId, stateValue, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Encoded, type HaState, type Problem } from './state-model.js';
+import {
+  cap,
+  MAX_NAME_LENGTH,
+  splitEntityId,
+  stateValue,
+  TAG_ATTRIBUTES,
+  toJson,
+  type EncodeOptions,
+  type Encoded,
+  type HaState,
+  type Problem,
+} from './state-model.js';
 
 export { cap, isHaState, splitEntityId, stateValue, stateValueText, toJson } from './state-model.js';
 export type { EncodeOptions, Encoded, EnrichmentTags, HaState, Problem } from './state-model.js';
@@ -36,7 +47,11 @@ export type { EncodeOptions, Encoded, EnrichmentTags, HaState, Problem } from '.
  * Names that differ only in characters escapeKey replaces (`a\nb`, `a\rb`) give one key: the first attribute
  * in attribute order is written, each later one counted as 'duplicate_field' (InfluxDB would keep the last).
  */
-export function attributeFields(attrs: Record<string, unknown>, opts: EncodeOptions, problems: Problem[]): Record<string, FieldValue> {
+export function attributeFields(
+  attrs: Record<string, unknown>,
+  opts: EncodeOptions,
+  problems: Problem[],
+): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
   const written = new Set<string>();
   for (const [name, v] of Object.entries(attrs)) {
@@ -45,7 +60,8 @@ export function attributeFields(attrs: Record<string, unknown>, opts: EncodeOpti
       problems.push('unencodable_attribute');
       continue;
     }
-    const type = typeof v === 'number' ? 'num' : typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'str' : 'json';
+    const type =
+      typeof v === 'number' ? 'num' : typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'str' : 'json';
     const key = `attr_${cap(name, MAX_NAME_LENGTH, problems)}_${type}`;
     const escaped = escapeKey(key) as string; // never empty
     if (written.has(escaped)) {
@@ -78,7 +94,9 @@ export function encodeStateAsPoint(s: HaState, opts: EncodeOptions, problems: Pr
   if (!valid) problems.push('hostile_entity_id');
   const deviceClass = s.attributes['device_class'];
   const unit = s.attributes['unit_of_measurement'];
-  const fields: Record<string, FieldValue> = { state: { type: 'string', value: cap(s.state, opts.maxStringLength, problems) } };
+  const fields: Record<string, FieldValue> = {
+    state: { type: 'string', value: cap(s.state, opts.maxStringLength, problems) },
+  };
   const value = stateValue(s.state);
   if (value !== undefined) fields['value'] = { type: 'float', value };
   Object.assign(fields, attributeFields(s.attributes, opts, problems));
@@ -103,18 +121,30 @@ export function encodeStateAsPoint(s: HaState, opts: EncodeOptions, problems: Pr
 }
 
 /** Any non-state event → `ha_events`. `toNs` is isoToNs, or an encoder's cached equivalent (HaTimestamps.ns). */
-export function encodeOtherEvent(e: HaEvent, opts: EncodeOptions, toNs: (iso: string) => string | undefined = isoToNs): Encoded {
+export function encodeOtherEvent(
+  e: HaEvent,
+  opts: EncodeOptions,
+  toNs: (iso: string) => string | undefined = isoToNs,
+): Encoded {
   const problems: Problem[] = [];
   const ts = typeof e.time_fired === 'string' ? toNs(e.time_fired) : undefined;
   if (ts === undefined) return { problems: ['bad_timestamp'] };
-  const fields: Record<string, FieldValue> = { data_json: { type: 'string', value: toJson(e.data ?? {}, opts.maxStringLength, problems) } };
+  const fields: Record<string, FieldValue> = {
+    data_json: { type: 'string', value: toJson(e.data ?? {}, opts.maxStringLength, problems) },
+  };
   const str = (name: string, v: unknown): void => {
-    if (typeof v === 'string' && v.length > 0) fields[name] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
+    if (typeof v === 'string' && v.length > 0)
+      fields[name] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
   };
   str('origin', e.origin);
   str('context_id', e.context?.id);
   str('context_user_id', e.context?.user_id);
   str('context_parent_id', e.context?.parent_id);
-  const line = encodePoint({ measurement: 'ha_events', tags: { event_type: cap(String(e.event_type), 255, problems) }, fields, timestampNs: ts });
+  const line = encodePoint({
+    measurement: 'ha_events',
+    tags: { event_type: cap(String(e.event_type), 255, problems) },
+    fields,
+    timestampNs: ts,
+  });
   return line === undefined ? { problems } : { line, problems };
 }

@@ -33,7 +33,8 @@ export class AckFile {
   async load(): Promise<Cursor | undefined> {
     try {
       const c = JSON.parse(await readFile(join(this.dir, 'ack.json'), 'utf8')) as Partial<Cursor>;
-      if (Number.isSafeInteger(c.segment) && Number.isSafeInteger(c.offset)) this.#saved = { segment: c.segment as number, offset: c.offset as number };
+      if (Number.isSafeInteger(c.segment) && Number.isSafeInteger(c.offset))
+        this.#saved = { segment: c.segment as number, offset: c.offset as number };
     } catch {
       this.#saved = undefined;
     }
@@ -61,7 +62,8 @@ export class AckFile {
 
   async #write(): Promise<void> {
     const cursor = this.#latest;
-    if (cursor === undefined || (this.#saved?.segment === cursor.segment && this.#saved.offset === cursor.offset)) return;
+    if (cursor === undefined || (this.#saved?.segment === cursor.segment && this.#saved.offset === cursor.offset))
+      return;
     const done = this.#writeFile(cursor).then(() => {
       this.#saved = cursor;
     });

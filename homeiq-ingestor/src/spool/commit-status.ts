@@ -34,7 +34,9 @@ export class CommitStatus {
 
   succeeded(): void {
     if (this.#error === undefined) return;
-    this.log.warn(`writing to the spool again (failing since ${this.#failingSince}); every point waiting in memory is on disk`);
+    this.log.warn(
+      `writing to the spool again (failing since ${this.#failingSince}); every point waiting in memory is on disk`,
+    );
     this.#error = undefined;
     this.#failingSince = undefined;
     this.backoff.reset();

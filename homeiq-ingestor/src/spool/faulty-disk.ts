@@ -7,7 +7,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 type Op = 'open' | 'writev' | 'datasync';
 type SegmentFile = Pick<FileHandle, 'writev' | 'datasync' | 'truncate' | 'close'>;
 
-const diskError = (code: string, op: string): Error => Object.assign(new Error(`${code}: simulated disk error, ${op}`), { code });
+const diskError = (code: string, op: string): Error =>
+  Object.assign(new Error(`${code}: simulated disk error, ${op}`), { code });
 
 export class FaultyDisk {
   /** Failures still to come, per operation (Infinity: until cleared). */
@@ -83,7 +84,10 @@ export async function eventually(check: () => boolean, ms = 2000): Promise<boole
 /** `p` settled within `ms`: 'resolved', 'rejected', or 'pending'. */
 export async function settledWithin(p: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
   return Promise.race([
-    p.then(() => 'resolved' as const, () => 'rejected' as const),
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
     new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms)),
   ]);
 }

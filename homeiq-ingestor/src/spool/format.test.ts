@@ -46,9 +46,9 @@ describe('spool records', () => {
     expect(rest.records).toBe(6);
     pending.remove(6);
     expect(pending).toMatchObject({ bytes: 0, records: 0 });
-    expect(parseRecords(Buffer.concat(rest.pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)))).batch.lines()).toEqual(
-      Array.from({ length: 6 }, (_, i) => `m v=${i + 4} 1`),
-    );
+    expect(
+      parseRecords(Buffer.concat(rest.pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)))).batch.lines(),
+    ).toEqual(Array.from({ length: 6 }, (_, i) => `m v=${i + 4} 1`));
   });
 
   it('parses records into a request body and stops at a bad checksum', () => {

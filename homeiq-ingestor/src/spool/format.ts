@@ -23,7 +23,11 @@ export interface Parsed {
  * Parses whole records from `buf`, stopping at `maxRecords`, before the record that would take the framed bytes
  * past `maxBytes` (at least one record), at a partial record, or at corruption.
  */
-export function parseRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY, maxBytes = Number.POSITIVE_INFINITY): Parsed {
+export function parseRecords(
+  buf: Buffer,
+  maxRecords = Number.POSITIVE_INFINITY,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Parsed {
   const out = new BatchBuilder(buf.length);
   let pos = 0;
   let corrupt = false;

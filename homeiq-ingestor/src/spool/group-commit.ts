@@ -82,7 +82,9 @@ export class GroupCommit {
 
   /** Resolves once everything appended so far is committed; `stop` rejects it if that never happens. */
   synced(): Promise<void> {
-    return this.#counts.committed >= this.#counts.appended ? Promise.resolve() : this.#waiters.wait(this.#counts.appended);
+    return this.#counts.committed >= this.#counts.appended
+      ? Promise.resolve()
+      : this.#waiters.wait(this.#counts.appended);
   }
 
   /**
@@ -101,7 +103,10 @@ export class GroupCommit {
    */
   async close(): Promise<Error | undefined> {
     const left = this.#pending.records;
-    const err = left > 0 ? new Error(`spool stopped with ${left} points not written to disk (${this.#status.error ?? 'disk error'})`) : undefined;
+    const err =
+      left > 0
+        ? new Error(`spool stopped with ${left} points not written to disk (${this.#status.error ?? 'disk error'})`)
+        : undefined;
     if (err) this.#waiters.fail(err);
     await this.#writer.close();
     return err;
@@ -130,7 +135,11 @@ export class GroupCommit {
   async #commit(): Promise<void> {
     const { seq, base, room } = this.opts.place();
     const taken = this.#pending.oldest(room);
-    await this.#writer.append(seq, base, taken.pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)));
+    await this.#writer.append(
+      seq,
+      base,
+      taken.pieces.map((p) => p.buf.subarray(p.starts[0] as number, p.end)),
+    );
     // Handed over and dropped in one step: the bytes move from pending to the segment without being uncounted.
     this.opts.committed(seq, base, taken);
     this.#pending.remove(taken.records);

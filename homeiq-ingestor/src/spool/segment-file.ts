@@ -73,7 +73,8 @@ export class SegmentWriter {
 /** Segment number → size of every segment file in `dir`, oldest first. */
 export async function listSegments(dir: string): Promise<Map<number, number>> {
   const segments = new Map<number, number>();
-  for (const n of (await readdir(dir)).filter((f) => SEGMENT.test(f)).sort()) segments.set(Number(SEGMENT.exec(n)?.[1]), (await stat(join(dir, n))).size);
+  for (const n of (await readdir(dir)).filter((f) => SEGMENT.test(f)).sort())
+    segments.set(Number(SEGMENT.exec(n)?.[1]), (await stat(join(dir, n))).size);
   return segments;
 }
 
@@ -81,7 +82,14 @@ export async function listSegments(dir: string): Promise<Map<number, number>> {
  * Records of segment `seq` (committed `size` bytes) from `offset`, with the limits of Spool.read (at most
  * `maxRecords`, framed bytes within `limit`, at least one record); `consumed`: the bytes they take.
  */
-export async function readSegment(dir: string, seq: number, offset: number, size: number, maxRecords: number, limit: number): Promise<{ batch: RecordBatch; consumed: number }> {
+export async function readSegment(
+  dir: string,
+  seq: number,
+  offset: number,
+  size: number,
+  maxRecords: number,
+  limit: number,
+): Promise<{ batch: RecordBatch; consumed: number }> {
   const fh = await open(join(dir, segName(seq)), 'r');
   try {
     let want = Math.min(size - offset, limit);
@@ -90,7 +98,8 @@ export async function readSegment(dir: string, seq: number, offset: number, size
       const { bytesRead } = await fh.read(buf, 0, want, offset);
       const parsed = parseRecords(buf.subarray(0, bytesRead), maxRecords, limit);
       if (parsed.batch.count > 0) return { batch: parsed.batch, consumed: parsed.consumed };
-      if (parsed.corrupt || want >= size - offset) throw new Error(`spool segment ${segName(seq)} is corrupt at offset ${offset}`);
+      if (parsed.corrupt || want >= size - offset)
+        throw new Error(`spool segment ${segName(seq)} is corrupt at offset ${offset}`);
       // The first record is larger than `limit`: read exactly that one.
       want = Math.min(size - offset, HEADER_BYTES + buf.readUInt32LE(0));
     }
@@ -108,7 +117,9 @@ export async function repairTail(dir: string, seq: number, log: Logger): Promise
   const buf = await readFile(path);
   const { consumed } = parseRecords(buf);
   if (consumed < buf.length) {
-    log.warn(`spool segment ${segName(seq)} ended in ${buf.length - consumed} bytes of a torn record (never acknowledged); truncating`);
+    log.warn(
+      `spool segment ${segName(seq)} ended in ${buf.length - consumed} bytes of a torn record (never acknowledged); truncating`,
+    );
     const fh = await open(path, 'r+');
     try {
       await fh.truncate(consumed);

@@ -22,11 +22,23 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const log = () => createLogger({ level: 'warning', name: 'test', secrets: new LogSecrets(), write: (l) => void logged.push(l) });
-const lines = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `m v=${from + i} ${from + i}`);
+const log = () =>
+  createLogger({ level: 'warning', name: 'test', secrets: new LogSecrets(), write: (l) => void logged.push(l) });
+const lines = (from: number, to: number): string[] =>
+  Array.from({ length: to - from }, (_, i) => `m v=${from + i} ${from + i}`);
 
-function spoolOn(disk: FaultyDisk, extra: { segmentBytes?: number; onCommitError?: (e: string | undefined) => void } = {}): Spool {
-  return new Spool({ dir, maxBytes: 1 << 30, log: log(), openSegment: disk.open, commitBackoff: new Backoff({ initialMs: 5, maxMs: 20 }), ...extra });
+function spoolOn(
+  disk: FaultyDisk,
+  extra: { segmentBytes?: number; onCommitError?: (e: string | undefined) => void } = {},
+): Spool {
+  return new Spool({
+    dir,
+    maxBytes: 1 << 30,
+    log: log(),
+    openSegment: disk.open,
+    commitBackoff: new Backoff({ initialMs: 5, maxMs: 20 }),
+    ...extra,
+  });
 }
 
 async function reopened(): Promise<string[]> {
@@ -104,7 +116,10 @@ describe('Spool commit errors', () => {
     await spool.sync();
     disk.fail('writev', Number.POSITIVE_INFINITY);
     for (const l of lines(3, 10)) spool.append(l);
-    const synced = spool.sync().then(() => 'resolved', (err: Error) => err.message);
+    const synced = spool.sync().then(
+      () => 'resolved',
+      (err: Error) => err.message,
+    );
     expect(await eventually(() => spool.stats().commitError !== undefined, 1000)).toBe(true);
     const stopped = spool.stop();
     expect(await settledWithin(stopped, 2000)).toBe('rejected');

@@ -6,7 +6,12 @@ import { createLogger, LogSecrets } from '@homeiq/shared';
 import { Spool } from './spool.js';
 
 const dir = process.argv[2] as string;
-const spool = new Spool({ dir, maxBytes: 1024 ** 3, segmentBytes: 64 * 1024, log: createLogger({ level: 'error', name: 'child', secrets: new LogSecrets() }) });
+const spool = new Spool({
+  dir,
+  maxBytes: 1024 ** 3,
+  segmentBytes: 64 * 1024,
+  log: createLogger({ level: 'error', name: 'child', secrets: new LogSecrets() }),
+});
 await spool.start();
 let n = 0;
 for (;;) {

@@ -163,8 +163,15 @@ describe('Spool', () => {
 
   it('loses nothing it reported durable when the process is SIGKILLed mid-append', async () => {
     const bundle = join(dir, 'child.mjs');
-    await build({ entryPoints: [new URL('./spool-crash-child.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    await build({
+      entryPoints: [new URL('./spool-crash-child.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'silent',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
     for (let round = 0; round < 3; round += 1) {
       const spoolDir = join(dir, `spool-${round}`);
       const child = spawn(process.execPath, [bundle, spoolDir], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -217,7 +224,9 @@ describe('Spool in-memory tail', () => {
     spool.append('m v=1 1');
     expect((await spool.read(spool.end, 1000, 1 << 20)).batch.lines()).toEqual([]);
     await spool.sync();
-    expect((await spool.read({ segment: spool.end.segment, offset: spool.end.offset - 15 }, 10, 1 << 20)).batch.lines()).toEqual(['m v=1 1']);
+    expect(
+      (await spool.read({ segment: spool.end.segment, offset: spool.end.offset - 15 }, 10, 1 << 20)).batch.lines(),
+    ).toEqual(['m v=1 1']);
     await spool.stop();
   });
 

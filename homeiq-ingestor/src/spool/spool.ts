@@ -97,7 +97,12 @@ export class Spool implements Service {
 
   constructor(private readonly opts: SpoolOptions) {
     this.#tail = new SpoolTail(opts.tailBytes ?? 16 * 1024 * 1024);
-    this.#ackFile = new AckFile(opts.dir, opts.ackSaveMs ?? 1000, (err) => opts.log.error({ err }, 'cannot save the spool position confirmed by InfluxDB; retrying with the next confirmation'));
+    this.#ackFile = new AckFile(opts.dir, opts.ackSaveMs ?? 1000, (err) =>
+      opts.log.error(
+        { err },
+        'cannot save the spool position confirmed by InfluxDB; retrying with the next confirmation',
+      ),
+    );
     this.#commit = new GroupCommit({
       dir: opts.dir,
       log: opts.log,
@@ -115,7 +120,14 @@ export class Spool implements Service {
 
   stats(): SpoolStats {
     const bytes = this.#unsentBytes();
-    return { ...this.#commit.counts(), refused: this.#refused, bytes, segments: this.#segments.size, full: this.#full, commitError: this.#commit.error };
+    return {
+      ...this.#commit.counts(),
+      refused: this.#refused,
+      bytes,
+      segments: this.#segments.size,
+      full: this.#full,
+      commitError: this.#commit.error,
+    };
   }
 
   readStats(): SpoolReadStats {
@@ -141,7 +153,8 @@ export class Spool implements Service {
     await this.#commit.open(this.#active, this.#segments.get(this.#active) ?? 0);
     if (this.#ack.segment === 0) this.#ack = { segment: [...this.#segments.keys()][0] ?? this.#active, offset: 0 };
     const unsent = this.#unsentBytes();
-    if (unsent > 0) this.opts.log.info(`spool holds ${unsent} unsent bytes from before the restart; sending them first`);
+    if (unsent > 0)
+      this.opts.log.info(`spool holds ${unsent} unsent bytes from before the restart; sending them first`);
     this.#running = true;
     this.#refusedStoppedLogged = false;
     this.#commit.resume();
@@ -176,7 +189,8 @@ export class Spool implements Service {
   append(line: string): boolean {
     if (!this.#running || line.length === 0) {
       this.#refused += 1;
-      if (!this.#running && !this.#refusedStoppedLogged) this.opts.log.warn('spool is not running: refusing points (counted as refused)');
+      if (!this.#running && !this.#refusedStoppedLogged)
+        this.opts.log.warn('spool is not running: refusing points (counted as refused)');
       this.#refusedStoppedLogged ||= !this.#running;
       return false;
     }
@@ -192,7 +206,8 @@ export class Spool implements Service {
    */
   sync(): Promise<void> {
     const { appended, committed } = this.#commit.counts();
-    if (!this.#running && committed < appended) return Promise.reject(new Error(`spool is stopped with ${appended - committed} points not written to disk`));
+    if (!this.#running && committed < appended)
+      return Promise.reject(new Error(`spool is stopped with ${appended - committed} points not written to disk`));
     return this.#commit.synced();
   }
 
@@ -253,7 +268,8 @@ export class Spool implements Service {
   }
 
   #hasDataAfter(c: Cursor): boolean {
-    for (const [seq, size] of this.#segments) if (seq > c.segment ? size > 0 : seq === c.segment && size > c.offset) return true;
+    for (const [seq, size] of this.#segments)
+      if (seq > c.segment ? size > 0 : seq === c.segment && size > c.offset) return true;
     return false;
   }
 
@@ -295,7 +311,9 @@ export class Spool implements Service {
     if (this.#full === full) return;
     this.#full = full;
     if (full && !this.#fullLogged) {
-      this.opts.log.error(`spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused state changes are recovered from HA's recorder once it has room, other refused points are lost`);
+      this.opts.log.error(
+        `spool full (${this.opts.maxBytes} bytes unsent): refusing new points until InfluxDB accepts writes again; refused state changes are recovered from HA's recorder once it has room, other refused points are lost`,
+      );
       this.#fullLogged = true;
     } else if (!full) {
       this.opts.log.warn(`spool has room again; ${this.#refused} points were refused while it was full`);

@@ -67,7 +67,13 @@ export class SpoolTail {
    * start held here. Continues into the next piece while it follows on in the same segment. `available` is
    * how many committed bytes the segment has after `offset` (sizes the body).
    */
-  read(segment: number, offset: number, maxRecords: number, limit: number, available: number): { batch: RecordBatch; next: number } | undefined {
+  read(
+    segment: number,
+    offset: number,
+    maxRecords: number,
+    limit: number,
+    available: number,
+  ): { batch: RecordBatch; next: number } | undefined {
     const pieces = this.#pieces;
     let c = pieces.length - 1;
     // Readers keeping up read from the newest commits: search from the end.

@@ -79,7 +79,9 @@ export class SelfTelemetry implements Service {
     this.#timer = setInterval(() => {
       if (this.opts.append(this.line())) this.#sent += 1;
     }, this.opts.intervalMs).unref();
-    this.opts.log.info(`writing self-telemetry (measurement ${TELEMETRY_MEASUREMENT}) every ${this.opts.intervalMs / 1000} s`);
+    this.opts.log.info(
+      `writing self-telemetry (measurement ${TELEMETRY_MEASUREMENT}) every ${this.opts.intervalMs / 1000} s`,
+    );
   }
 
   async stop(): Promise<void> {

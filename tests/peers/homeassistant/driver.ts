@@ -24,7 +24,6 @@ export const DERIVED_ENTITIES: Readonly<Record<string, readonly string[]>> = {
   'input_text.test_note': [],
 };
 
-
 /** Options of {@link createStateDriver}. */
 export interface StateDriverOptions {
   /** Service calls per second over all entities (> 0). */
@@ -60,8 +59,6 @@ export interface StateDriver {
   /** Resolves when the driver has stopped, by stop() or by its maxCalls/durationMs bound. */
   readonly done: Promise<StateDriverResult>;
 }
-
-
 
 interface EntityPlan {
   entityId: string;
@@ -103,14 +100,29 @@ const MAX_ERRORS_KEPT = 10;
  */
 export function createStateDriver(ha: HaEndpoint, options: StateDriverOptions): StateDriver {
   const { ratePerSecond } = options;
-  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) throw new Error(`ratePerSecond must be > 0, got ${ratePerSecond}`);
+  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+    throw new Error(`ratePerSecond must be > 0, got ${ratePerSecond}`);
   const entities = options.entities ?? DEFAULT_DRIVER_ENTITIES;
   if (entities.length === 0) throw new Error('createStateDriver: no entities');
   const plans: EntityPlan[] = entities.map((entityId) => {
     const domain = entityId.split('.')[0] ?? '';
     const service = DRIVER_SERVICES[domain];
-    if (service === undefined) throw new Error(`createStateDriver: unsupported domain of ${entityId} (supported: ${Object.keys(DRIVER_SERVICES).join(', ')})`);
-    return { entityId, domain, service, calls: 0, index: 0, min: 0, step: 1, steps: 0, decimals: 0, busy: Promise.resolve() };
+    if (service === undefined)
+      throw new Error(
+        `createStateDriver: unsupported domain of ${entityId} (supported: ${Object.keys(DRIVER_SERVICES).join(', ')})`,
+      );
+    return {
+      entityId,
+      domain,
+      service,
+      calls: 0,
+      index: 0,
+      min: 0,
+      step: 1,
+      steps: 0,
+      decimals: 0,
+      busy: Promise.resolve(),
+    };
   });
   const maxCalls = options.maxCalls ?? Number.POSITIVE_INFINITY;
   const durationMs = options.durationMs ?? DEFAULT_DRIVER_DURATION_MS;
@@ -129,7 +141,11 @@ export function createStateDriver(ha: HaEndpoint, options: StateDriverOptions): 
   const prepare = async (): Promise<void> => {
     for (const plan of plans) {
       if (plan.domain !== 'input_number') continue;
-      const st = await haRest<{ state: string; attributes: { min: number; max: number; step: number } }>(ha, 'GET', `/api/states/${plan.entityId}`);
+      const st = await haRest<{ state: string; attributes: { min: number; max: number; step: number } }>(
+        ha,
+        'GET',
+        `/api/states/${plan.entityId}`,
+      );
       const { min, max, step } = st.attributes;
       plan.min = min;
       plan.step = step;

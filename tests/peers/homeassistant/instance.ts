@@ -22,9 +22,6 @@ const DEFAULT_START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
 const LOG_TAIL_LINES = 40;
 
-
-
-
 /** A running Home Assistant Core started by {@link startHomeAssistant}. */
 export interface RealHa extends HaEndpoint {
   /** WebSocket API URL, `ws://<host>:<port>/api/websocket`. */
@@ -59,7 +56,6 @@ export interface StartHomeAssistantOptions {
   /** Keep configDir after stop() (default false; also kept if start fails). */
   keepConfigDir?: boolean;
 }
-
 
 // ---------------------------------------------------------------------------
 // provisioning
@@ -98,7 +94,6 @@ export async function provisionHomeAssistant(): Promise<{ python: string; versio
   });
   return { python, version };
 }
-
 
 // ---------------------------------------------------------------------------
 // process handling
@@ -178,7 +173,16 @@ function spawnHa(inst: Instance): ChildProcess {
   try {
     const child = spawn(
       inst.python,
-      ['-m', 'homeassistant', '--config', inst.configDir, '--skip-pip', '--log-no-color', '--log-file', join(inst.configDir, 'home-assistant.log')],
+      [
+        '-m',
+        'homeassistant',
+        '--config',
+        inst.configDir,
+        '--skip-pip',
+        '--log-no-color',
+        '--log-file',
+        join(inst.configDir, 'home-assistant.log'),
+      ],
       { stdio: ['ignore', fd, fd], env: haEnv(), cwd: inst.configDir },
     );
     // Do not keep the test process alive for a forgotten HA; the exit hook kills it.
@@ -196,13 +200,21 @@ function spawnHa(inst: Instance): ChildProcess {
  * Poll `probe` until it returns a value other than undefined, failing early when
  * HA exits and after the deadline; errors include the tail of HA's log.
  */
-async function until<T>(inst: Instance, what: string, deadline: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  inst: Instance,
+  what: string,
+  deadline: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   let lastError = '';
   for (;;) {
     const child = inst.child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      const how = child === undefined ? 'not running' : `exited (${child.signalCode ?? `code ${String(child.exitCode)}`})`;
-      throw new Error(`Home Assistant ${how} while waiting for ${what}. Log ${inst.logFile}, tail:\n${await logTail(inst.logFile)}`);
+      const how =
+        child === undefined ? 'not running' : `exited (${child.signalCode ?? `code ${String(child.exitCode)}`})`;
+      throw new Error(
+        `Home Assistant ${how} while waiting for ${what}. Log ${inst.logFile}, tail:\n${await logTail(inst.logFile)}`,
+      );
     }
     try {
       const value = await probe();
@@ -223,7 +235,10 @@ async function until<T>(inst: Instance, what: string, deadline: number, probe: (
 /** Wait until /api/config says RUNNING; returns the reported version. */
 async function waitRunning(inst: Instance, token: string, deadline: number): Promise<string> {
   return until(inst, 'state RUNNING', deadline, async () => {
-    const cfg = (await request(`${inst.url}/api/config`, 'GET', token, undefined, '', 5_000)) as { state?: string; version?: string };
+    const cfg = (await request(`${inst.url}/api/config`, 'GET', token, undefined, '', 5_000)) as {
+      state?: string;
+      version?: string;
+    };
     return cfg.state === 'RUNNING' ? (cfg.version ?? 'unknown') : undefined;
   });
 }
@@ -248,11 +263,22 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
   const configDir = await mkdtemp(join(tmpdir(), 'homeiq-ha-'));
   const port = await freePort(host);
   const url = `http://${hostForUrl(host)}:${port}`;
-  const inst: Instance = { python, host, port, url, configDir, logFile: join(configDir, 'homeiq-ha.out.log'), startTimeoutMs, child: undefined };
+  const inst: Instance = {
+    python,
+    host,
+    port,
+    url,
+    configDir,
+    logFile: join(configDir, 'homeiq-ha.out.log'),
+    startTimeoutMs,
+    child: undefined,
+  };
 
   const template = await readFile(CONFIG_TEMPLATE, 'utf8');
   if (!template.includes(PORT_TOKEN)) throw new Error(`${CONFIG_TEMPLATE} lacks the ${PORT_TOKEN} token`);
-  const config = template.replaceAll(PORT_TOKEN, String(port)).replace(/server_host: 127\.0\.0\.1/, `server_host: ${host}`);
+  const config = template
+    .replaceAll(PORT_TOKEN, String(port))
+    .replace(/server_host: 127\.0\.0\.1/, `server_host: ${host}`);
   await writeFile(join(configDir, 'configuration.yaml'), config);
   await mkdir(join(configDir, '.storage'));
   await writeFile(
@@ -274,7 +300,8 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
     })) as string;
     if (typeof token !== 'string' || token === '') throw new Error('auth/long_lived_access_token returned no token');
     await request(`${url}/api/`, 'GET', token, undefined, '');
-    if (version !== expectedVersion) throw new Error(`expected Home Assistant ${expectedVersion}, ${version} is running`);
+    if (version !== expectedVersion)
+      throw new Error(`expected Home Assistant ${expectedVersion}, ${version} is running`);
   } catch (err) {
     if (inst.child !== undefined) await killChild(inst.child);
     const msg = err instanceof Error ? err.message : String(err);
@@ -310,4 +337,3 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
   };
   return ha;
 }
-

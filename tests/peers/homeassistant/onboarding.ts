@@ -26,13 +26,17 @@ export async function onboard(url: string, configDir: string, poll: Poll): Promi
   const clientId = `${url}/`;
   const steps = await poll('onboarding API', async () => {
     try {
-      return (await request(`${url}/api/onboarding`, 'GET', undefined, undefined, '', 5_000)) as Array<{ step: string; done: boolean }>;
+      return (await request(`${url}/api/onboarding`, 'GET', undefined, undefined, '', 5_000)) as Array<{
+        step: string;
+        done: boolean;
+      }>;
     } catch (err) {
       if (err instanceof HaHttpError && err.status === 404) return undefined; // views not registered yet
       throw err;
     }
   });
-  if (steps.find((s) => s.step === 'user')?.done !== false) throw new Error(`Home Assistant in ${configDir} is already onboarded`);
+  if (steps.find((s) => s.step === 'user')?.done !== false)
+    throw new Error(`Home Assistant in ${configDir} is already onboarded`);
 
   const { auth_code: userCode } = (await request(
     `${url}/api/onboarding/users`,
@@ -56,7 +60,10 @@ export async function onboard(url: string, configDir: string, poll: Poll): Promi
     JSON.stringify({ client_id: clientId, redirect_uri: `${clientId}?auth_callback=1` }),
     'application/json',
   );
-  const after = (await request(`${url}/api/onboarding`, 'GET', undefined, undefined, '')) as Array<{ step: string; done: boolean }>;
+  const after = (await request(`${url}/api/onboarding`, 'GET', undefined, undefined, '')) as Array<{
+    step: string;
+    done: boolean;
+  }>;
   const pending = after.filter((s) => !s.done).map((s) => s.step);
   if (pending.length > 0) throw new Error(`Home Assistant onboarding incomplete: ${pending.join(', ')}`);
   return access;
@@ -65,11 +72,19 @@ export async function onboard(url: string, configDir: string, poll: Poll): Promi
 // ---------------------------------------------------------------------------
 // WebSocket (only for minting the long-lived token)
 
-export async function wsCommand(wsUrl: string, token: string, command: Record<string, unknown>, timeoutMs = 15_000): Promise<unknown> {
+export async function wsCommand(
+  wsUrl: string,
+  token: string,
+  command: Record<string, unknown>,
+  timeoutMs = 15_000,
+): Promise<unknown> {
   const ws = new WebSocket(wsUrl);
   try {
     return await new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`WebSocket ${String(command['type'])}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`WebSocket ${String(command['type'])}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const fail = (err: Error): void => {
         clearTimeout(timer);
         reject(err);

@@ -8,8 +8,6 @@ export interface HaEndpoint {
   token: string;
 }
 
-
-
 /**
  * Authenticated call to HA's REST API.
  *
@@ -19,7 +17,13 @@ export interface HaEndpoint {
  * @throws Error with method, path, status and body on a non-2xx answer
  */
 export async function haRest<T = unknown>(ha: HaEndpoint, method: string, path: string, body?: unknown): Promise<T> {
-  return (await request(`${ha.url}${path}`, method, ha.token, body === undefined ? undefined : JSON.stringify(body), 'application/json')) as T;
+  return (await request(
+    `${ha.url}${path}`,
+    method,
+    ha.token,
+    body === undefined ? undefined : JSON.stringify(body),
+    'application/json',
+  )) as T;
 }
 
 /** One authenticated HTTP call; JSON or text answer; a non-2xx answer throws {@link HaHttpError}. */
@@ -63,4 +67,3 @@ export class HaHttpError extends Error {
     this.body = body;
   }
 }
-
