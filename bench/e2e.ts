@@ -442,7 +442,7 @@ export async function run(): Promise<void> {
   });
   if (heapDir) say(`heap snapshots go to ${heapDir}`);
   try {
-    await ingestor.waitForLine(/ INFO  started$/, 60_000);
+    await ingestor.waitForLine(/ INFO {2}started$/, 60_000);
     while (!ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events')) await sleep(50);
     await sleep(500);
     const latency = want.has('latency') ? await latencyPart(influx, setup, ha, rate, seconds) : undefined;

@@ -13,7 +13,7 @@ describe('logger', () => {
     log.child({ module: 'ha/socket' }).info({ reconnects: 2, url: 'ws://x y' }, 'connected');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  \[ha\/socket\] connected \(reconnects=2 url="ws:\/\/x y"\)\n$/,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}\[ha\/socket\] connected \(reconnects=2 url="ws:\/\/x y"\)\n$/,
     );
   });
 

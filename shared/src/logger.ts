@@ -1,5 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { formatRecord, LogSecrets } from './log-format.js';
+import { formatRecord, type LogSecrets } from './log-format.js';
 import type { LogLevelOption } from './options.js';
 
 export type { Logger } from 'pino';

@@ -62,7 +62,7 @@ describe('productionNodeFlags', () => {
 describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, port, host }) => {
   it('reads its options, logs at the chosen level, serves /health and exits 0 on SIGTERM in time', async () => {
     const addon = await startAddon({ name, options, env: env(host) });
-    await addon.waitForLine(/ INFO  started$/);
+    await addon.waitForLine(/ INFO {2}started$/);
     expect(addon.lines.some((l) => / DEBUG /.test(l))).toBe(true);
     const res = await fetch(`http://${host}:${port}/health`);
     expect([200, 503]).toContain(res.status);
@@ -117,7 +117,7 @@ describe('homeiq-admin ingress guard', () => {
   it('refuses everyone but the Supervisor, except /health from loopback', async () => {
     const host = '127.0.9.3';
     const addon = await startAddon({ name: 'admin', options: { log_level: 'info' }, env: env(host) });
-    await addon.waitForLine(/ INFO  started$/);
+    await addon.waitForLine(/ INFO {2}started$/);
     expect((await fetch(`http://${host}:8099/health`)).status).toBe(200);
     const page = await fetch(`http://${host}:8099/`);
     expect(page.status).toBe(403);

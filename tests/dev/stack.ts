@@ -121,7 +121,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       );
       cleanups.push(async () => void (await proc.stop('SIGTERM')));
       addons[name] = proc;
-      await proc.waitForLine(/ INFO  started$/, 60_000);
+      await proc.waitForLine(/ INFO {2}started$/, 60_000);
     }
     return {
       supervisor,

@@ -110,7 +110,7 @@ beforeAll(async () => {
     addon: reg.influxdb,
     extraEnv: { HOMEIQ_INFLUXD_BIN: influxd },
   });
-  await influxdb.waitForLine(/ INFO  started$/, 120_000);
+  await influxdb.waitForLine(/ INFO {2}started$/, 120_000);
   await until(
     'influxdb healthy',
     async () => (await get(`http://${IP.influxdb}:8326/health`, IP.admin)).status === 200,
@@ -129,7 +129,7 @@ beforeAll(async () => {
     options: { ...defaults.data, flush_interval_ms: 100, telemetry_interval_s: 1 },
     env: reg.ingestor.env(),
   });
-  await ingestor.waitForLine(/ INFO  started$/, 60_000);
+  await ingestor.waitForLine(/ INFO {2}started$/, 60_000);
   await until(
     'connected to HA',
     async () =>

@@ -22,7 +22,7 @@ import { Cached } from '../util/cache.js';
 import { assetsMiddleware, type PanelAssets } from './assets.js';
 import type { Csrf } from './csrf.js';
 import { ingressOnly, ingressPath, ingressUser } from './ingress.js';
-import { liveStream } from './live.js';
+import type { liveStream } from './live.js';
 import { panelPage } from './page.js';
 
 export interface AppDeps {
