@@ -134,11 +134,12 @@ export class Management {
 
   async #cardinality(orgId: string, b: Bucket): Promise<number | null> {
     try {
-      const csv = await this.api.query(
+      const rows = await this.api.query(
         orgId,
         `import "influxdata/influxdb"\ninfluxdb.cardinality(bucketID: "${b.id}", start: 1970-01-01T00:00:00Z)`,
       );
-      return lastNumber(csv) ?? 0;
+      const n = Number(rows[0]?.['_value']);
+      return Number.isFinite(n) ? n : 0;
     } catch {
       return null;
     }
@@ -155,16 +156,6 @@ function taskView(t: Task): TaskView {
     lastRunAt: t.latestCompleted ?? null,
     lastRunError: t.lastRunError ?? null,
   };
-}
-
-/** The `_value` of a one-row CSV answer (`,result,table,_value` / `,_result,0,42`). */
-export function lastNumber(csv: string): number | undefined {
-  const rows = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = rows[0]?.split(',') ?? [];
-  const col = header.indexOf('_value');
-  if (col < 0 || rows.length < 2) return undefined;
-  const n = Number((rows[1] ?? '').split(',')[col]);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Bytes of the files under `dir`; 0 when it does not exist (a bucket without data yet). */

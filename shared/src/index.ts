@@ -1,6 +1,19 @@
 export { writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
+export {
+  FLUX_EXACT_IMPORT,
+  fluxExact,
+  FluxQueryError,
+  parseCsvRecords,
+  parseFluxCsv,
+  readFluxTables,
+  unescapeExact,
+  type FluxColumn,
+  type FluxCsvOptions,
+  type FluxRow,
+  type FluxTable,
+} from './flux-csv.js';
 export { globMatch, type GlobMeter } from './glob.js';
 export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';
 export { HttpRequestError, httpRequestRaw, type HttpRequestOptions, type HttpResponse } from './http-request.js';

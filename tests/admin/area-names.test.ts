@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entities } from '../../homeiq-admin/src/api-types.js';
 import { Csrf } from '../../homeiq-admin/src/http/csrf.js';
 import { createApp } from '../../homeiq-admin/src/http/app.js';
-import type { FluxRow } from '../../homeiq-admin/src/influx/csv.js';
+import type { FluxRow } from '@homeiq/shared';
 import type { InfluxReader } from '../../homeiq-admin/src/influx/flux.js';
 import { AREA_NAMES_TTL_MS, AreaNames, withAreaNames } from '../../homeiq-admin/src/siblings/area-names.js';
 import { INGESTOR_PORT, IngestorClient, ManagerClient } from '../../homeiq-admin/src/siblings/clients.js';

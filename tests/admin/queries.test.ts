@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FluxRow } from '../../homeiq-admin/src/influx/csv.js';
+import type { FluxRow } from '@homeiq/shared';
 import type { FluxParam, InfluxReader } from '../../homeiq-admin/src/influx/flux.js';
 import { entityRows } from '../../homeiq-admin/src/influx/queries.js';
 

@@ -5,10 +5,11 @@
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseFluxCsv } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
-import { AddonRun, call, childPids, CONFIG, csvRows, prepare, waitUntil, writeOptions } from './harness.js';
+import { AddonRun, call, childPids, CONFIG, prepare, waitUntil, writeOptions } from './harness.js';
 
 // This file's own loopback addresses (other test files use other ones).
 const IP = {
@@ -69,9 +70,7 @@ async function healthy(run: AddonRun, timeoutMs = 60_000): Promise<number> {
   return Date.now() - run.startedAt;
 }
 
-async function token(
-  from: string,
-): Promise<{
+async function token(from: string): Promise<{
   token: string;
   org: string;
   orgId: string;
@@ -128,7 +127,7 @@ async function query(
     body: flux,
     headers: { 'Content-Type': 'application/vnd.flux' },
   });
-  return { status: r.status, rows: r.status === 200 ? csvRows(r.text) : [], text: r.text };
+  return { status: r.status, rows: r.status === 200 ? parseFluxCsv(r.text) : [], text: r.text };
 }
 
 beforeAll(async () => {

@@ -137,25 +137,6 @@ export async function waitUntil<T>(
   }
 }
 
-/** Flux query → CSV rows as objects (header row of the first table). */
-export function csvRows(csv: string): Record<string, string>[] {
-  const out: Record<string, string>[] = [];
-  let header: string[] | undefined;
-  for (const line of csv.split(/\r?\n/)) {
-    if (line.trim() === '') {
-      header = undefined;
-      continue;
-    }
-    const cells = line.split(',');
-    if (!header) {
-      header = cells;
-      continue;
-    }
-    out.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])));
-  }
-  return out;
-}
-
 /** Whether a process with this pid still exists (signal 0 only checks). */
 export function processAlive(pid: number): boolean {
   try {

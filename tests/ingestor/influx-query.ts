@@ -1,48 +1,17 @@
-/** Test helpers: Flux queries against a real influxd, with an RFC 4180 CSV reader (values may hold commas, quotes, newlines). */
+/** Test helpers: Flux queries against a real influxd, read with the product's one Flux CSV reader. */
+import { type FluxCsvOptions, type FluxRow, parseFluxCsv } from '@homeiq/shared';
 
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      // Go's encoding/csv with UseCRLF (Flux's writer) turns a newline inside a field into \r\n; undo that.
-      else if (c === '\r' && text[i + 1] === '\n') continue;
-      else cell += c;
-      continue;
-    }
-    if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i += 1;
-      row.push(cell);
-      cell = '';
-      if (row.some((x) => x.length > 0)) rows.push(row);
-      row = [];
-    } else cell += c;
-  }
-  if (cell.length > 0 || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
-
-/** Runs Flux and returns records as objects (header rows repeat per table; every row has the same columns for our queries). */
+/**
+ * Runs Flux and returns its rows as objects by column name (plus `result`). `read.exact` names the columns the
+ * query escaped with `fluxExact`, for strings that must come back exactly. A Flux error table throws.
+ */
 export async function flux(
   url: string,
   org: string,
   token: string,
   query: string,
-): Promise<Array<Record<string, string>>> {
+  read: FluxCsvOptions = {},
+): Promise<FluxRow[]> {
   const res = await fetch(`${url}/api/v2/query?org=${encodeURIComponent(org)}`, {
     method: 'POST',
     headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/vnd.flux', Accept: 'application/csv' },
@@ -50,17 +19,7 @@ export async function flux(
   });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`flux query answered ${res.status}: ${text}`);
-  const out: Array<Record<string, string>> = [];
-  let header: string[] | undefined;
-  for (const row of parseCsv(text)) {
-    if (row[1] === 'result') {
-      header = row;
-      continue;
-    }
-    if (!header) continue;
-    out.push(Object.fromEntries(header.map((h, i) => [h, row[i] ?? ''])));
-  }
-  return out;
+  return parseFluxCsv(text, read);
 }
 
 /** Number of points with a `state` field (every HomeIQ-layout point has one). */

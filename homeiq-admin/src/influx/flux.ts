@@ -1,9 +1,17 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
-import { HttpError, httpRequestRaw, type Logger, type LogSecrets } from '@homeiq/shared';
+import {
+  type FluxCsvOptions,
+  FluxQueryError,
+  type FluxRow,
+  HttpError,
+  httpRequestRaw,
+  type Logger,
+  type LogSecrets,
+  parseFluxCsv,
+} from '@homeiq/shared';
 import type { SiblingLocator } from '../siblings/locator.js';
 import { SiblingUnavailable } from '../siblings/locator.js';
 import type { ManagerClient, TokenGrant } from '../siblings/clients.js';
-import { parseFluxCsv, type FluxRow } from './csv.js';
 
 /** Values a query may take as parameters. */
 export type FluxParam = string | number | boolean;
@@ -74,19 +82,33 @@ export class InfluxReader {
     return this.#get();
   }
 
-  async query(flux: string, params: Record<string, FluxParam>, timeoutMs = 15_000): Promise<FluxRow[]> {
+  /**
+   * Runs `flux` and reads the answer with the shared Flux CSV reader; `read.exact` names the columns the query
+   * escaped with `fluxExact` (stored strings that must come back exactly). A Flux error raises a 502.
+   */
+  async query(
+    flux: string,
+    params: Record<string, FluxParam>,
+    read: FluxCsvOptions & { timeoutMs?: number } = {},
+  ): Promise<FluxRow[]> {
     try {
-      return await this.#query(await this.#get(), flux, params, timeoutMs);
+      return await this.#query(await this.#get(), flux, params, read);
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
       this.opts.log.warn('InfluxDB rejected our read token; asking the HomeIQ InfluxDB add-on for a new one');
       this.#grant = undefined;
       await rm(this.opts.tokenFile, { force: true });
-      return this.#query(await this.#get(), flux, params, timeoutMs);
+      return this.#query(await this.#get(), flux, params, read);
     }
   }
 
-  async #query(g: Stored, flux: string, params: Record<string, FluxParam>, timeoutMs: number): Promise<FluxRow[]> {
+  async #query(
+    g: Stored,
+    flux: string,
+    params: Record<string, FluxParam>,
+    read: FluxCsvOptions & { timeoutMs?: number },
+  ): Promise<FluxRow[]> {
+    const timeoutMs = read.timeoutMs ?? 15_000;
     const ip = await this.opts.locator.address('homeiq-influxdb');
     let res;
     try {
@@ -122,7 +144,13 @@ export class InfluxReader {
       }
       throw new HttpError(502, `InfluxDB could not answer the query (${res.status}: ${message})`);
     }
-    return parseFluxCsv(text);
+    try {
+      return parseFluxCsv(text, read);
+    } catch (err) {
+      if (err instanceof FluxQueryError)
+        throw new HttpError(502, `InfluxDB could not answer the query (${err.message})`);
+      throw err;
+    }
   }
 
   #get(): Promise<Stored> {

@@ -1,5 +1,5 @@
 import type { EntityRow, MeasurementRow, RangeName, Series } from '../api-types.js';
-import type { FluxRow } from './csv.js';
+import { FLUX_EXACT_IMPORT, type FluxRow, fluxExact } from '@homeiq/shared';
 import type { InfluxReader } from './flux.js';
 
 /**
@@ -26,12 +26,14 @@ export type StoredEntityRow = Omit<EntityRow, 'areaName'>;
 export async function entityRows(influx: InfluxReader, now = Date.now()): Promise<StoredEntityRow[]> {
   const g = await influx.grant();
   const rows = await influx.query(
-    `data = from(bucket: params.bucket)
+    `${FLUX_EXACT_IMPORT}
+data = from(bucket: params.bucket)
   |> range(start: time(v: params.start))
   |> filter(fn: (r) => r._field == "state")
 data |> group(columns: ["entity_id", "_measurement"]) |> count() |> keep(columns: ["entity_id", "_measurement", "_value"]) |> yield(name: "counts")
-data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time", "unit", "area"]) |> yield(name: "lasts")`,
+data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(columns: ["entity_id", "_measurement", "_value", "_time", "unit", "area"]) ${fluxExact('_value')} |> yield(name: "lasts")`,
     { bucket: g.buckets.raw, start: iso(now - ENTITY_WINDOW.ms) },
+    { exact: ['_value'] },
   );
   const byId = new Map<string, StoredEntityRow>();
   const row = (r: FluxRow): StoredEntityRow => {
@@ -181,14 +183,17 @@ export async function entitySeries(
   let states: Series['states'] = [];
   if (times.length === 0) {
     const text = await influx.query(
-      `from(bucket: params.bucket)
+      `${FLUX_EXACT_IMPORT}
+from(bucket: params.bucket)
   |> range(start: time(v: params.start))
   |> filter(fn: (r) => r.entity_id == params.entity and r._field == "state")
   |> keep(columns: ["_time", "_value"])
   |> group()
   |> sort(columns: ["_time"], desc: true)
-  |> limit(n: 200)`,
+  |> limit(n: 200)
+  ${fluxExact('_value')}`,
       { bucket: g.buckets.raw, entity: entityId, start: iso(start) },
+      { exact: ['_value'] },
     );
     states = text.map((r) => ({ time: r['_time'] ?? '', state: r['_value'] ?? '' }));
   }

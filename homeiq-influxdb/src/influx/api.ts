@@ -1,4 +1,4 @@
-import { httpRequestRaw } from '@homeiq/shared';
+import { FluxQueryError, type FluxRow, httpRequestRaw, parseFluxCsv } from '@homeiq/shared';
 
 /** One InfluxDB error answer, with the status and InfluxDB's own message. */
 export class InfluxApiError extends Error {
@@ -186,12 +186,15 @@ export class InfluxApi {
     return this.json('GET', `/api/v2/tasks/${taskId}/runs/${runId}`);
   }
 
-  /** A Flux query answered as CSV (no annotations). Errors that happen mid-stream arrive as an `error` table. */
-  async query(orgId: string, flux: string): Promise<string> {
+  /** A Flux query's rows, read by the shared Flux CSV reader; an error table (a mid-stream failure) throws. */
+  async query(orgId: string, flux: string): Promise<FluxRow[]> {
     const res = await this.request('POST', `/api/v2/query?orgID=${orgId}`, { query: flux, type: 'flux' });
-    const text = res.toString('utf8');
-    if (/^,error,reference/m.test(text)) throw new InfluxApiError(`Flux query failed: ${text.slice(0, 300)}`, 500);
-    return text;
+    try {
+      return parseFluxCsv(res.toString('utf8'));
+    } catch (err) {
+      if (err instanceof FluxQueryError) throw new InfluxApiError(`Flux query failed: ${err.message}`, 500);
+      throw err;
+    }
   }
 
   private async json<T>(

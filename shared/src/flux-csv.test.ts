@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { FluxQueryError, fluxExact, parseCsvRecords, parseFluxCsv, readFluxTables, unescapeExact } from './flux-csv.js';
+
+// Answers below are byte for byte what influxd 2.9 sends (CRLF line ends, an empty line after each table).
+
+describe('parseCsvRecords', () => {
+  it('reads quotes, commas and line ends inside fields', () => {
+    expect(parseCsvRecords('a,"b,c","d ""e""\r\nf"\r\n1,2,3\n')).toEqual([
+      ['a', 'b,c', 'd "e"\nf'],
+      ['1', '2', '3'],
+    ]);
+  });
+
+  it('keeps empty fields, a lone \\r and a last record without a line end', () => {
+    expect(parseCsvRecords(',,\r\na\rb,""\r\nx')).toEqual([['', '', ''], ['a\rb', ''], ['x']]);
+    expect(parseCsvRecords('"a\rb"\r\n')).toEqual([['a\rb']]);
+    expect(parseCsvRecords('')).toEqual([]);
+  });
+
+  it('keeps text after a closing quote instead of losing it', () => {
+    expect(parseCsvRecords('"a"b,c\r\n')).toEqual([['ab', 'c']]);
+  });
+});
+
+describe('readFluxTables / parseFluxCsv', () => {
+  const plain =
+    ',result,table,_value,entity_id\r\n,counts,0,4,sensor.a\r\n,counts,1,2,sensor.b\r\n\r\n' +
+    ',result,table,_time,_value,entity_id\r\n,lasts,0,2026-01-01T00:00:00Z,"on, off",sensor.a\r\n\r\n';
+
+  it('reads several tables and yields, without annotations', () => {
+    expect(parseFluxCsv(plain)).toEqual([
+      { result: 'counts', _value: '4', entity_id: 'sensor.a' },
+      { result: 'counts', _value: '2', entity_id: 'sensor.b' },
+      { result: 'lasts', _time: '2026-01-01T00:00:00Z', _value: 'on, off', entity_id: 'sensor.a' },
+    ]);
+    expect(readFluxTables(plain).map((t) => [t.result, t.table, t.rows.length])).toEqual([
+      ['counts', '0', 1],
+      ['counts', '1', 1],
+      ['lasts', '0', 1],
+    ]);
+  });
+
+  it('reads annotations: types, group key, and defaults for empty cells (the result name)', () => {
+    const csv =
+      '#datatype,string,long,dateTime:RFC3339,double,string\r\n#group,false,false,false,false,true\r\n' +
+      '#default,_result,,,,\r\n,result,table,_time,_value,entity_id\r\n' +
+      ',,0,2026-01-01T00:00:00Z,21.5,sensor.a\r\n,,1,2026-01-01T00:00:01Z,3,sensor.b\r\n\r\n';
+    const [t] = readFluxTables(csv);
+    expect(t?.columns).toEqual([
+      { name: '_time', type: 'dateTime:RFC3339', group: false, default: '' },
+      { name: '_value', type: 'double', group: false, default: '' },
+      { name: 'entity_id', type: 'string', group: true, default: '' },
+    ]);
+    expect(parseFluxCsv(csv)).toEqual([
+      { result: '_result', _time: '2026-01-01T00:00:00Z', _value: '21.5', entity_id: 'sensor.a' },
+      { result: '_result', _time: '2026-01-01T00:00:01Z', _value: '3', entity_id: 'sensor.b' },
+    ]);
+  });
+
+  it('returns nothing for an empty answer', () => {
+    expect(parseFluxCsv('')).toEqual([]);
+    expect(parseFluxCsv('\r\n')).toEqual([]);
+  });
+
+  it('throws the error table (with and without annotations), also after a partial answer', () => {
+    const err = ',error,reference\r\n,"runtime error @1:1-1:2: boom, really",897\r\n';
+    expect(() => parseFluxCsv(err)).toThrow(FluxQueryError);
+    expect(() => parseFluxCsv(err)).toThrow('runtime error @1:1-1:2: boom, really');
+    try {
+      parseFluxCsv(`${plain}\r\n${err}`);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(FluxQueryError);
+      expect((e as FluxQueryError).reference).toBe('897');
+    }
+    const annotated = '#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,bad,\r\n';
+    expect(() => parseFluxCsv(annotated)).toThrow('bad');
+  });
+
+  it('gives back a stored \\n (sent as \\r\\n) exactly, and every string exactly through fluxExact', () => {
+    // Stored: a\nb (Flux sends a\r\nb).
+    expect(parseFluxCsv(',result,table,_value\r\n,_result,0,"a\r\nb"\r\n')[0]?.['_value']).toBe('a\nb');
+    // Stored: x\y CR LF z CR w LF q" — escaped by fluxExact, written by Flux (\n → \r\n), read back.
+    const sent = ',result,table,_value\r\n,_result,0,"x\\\\y\\r\r\nz\\rw\r\nq"""\r\n\r\n';
+    expect(parseFluxCsv(sent, { exact: ['_value'] })[0]?.['_value']).toBe('x\\y\r\nz\rw\nq"');
+  });
+
+  it('unescapeExact undoes only its own two escapes', () => {
+    expect(unescapeExact('\\\\r')).toBe('\\r');
+    expect(unescapeExact('\\r\\\\')).toBe('\r\\');
+    expect(unescapeExact('a\\nb\\')).toBe('a\\nb\\');
+  });
+
+  it('fluxExact accepts plain column names only', () => {
+    expect(fluxExact()).toContain('r._value');
+    expect(() => fluxExact('a") |> drop(')).toThrow(/not a plain column name/);
+  });
+});
