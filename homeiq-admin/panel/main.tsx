@@ -41,13 +41,12 @@ function App() {
   }, []);
   return (
     <>
-      <nav class="tabs" role="tablist">
+      <nav class="tabs">
         {TABS.map((t) => (
           <a
             key={t.id}
             href={`#/${t.id}`}
-            role="tab"
-            aria-selected={t.id === tab.id}
+            aria-current={t.id === tab.id ? 'page' : undefined}
             class={t.id === tab.id ? 'active' : ''}
           >
             {t.title}

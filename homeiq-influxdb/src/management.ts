@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError, type Health } from '@homeiq/shared';
@@ -160,7 +161,7 @@ function taskView(t: Task): TaskView {
 
 /** Bytes of the files under `dir`; 0 when it does not exist (a bucket without data yet). */
 export async function dirSize(dir: string): Promise<number> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {

@@ -197,7 +197,8 @@ export class Provisioning implements Service {
     const orgId = await this.#org(creds, options.org);
     if (creds.orgId !== orgId) {
       const interrupted = creds.orgId === undefined;
-      await store.save((creds = { ...creds, orgId }));
+      creds = { ...creds, orgId };
+      await store.save(creds);
       if (interrupted)
         log.info(
           `completed credentials.json with the id of org ${options.org} (an earlier first start was interrupted)`,

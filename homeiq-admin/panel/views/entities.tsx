@@ -15,13 +15,19 @@ function Detail({ entityId }: { entityId: string }) {
   const current = data && data.entityId === entityId && data.range === range ? data : undefined;
   return (
     <Card class="detail" title={entityId}>
-      <div class="ranges" role="group" aria-label="range">
+      <fieldset class="ranges" aria-label="range">
         {RANGES.map((r) => (
-          <button key={r} class={r === range ? 'active' : ''} aria-pressed={r === range} onClick={() => setRange(r)}>
+          <button
+            type="button"
+            key={r}
+            class={r === range ? 'active' : ''}
+            aria-pressed={r === range}
+            onClick={() => setRange(r)}
+          >
             {r}
           </button>
         ))}
-      </div>
+      </fieldset>
       <ErrorBanner error={error} />
       {!current ? (
         <Loading what="the history" />

@@ -55,7 +55,7 @@ export function GrafanaView() {
       <p class="hint">{data.hostPortNote}</p>
       <h3>Token</h3>
       <p class="hint">{data.tokenNote}</p>
-      <button onClick={ask} disabled={!boot.csrf || busy}>
+      <button type="button" onClick={ask} disabled={!boot.csrf || busy}>
         {busy ? 'Asking…' : 'Create a read-only token'}
       </button>
       <ErrorBanner error={tokenError} />

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { Entities, ImportStatus, ImportView } from '../../src/api-types.js';
+import type { Entities, ImportStatus, ImportView as ImportResponse } from '../../src/api-types.js';
 import { count } from '../../src/overview/format.js';
 import { api, boot } from '../api.js';
 import { useApi } from '../hooks.js';
@@ -54,7 +54,7 @@ function Progress({ s }: { s: ImportStatus }) {
 
 /** View 5: import Home Assistant's recorder history (a range, all or some entities), with progress, ETA and the result. */
 export function ImportView() {
-  const { data, error, reload } = useApi<ImportView>('api/import', 1000);
+  const { data, error, reload } = useApi<ImportResponse>('api/import', 1000);
   const entities = useApi<Entities>('api/entities');
   const [days, setDays] = useState(7);
   const [all, setAll] = useState(true);
@@ -72,7 +72,7 @@ export function ImportView() {
     if (!all && picked.size === 0) return setMessage('Pick at least one entity, or import all of them.');
     setBusy(true);
     try {
-      await api<ImportView>('api/import', {
+      await api<ImportResponse>('api/import', {
         method: 'POST',
         body: all ? { days } : { days, entities: [...picked].sort() },
       });
@@ -123,9 +123,15 @@ export function ImportView() {
             default): older days have nothing to import.
           </p>
           <h3>Range</h3>
-          <div class="ranges" role="group" aria-label="range">
+          <fieldset class="ranges" aria-label="range">
             {PRESETS.map((d) => (
-              <button key={d} class={d === days ? 'active' : ''} onClick={() => setDays(d)} aria-pressed={d === days}>
+              <button
+                type="button"
+                key={d}
+                class={d === days ? 'active' : ''}
+                onClick={() => setDays(d)}
+                aria-pressed={d === days}
+              >
                 {d === 1 ? '1 day' : `${d} days`}
               </button>
             ))}
@@ -143,7 +149,7 @@ export function ImportView() {
               />{' '}
               days
             </label>
-          </div>
+          </fieldset>
           <h3>Entities</h3>
           <div class="choice" role="radiogroup" aria-label="entities">
             <label>
@@ -176,13 +182,14 @@ export function ImportView() {
           )}
           <div class="filters">
             <button
+              type="button"
               class="active"
               onClick={() => void start()}
               disabled={!boot.csrf || busy || (!all && picked.size === 0)}
             >
               {active ? 'Restart import' : 'Start import'}
             </button>
-            <button onClick={() => void cancel()} disabled={!boot.csrf || busy || !active}>
+            <button type="button" onClick={() => void cancel()} disabled={!boot.csrf || busy || !active}>
               Cancel
             </button>
           </div>

@@ -117,9 +117,13 @@ export function LiveView() {
           aria-label="text filter"
         />
         {paused ? (
-          <button onClick={resume}>Resume{heldCount ? ` (${heldCount} new)` : ''}</button>
+          <button type="button" onClick={resume}>
+            Resume{heldCount ? ` (${heldCount} new)` : ''}
+          </button>
         ) : (
-          <button onClick={() => setPaused(true)}>Pause</button>
+          <button type="button" onClick={() => setPaused(true)}>
+            Pause
+          </button>
         )}
       </div>
       {error && conn !== 'live' && <p class="hint">{error}</p>}

@@ -61,10 +61,10 @@ export function QuarantineView() {
           deletes them for good.
         </p>
         <div class="filters">
-          <button onClick={() => void act('retry')} disabled={!boot.csrf || busy || data.count === 0}>
+          <button type="button" onClick={() => void act('retry')} disabled={!boot.csrf || busy || data.count === 0}>
             Retry all
           </button>
-          <button onClick={() => void act('discard')} disabled={!boot.csrf || busy || data.count === 0}>
+          <button type="button" onClick={() => void act('discard')} disabled={!boot.csrf || busy || data.count === 0}>
             Discard all
           </button>
         </div>
@@ -90,10 +90,10 @@ export function QuarantineView() {
                       <code>{e.line}</code>
                     </td>
                     <td>
-                      <button onClick={() => void act('retry', [e.id])} disabled={!boot.csrf || busy}>
+                      <button type="button" onClick={() => void act('retry', [e.id])} disabled={!boot.csrf || busy}>
                         Retry
                       </button>
-                      <button onClick={() => void act('discard', [e.id])} disabled={!boot.csrf || busy}>
+                      <button type="button" onClick={() => void act('discard', [e.id])} disabled={!boot.csrf || busy}>
                         Discard
                       </button>
                     </td>

@@ -76,7 +76,7 @@ function TaskRowView({ t, onDone }: { t: TaskRow; onDone: (msg: string) => void 
       </td>
       <td title={t.lastRunAt ?? ''}>{t.lastRunStatus ? ago(t.lastRunAt) : '—'}</td>
       <td>
-        <button onClick={run} disabled={!boot.csrf || busy}>
+        <button type="button" onClick={run} disabled={!boot.csrf || busy}>
           {busy ? 'Running…' : 'Run now'}
         </button>
       </td>

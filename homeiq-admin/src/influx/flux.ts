@@ -4,6 +4,7 @@ import {
   FluxQueryError,
   type FluxRow,
   HttpError,
+  type HttpResponse,
   httpRequestRaw,
   type Logger,
   type LogSecrets,
@@ -110,7 +111,7 @@ export class InfluxReader {
   ): Promise<FluxRow[]> {
     const timeoutMs = read.timeoutMs ?? 15_000;
     const ip = await this.opts.locator.address('homeiq-influxdb');
-    let res;
+    let res: HttpResponse;
     try {
       res = await httpRequestRaw(`http://${ip}:${g.port}/api/v2/query?orgID=${encodeURIComponent(g.orgId)}`, {
         method: 'POST',
@@ -167,7 +168,8 @@ export class InfluxReader {
       const t = JSON.parse(await readFile(this.opts.tokenFile, 'utf8')) as Stored;
       if (typeof t.token === 'string' && typeof t.port === 'number' && typeof t.orgId === 'string') {
         this.opts.secrets.add(t.token);
-        return (this.#grant = t);
+        this.#grant = t;
+        return t;
       }
     } catch {
       // Missing or unreadable: ask for a new one.
@@ -188,7 +190,8 @@ export class InfluxReader {
     this.opts.log.info(
       `received a read token for the buckets ${[g.buckets.raw, ...g.buckets.downsampled].join(', ')} from the HomeIQ InfluxDB add-on`,
     );
-    return (this.#grant = stored);
+    this.#grant = stored;
+    return stored;
   }
 }
 

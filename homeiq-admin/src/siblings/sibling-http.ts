@@ -1,4 +1,4 @@
-import { HttpError, httpRequestRaw, type AddonSlug } from '@homeiq/shared';
+import { HttpError, httpRequestRaw, type AddonSlug, type HttpResponse } from '@homeiq/shared';
 import { siblingTitle, SiblingUnavailable, type SiblingLocator } from './locator.js';
 
 export interface SiblingHttpOptions {
@@ -30,7 +30,7 @@ export class SiblingHttp {
   async json<T>(sibling: AddonSlug, port: number, path: string, req: SiblingRequest = {}): Promise<T> {
     const ip = await this.opts.locator.address(sibling);
     const title = siblingTitle(sibling);
-    let res;
+    let res: HttpResponse;
     try {
       res = await httpRequestRaw(`http://${ip}:${port}${path}`, {
         method: req.method ?? 'GET',

@@ -41,7 +41,7 @@ export class SiblingStatusReader {
       health: undefined,
       problem: undefined,
     };
-    let info;
+    let info: Awaited<ReturnType<typeof this.opts.supervisor.addonInfo>>;
     try {
       this.#selfSlug ??= (await this.opts.supervisor.selfInfo()).slug;
       info = await this.opts.supervisor.addonInfo(siblingSlug(this.#selfSlug, 'homeiq-admin', sibling));

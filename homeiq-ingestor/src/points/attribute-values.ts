@@ -27,17 +27,28 @@ export function copy(v: unknown, budget: { nodes: number }): unknown {
   if (typeof v !== 'object' || v === null)
     return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : NOT_KEPT;
   if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype || hasToJson(v) || (budget.nodes -= v.length) < 0) return NOT_KEPT;
+    if (Object.getPrototypeOf(v) !== Array.prototype || hasToJson(v)) return NOT_KEPT;
+    budget.nodes -= v.length;
+    if (budget.nodes < 0) return NOT_KEPT;
     const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i += 1) if ((out[i] = copy(v[i], budget)) === NOT_KEPT) return NOT_KEPT;
+    for (let i = 0; i < v.length; i += 1) {
+      const item = copy(v[i], budget);
+      if (item === NOT_KEPT) return NOT_KEPT;
+      out[i] = item;
+    }
     return out;
   }
   if (!isPlainObject(v)) return NOT_KEPT;
   const keys = Object.keys(v);
-  if ((budget.nodes -= keys.length) < 0) return NOT_KEPT;
+  budget.nodes -= keys.length;
+  if (budget.nodes < 0) return NOT_KEPT;
   // No prototype: a `__proto__` key stays an own key, as JSON.parse makes it.
   const out = Object.create(null) as Record<string, unknown>;
-  for (const k of keys) if ((out[k] = copy((v as Record<string, unknown>)[k], budget)) === NOT_KEPT) return NOT_KEPT;
+  for (const k of keys) {
+    const item = copy((v as Record<string, unknown>)[k], budget);
+    if (item === NOT_KEPT) return NOT_KEPT;
+    out[k] = item;
+  }
   return out;
 }
 

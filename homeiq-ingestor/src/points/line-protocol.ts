@@ -41,7 +41,7 @@ export interface Point {
 }
 
 const REPLACEMENT = '\uFFFD';
-// eslint-disable-next-line no-control-regex -- control characters are exactly what we are removing
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we are removing
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 const MEASUREMENT_SPECIALS = /[, ]/g;
 const KEY_SPECIALS = /[,= ]/g;
