@@ -54,6 +54,7 @@ async function nodeOptions(heapDir: string | undefined): Promise<Record<string, 
     const probe = join(await mkdtemp(join(tmpdir(), 'homeiq-e2e-mem-')), 'memory-usage.mjs');
     await writeFile(
       probe,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is JavaScript source written to a file
       'setInterval(() => process.stderr.write(`[mem] ${JSON.stringify(process.memoryUsage())}\\n`), 5000).unref();\n',
     );
     o.push(`--import=${probe}`);

@@ -207,7 +207,11 @@ export function makeFrames(frames: number, maxPerFrame: number, seed = 42): { fr
     const msgs: unknown[] = [];
     for (let k = 0; k < n; k += 1) {
       let pick = r() * TOTAL_WEIGHT;
-      const kind = KINDS.find((x) => (pick -= x.weight) < 0) ?? (KINDS[0] as (typeof KINDS)[number]);
+      const kind =
+        KINDS.find((x) => {
+          pick -= x.weight;
+          return pick < 0;
+        }) ?? (KINDS[0] as (typeof KINDS)[number]);
       const i = Math.floor(r() * 1000);
       const cur = kind.make(i, r);
       const old = kind.make(i, r);
@@ -315,7 +319,15 @@ async function timedRun(stage: Stage, frames: string[], passes: number, dir: str
   const stream = new EventStream();
   const encoder = makeEncoder();
   let dropped = 0;
-  const sink = stage === 'encode' ? { append: () => ((dropped += 1), true) } : spool;
+  const sink =
+    stage === 'encode'
+      ? {
+          append: () => {
+            dropped += 1;
+            return true;
+          },
+        }
+      : spool;
   const pipeline = new StatePipeline({ encoder, sink, digests: new StateDigests(), skipRestartDuplicates: true });
   await spool.start();
   await quarantine.start();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../tests/ha-sim/demo-driver.js';
 import { globMatch, type GlobMeter } from './glob.js';
 
 // What the add-ons did before: the glob compiled to an anchored RegExp. The reference for equivalence only.
@@ -9,17 +10,6 @@ const oldRegExp = (glob: string) =>
       .replaceAll('*', '.*')
       .replaceAll('?', '.')}$`,
   );
-
-/** Deterministic, so a failure names a case that reproduces (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('globMatch', () => {
   it.each([
@@ -64,7 +54,7 @@ describe('globMatch', () => {
   });
 
   it('agrees with the old RegExp form on random globs and ids', () => {
-    const rnd = random(20240611);
+    const rnd = prng(20240611);
     const pick = (alphabet: string, max: number) =>
       Array.from({ length: Math.floor(rnd() * (max + 1)) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(
         '',

@@ -105,20 +105,11 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         dataDir,
         extraEnv: name === 'influxdb' ? { HOMEIQ_INFLUXD_BIN: influxd } : {},
       });
-      proc.child.stdout?.on('data', (c: Buffer) =>
-        c
-          .toString()
-          .split('\n')
-          .filter(Boolean)
-          .forEach((l) => opts.onLine?.(name, l)),
-      );
-      proc.child.stderr?.on('data', (c: Buffer) =>
-        c
-          .toString()
-          .split('\n')
-          .filter(Boolean)
-          .forEach((l) => opts.onLine?.(name, l)),
-      );
+      const forward = (c: Buffer): void => {
+        for (const l of c.toString().split('\n')) if (l) opts.onLine?.(name, l);
+      };
+      proc.child.stdout?.on('data', forward);
+      proc.child.stderr?.on('data', forward);
       cleanups.push(async () => void (await proc.stop('SIGTERM')));
       addons[name] = proc;
       await proc.waitForLine(/ INFO {2}started$/, 60_000);

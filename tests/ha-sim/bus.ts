@@ -38,7 +38,10 @@ export class EventBus {
 
   listen(eventType: string, listener: Listener): () => void {
     let set = this.listeners.get(eventType);
-    if (!set) this.listeners.set(eventType, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(eventType, set);
+    }
     // Wrap so the same function can be registered twice and removed once.
     const entry: Listener = (e) => listener(e);
     set.add(entry);

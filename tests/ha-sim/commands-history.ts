@@ -70,7 +70,8 @@ function startLiveStream(conn: Conn, id: number, q: HistoryQuery, end: Micros | 
     const states: Record<string, HistoryCompressed[]> = {};
     for (const e of queue.splice(0)) {
       const s = e.data['new_state'] as StateRecord;
-      (states[s.entityId] ??= []).push(liveHistoryState(s, q.noAttributes));
+      states[s.entityId] ??= [];
+      states[s.entityId]?.push(liveHistoryState(s, q.noAttributes));
     }
     if (Object.keys(states).length) conn.sendEvent(id, { states });
   };

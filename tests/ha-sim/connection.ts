@@ -76,7 +76,10 @@ export class Connection implements Conn {
     ws.on('message', (data, isBinary) =>
       core.isHung() ? this.inbox.push({ data, isBinary }) : this.onFrame(data, isBinary),
     );
-    ws.on('ping', (data) => (core.isHung() ? (this.pendingPong = data) : ws.pong(data)));
+    ws.on('ping', (data) => {
+      if (core.isHung()) this.pendingPong = data;
+      else ws.pong(data);
+    });
     ws.on('pong', () => clearTimeout(this.timers.pong));
     ws.on('close', () => this.cleanup());
     ws.on('error', () => this.cleanup());
@@ -94,14 +97,21 @@ export class Connection implements Conn {
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.phase === 'closed') return;
     // Binary frames carry HA's binary handlers (none here); anything else non-JSON ends the connection.
-    if (isBinary) return this.phase === 'auth' ? this.close() : undefined;
+    if (isBinary) {
+      if (this.phase === 'auth') this.close();
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(data.toString());
     } catch {
-      return this.close();
+      this.close();
+      return;
     }
-    if (this.phase === 'auth') return this.onAuth(parsed);
+    if (this.phase === 'auth') {
+      this.onAuth(parsed);
+      return;
+    }
     for (const msg of Array.isArray(parsed) ? parsed : [parsed]) {
       if (this.phase !== 'active') break;
       this.log(this.clientId, msg);
@@ -121,11 +131,13 @@ export class Connection implements Conn {
         type: 'auth_invalid',
         message: `Auth message incorrectly formatted: ${(err as Error).message}`,
       });
-      return this.close();
+      this.close();
+      return;
     }
     if (valid['access_token'] !== this.token) {
       this.sendDirect({ type: 'auth_invalid', message: 'Invalid access token or password' });
-      return this.close();
+      this.close();
+      return;
     }
     this.phase = 'active';
     this.sendDirect({ type: 'auth_ok', ha_version: this.core.version });
@@ -143,15 +155,22 @@ export class Connection implements Conn {
       typeof type !== 'string' ||
       !type
     ) {
-      return this.sendError(
+      this.sendError(
         isDict(msg) ? ((msg['id'] as number | undefined) ?? null) : 0,
         'invalid_format',
         'Message incorrectly formatted.',
       );
+      return;
     }
-    if (id <= this.lastId) return this.sendError(id, 'id_reuse', 'Identifier values have to increase.');
+    if (id <= this.lastId) {
+      this.sendError(id, 'id_reuse', 'Identifier values have to increase.');
+      return;
+    }
     const command = this.commands.get(type);
-    if (!command) return this.sendError(id, 'unknown_command', 'Unknown command.');
+    if (!command) {
+      this.sendError(id, 'unknown_command', 'Unknown command.');
+      return;
+    }
     try {
       command.handler(
         this,
@@ -213,7 +232,8 @@ export class Connection implements Conn {
       this.core.warn(
         `ha-sim: client ${this.clientId} unable to keep up with pending messages. Reached ${this.limits.maxPendingMessages} pending messages`,
       );
-      return this.cancel();
+      this.cancel();
+      return;
     }
     this.queue.push(json);
     this.scheduleFlush();

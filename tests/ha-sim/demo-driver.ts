@@ -115,7 +115,10 @@ export function startDemoDriver(sim: HaSimulator, options: DemoDriverOptions): D
 
   const pick = (): [string, Mutation] => {
     let r = rnd() * TOTAL_WEIGHT;
-    for (const [id, w, m] of PLAN) if ((r -= w) <= 0) return [id, m];
+    for (const [id, w, m] of PLAN) {
+      r -= w;
+      if (r <= 0) return [id, m];
+    }
     const [id, , m] = PLAN[0] as [string, number, Mutation];
     return [id, m];
   };

@@ -67,7 +67,7 @@ describe('state_changed events', () => {
     expect(ctx.id).toMatch(ULID);
     expect(ctx).toMatchObject({ parent_id: null, user_id: null });
     // The ULID's time part is the event time (ulid_at_time).
-    expect(ulidMs(ctx.id)).toBe(Math.floor(Date.parse(data.new_state.last_updated.slice(0, 23) + 'Z')));
+    expect(ulidMs(ctx.id)).toBe(Math.floor(Date.parse(`${data.new_state.last_updated.slice(0, 23)}Z`)));
   });
 
   it('move last_changed only on state changes and last_updated on attribute changes', async () => {

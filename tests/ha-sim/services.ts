@@ -235,7 +235,7 @@ export class Services {
     const all = this.states.all().map((s) => s.entityId);
     const inDomain = (e: string) => domain === 'homeassistant' || domainOf(e) === domain;
     for (const e of asList(target['entity_id'])) {
-      if (e === 'all') all.filter(inDomain).forEach((x) => ids.add(x));
+      if (e === 'all') for (const x of all.filter(inDomain)) ids.add(x);
       else ids.add(e.toLowerCase());
     }
     const devices = new Set(asList(target['device_id']));

@@ -145,7 +145,7 @@ async function rig(days: number, now: number, dir?: string, extra: { recorderSet
   const digests = new StateDigests();
   const pipeline = new StatePipeline({
     encoder,
-    sink: { append: (l) => (lines.push(l), true) },
+    sink: { append: (l) => lines.push(l) > 0 },
     digests,
     skipRestartDuplicates: true,
   });

@@ -119,6 +119,7 @@ async function call(
   path: string,
   from: string,
   opts: { method?: string; body?: unknown; type?: string } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads response fields directly; typing each body adds nothing
 ): Promise<{ status: number; json: () => any }> {
   const body =
     opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
@@ -164,8 +165,7 @@ function subscribe(
         res.setEncoding('utf8');
         res.on('data', (c: string) => {
           buf += c;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             const data = block.split('\n').find((l) => l.startsWith('data: '));

@@ -31,7 +31,7 @@ function rig(skip: boolean, digests = new StateDigests()) {
   );
   const pipeline = new StatePipeline({
     encoder,
-    sink: { append: (l) => (lines.push(l), true) },
+    sink: { append: (l) => lines.push(l) > 0 },
     digests,
     skipRestartDuplicates: skip,
   });

@@ -279,7 +279,10 @@ describe("spool full (spool_max_mb 16): the states it refused are recovered from
     try {
       await until(
         'every recorded state in InfluxDB',
-        async () => (diff = differences(await recorderRows(ha, t0 - 60_000), await storedRows())).length === 0,
+        async () => {
+          diff = differences(await recorderRows(ha, t0 - 60_000), await storedRows());
+          return diff.length === 0;
+        },
         60_000,
         proc,
       );

@@ -84,7 +84,10 @@ describe('self-telemetry', () => {
     let appended = 0;
     const t = new SelfTelemetry({
       sources: sources({ total: 0, bytes: 0, written: 0, reconnects: 0, connected: true }),
-      append: () => (appended += 1) > 0,
+      append: () => {
+        appended += 1;
+        return true;
+      },
       intervalMs: 0,
       log,
     });

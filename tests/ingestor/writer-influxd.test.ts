@@ -52,7 +52,12 @@ async function rig(name: string, target: () => InfluxTarget) {
     quarantine,
     health,
     log,
-    target: { get: async () => target(), invalidate: () => void (invalidated += 1) },
+    target: {
+      get: async () => target(),
+      invalidate: () => {
+        invalidated += 1;
+      },
+    },
     batchLines: 500,
     batchBytes: 1 << 20,
     flushIntervalMs: 20,

@@ -61,12 +61,14 @@ describe('Dockerfile', () => {
     expect(dockerProblems(GOOD)).toEqual([]);
   });
 
+  // biome-ignore-start lint/suspicious/noTemplateCurlyInString: ${…} here is Dockerfile ARG syntax, not a template
   it.each([
     ['latest', GOOD.replace('ARG BASE_TAG=3.23', 'ARG BASE_TAG=latest')],
     ['no tag', GOOD.replace('base:${BASE_TAG}', 'base')],
     ['an unresolvable ARG', GOOD.replace('ARG BASE_TAG=3.23', 'ARG BASE_TAG')],
     ['another base image', GOOD.replace('ghcr.io/home-assistant/base:${BASE_TAG}', 'alpine:3.23')],
     ['an unpinned builder stage', GOOD.replace('node:24-alpine', 'node')],
+    // biome-ignore-end lint/suspicious/noTemplateCurlyInString: end of the Dockerfile texts
   ])('rejects FROM with %s', (_label, text) => {
     expect(dockerProblems(text).map((p) => p.rule)).toContain('dockerfile-from');
   });
@@ -80,6 +82,7 @@ describe('Dockerfile', () => {
   });
 
   it('needs io.hass.version, io.hass.type=app and io.hass.arch labels', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ARG syntax, not a template
     const noArch = GOOD.replace('  io.hass.arch="${BUILD_ARCH}" \\\n', '');
     expect(dockerProblems(noArch).map((p) => p.message)).toEqual(['final stage has no LABEL io.hass.arch']);
     expect(dockerProblems(GOOD.replace('io.hass.type="app"', 'io.hass.type="base"')).map((p) => p.rule)).toEqual([

@@ -102,7 +102,8 @@ function connectCore(core: CoreTarget, ctx: EmulatorContext): Promise<WebSocket>
       try {
         type = (JSON.parse(toBuffer(data).toString('utf8')) as { type?: unknown }).type;
       } catch {
-        return fail('Core sent invalid JSON during authentication');
+        fail('Core sent invalid JSON during authentication');
+        return;
       }
       if (type === 'auth_required') {
         sendJson(ws, { type: 'auth', access_token: core.token });
@@ -156,7 +157,7 @@ function runSession(client: WebSocket, ctx: EmulatorContext, logAuth: (addon: Ad
     if (phase !== 'auth') return;
     clearTimeout(timer);
     const addon = ctx.registry.fromToken(authToken(frame, isBinary));
-    if (!addon || !addon.config.homeassistant_api) {
+    if (!addon?.config.homeassistant_api) {
       phase = 'done';
       logAuth(addon);
       sendJson(client, { type: 'auth_invalid', message: 'Invalid access' });

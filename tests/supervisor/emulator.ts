@@ -113,11 +113,13 @@ function handleUpgrade(
     ctx.log({ method: req.method ?? 'GET', path: rawPath, status, ...(addon && { addon: addon.slug }) });
 
   if (rawPath.startsWith(INGRESS_PREFIX)) {
-    return handleIngressUpgrade(req, socket, head, rawPath, search, servers.ingress, ctx, log);
+    handleIngressUpgrade(req, socket, head, rawPath, search, servers.ingress, ctx, log);
+    return;
   }
   const path = decodePath(rawPath);
   if (path !== null && CORE_WS_PATHS.has(path)) {
-    return handleCoreWebSocketUpgrade(req, socket, head, servers.core, ctx, log);
+    handleCoreWebSocketUpgrade(req, socket, head, servers.core, ctx, log);
+    return;
   }
   const decision = path === null ? undefined : decideAccess(path, extractSupervisorToken(req.headers), ctx.registry);
   const status = decision === undefined ? 400 : decision.kind === 'deny' ? decision.status : 404;

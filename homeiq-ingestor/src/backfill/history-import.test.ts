@@ -67,7 +67,7 @@ async function rig(days: number, dir: string, now: number): Promise<{ backfill: 
   const digests = new StateDigests();
   const pipeline = new StatePipeline({
     encoder,
-    sink: { append: (l) => (lines.push(l), true) },
+    sink: { append: (l) => lines.push(l) > 0 },
     digests,
     skipRestartDuplicates: true,
   });

@@ -28,7 +28,7 @@ function rig(skipRestartDuplicates: boolean): { lines: string[]; pipeline: State
   const digests = new StateDigests();
   const pipeline = new StatePipeline({
     encoder,
-    sink: { append: (l) => (lines.push(l), true) },
+    sink: { append: (l) => lines.push(l) > 0 },
     digests,
     skipRestartDuplicates,
   });

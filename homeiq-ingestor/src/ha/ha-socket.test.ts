@@ -46,7 +46,9 @@ async function connect(url: string, stableMs: number): Promise<{ socket: HaSocke
     log,
     health: new Health(),
     onEvent: () => undefined,
-    onConnected: () => void (runs += 1),
+    onConnected: () => {
+      runs += 1;
+    },
     // random 1: every delay is the window's ceiling, 40, 80, 160, 320, 320, … ms.
     backoff: new Backoff({ initialMs: 40, maxMs: 320, random: () => 1 }),
     stableMs,

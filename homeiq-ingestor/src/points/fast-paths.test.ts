@@ -1,5 +1,6 @@
 /** The encoding fast paths give exactly what the general encoders give; their caches are bounded. */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../tests/ha-sim/demo-driver.js';
 import { BoundedCache } from './bounded-cache.js';
 import { floatText, isoToNs, isoToNsGeneral } from './line-protocol.js';
 import { isoToMicros } from '../ha/history.js';
@@ -183,8 +184,7 @@ describe('BoundedCache', () => {
 
 describe('stateValueText (the state itself when it already is the number text)', () => {
   it('equals floatText(stateValue(s)) for many random numeric and near-numeric states', () => {
-    let seed = 7;
-    const r = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const r = prng(7);
     const samples: string[] = [
       '0',
       '-0',

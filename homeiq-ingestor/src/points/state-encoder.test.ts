@@ -1,5 +1,6 @@
 /** The cached encoder (StateEncoder, AttributeText, the EventEncoder owning them) against the reference encoder. */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../tests/ha-sim/demo-driver.js';
 import type { HaEvent } from '../ha/messages.js';
 import { AttributeText } from './attribute-text.js';
 import { EventEncoder } from './event-encoder.js';
@@ -18,12 +19,6 @@ const st = (attributes: Record<string, unknown>, entity_id = 'light.k', state = 
   last_updated: TS,
 });
 const noFilter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-
-/** A small seeded PRNG, so a failure replays. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-}
 
 describe('StateEncoder with warm caches', () => {
   it('writes the same line and problems as the reference for long sequences of changing states', () => {

@@ -191,7 +191,7 @@ describe('Spool', () => {
       await spool.stop();
       expect(got.length).toBeGreaterThanOrEqual(durable);
       // Every record intact and in order: exactly 0..n-1.
-      got.forEach((line, i) => expect(line).toBe(`m,k=v value=${i},s="${'x'.repeat(i % 97)}" ${i}`));
+      for (const [i, line] of got.entries()) expect(line).toBe(`m,k=v value=${i},s="${'x'.repeat(i % 97)}" ${i}`);
     }
   }, 60_000);
 });
