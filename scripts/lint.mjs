@@ -1,10 +1,12 @@
-// `npm run lint`: typecheck, add-on config lint, yamllint, hadolint, shellcheck.
+// `npm run lint`: Biome (formatter check, linter, import cycles), typecheck, add-on config lint, yamllint, hadolint,
+// shellcheck.
 // Prints one line per problem (`path:line rule: message`), PASS/FAIL per check and a summary;
 // exits 1 if any check has an error. `npm run lint -- hadolint shellcheck` runs only those checks.
 // The yamllint/hadolint/shellcheck binaries come from scripts/setup-tools.sh (pinned, cached venv).
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintAddonRepository } from './lint/addon-config.mjs';
+import { biome } from './lint/biome.mjs';
 import { hadolint } from './lint/hadolint.mjs';
 import { countErrors, formatProblem } from './lint/problems.mjs';
 import { shellcheck } from './lint/shellcheck.mjs';
@@ -27,6 +29,7 @@ const withTools = (check) => async () => {
 };
 
 const CHECKS = {
+  biome: () => biome(root),
   typecheck: () => typecheck(root),
   'addon-config': async () => {
     const { problems, addons } = lintAddonRepository(root);

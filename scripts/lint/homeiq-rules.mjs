@@ -57,7 +57,7 @@ function checkOptionsParity(options, schema, path, sink) {
     if (!sub) continue;
     if (isObject(type) && isObject(value)) checkOptionsParity(value, sub, p, sink);
     if (Array.isArray(type) && Array.isArray(value)) {
-      value.forEach((item, i) => isObject(item) && checkOptionsParity(item, sub, [...p, i], sink));
+      for (const [i, item] of value.entries()) if (isObject(item)) checkOptionsParity(item, sub, [...p, i], sink);
     }
   }
 }
