@@ -4,6 +4,7 @@
 import type { TestProject } from 'vitest/node';
 import { startHomeAssistant, type RealHa } from './homeassistant.js';
 import { buildInfluxd } from './influxd.js';
+import { provisionInfluxdb1 } from './influxdb1.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +15,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = await buildInfluxd();
+  // Cached after the first run; provisioned here so a failure stops the run with its reason, before any test.
+  await provisionInfluxdb1('debian');
+  await provisionInfluxdb1('1.8');
   let ha: RealHa;
   try {
     ha = await startHomeAssistant();
