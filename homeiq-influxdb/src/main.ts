@@ -4,6 +4,8 @@ import { CredentialsStore } from './credentials.js';
 import { createApp } from './http/app.js';
 import { SiblingIdentity } from './identity.js';
 import { InfluxApi } from './influx/api.js';
+import { CompatApi } from './influx/compat-api.js';
+import { InfluxqlUsers } from './influxql-credentials.js';
 import { InfluxdProcess } from './influxd/process.js';
 import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
@@ -40,8 +42,10 @@ await runMain({
       token: () => provisioning?.operatorToken(),
     });
     const tokens = new TokenIssuer(api, secrets, log.child({ module: 'tokens' }));
+    const compat = new CompatApi(api);
     provisioning = new Provisioning({
       api,
+      compat,
       store,
       options,
       secrets,
@@ -67,7 +71,7 @@ await runMain({
       },
       stopTimeoutMs: INFLUXD_STOP_MS,
     });
-    const management = new Management(api, provisioning, health, join(influxDir, 'engine'));
+    const management = new Management(api, compat, provisioning, health, join(influxDir, 'engine'));
     const http = new HttpService({
       name: 'manager api',
       app: createApp({
@@ -75,6 +79,7 @@ await runMain({
         identity: new SiblingIdentity(supervisor),
         provisioning,
         tokens,
+        influxqlUsers: new InfluxqlUsers(compat, secrets, log.child({ module: 'tokens' })),
         management,
         influx: () => ({ port: INFLUXD_PORT, version: influxd.version }),
         publishedPort: async () => supervisor.publishedPort(`${INFLUXD_PORT}/tcp`),

@@ -2,6 +2,7 @@ import { Health } from '@homeiq/shared';
 import { describe, expect, it } from 'vitest';
 import { InfluxApiError, type InfluxApi, type Run, type Task } from './influx/api.js';
 import { Management } from './management.js';
+import type { CompatApi } from './influx/compat-api.js';
 import type { Provisioned, Provisioning } from './provisioning.js';
 
 const TASK: Task = { id: 't1', orgID: 'o', name: 'homeiq-downsample-5m', status: 'active', flux: '' };
@@ -10,6 +11,7 @@ const STATE: Provisioned = {
   org: 'homeassistant',
   raw: { id: 'b', orgID: 'o', name: 'homeassistant', type: 'user', retentionRules: [] },
   downsampled: [],
+  databases: [],
   tasks: [TASK],
 };
 
@@ -25,7 +27,7 @@ function management(answers: (Run | InfluxApiError)[]): Management {
     },
   } as unknown as InfluxApi;
   const provisioning = { current: () => STATE, refresh: async () => STATE } as unknown as Provisioning;
-  return new Management(api, provisioning, new Health(), '/nonexistent');
+  return new Management(api, {} as CompatApi, provisioning, new Health(), '/nonexistent');
 }
 
 const notFound = () =>

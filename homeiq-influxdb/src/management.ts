@@ -11,6 +11,7 @@ import {
   type Run,
   type Task,
 } from './influx/api.js';
+import type { CompatApi } from './influx/compat-api.js';
 import { secondsToDays } from './options.js';
 import type { Provisioning, RetentionOption } from './provisioning.js';
 
@@ -38,6 +39,7 @@ const TASK_CHECK = 'tasks';
 export class Management {
   constructor(
     private readonly api: InfluxApi,
+    private readonly compat: CompatApi,
     private readonly provisioning: Provisioning,
     private readonly health: Health,
     /** `<data dir>/influxdb2/engine`. */
@@ -70,6 +72,27 @@ export class Management {
     const view = (await this.buckets()).find((b) => b.id === bucket.id);
     if (!view) throw new HttpError(404, `bucket ${name} disappeared`);
     return { ...view, option: option ?? null };
+  }
+
+  /**
+   * Deletes a bucket HomeIQ no longer uses (one left behind by a change of the `bucket` option), with its data.
+   * HomeIQ's own buckets are refused (409): they would only be created again, empty, at the next start.
+   */
+  async deleteBucket(name: string): Promise<{ deleted: string }> {
+    const s = await this.provisioning.refresh();
+    const bucket = (await this.api.buckets(s.orgId)).find((b) => b.name === name && b.type === 'user');
+    if (!bucket) throw new HttpError(404, `no bucket named ${name}`);
+    if (bucket.id === s.raw.id || s.downsampled.some((b) => b.id === bucket.id))
+      throw new HttpError(
+        409,
+        `${name} is one of HomeIQ's buckets; to stop using it, change the bucket option of HomeIQ InfluxDB first`,
+      );
+    await this.api.deleteBucket(bucket.id);
+    // InfluxDB drops the mappings to this bucket; the database named after it (whose retention policies led to
+    // its summaries) goes too, rather than leaving a database whose default is suddenly a summary bucket.
+    for (const m of await this.compat.dbrps(s.orgId))
+      if (!m.virtual && m.database === name) await this.compat.deleteDbrp(m.id, s.orgId);
+    return { deleted: name };
   }
 
   async tasks(): Promise<TaskView[]> {

@@ -1,5 +1,6 @@
 import { HttpError, type Health, type Logger, type LogSecrets, type Service } from '@homeiq/shared';
 import { generateCredentials, type Credentials, type CredentialsStore } from './credentials.js';
+import { databaseMappings, reconcileDatabaseMappings, type DatabaseMapping } from './dbrp.js';
 import { downsampledBucket, downsampleTask, TIERS } from './downsample.js';
 import {
   bucketRetentionSeconds,
@@ -9,6 +10,7 @@ import {
   type InfluxApi,
   type Task,
 } from './influx/api.js';
+import type { CompatApi } from './influx/compat-api.js';
 import { daysToSeconds, type InfluxdbOptions } from './options.js';
 
 /** What the rest of the manager needs once InfluxDB is set up. */
@@ -18,10 +20,14 @@ export interface Provisioned {
   raw: Bucket;
   downsampled: Bucket[];
   tasks: Task[];
+  /** The InfluxQL databases and retention policies of the HomeIQ buckets (see dbrp.ts). */
+  databases: DatabaseMapping[];
 }
 
 export interface ProvisioningOptions {
   api: InfluxApi;
+  /** DBRP mappings, kept in step with the buckets on every start. */
+  compat: CompatApi;
   store: CredentialsStore;
   options: InfluxdbOptions;
   secrets: LogSecrets;
@@ -215,13 +221,15 @@ export class Provisioning implements Service {
     }
     step();
     const tasks = await this.#tasks(orgId, options.org, options.bucket);
+    step();
+    const databases = await reconcileDatabaseMappings(this.opts.compat, orgId, databaseMappings(raw, downsampled), log);
 
     if (creds.rawBucketId !== undefined && creds.rawBucketId !== raw.id) {
       const n = await this.opts.revokeSiblingTokens(orgId);
       log.info(`raw bucket changed to ${raw.name}; revoked ${n} sibling token(s) so the siblings ask for new ones`);
     }
     if (creds.rawBucketId !== raw.id) await store.save({ ...creds, rawBucketId: raw.id });
-    this.#state = { orgId, org: options.org, raw, downsampled, tasks };
+    this.#state = { orgId, org: options.org, raw, downsampled, tasks, databases };
   }
 
   #remember(c: Credentials): void {

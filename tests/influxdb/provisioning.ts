@@ -10,6 +10,8 @@ import { CredentialsStore } from '../../homeiq-influxdb/src/credentials.js';
 import { createApp } from '../../homeiq-influxdb/src/http/app.js';
 import type { SiblingIdentity } from '../../homeiq-influxdb/src/identity.js';
 import { InfluxApi } from '../../homeiq-influxdb/src/influx/api.js';
+import { CompatApi } from '../../homeiq-influxdb/src/influx/compat-api.js';
+import type { InfluxqlUsers } from '../../homeiq-influxdb/src/influxql-credentials.js';
 import { Management } from '../../homeiq-influxdb/src/management.js';
 import type { InfluxdbOptions } from '../../homeiq-influxdb/src/options.js';
 import { Provisioning } from '../../homeiq-influxdb/src/provisioning.js';
@@ -51,8 +53,10 @@ export function manager(
   const token = (): string | undefined => provisioning?.operatorToken();
   const api = o.api ? o.api(token) : new InfluxApi({ baseUrl: influxUrl, token });
   const saved: Partial<InfluxdbOptions>[] = [];
+  const compat = new CompatApi(api);
   provisioning = new Provisioning({
     api,
+    compat,
     store,
     options,
     secrets,
@@ -61,7 +65,7 @@ export function manager(
     revokeSiblingTokens: async () => 0,
     saveOptions: o.saveOptions ?? (async (c) => saved.push(c)),
   });
-  const management = new Management(api, provisioning, new Health(), join(dataDir, 'influxdb2', 'engine'));
+  const management = new Management(api, compat, provisioning, new Health(), join(dataDir, 'influxdb2', 'engine'));
   return { provisioning, api, store, management, saved, lines };
 }
 
@@ -73,6 +77,7 @@ export async function managerApi(m: Manager, host: string): Promise<{ url: strin
     identity: { require: async () => 'homeiq-admin' } as unknown as SiblingIdentity,
     provisioning: m.provisioning,
     tokens: {} as TokenIssuer,
+    influxqlUsers: {} as InfluxqlUsers,
     management: m.management,
     influx: () => ({ port: 8086, version: '2.9.1' }),
     publishedPort: async () => null,

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
 import { CALLERS, type SiblingIdentity } from '../identity.js';
+import type { InfluxqlUsers } from '../influxql-credentials.js';
 import type { Management } from '../management.js';
 import type { Provisioning } from '../provisioning.js';
 import type { TokenIssuer } from '../tokens.js';
@@ -12,6 +13,7 @@ export interface AppDeps {
   identity: SiblingIdentity;
   provisioning: Provisioning;
   tokens: TokenIssuer;
+  influxqlUsers: InfluxqlUsers;
   management: Management;
   /** Port and version the siblings connect to. */
   influx: () => { port: number; version: string };
@@ -48,23 +50,44 @@ export function createApp(deps: AppDeps): Koa {
     };
   });
 
+  /** Where a tool outside Home Assistant connects: the published host port, if any (the panel fills in the host). */
+  const reach = async () => {
+    const published = await deps.publishedPort().catch(() => null);
+    return {
+      url_hint: published !== null ? `http://<home-assistant-host>:${published}` : null,
+      published_port: published,
+      container_port: deps.influx().port,
+    };
+  };
+
   // A read-only token for the user's Grafana or CLI; the panel asks for it and shows it once.
   router.post('/api/grafana-token', async (ctx) => {
     await admin(ctx);
     const s = deps.provisioning.current();
     const issued = await deps.tokens.issueGrafana(s);
-    const published = await deps.publishedPort().catch(() => null);
-    const { port } = deps.influx();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = {
       token: issued.token,
       name: issued.description,
-      // The panel replaces the placeholder with the host the browser uses for Home Assistant.
-      url_hint: published !== null ? `http://<home-assistant-host>:${published}` : null,
-      published_port: published,
-      container_port: port,
+      ...(await reach()),
       org: s.org,
       buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
+      databases: s.databases,
+    };
+  });
+
+  // A read-only InfluxQL user (1.x user name and password) for Grafana's InfluxQL data source or HA's sensor.
+  router.post('/api/influxql-credentials', async (ctx) => {
+    await admin(ctx);
+    const s = deps.provisioning.current();
+    const issued = await deps.influxqlUsers.issue(s);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      username: issued.username,
+      password: issued.password,
+      name: issued.description,
+      ...(await reach()),
+      databases: s.databases,
     };
   });
 
@@ -77,6 +100,13 @@ export function createApp(deps: AppDeps): Koa {
     await admin(ctx);
     const body = parseInput(retentionBody, await readJsonBody(ctx));
     ctx.body = await deps.management.setRetention(ctx.params['name'] ?? '', body.retentionDays);
+  });
+
+  router.delete('/api/buckets/:name', async (ctx) => {
+    await admin(ctx);
+    const name = ctx.params['name'] ?? '';
+    ctx.body = await deps.management.deleteBucket(name);
+    deps.log.info(`deleted bucket ${name} and its data on request of the admin panel`);
   });
 
   router.get('/api/tasks', async (ctx) => {

@@ -128,6 +128,11 @@ export class InfluxApi {
     });
   }
 
+  /** Deletes a bucket and its data (InfluxDB removes its stored DBRP mappings with it). */
+  async deleteBucket(id: string): Promise<void> {
+    await this.request('DELETE', `/api/v2/buckets/${id}`, undefined, { okStatuses: [204, 404] });
+  }
+
   /**
    * Sets a retention together with a shard-group duration: InfluxDB refuses (422) a retention shorter than
    * the bucket's current shard-group duration unless that changes too, and keeps the old one otherwise.
@@ -197,14 +202,16 @@ export class InfluxApi {
     }
   }
 
-  private async json<T>(
+  /** One call answered with JSON (also used by compat-api.ts for the InfluxDB 1.x compatibility routes). */
+  async json<T>(
     method: string,
     path: string,
     body?: unknown,
     o: { auth?: boolean; okStatuses?: number[] } = {},
   ): Promise<T> {
-    const res = await this.request(method, path, body, o);
-    return JSON.parse(res.toString('utf8')) as T;
+    const text = (await this.request(method, path, body, o)).toString('utf8');
+    // 204 No Content (a DELETE, a password set) has no body.
+    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   private async request(

@@ -66,10 +66,12 @@ function isListeningLine(msg: string, fields: Record<string, string>): boolean {
   return msg === 'Listening' && (fields['transport'] === 'http' || fields['transport'] === 'https');
 }
 
-/** The flags that keep influxd in our data dir, on our address, and silent towards the internet. */
+/** The flags that keep influxd in our data dir, on our address, silent towards the internet, and without its web UI. */
 export function influxdArgs(dataDir: string, host: string, port: number, logLevel: string): string[] {
   return [
     '--reporting-disabled',
+    // Nobody could log in to InfluxDB's web UI (the operator password never leaves the add-on): don't serve it.
+    '--ui-disabled',
     `--http-bind-address=${host}:${port}`,
     `--bolt-path=${join(dataDir, 'influxd.bolt')}`,
     `--engine-path=${join(dataDir, 'engine')}`,
