@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { z } from 'zod';
 import { HttpError } from './http-server.js';
+import { parseJson } from './json-text.js';
 
 /** Request bodies our APIs accept are small JSON documents; anything bigger is refused before it is buffered. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
@@ -16,7 +17,7 @@ export async function readJsonBody(ctx: Koa.Context, maxBytes = MAX_JSON_BODY_BY
     chunks.push(c);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
+    return parseJson(Buffer.concat(chunks).toString('utf8') || '{}');
   } catch {
     throw new HttpError(400, 'request body is not JSON');
   }

@@ -14,6 +14,7 @@ export {
   type FluxRow,
   type FluxTable,
 } from './flux-csv.js';
+export { hasEscapedKey, jsonParseHasKeyBug, parseJson, parseJsonStrict } from './json-text.js';
 export { globMatch, type GlobMeter } from './glob.js';
 export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';
 export { HttpRequestError, httpRequestRaw, type HttpRequestOptions, type HttpResponse } from './http-request.js';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { EnvError, readRuntimeEnv, type RuntimeEnv } from './env.js';
+import { jsonParseHasKeyBug } from './json-text.js';
 import { bootstrapLogger, LogSecrets } from './logger.js';
 import { OptionsError } from './options.js';
 
@@ -105,6 +106,11 @@ export interface MainOptions {
   name: string;
   /** Stop budget: the add-on's config.yaml `timeout` minus a margin for s6 and Docker. */
   stopTimeoutMs: number;
+  /**
+   * Stop budget after an uncaught exception or unhandled rejection (default 4000 ms): the process is in an
+   * unknown state, so it flushes what it can within this and exits, rather than wait for a stop that may hang.
+   */
+  fatalStopMs?: number;
   compose(ctx: ComposeContext): Promise<Composition>;
   /** Injected by tests; the real process otherwise. */
   proc?: NodeJS.Process;
@@ -115,7 +121,9 @@ export const EXIT_CONFIG = 2;
 
 /**
  * Runs an add-on: env and options errors become one line and exit 2 (no stack trace: the user can only
- * fix the option); SIGTERM/SIGINT stop services within the deadline; unhandled errors are logged and fatal.
+ * fix the option); SIGTERM/SIGINT stop services within the deadline; an uncaught exception or unhandled
+ * rejection is one FATAL line, then a stop bounded by `fatalStopMs` and exit 1 (later ones while stopping are
+ * logged as errors). At start it logs once whether the runtime's JSON.parse has the escaped-key bug.
  */
 export async function runMain(opts: MainOptions): Promise<void> {
   const proc = opts.proc ?? process;
@@ -129,31 +137,42 @@ export async function runMain(opts: MainOptions): Promise<void> {
   /** group.start(), its outcome handled; the exit waits for it so a failure's exit code is known. */
   let starting: Promise<void> = Promise.resolve();
 
-  const shutdown = (code: number, why: string): void => {
+  /** The deadline of the stop under way (a fatal error shortens a SIGTERM's). */
+  let deadline: { at: number; timer: NodeJS.Timeout } | undefined;
+  const exitBy = (ms: number): void => {
+    const at = Date.now() + ms;
+    if (deadline && deadline.at <= at) return;
+    if (deadline) clearTimeout(deadline.timer);
+    const timer = setTimeout(() => {
+      log.error(`stop did not finish within ${ms} ms; exiting anyway`);
+      proc.exit(Math.max(exitCode, 1));
+    }, ms);
+    timer.unref();
+    deadline = { at, timer };
+  };
+  const shutdown = (code: number, why: string, withinMs = opts.stopTimeoutMs): void => {
     exitCode = Math.max(exitCode, code);
+    exitBy(withinMs);
     if (stopping) return;
     stopping = true;
     log.info(`stopping (${why})`);
-    const timer = setTimeout(() => {
-      log.error(`stop did not finish within ${opts.stopTimeoutMs} ms; exiting anyway`);
-      proc.exit(Math.max(exitCode, 1));
-    }, opts.stopTimeoutMs);
-    timer.unref();
     void Promise.all([group?.stop(), starting]).then(() => {
-      clearTimeout(timer);
+      if (deadline) clearTimeout(deadline.timer);
       log.info('stopped');
       proc.exit(exitCode);
     });
   };
+  let fatalLogged = false;
+  const fatalError = (what: string, err: unknown): void => {
+    // One FATAL line: the first failure is the cause; what follows while stopping is a consequence.
+    if (fatalLogged) log.error({ err }, `${what} while stopping`);
+    else log.fatal({ err }, what);
+    fatalLogged = true;
+    shutdown(1, what, opts.fatalStopMs ?? 4000);
+  };
 
-  proc.on('unhandledRejection', (err) => {
-    log.fatal({ err }, 'unhandled promise rejection');
-    shutdown(1, 'unhandled promise rejection');
-  });
-  proc.on('uncaughtException', (err) => {
-    log.fatal({ err }, 'uncaught exception');
-    shutdown(1, 'uncaught exception');
-  });
+  proc.on('unhandledRejection', (err) => fatalError('unhandled promise rejection', err));
+  proc.on('uncaughtException', (err) => fatalError('uncaught exception', err));
   proc.on('SIGTERM', () => shutdown(0, 'SIGTERM'));
   proc.on('SIGINT', () => shutdown(0, 'SIGINT'));
 
@@ -179,6 +198,10 @@ export async function runMain(opts: MainOptions): Promise<void> {
     throw err;
   }
   log = composition.log;
+  if (jsonParseHasKeyBug())
+    log.info(
+      `this Node.js ${proc.version} has V8's JSON.parse escaped-key bug; input with such keys is read by HomeIQ's own JSON reader, so names stay exact`,
+    );
   group = new ServiceGroup(composition.services, log);
   if (stopping) {
     // A signal during compose: nothing has started, and the shutdown already under way ends the process.

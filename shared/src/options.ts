@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseJson } from './json-text.js';
 
 /** The `log_level` option every add-on has, with the Supervisor's level names. */
 export const logLevelSchema = z.enum(['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal']);
@@ -40,7 +41,7 @@ export async function loadOptions<S extends z.ZodType>(schema: S, dataDir: strin
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch (err) {
     throw new OptionsError(`${file} is not valid JSON (${(err as Error).message}).`);
   }

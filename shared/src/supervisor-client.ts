@@ -1,4 +1,5 @@
 import { httpRequestRaw } from './http-request.js';
+import { parseJson } from './json-text.js';
 
 /** The fields of `/addons/<slug>/info` we use (the Supervisor sends many more). */
 export interface AddonInfo {
@@ -105,7 +106,7 @@ export class SupervisorClient {
     });
     let envelope: { result?: string; data?: unknown; message?: string } | undefined;
     try {
-      envelope = JSON.parse(res.body.toString('utf8')) as typeof envelope;
+      envelope = parseJson(res.body.toString('utf8')) as typeof envelope;
     } catch {
       envelope = undefined;
     }

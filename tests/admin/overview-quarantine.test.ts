@@ -6,9 +6,13 @@ import type { RateSampler } from '../../homeiq-admin/src/overview/rate-sampler.j
 import type { IngestorStatus, ManagerClient } from '../../homeiq-admin/src/siblings/clients.js';
 
 // The overview's Quarantine line from the ingestor's /api/status; the InfluxDB sibling is down (not looked at here).
-function overview(quarantine: IngestorStatus['quarantine'], health: Health) {
+function overview(
+  quarantine: IngestorStatus['quarantine'],
+  health: Health,
+  homeAssistant: IngestorStatus['homeAssistant'] = { connected: true, connects: 1, reconnects: 0 },
+) {
   const status: IngestorStatus = {
-    homeAssistant: { connected: true, connects: 1, reconnects: 0 },
+    homeAssistant,
     events: { total: 0 },
     spool: { bytes: 0, full: false, refused: 0 },
     writer: { written: 0, quarantined: quarantine.count },
@@ -57,5 +61,22 @@ describe('overview: Quarantine', () => {
     expect(q?.status).toBe('green');
     expect(q?.reason).not.toMatch(/accepted every point/);
     expect(q?.facts).toContainEqual(['dropped since start', '3']);
+  });
+});
+
+describe('overview: Home Assistant', () => {
+  it('shows how many malformed frames and messages the ingestor left out, and nothing when there were none', async () => {
+    const ha = (o: Awaited<ReturnType<ReturnType<typeof overview>['build']>>) =>
+      o.checks.find((c) => c.id === 'home-assistant');
+    const bad = await overview({ count: 0, bytes: 0, dropped: 0 }, new Health(), {
+      connected: true,
+      connects: 1,
+      reconnects: 0,
+      badFrames: 2,
+      invalidMessages: { event: 3, no_type: 1 },
+    }).build();
+    expect(ha(bad)?.facts).toContainEqual(['malformed messages left out', '6']);
+    const clean = await overview({ count: 0, bytes: 0, dropped: 0 }, new Health()).build();
+    expect(ha(clean)?.facts.map(([k]) => k)).not.toContain('malformed messages left out');
   });
 });

@@ -218,6 +218,13 @@ export class Connection implements Conn {
     return this.queue.length;
   }
 
+  /** Fault switch: `frame` exactly as given, after what is queued, to an authenticated client. */
+  sendRawFrame(frame: string): void {
+    if (this.phase !== 'active') return;
+    this.flush();
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
   /** auth_ok/auth_invalid bypass the queue in HA (`send_bytes_text`). */
   private sendDirect(msg: Record<string, unknown>): void {
     this.flush();

@@ -78,6 +78,8 @@ export interface HaSimulator {
   restart(opts?: { downMs?: number; startupMs?: number }): Promise<void>;
   /** Stops answering (no results, events or pongs) for ms; queued work goes out afterwards. */
   hang(ms: number): void;
+  /** Sends `frame` as it is (malformed or hostile input) to every authenticated client. */
+  sendRaw(frame: string): void;
   received: Array<{ clientId: number; msg: unknown }>;
   clients(): number;
   stop(): Promise<void>;
@@ -180,6 +182,9 @@ export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<H
     states: () => core.states.all().map((s) => structuredClone(s.toJSON())),
     clients: () => connections.size,
     hang: (ms) => core.hang(ms),
+    sendRaw: (frame) => {
+      for (const c of connections) c.sendRawFrame(frame);
+    },
     dropConnections: dropAll,
 
     async restart({ downMs = 0, startupMs = 0 } = {}) {

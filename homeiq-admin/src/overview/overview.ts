@@ -105,6 +105,8 @@ function haCheck(o: Outcome<IngestorStatus>): Check {
     [ha.connected ? 'connected' : 'disconnected', since ? ago(since) : 'unknown'],
     ['reconnects', String(ha.reconnects)],
   ];
+  const malformed = (ha.badFrames ?? 0) + Object.values(ha.invalidMessages ?? {}).reduce((a, b) => a + b, 0);
+  if (malformed > 0) facts.push(['malformed messages left out', String(malformed)]);
   if (ha.connected)
     return {
       id: 'home-assistant',

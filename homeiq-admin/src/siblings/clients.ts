@@ -9,7 +9,16 @@ export const MANAGER_PORT = 8326;
 
 /** The fields of the ingestor's `GET /api/status` the panel reads. */
 export interface IngestorStatus {
-  homeAssistant: { connected: boolean; haVersion?: string; connects: number; reconnects: number; lastError?: string };
+  homeAssistant: {
+    connected: boolean;
+    haVersion?: string;
+    connects: number;
+    reconnects: number;
+    lastError?: string;
+    /** Frames and messages left out at the edge (not JSON, or without the shape of their type); older ingestors lack them. */
+    badFrames?: number;
+    invalidMessages?: Record<string, number>;
+  };
   events: { total: number; lastEventAt?: string };
   spool: { bytes: number; full: boolean; refused: number };
   writer: {

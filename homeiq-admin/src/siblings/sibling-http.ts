@@ -1,4 +1,4 @@
-import { HttpError, httpRequestRaw, type AddonSlug, type HttpResponse } from '@homeiq/shared';
+import { HttpError, httpRequestRaw, parseJson, type AddonSlug, type HttpResponse } from '@homeiq/shared';
 import { siblingTitle, SiblingUnavailable, type SiblingLocator } from './locator.js';
 
 export interface SiblingHttpOptions {
@@ -54,7 +54,7 @@ export class SiblingHttp {
     const text = res.body.toString('utf8');
     let body: unknown;
     try {
-      body = text === '' ? undefined : JSON.parse(text);
+      body = text === '' ? undefined : parseJson(text);
     } catch {
       body = undefined;
     }

@@ -1,5 +1,6 @@
 import {
   httpRequestRaw,
+  parseJson,
   siblingSlug,
   type AddonSlug,
   type HealthReport,
@@ -58,7 +59,7 @@ export class SiblingStatusReader {
         timeoutMs: 3000,
         maxBodyBytes: 256 * 1024,
       });
-      return { ...status, health: JSON.parse(res.body.toString('utf8')) as HealthReport };
+      return { ...status, health: parseJson(res.body.toString('utf8')) as HealthReport };
     } catch (err) {
       this.opts.log.debug({ err, sibling }, 'sibling health unavailable');
       return { ...status, problem: `its health endpoint did not answer (${(err as Error).message})` };

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@homeiq/shared';
+import { parseJson, writeFileAtomic } from '@homeiq/shared';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -13,7 +13,7 @@ export function writeAtomic(path: string, data: string): Promise<void> {
 
 export async function readJson(path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return parseJson(await readFile(path, 'utf8'));
   } catch {
     return undefined;
   }

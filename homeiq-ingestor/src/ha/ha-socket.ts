@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { ConnectionHealth } from './connection-health.js';
 import { Session, type HaSession } from './ha-session.js';
 import { Heartbeat } from './heartbeat.js';
-import { parseFrame, type HaEvent, type ServerMessage } from './messages.js';
+import { parseFrame, type HaEvent, type InvalidKind, type ServerMessage } from './messages.js';
 
 export interface HaSocketOptions {
   /** `ws://supervisor/core/websocket` in production. */
@@ -43,7 +43,12 @@ export interface HaSocketStats {
   haVersion: string | undefined;
   connects: number;
   reconnects: number;
+  /** Frames that are not JSON, or neither a message nor an array of messages. */
   badFrames: number;
+  /** Messages left out because they lack the shape of their type, by kind (see InvalidKind). */
+  invalidMessages: Partial<Record<InvalidKind, number>>;
+  /** Messages whose handling failed (a bug on our side; logged once per message type). */
+  handlerErrors: number;
   unknownMessages: number;
   lastError: string | undefined;
 }
@@ -69,6 +74,8 @@ export class HaSocket implements Service {
     connects: 0,
     reconnects: 0,
     badFrames: 0,
+    invalidMessages: {},
+    handlerErrors: 0,
     unknownMessages: 0,
     lastError: undefined,
   };
@@ -80,6 +87,16 @@ export class HaSocket implements Service {
   readonly #heartbeat = new Heartbeat();
   readonly #health: ConnectionHealth;
   #seenUnknown = new Set<string>();
+  /** Message types whose handler failed, logged once each (bounded like #seenUnknown). */
+  #seenHandlerErrors = new Set<string>();
+  readonly #onInvalid = (kind: InvalidKind): void => {
+    const n = this.#stats.invalidMessages[kind] ?? 0;
+    this.#stats.invalidMessages[kind] = n + 1;
+    if (n === 0)
+      this.opts.log.warn(
+        `received a malformed '${kind}' message from Home Assistant; leaving such messages out (counted in /metrics, logged once per kind)`,
+      );
+  };
   #session: Session | undefined;
   #recorded: ReadonlySet<string>;
   readonly #registryEvents: ReadonlySet<string> = new Set(REGISTRY_EVENTS);
@@ -92,7 +109,7 @@ export class HaSocket implements Service {
   }
 
   stats(): Readonly<HaSocketStats> {
-    return { ...this.#stats };
+    return { ...this.#stats, invalidMessages: { ...this.#stats.invalidMessages } };
   }
 
   async start(): Promise<void> {
@@ -145,7 +162,7 @@ export class HaSocket implements Service {
       ws.terminate();
     }, this.opts.authTimeoutMs ?? 15_000);
     ws.on('message', (data, isBinary) => {
-      const messages = isBinary ? undefined : parseFrame(data.toString());
+      const messages = isBinary ? undefined : parseFrame(data.toString(), this.#onInvalid);
       if (!messages) {
         this.#stats.badFrames += 1;
         if (this.#stats.badFrames === 1)
@@ -154,7 +171,14 @@ export class HaSocket implements Service {
           );
         return;
       }
-      for (const m of messages) this.#handle(ws, m, authTimer);
+      for (const m of messages) {
+        // Nothing a message holds may stop the reader: a failure here is ours, counted and logged once per type.
+        try {
+          this.#handle(ws, m, authTimer);
+        } catch (err) {
+          this.#handlerFailed(m.type, err);
+        }
+      }
     });
     ws.on('error', (err) => {
       this.#stats.lastError = err.message;
@@ -228,6 +252,17 @@ export class HaSocket implements Service {
         }
       }
     }
+  }
+
+  #handlerFailed(type: string, err: unknown): void {
+    this.#stats.handlerErrors += 1;
+    const t = String(type).slice(0, 40);
+    if (this.#seenHandlerErrors.has(t) || this.#seenHandlerErrors.size >= 100) return;
+    this.#seenHandlerErrors.add(t);
+    this.opts.log.error(
+      { err },
+      `handling a '${t}' message from Home Assistant failed; the message is left out and the connection kept (counted in /metrics, logged once per type)`,
+    );
   }
 
   #onReady(haVersion: string | undefined): void {

@@ -12,6 +12,8 @@ function snapshot(): MetricsSnapshot {
       connects: 1,
       reconnects: 0,
       badFrames: 0,
+      invalidMessages: {},
+      handlerErrors: 0,
       unknownMessages: 0,
       lastError: undefined,
     },

@@ -115,5 +115,23 @@ export function renderMetrics(m: MetricsSnapshot): string {
   metric('ha_connected', 'gauge', '1 while connected to Home Assistant.', m.ha.connected ? 1 : 0);
   metric('ha_reconnects_total', 'counter', 'Reconnections to Home Assistant.', m.ha.reconnects);
   metric('ha_bad_frames_total', 'counter', 'WebSocket frames that were not Home Assistant messages.', m.ha.badFrames);
+  out.push(
+    '# HELP homeiq_ha_invalid_messages_total Home Assistant messages left out because they lacked the shape of their type, by kind.',
+    '# TYPE homeiq_ha_invalid_messages_total counter',
+  );
+  for (const [kind, n] of Object.entries(m.ha.invalidMessages))
+    out.push(`homeiq_ha_invalid_messages_total{kind="${esc(kind)}"} ${n}`);
+  metric(
+    'ha_handler_errors_total',
+    'counter',
+    'Home Assistant messages whose handling failed (a bug; logged once per message type).',
+    m.ha.handlerErrors,
+  );
+  metric(
+    'ha_unknown_messages_total',
+    'counter',
+    'Home Assistant messages of a type the ingestor does not read.',
+    m.ha.unknownMessages,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { writeFileAtomic, type Health, type Logger } from '@homeiq/shared';
+import { parseJson, writeFileAtomic, type Health, type Logger } from '@homeiq/shared';
 import { createHash } from 'node:crypto';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 
@@ -167,7 +167,7 @@ export class Quarantine {
       if (out.length >= limit) break;
       if (l.length === 0) continue;
       try {
-        out.push({ record: l, entry: { ...(JSON.parse(l) as QuarantineEntry), id: idOf(l) } });
+        out.push({ record: l, entry: { ...(parseJson(l) as QuarantineEntry), id: idOf(l) } });
       } catch {
         // a torn last line after a crash: skip it
       }
