@@ -1,33 +1,43 @@
-// The same conformance script against the real Home Assistant Core the e2e project provides and against the
-// simulator: reply shapes must match up to the commented allow-list of fields newer HA versions added.
+// The same conformance script against the two real Home Assistant Cores the e2e project provides and against the
+// simulator. The simulator models the current one (main): no difference is tolerated there. The oldest supported
+// one (floor) lacks fields newer versions added: those, and only those, are on the allow-list.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { compareShapes, runConformanceScript, type ShapeLog } from '../ha-sim/conformance.js';
 import { startHaSimulator } from '../ha-sim/index.js';
 
-const ha = inject('homeAssistant');
+const main = inject('homeAssistant');
+const floor = inject('homeAssistantFloor');
 
-describe('conformance against a real Home Assistant', () => {
-  let real: ShapeLog;
-  let modern: ShapeLog;
+describe('conformance against real Home Assistant', () => {
+  let sim: ShapeLog;
+  let realMain: ShapeLog;
+  let realFloor: ShapeLog;
 
   beforeAll(async () => {
-    const sim = await startHaSimulator();
+    const s = await startHaSimulator();
     try {
-      modern = await runConformanceScript(sim.wsUrl, sim.token, { settleMs: 0 });
+      sim = await runConformanceScript(s.wsUrl, s.token, { settleMs: 0 });
     } finally {
-      await sim.stop();
+      await s.stop();
     }
-    real = await runConformanceScript(ha.wsUrl, ha.token, { timeoutMs: 10_000 });
+    realMain = await runConformanceScript(main.wsUrl, main.token, { timeoutMs: 10_000 });
+    realFloor = await runConformanceScript(floor.wsUrl, floor.token, { timeoutMs: 10_000 });
   });
 
-  it('answers every step', () => {
-    expect(real.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
+  it('both answer every step', () => {
+    expect(realMain.haVersion).toBe(main.version);
+    expect(realFloor.haVersion).toBe(floor.version);
+    expect(realMain.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
+    expect(realFloor.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
   });
 
-  it('matches the simulator up to the allow-list of newer-HA fields', () => {
-    const result = compareShapes(real, modern);
+  it(`the current one (${main.version}) matches the simulator exactly`, () => {
+    expect(compareShapes(realMain, sim, [])).toEqual({ differences: [], tolerated: [] });
+  });
+
+  it(`the floor (${floor.version}) matches it up to the allow-list of newer fields`, () => {
+    const result = compareShapes(realFloor, sim);
     expect(result.differences).toEqual([]);
-    // The peer is older than what we model, so some tolerance must have been needed.
     expect(result.tolerated.some((d) => d.path.endsWith('last_reported'))).toBe(true);
   });
 });

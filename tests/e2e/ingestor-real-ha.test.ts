@@ -1,6 +1,6 @@
 /**
- * Issue 4's proof against a REAL Home Assistant: real HA Core 2024.3 (its own instance: one scenario restarts it, so
- * the shared one from global-setup stays undisturbed) → Supervisor emulator (Core WebSocket proxy) → the built
+ * Issue 4's proof against a REAL Home Assistant: the current HA Core (role `main` of tests/peers/homeassistant/VERSIONS,
+ * its own instance: one scenario restarts it, so the shared one from global-setup stays undisturbed) → Supervisor emulator (Core WebSocket proxy) → the built
  * ingestor bundle on Node 24 → a real influxd. Helper entities are driven through HA's REST API at a modest rate;
  * for every scenario, what HA's recorder holds for the scenario's window (REST `/api/history/period`, every change,
  * full rows) must equal what InfluxDB holds for the same window: the same (entity, last_updated to the µs, state)

@@ -4,19 +4,11 @@ import { startSupervisorEmulator } from '../supervisor/index.js';
 import type { RegisteredAddon, SupervisorEmulator } from '../supervisor/types.js';
 
 // The path an add-on takes to Home Assistant in production: the Supervisor's /core/websocket proxy with
-// its own handshake, relaying to a real Home Assistant Core.
-const ha = inject('homeAssistant');
-let supervisor: SupervisorEmulator;
-let ingestor: RegisteredAddon;
-
-beforeAll(async () => {
-  supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token, version: ha.version } });
-  ingestor = supervisor.registerAddon({ configPath: 'homeiq-ingestor/config.yaml', ip: '127.0.8.11' });
-});
-
-afterAll(async () => {
-  await supervisor?.stop();
-});
+// its own handshake, relaying to a real Home Assistant Core: the current one and the oldest supported one (floor).
+const PEERS = [
+  { role: 'main', ha: inject('homeAssistant'), ip: '127.0.8.11' },
+  { role: 'floor', ha: inject('homeAssistantFloor'), ip: '127.0.8.12' },
+];
 
 /** Collects every message of a socket; `next(pred)` resolves with the first (past or future) match. */
 function messages(ws: WebSocket) {
@@ -53,7 +45,19 @@ function messages(ws: WebSocket) {
   };
 }
 
-describe('real Home Assistant through the Supervisor emulator', () => {
+describe.each(PEERS)('real Home Assistant ($role, $ha.version) through the Supervisor emulator', ({ ha, ip }) => {
+  let supervisor: SupervisorEmulator;
+  let ingestor: RegisteredAddon;
+
+  beforeAll(async () => {
+    supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token, version: ha.version } });
+    ingestor = supervisor.registerAddon({ configPath: 'homeiq-ingestor/config.yaml', ip });
+  });
+
+  afterAll(async () => {
+    await supervisor?.stop();
+  });
+
   it('delivers a helper change made in real HA as state_changed over /core/websocket', async () => {
     const ws = new WebSocket(`${supervisor.url.replace('http', 'ws')}/core/websocket`);
     const inbox = messages(ws);

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { provisionHomeAssistant } from './homeassistant.js';
+import { provisionHomeAssistant, type HaRole } from './homeassistant.js';
 import { buildInfluxd } from './influxd.js';
 import { provisionInfluxdb1 } from './influxdb1.js';
 
@@ -12,9 +12,22 @@ const started = Date.now();
 const binary = await buildInfluxd();
 const influxSeconds = (Date.now() - started) / 1000;
 const influxVersion = (await run(binary, ['version'])).stdout.trim();
-const haStarted = Date.now();
-const ha = await provisionHomeAssistant();
-const haSeconds = (Date.now() - haStarted) / 1000;
+
+/** One Home Assistant venv: provisioned (or reused) and timed. */
+async function homeAssistant(role: HaRole) {
+  const t0 = Date.now();
+  const ha = await provisionHomeAssistant(role);
+  return {
+    version: ha.version,
+    python: ha.pythonBinary,
+    pythonVersion: ha.python,
+    venv: dirname(dirname(ha.pythonBinary)),
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+// One after the other: each build keeps both cores busy.
+const main = await homeAssistant('main');
+const floor = await homeAssistant('floor');
 const v1Started = Date.now();
 const influxdb1 = { debian: await provisionInfluxdb1('debian'), '1.8': await provisionInfluxdb1('1.8') };
 const v1Seconds = (Date.now() - v1Started) / 1000;
@@ -22,7 +35,8 @@ const v1Seconds = (Date.now() - v1Started) / 1000;
 console.log(
   JSON.stringify({
     influxd: { version: influxVersion, binary, seconds: influxSeconds },
-    homeAssistant: { version: ha.version, python: ha.python, venv: dirname(dirname(ha.python)), seconds: haSeconds },
+    homeAssistant: main,
+    homeAssistantFloor: floor,
     influxdb1: { binaries: influxdb1, seconds: v1Seconds },
   }),
 );

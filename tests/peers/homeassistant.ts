@@ -2,7 +2,8 @@
  * A real Home Assistant Core, installed from PyPI, as a test peer.
  *
  * - {@link provisionHomeAssistant} builds (once, cached) a virtualenv with the
- *   pinned Home Assistant version and every Python requirement our config needs.
+ *   pinned Home Assistant version of a role (`main`: the current one; `floor`:
+ *   the oldest supported) and every Python requirement our config needs.
  * - {@link startHomeAssistant} runs it on 127.0.0.1 with a fresh config dir,
  *   onboards it over HTTP and mints a long-lived admin access token.
  * - {@link createStateDriver} changes helper entities at a fixed rate through
@@ -14,7 +15,14 @@
 export { haRest, HaHttpError, type HaEndpoint } from './homeassistant/rest.js';
 export { HA_TEST_USER } from './homeassistant/onboarding.js';
 export {
+  HA_ROLES,
+  haVersion,
   provisionHomeAssistant,
+  type HaRole,
+  type HaVersion,
+  type ProvisionedHa,
+} from './homeassistant/provision.js';
+export {
   startHomeAssistant,
   type RealHa,
   type StartHomeAssistantOptions,

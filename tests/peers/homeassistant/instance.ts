@@ -6,16 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onboard, wsCommand } from './onboarding.js';
+import { provisionHomeAssistant, type HaRole } from './provision.js';
 import { request, type HaEndpoint } from './rest.js';
 import { freePort } from '../process.js';
 
 const PEER_DIR = dirname(fileURLToPath(import.meta.url));
-const PROVISION_SCRIPT = join(PEER_DIR, 'provision.sh');
 const CONFIG_TEMPLATE = join(PEER_DIR, 'config', 'configuration.yaml');
 const PORT_TOKEN = '__HOMEIQ_HTTP_PORT__';
-
-/** Bound for provision.sh (a cold build takes ~30-90 s; pip may be slow). */
-const PROVISION_TIMEOUT_MS = 20 * 60_000;
 /** Default bound for one start (first start measured at ~5 s; see README). */
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 /** How long stop() waits after SIGTERM before SIGKILL. */
@@ -26,8 +23,12 @@ const LOG_TAIL_LINES = 40;
 export interface RealHa extends HaEndpoint {
   /** WebSocket API URL, `ws://<host>:<port>/api/websocket`. */
   wsUrl: string;
-  /** Home Assistant version actually running (e.g. `2024.3.3`). */
+  /** Home Assistant version actually running (e.g. `2025.4.4`). */
   version: string;
+  /** Which line of VERSIONS it is. */
+  role: HaRole;
+  /** The PID of the Home Assistant process (for CPU and memory readings); changes with restart(). */
+  pid(): number | undefined;
   /** The temporary config dir (configuration.yaml, .storage/, home-assistant_v2.db, logs). */
   configDir: string;
   /** TCP port HA listens on; stays the same across restart(). */
@@ -49,50 +50,19 @@ export interface RealHa extends HaEndpoint {
 
 /** Options of {@link startHomeAssistant}. */
 export interface StartHomeAssistantOptions {
+  /** Which version of VERSIONS (default `main`, the current one; `floor` is the oldest supported). */
+  role?: HaRole;
   /** Address HA binds to and the URLs use (default `127.0.0.1`). Use loopback only. */
   host?: string;
   /** Bound for each start, onboarding included (default 120 s). */
   startTimeoutMs?: number;
   /** Keep configDir after stop() (default false; also kept if start fails). */
   keepConfigDir?: boolean;
-}
-
-// ---------------------------------------------------------------------------
-// provisioning
-
-/**
- * Run tests/peers/homeassistant/provision.sh: build or reuse the cached venv
- * (`${HOMEIQ_CACHE:-~/.cache/homeiq}/homeassistant/<version>/venv`). Its
- * `[ha-provision]` progress lines go to this process's stderr. Takes ~20 ms
- * when the venv is complete, ~30-90 s when it has to be built.
- *
- * @returns the venv's python and the Home Assistant version it holds.
- */
-export async function provisionHomeAssistant(): Promise<{ python: string; version: string }> {
-  const version = (await readFile(join(PEER_DIR, 'VERSION'), 'utf8')).trim();
-  const python = await new Promise<string>((resolve, reject) => {
-    const child = spawn('bash', [PROVISION_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => child.kill('SIGTERM'), PROVISION_TIMEOUT_MS);
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`provision.sh could not run: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const lines = out.trim().split('\n');
-      const last = lines[lines.length - 1] ?? '';
-      if (code === 0 && last !== '') resolve(last);
-      else
-        reject(
-          new Error(
-            `provision.sh failed (${signal ?? `exit ${String(code)}`}); its [ha-provision] ERROR line on stderr names the step and log`,
-          ),
-        );
-    });
-  });
-  return { python, version };
+  /**
+   * YAML appended to the configuration (top-level keys not in the template), e.g. an `influxdb:` block. Its
+   * integrations' requirements must be in the venv (provision.sh's EXTRA_INTEGRATIONS).
+   */
+  extraConfig?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -257,7 +227,8 @@ async function waitRunning(inst: Instance, token: string, deadline: number): Pro
 export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): Promise<RealHa> {
   const host = opts.host ?? '127.0.0.1';
   const startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  const { python, version: expectedVersion } = await provisionHomeAssistant();
+  const role = opts.role ?? 'main';
+  const { pythonBinary: python, version: expectedVersion } = await provisionHomeAssistant(role);
   installExitHook();
 
   const configDir = await mkdtemp(join(tmpdir(), 'homeiq-ha-'));
@@ -276,9 +247,9 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
 
   const template = await readFile(CONFIG_TEMPLATE, 'utf8');
   if (!template.includes(PORT_TOKEN)) throw new Error(`${CONFIG_TEMPLATE} lacks the ${PORT_TOKEN} token`);
-  const config = template
+  const config = `${template
     .replaceAll(PORT_TOKEN, String(port))
-    .replace(/server_host: 127\.0\.0\.1/, `server_host: ${host}`);
+    .replace(/server_host: 127\.0\.0\.1/, `server_host: ${host}`)}${opts.extraConfig ? `\n${opts.extraConfig}\n` : ''}`;
   await writeFile(join(configDir, 'configuration.yaml'), config);
   await mkdir(join(configDir, '.storage'));
   await writeFile(
@@ -314,6 +285,8 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
     wsUrl: `ws://${hostForUrl(host)}:${port}/api/websocket`,
     token,
     version,
+    role,
+    pid: () => inst.child?.pid,
     configDir,
     port,
     logFile: inst.logFile,

@@ -2,7 +2,7 @@
 
 Run with the Python of a virtualenv that has `homeassistant` installed:
 
-    python integration_requirements.py CONFIGURATION_YAML [--domains]
+    python integration_requirements.py CONFIGURATION_YAML [--also D1,D2] [--domains]
 
 Home Assistant installs integration requirements at runtime from PyPI. Started
 with --skip-pip it does not, so everything it imports must be in the venv
@@ -13,6 +13,7 @@ CORE_INTEGRATIONS, DEFAULT_INTEGRATIONS and the logging integrations, and the
 transitive closure of their manifest `dependencies` and `after_dependencies`.
 This prints the union of the `requirements` of that closure, one per line
 (or, with --domains, the domains whose modules must import cleanly).
+`--also` adds integrations a test sets up at run time (not in the template).
 """
 
 from __future__ import annotations
@@ -76,8 +77,13 @@ def main() -> int:
         "LOGGING_INTEGRATIONS",
         getattr(bootstrap, "LOGGING_AND_HTTP_DEPS_INTEGRATIONS", set()),
     )
+    also: set[str] = set()
+    if "--also" in sys.argv[2:]:
+        index = sys.argv.index("--also")
+        also = {d for d in sys.argv[index + 1].split(",") if d} if index + 1 < len(sys.argv) else set()
     start = (
-        _config_domains(config)
+        also
+        | _config_domains(config)
         | set(bootstrap.CORE_INTEGRATIONS)
         | set(bootstrap.DEFAULT_INTEGRATIONS)
         | (set(logging_integrations) - {"sentry"})
