@@ -16,7 +16,7 @@ import { createApp } from './http/app.js';
 import { EventStream } from './http/event-stream.js';
 import { Quarantine } from './influx/quarantine.js';
 import { InfluxSender } from './influx/send.js';
-import { ExternalTarget, SiblingTarget } from './influx/targets.js';
+import { describeTarget, ExternalTarget, SiblingTarget } from './influx/targets.js';
 import { InfluxWriter } from './influx/writer.js';
 import { ingestorOptionsSchema } from './options.js';
 import { EventEncoder } from './points/event-encoder.js';
@@ -37,6 +37,7 @@ await runMain({
   async compose({ env, secrets }) {
     const options = await loadOptions(ingestorOptionsSchema, env.dataDir);
     if (options.external.token) secrets.add(options.external.token);
+    if (options.external.password) secrets.add(options.external.password);
     const log = createLogger({ level: options.log_level, name: 'homeiq-ingestor', secrets });
     const health = new Health();
     const counter = new EventCounter();
@@ -90,15 +91,15 @@ await runMain({
       health,
     });
     const e = options.external;
+    const external = options.target === 'external' ? ExternalTarget.fromOptions(e) : undefined;
     const target =
-      options.target === 'external' && e.url && e.org && e.bucket && e.token
-        ? new ExternalTarget({ url: e.url, org: e.org, bucket: e.bucket, token: e.token })
-        : new SiblingTarget({
-            supervisor,
-            tokenFile: join(env.dataDir, 'influxdb-token.json'),
-            localAddress: env.localAddress,
-            log: log.child({ module: 'influx/target' }),
-          });
+      external ??
+      new SiblingTarget({
+        supervisor,
+        tokenFile: join(env.dataDir, 'influxdb-token.json'),
+        localAddress: env.localAddress,
+        log: log.child({ module: 'influx/target' }),
+      });
     const sender = new InfluxSender({ localAddress: options.target === 'auto' ? env.localAddress : undefined });
     const writer = new InfluxWriter({
       spool,
@@ -163,6 +164,7 @@ await runMain({
         stream,
         backfill,
         enricher: options.ha_compatible ? undefined : enricher,
+        target: external?.describe() ?? { kind: 'auto' },
         identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
         log: log.child({ module: 'http' }),
       }),
@@ -184,7 +186,7 @@ await runMain({
     });
     log.info(
       `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')} ` +
-        `into ${options.target === 'auto' ? 'the HomeIQ InfluxDB add-on' : e.url} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
+        `into ${describeTarget(external?.describe() ?? { kind: 'auto' })} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
     return { log, services: [closeSender, quarantine, spool, backfill, writer, telemetry, http, closeStream, ha] };

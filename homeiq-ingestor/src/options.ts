@@ -18,12 +18,17 @@ export const ingestorOptionsSchema = z
         .refine((t) => t !== 'state_changed', 'state_changed is always recorded; remove it from the list'),
     ),
     target: z.enum(['auto', 'external']).default('auto'),
+    /** InfluxDB 2.x: url, org, bucket, token. InfluxDB 1.x: url, database (+ retention_policy, username, password). */
     external: z
       .object({
         url: z.url('must be an http(s) URL such as https://influx.example.com:8086').optional(),
         org: z.string().min(1).optional(),
         bucket: z.string().min(1).optional(),
         token: z.string().min(1).optional(),
+        database: z.string().min(1).max(255).optional(),
+        retention_policy: z.string().min(1).max(255).optional(),
+        username: z.string().min(1).max(255).optional(),
+        password: z.string().min(1).optional(),
       })
       .default({}),
     batch_size: z.number().int().min(1).max(50_000).default(5000),
@@ -49,10 +54,30 @@ export const ingestorOptionsSchema = z
       .default({ domains: [], entity_globs: [], attributes: [] }),
   })
   .superRefine((o, ctx) => {
+    const e = o.external;
+    const issue = (key: keyof typeof e, message: string): void =>
+      ctx.addIssue({ code: 'custom', path: ['external', key], message });
+    const v1 = e.database !== undefined;
+    if (!v1) {
+      for (const key of ['retention_policy', 'username', 'password'] as const)
+        if (e[key] !== undefined) issue(key, 'is for InfluxDB 1.x and needs external.database too');
+    }
     if (o.target !== 'external') return;
-    for (const key of ['url', 'org', 'bucket', 'token'] as const) {
-      if (!o.external[key])
-        ctx.addIssue({ code: 'custom', path: ['external', key], message: 'is required when target is external' });
+    if (!e.url) issue('url', 'is required when target is external');
+    if (v1) {
+      for (const key of ['org', 'bucket', 'token'] as const)
+        if (e[key] !== undefined)
+          issue(
+            key,
+            'is for InfluxDB 2.x; with external.database (InfluxDB 1.x) leave org, bucket and token out, or remove database',
+          );
+      if ((e.username === undefined) !== (e.password === undefined))
+        issue(e.username === undefined ? 'username' : 'password', 'username and password go together');
+      return;
+    }
+    for (const key of ['org', 'bucket', 'token'] as const) {
+      if (!e[key])
+        issue(key, 'is required when target is external (or set external.database for an InfluxDB 1.x database)');
     }
   });
 

@@ -2,21 +2,17 @@
  * The writer against the REAL influxd (2.x built from source): 204, 400 (bisect), 422 (partial write),
  * 401 and 404 (keep spooling, red health, recover), and a hostile-input round trip through the encoder.
  */
-import { Backoff, createLogger, Health, LogSecrets } from '@homeiq/shared';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Quarantine } from '../../homeiq-ingestor/src/influx/quarantine.js';
-import { InfluxSender, type InfluxTarget } from '../../homeiq-ingestor/src/influx/send.js';
-import { InfluxWriter } from '../../homeiq-ingestor/src/influx/writer.js';
+import type { InfluxTarget, V2Target } from '../../homeiq-ingestor/src/influx/send.js';
 import { encodeState, type HaState } from '../../homeiq-ingestor/src/points/state-to-points.js';
-import { Spool } from '../../homeiq-ingestor/src/spool/spool.js';
 import type { InfluxSetup, RealInfluxd } from '../peers/influxd.js';
 import { countPoints, flux } from './influx-query.js';
 import { startInfluxd } from '../peers/influxd.js';
+import { writerRig } from './writer-rig.js';
 
-const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 let influx: RealInfluxd;
 let setup: InfluxSetup;
 let dir: string;
@@ -40,47 +36,9 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(name: string, target: () => InfluxTarget) {
-  const spool = new Spool({ dir: join(dir, name, 'spool'), maxBytes: 1 << 30, log });
-  const health = new Health();
-  const quarantine = new Quarantine({ file: join(dir, name, 'quarantine.jsonl'), maxBytes: 1 << 20, log, health });
-  const sender = new InfluxSender();
-  let invalidated = 0;
-  const writer = new InfluxWriter({
-    spool,
-    sender,
-    quarantine,
-    health,
-    log,
-    target: {
-      get: async () => target(),
-      invalidate: () => {
-        invalidated += 1;
-      },
-    },
-    batchLines: 500,
-    batchBytes: 1 << 20,
-    flushIntervalMs: 20,
-    backoff: new Backoff({ initialMs: 50, maxMs: 200 }),
-  });
-  await spool.start();
-  await quarantine.start();
-  await writer.start();
-  return {
-    spool,
-    quarantine,
-    health,
-    writer,
-    invalidated: () => invalidated,
-    stop: async () => {
-      await writer.stop();
-      await spool.stop();
-      sender.close();
-    },
-  };
-}
+const rig = (name: string, target: () => InfluxTarget) => writerRig(join(dir, name), target);
 
-const good = (): InfluxTarget => ({ url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token });
+const good = (): V2Target => ({ url: influx.url, org: setup.org, bucket: setup.bucket, token: setup.token });
 
 describe('InfluxWriter against the real influxd', () => {
   it('204: writes every line and acknowledges the spool', async () => {

@@ -17,6 +17,7 @@ import type { RegistryEnricher } from '../enrich/registry.js';
 import type { EventCounter } from '../event-counter.js';
 import type { HaSocket } from '../ha/ha-socket.js';
 import type { Quarantine } from '../influx/quarantine.js';
+import type { TargetDescription } from '../influx/targets.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { EventEncoder } from '../points/event-encoder.js';
 import type { Spool } from '../spool/spool.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   backfill?: Pick<Backfill, 'status' | 'requestImport' | 'cancelImport'> | undefined;
   /** Registry enrichment status and the area names (ha_compatible runs without it). */
   enricher?: Pick<RegistryEnricher, 'status' | 'areas'> | undefined;
+  /** Where the points go (`target` in `/api/status`, so the panel can say where the data is). */
+  target?: TargetDescription;
 }
 
 /** Quarantine selections may list many entry ids; other bodies stay small. */
@@ -101,6 +104,7 @@ export function createApp(deps: AppDeps): Koa {
       stream: deps.stream.stats(),
       backfill: deps.backfill?.status() ?? null,
       enrichment: deps.enricher?.status() ?? null,
+      target: deps.target ?? { kind: 'auto' },
       health: deps.health.report(),
     };
   });

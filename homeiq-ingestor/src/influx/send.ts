@@ -13,12 +13,50 @@ const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
  */
 export const GZIP_LEVEL = 3;
 
-/** Where points go: the sibling homeiq-influxdb (`auto`) or a user's InfluxDB (`external`). */
-export interface InfluxTarget {
+/**
+ * Where points go: the sibling homeiq-influxdb (`auto`) or a user's InfluxDB (`external`). InfluxDB 2.x (and
+ * 1.8's compatibility API, bucket `db/rp`, token `user:password`) takes `/api/v2/write`; an InfluxDB 1.x
+ * database takes `/write`.
+ */
+export type InfluxTarget = V2Target | V1Target;
+
+export interface V2Target {
+  api?: 'v2';
   url: string;
   org: string;
   bucket: string;
   token: string;
+}
+
+export interface V1Target {
+  api: 'v1';
+  url: string;
+  database: string;
+  /** The database's default retention policy when left out. */
+  retentionPolicy?: string | undefined;
+  /** None for a server without authentication. */
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+/** The write URL and Authorization header of a target. */
+export function writeRequest(target: InfluxTarget): { url: URL; authorization: string | undefined } {
+  if (target.api === 'v1') {
+    const url = endpoint(target.url, '/write');
+    url.searchParams.set('db', target.database);
+    if (target.retentionPolicy) url.searchParams.set('rp', target.retentionPolicy);
+    url.searchParams.set('precision', 'ns');
+    const basic =
+      target.username !== undefined
+        ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}`
+        : undefined;
+    return { url, authorization: basic };
+  }
+  const url = endpoint(target.url, '/api/v2/write');
+  url.searchParams.set('org', target.org);
+  url.searchParams.set('bucket', target.bucket);
+  url.searchParams.set('precision', 'ns');
+  return { url, authorization: `Token ${target.token}` };
 }
 
 export interface WriteResponse {
@@ -49,7 +87,7 @@ export function parseRetryAfter(v: string | undefined, now = Date.now()): number
 }
 
 /**
- * POST /api/v2/write with our own node:http request rather than @influxdata/influxdb-client: we need the exact
+ * POST /api/v2/write (or 1.x's /write) with our own node:http request rather than @influxdata/influxdb-client: we need the exact
  * status of every request (the client folds 400/422 into "the batch failed", retries only ≥ 429, reads
  * Retry-After as milliseconds and drops data after maxRetries/maxRetryTime or on close — influxdb.md §2.2).
  * gzip always; keep-alive through the caller's Agent. Network errors throw.
@@ -119,12 +157,9 @@ export class InfluxSender {
     });
   }
 
-  /** POST /api/v2/write with a body from `encode`. */
+  /** POST /api/v2/write (or a 1.x `/write`) with a body from `encode`. */
   async post(target: InfluxTarget, body: Buffer): Promise<WriteResponse> {
-    const u = endpoint(target.url, '/api/v2/write');
-    u.searchParams.set('org', target.org);
-    u.searchParams.set('bucket', target.bucket);
-    u.searchParams.set('precision', 'ns');
+    const { url: u, authorization } = writeRequest(target);
     const https = u.protocol === 'https:';
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
@@ -136,7 +171,7 @@ export class InfluxSender {
           localAddress: this.opts.localAddress,
           timeout: timeoutMs,
           headers: {
-            Authorization: `Token ${target.token}`,
+            ...(authorization !== undefined ? { Authorization: authorization } : {}),
             'Content-Type': 'text/plain; charset=utf-8',
             'Content-Encoding': 'gzip',
             'Content-Length': String(body.length),
@@ -153,8 +188,10 @@ export class InfluxSender {
             const text = Buffer.concat(chunks).toString('utf8');
             let message = text.slice(0, 2000);
             try {
-              const parsed = JSON.parse(text) as { message?: unknown };
+              // InfluxDB 2.x answers {"code","message"}, 1.x {"error"}.
+              const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
               if (typeof parsed.message === 'string') message = parsed.message;
+              else if (typeof parsed.error === 'string') message = parsed.error;
             } catch {
               // not JSON: keep the raw text
             }

@@ -1,17 +1,54 @@
 import { httpRequestRaw, siblingSlug, writeFileAtomic, type Logger, type SupervisorClient } from '@homeiq/shared';
 import { readFile } from 'node:fs/promises';
-import type { InfluxTarget } from './send.js';
+import type { IngestorOptions } from '../options.js';
+import type { InfluxTarget, V2Target } from './send.js';
 import type { TargetProvider } from './writer.js';
 
-/** `target: external`: the user's InfluxDB, as configured. */
+/** `target: external`: the user's InfluxDB, as configured (2.x, 1.8's compatibility API, or a 1.x database). */
 export class ExternalTarget implements TargetProvider {
   constructor(private readonly target: InfluxTarget) {}
+
+  /** The target the (validated) `external` option describes: a 1.x database when `database` is set. */
+  static fromOptions(e: IngestorOptions['external']): ExternalTarget {
+    if (e.database !== undefined)
+      return new ExternalTarget({
+        api: 'v1',
+        url: e.url ?? '',
+        database: e.database,
+        retentionPolicy: e.retention_policy,
+        username: e.username,
+        password: e.password,
+      });
+    return new ExternalTarget({ url: e.url ?? '', org: e.org ?? '', bucket: e.bucket ?? '', token: e.token ?? '' });
+  }
+
+  /** Where the points go, without credentials (for `/api/status` and the log). */
+  describe(): TargetDescription {
+    const t = this.target;
+    return t.api === 'v1'
+      ? { kind: 'external', api: 'v1', url: t.url, database: t.database, retentionPolicy: t.retentionPolicy ?? null }
+      : { kind: 'external', api: 'v2', url: t.url, org: t.org, bucket: t.bucket };
+  }
   async get(): Promise<InfluxTarget> {
     return this.target;
   }
   invalidate(): void {
     // The user's token is what it is; health shows the 401 and the hint to fix the option.
   }
+}
+
+/** Where the ingestor writes, as `/api/status` reports it (never with a token or password). */
+export type TargetDescription =
+  | { kind: 'auto' }
+  | { kind: 'external'; api: 'v2'; url: string; org: string; bucket: string }
+  | { kind: 'external'; api: 'v1'; url: string; database: string; retentionPolicy: string | null };
+
+/** One line for the log: where the points go. */
+export function describeTarget(d: TargetDescription): string {
+  if (d.kind === 'auto') return 'the HomeIQ InfluxDB add-on';
+  if (d.api === 'v1')
+    return `${d.url} (InfluxDB 1.x database ${d.database}${d.retentionPolicy ? `, retention policy ${d.retentionPolicy}` : ''})`;
+  return `${d.url} (bucket ${d.bucket})`;
 }
 
 interface StoredToken {
@@ -39,7 +76,7 @@ export interface SiblingTargetOptions {
  * asked for again when missing or after InfluxDB answered 401.
  */
 export class SiblingTarget implements TargetProvider {
-  #cached: { target: InfluxTarget; at: number } | undefined;
+  #cached: { target: V2Target; at: number } | undefined;
   /** The token InfluxDB rejected: never used again, whatever the token file still says. */
   #rejected: string | undefined;
   #selfSlug: string | undefined;
@@ -52,7 +89,7 @@ export class SiblingTarget implements TargetProvider {
     return this.#asks;
   }
 
-  async get(): Promise<InfluxTarget> {
+  async get(): Promise<V2Target> {
     const ttl = this.opts.addressTtlMs ?? 60_000;
     if (this.#cached && Date.now() - this.#cached.at < ttl) return this.#cached.target;
     this.#selfSlug ??= (await this.opts.supervisor.selfInfo()).slug;

@@ -51,25 +51,39 @@ const CONTENT = new Set([400, 413, 422]);
 const CONFIG = new Set([401, 403, 404]);
 /** InfluxDB (or the proxy in front of it) is not there: worth probing `/ping` to come back early. */
 const GONE = new Set([502, 503, 504]);
-const CONFIG_HINT = 'Check the InfluxDB target options (URL, organisation, bucket, token)';
+const CONFIG_HINT = {
+  v2: 'Check the InfluxDB target options (URL, organisation, bucket, token)',
+  v1: 'Check the InfluxDB target options (URL, database, retention policy, user name, password)',
+};
+/** What a configuration answer means, per API: InfluxDB 2.x (or 1.8's compatibility API) and 1.x `/write`. */
+const CONFIG_WHAT = {
+  v2: { 401: 'token rejected', 403: 'token may not write to the bucket', 404: 'bucket or organisation not found' },
+  v1: { 401: 'user name or password rejected', 403: 'user may not write to the database', 404: 'database not found' },
+} as const;
 
-/** What an answer to a write means (influxdb.md §1): written, content rejected, or a failure to retry. */
+/**
+ * What an answer to a write means (influxdb.md §1): written, content rejected, or a failure to retry. `api`
+ * is the target's: InfluxDB 1.x answers a retention policy that does not exist with 500, which no retry fixes.
+ */
 export function judge(
   res: WriteResponse,
+  api: 'v1' | 'v2' = 'v2',
 ): { kind: 'written' } | { kind: 'rejected' } | { kind: 'failed'; reason: string; failure: Failure } {
   if (res.status === 204 || res.status === 200 || res.status === 201) return { kind: 'written' };
   if (CONTENT.has(res.status)) return { kind: 'rejected' };
   if (CONFIG.has(res.status)) {
-    const what =
-      res.status === 404
-        ? 'bucket or organisation not found'
-        : res.status === 401
-          ? 'token rejected'
-          : 'token may not write to the bucket';
+    const what = CONFIG_WHAT[api][res.status as 401 | 403 | 404];
     return {
       kind: 'failed',
       reason: `InfluxDB answered ${res.status} (${what}): ${res.message}`,
-      failure: { fixHint: CONFIG_HINT },
+      failure: { fixHint: CONFIG_HINT[api] },
+    };
+  }
+  if (res.status === 500 && /retention policy not found/.test(res.message)) {
+    return {
+      kind: 'failed',
+      reason: `InfluxDB answered ${res.status} (retention policy not found): ${res.message}`,
+      failure: { fixHint: CONFIG_HINT.v1 },
     };
   }
   const gone = GONE.has(res.status) && res.retryAfterMs === undefined;

@@ -261,15 +261,17 @@ export class InfluxWriter implements Service {
       await this.#status.pauseOver(); // another request found InfluxDB failing: wait with it
       if (this.#stopped) return { kind: 'stopped' };
       let res: WriteResponse;
+      let api: 'v1' | 'v2' = 'v2';
       try {
         const target = await this.opts.target.get();
+        api = target.api ?? 'v2';
         this.#stats.requests += 1;
         res = await this.opts.sender.post(target, await body);
       } catch (err) {
         await this.#status.failed(`cannot reach InfluxDB: ${(err as Error).message}`, { probe: true });
         continue;
       }
-      const answer = judge(res);
+      const answer = judge(res, api);
       if (answer.kind !== 'failed') {
         this.#status.succeeded(); // also for 'rejected': InfluxDB is up and answering, the content is the problem
         return answer.kind === 'written' ? answer : { kind: 'rejected', res };

@@ -1,0 +1,142 @@
+/**
+ * `target: external` with a real InfluxDB 1.x, end to end: HA simulator → Supervisor emulator → the built ingestor
+ * bundle → InfluxDB 1.x, through the 1.x `/write` API (Debian's 1.6.7 and 1.8.10, the community add-on's release)
+ * and through 1.8's `/api/v2/write` compatibility API. Every state arrives with its value and exact timestamp;
+ * InfluxDB stopped for a while loses nothing; the password never reaches the log.
+ */
+import { httpRequestRaw } from '@homeiq/shared';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../ha-sim/index.js';
+import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
+import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../peers/influxdb1.js';
+import { startSupervisorEmulator, type RegisteredAddon } from '../supervisor/index.js';
+
+const IP = '127.0.71.1';
+const ADMIN_IP = '127.0.71.3';
+const DB = 'home_assistant';
+const USER = { username: 'homeassistant', password: 'ha-writer-password' };
+
+type Flavour = 'v1' | 'v2-compat';
+
+beforeAll(async () => {
+  await buildBundles('ingestor');
+}, 600_000);
+
+describe.each<[Influxdb1Release, Flavour]>([
+  ['1.8', 'v1'],
+  ['1.8', 'v2-compat'],
+  ['debian', 'v1'],
+])('ingestor → real InfluxDB 1.x (%s, %s)', (release, flavour) => {
+  let influx: RealInfluxdb1;
+  let ha: HaSimulator;
+  let supervisor: Awaited<ReturnType<typeof startSupervisorEmulator>>;
+  let addon: RegisteredAddon;
+  let proc: AddonProcess | undefined;
+
+  async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await cond().catch(() => false))) {
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-40).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads a few fields of the status answer
+  async function status(): Promise<any> {
+    const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
+    return JSON.parse(res.body.toString('utf8'));
+  }
+
+  beforeAll(async () => {
+    influx = await startInfluxdb1({ release });
+    await influx.createDatabase(DB);
+    await influx.createUser(USER, [{ db: DB, privilege: 'WRITE' }]);
+    ha = await startHaSimulator({ home: createEmptyHome(), warn: () => undefined });
+    supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token } });
+    const external =
+      flavour === 'v1'
+        ? { url: influx.url, database: DB, username: USER.username, password: USER.password }
+        : { url: influx.url, org: '-', bucket: `${DB}/autogen`, token: `${USER.username}:${USER.password}` };
+    addon = supervisor.registerAddon({
+      configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
+      ip: IP,
+      options: { log_level: 'info', event_types: [], target: 'external', external, flush_interval_ms: 100 },
+    });
+    supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
+    proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon });
+    await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
+  }, 600_000);
+
+  afterAll(async () => {
+    await proc?.stop('SIGTERM');
+    await supervisor?.stop();
+    await ha?.stop();
+    await influx?.dispose();
+    if (proc) await rm(proc.dataDir, { recursive: true, force: true });
+  });
+
+  /** Sets states in HA; returns what HA holds for each (entity, state, last_updated). */
+  function produce(prefix: string, n: number): { entity_id: string; state: string; last_updated: string }[] {
+    const out: { entity_id: string; state: string; last_updated: string }[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const entity = `sensor.${prefix}_${i % 5}`;
+      ha.setState(entity, String(i + 0.25), { unit_of_measurement: '°C', device_class: 'temperature' });
+      const s = ha.states().find((x) => x.entity_id === entity) as {
+        entity_id: string;
+        state: string;
+        last_updated: string;
+      };
+      out.push({ entity_id: s.entity_id, state: s.state, last_updated: s.last_updated });
+    }
+    return out;
+  }
+
+  /** `entity@µs → value` of what InfluxDB holds for the prefix (InfluxQL, epoch in µs: exact in a JSON number). */
+  async function stored(prefix: string): Promise<Map<string, number>> {
+    const [r] = await influx.query(
+      `SELECT "value" FROM "sensor" WHERE "entity_id" =~ /^sensor\\.${prefix}_/ GROUP BY "entity_id"`,
+      { db: DB, epoch: 'u' },
+    );
+    const out = new Map<string, number>();
+    for (const s of r?.series ?? [])
+      for (const [t, v] of s.values) out.set(`${s.tags?.['entity_id']}@${BigInt(t as number)}`, v as number);
+    return out;
+  }
+  /** HA's last_updated has microseconds: the µs key compares it exactly. */
+  const key = (s: { entity_id: string; last_updated: string }): string =>
+    `${s.entity_id}@${BigInt(isoToNs(s.last_updated) ?? 0) / 1000n}`;
+
+  it('records every state change with its value and timestamp, and says where in /api/status', async () => {
+    const sent = produce('live', 100);
+    await until('100 points in InfluxDB 1.x', async () => (await stored('live')).size === 100);
+    const got = await stored('live');
+    for (const s of sent) expect(got.get(key(s))).toBe(Number(s.state));
+    expect((await status()).target).toEqual(
+      flavour === 'v1'
+        ? { kind: 'external', api: 'v1', url: influx.url, database: DB, retentionPolicy: null }
+        : { kind: 'external', api: 'v2', url: influx.url, org: '-', bucket: `${DB}/autogen` },
+    );
+  }, 60_000);
+
+  it('InfluxDB 1.x stopped, then started again: nothing lost', async () => {
+    await influx.stop();
+    const sent = produce('outage', 300);
+    await until('spooled', async () => (await status()).spool.bytes > 0);
+    await until('the writer sees the outage', async () => (await status()).writer.failingSince !== undefined);
+    await influx.start();
+    await until('300 points after the outage', async () => (await stored('outage')).size === 300, 60_000);
+    const got = await stored('outage');
+    for (const s of sent) expect(got.get(key(s))).toBe(Number(s.state));
+    await until('the spool drained', async () => (await status()).spool.bytes === 0);
+    expect((await status()).health.checks.find((c: { name: string }) => c.name === 'influxdb-writes')?.status).toBe(
+      'green',
+    );
+    const log = proc?.lines.join('\n') ?? '';
+    expect(log).toMatch(/writing to InfluxDB again/);
+    expect(log).not.toContain(USER.password);
+  }, 120_000);
+});
