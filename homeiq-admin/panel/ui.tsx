@@ -51,3 +51,12 @@ export function ErrorBanner({ error }: { error: string | undefined }) {
 export function Loading({ what }: { what: string }) {
   return <p class="muted loading">Loading {what}…</p>;
 }
+
+/** A plain note at the top of a view, e.g. that its data lives elsewhere (not an error). */
+export function Notice({ text, id }: { text: string | null | undefined; id: string }) {
+  return text ? (
+    <div class="banner" role="status" data-notice={id}>
+      {text}
+    </div>
+  ) : null;
+}

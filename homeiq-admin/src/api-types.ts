@@ -64,6 +64,8 @@ export interface Storage {
   top: MeasurementRow[] | null;
   topWindow: string;
   problems: Problem[];
+  /** Set when the ingestor writes to an external InfluxDB: where the data is, in a sentence (see elsewhere.ts). */
+  elsewhere: string | null;
 }
 
 export interface TaskRunResult {
@@ -98,6 +100,8 @@ export interface Entities {
   entities: EntityRow[];
   /** What could not be read, e.g. the area names when the ingestor is down (the rows then show area ids). */
   problems: Problem[];
+  /** Set when the ingestor writes to an external InfluxDB: where the data is, in a sentence (see elsewhere.ts). */
+  elsewhere: string | null;
 }
 
 export const RANGES = ['1h', '6h', '24h', '7d', '30d', '1y'] as const;
@@ -154,6 +158,14 @@ export interface GrafanaInfo {
   tokenAvailable: boolean;
   tokenNote: string;
   example: string;
+  /** The InfluxQL data source's settings; null from a HomeIQ InfluxDB without InfluxQL support. */
+  influxql: {
+    username: string;
+    database: string;
+    /** Retention policies of that database: `autogen` (raw), `5m`, `1h` (summaries). */
+    retentionPolicies: string[];
+    example: string;
+  } | null;
 }
 
 export interface ApiError {

@@ -1,7 +1,7 @@
 import { HttpError } from '@homeiq/shared';
 import type { GrafanaInfo } from './api-types.js';
 import type { InfluxReader } from './influx/flux.js';
-import type { ManagerClient } from './siblings/clients.js';
+import type { InfluxqlSetup, ManagerClient } from './siblings/clients.js';
 import type { SiblingLocator } from './siblings/locator.js';
 import { SiblingAnswer } from './siblings/sibling-http.js';
 
@@ -14,7 +14,15 @@ export class GrafanaService {
   ) {}
 
   async info(): Promise<GrafanaInfo> {
-    const [info, grant] = await Promise.all([this.locator.info('homeiq-influxdb'), this.influx.grant()]);
+    const [info, grant, influxql] = await Promise.all([
+      this.locator.info('homeiq-influxdb'),
+      this.influx.grant(),
+      // An older HomeIQ InfluxDB has no InfluxQL: the view then shows Flux only.
+      this.manager.influxql().catch((err: unknown) => {
+        if (err instanceof SiblingAnswer && err.status === 404) return null;
+        throw err;
+      }),
+    ]);
     // The Supervisor's info lists the add-on's ports and their host mapping (null: not published).
     const network = (info as unknown as { network?: Record<string, number | null> }).network ?? {};
     const hostPort = network['8086/tcp'];
@@ -30,7 +38,20 @@ export class GrafanaService {
       tokenAvailable: true,
       tokenNote: 'The token can only read the HomeIQ buckets. Asking again replaces the previous Grafana token.',
       example: `from(bucket: "${hourly}")\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)\n  |> filter(fn: (r) => r.entity_id == "sensor.living_room_temperature" and r._field == "mean")`,
+      influxql: influxql && influxqlSettings(influxql, grant.buckets.raw),
     };
+  }
+
+  /** A new password for the read-only InfluxQL user; the previous one stops working. */
+  async influxqlCredentials(): Promise<{ username: string; password: string }> {
+    try {
+      const r = await this.manager.influxqlCredentials();
+      return { username: r.username, password: r.password };
+    } catch (err) {
+      if (err instanceof SiblingAnswer && (err.status === 404 || err.status === 405))
+        throw new HttpError(501, 'this version of HomeIQ InfluxDB has no InfluxQL users; update HomeIQ InfluxDB');
+      throw err;
+    }
   }
 
   async token(): Promise<{ token: string }> {
@@ -39,12 +60,21 @@ export class GrafanaService {
       return { token: r.token };
     } catch (err) {
       if (err instanceof SiblingAnswer && (err.status === 404 || err.status === 405)) {
-        throw new HttpError(
-          501,
-          "this version of HomeIQ InfluxDB cannot issue Grafana tokens yet; create a read token in InfluxDB's UI as its Documentation tab describes",
-        );
+        throw new HttpError(501, 'this version of HomeIQ InfluxDB cannot issue Grafana tokens; update HomeIQ InfluxDB');
       }
       throw err;
     }
   }
+}
+
+/** The database that holds the raw bucket (its retention policies reach the summaries), and an example query. */
+function influxqlSettings(setup: InfluxqlSetup, raw: string): GrafanaInfo['influxql'] {
+  const database = setup.databases.find((d) => d.bucket === raw && d.default)?.database ?? raw;
+  return {
+    username: setup.username,
+    database,
+    retentionPolicies: setup.databases.filter((d) => d.database === database).map((d) => d.retentionPolicy),
+    example:
+      'SELECT mean("value") FROM "sensor" WHERE "entity_id" = \'sensor.living_room_temperature\' AND $timeFilter GROUP BY time($__interval) fill(none)',
+  };
 }

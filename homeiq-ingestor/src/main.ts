@@ -7,6 +7,7 @@ import {
   SiblingIdentity,
   SupervisorClient,
 } from '@homeiq/shared';
+import { describeTarget } from '@homeiq/shared/contracts';
 import { join } from 'node:path';
 import { Backfill } from './backfill/backfill.js';
 import { RegistryEnricher } from './enrich/registry.js';
@@ -16,7 +17,7 @@ import { createApp } from './http/app.js';
 import { EventStream } from './http/event-stream.js';
 import { Quarantine } from './influx/quarantine.js';
 import { InfluxSender } from './influx/send.js';
-import { describeTarget, ExternalTarget, SiblingTarget } from './influx/targets.js';
+import { ExternalTarget, SiblingTarget } from './influx/targets.js';
 import { InfluxWriter } from './influx/writer.js';
 import { ingestorOptionsSchema } from './options.js';
 import { EventEncoder } from './points/event-encoder.js';

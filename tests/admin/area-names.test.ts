@@ -91,7 +91,10 @@ beforeAll(async () => {
     health: new Health(),
     ingressPeers: new Set([IP.supervisor]),
     siblings: { read: async () => ({}) as never },
-    overview: {} as never,
+    // Only the ingestor's target is read from it (for the note on data written elsewhere): none here.
+    overview: {
+      status: { get: async () => ({ ok: false, error: new Error('no ingestor status in this test') }) },
+    } as never,
     ingestor: client,
     areaNames: new AreaNames(
       () => client.areas(),

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevStack, type DevStack } from '../dev/stack.js';
 import { DEFAULT_REPOSITORY_URL } from '../supervisor/index.js';
-import type { Entities, Overview, Series, Storage, TaskRunResult } from '../../homeiq-admin/src/api-types.js';
+import type {
+  Entities,
+  GrafanaInfo,
+  Overview,
+  Series,
+  Storage,
+  TaskRunResult,
+} from '../../homeiq-admin/src/api-types.js';
 
 // The panel's API through the ingress emulator, against the whole stack: real InfluxDB, ingestor, demo home.
 let stack: DevStack;
@@ -205,10 +212,25 @@ describe('admin API on the running stack', () => {
     const discarded = await send('api/quarantine/discard', 'POST', { ids: ['0123456789abcdef'] });
     expect(discarded.status).toBe(200);
     expect(await discarded.json()).toEqual({ discarded: 0 });
-    const g = await get<{ url: string; org: string; buckets: string[] }>('api/grafana');
+    const g = await get<GrafanaInfo>('api/grafana');
     expect(g.url).toBe(`http://${slug('homeiq-influxdb').replace('_', '-')}:8086`);
     expect(g.org).toBe('homeassistant');
     expect(g.buckets).toContain('homeassistant_1h');
+    expect(g.influxql).toMatchObject({
+      username: 'homeiq-reader',
+      database: 'homeassistant',
+      retentionPolicies: ['autogen', '5m', '1h'],
+    });
+    // The credentials the panel hands out read the stack's real InfluxDB with InfluxQL.
+    const c = await send('api/grafana/influxql-credentials', 'POST', {});
+    expect(c.status).toBe(200);
+    const { username, password } = (await c.json()) as { username: string; password: string };
+    const influxql = await fetch(
+      `http://127.0.21.12:8086/query?db=homeassistant&q=${encodeURIComponent('SHOW MEASUREMENTS')}`,
+      { headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` } },
+    );
+    expect(influxql.status).toBe(200);
+    expect(await influxql.text()).toContain('"sensor"');
   });
 
   it('says which sibling is down and why, and the rest keeps working', async () => {

@@ -199,6 +199,14 @@ describe('the panel in Chromium', () => {
     // The influxdb add-on of the same release issues one; the panel shows it once.
     await page.locator('code.token').waitFor({ timeout: 20_000 });
     expect(((await page.locator('code.token').textContent()) ?? '').trim()).toMatch(/^\S{40,}$/);
+    // InfluxQL: the database and its retention policies, and a password for the read-only user on request.
+    expect(await page.locator('#influxql').textContent()).toMatch(
+      /Database\s*homeassistant.*User\s*homeiq-reader.*autogen.*5m.*1h/s,
+    );
+    await page.getByRole('button', { name: 'Create InfluxQL credentials' }).click();
+    const creds = page.locator('#influxql-credentials');
+    await creds.waitFor({ timeout: 20_000 });
+    expect(await creds.textContent()).toMatch(/^User homeiq-reader, password \S{30,}$/);
     await shot(page, 'grafana');
     await page.close();
   });

@@ -22,7 +22,7 @@ const USER = { username: 'homeassistant', password: 'ha-writer-password' };
 type Flavour = 'v1' | 'v2-compat';
 
 beforeAll(async () => {
-  await buildBundles('ingestor');
+  await buildBundles('ingestor', 'admin');
 }, 600_000);
 
 describe.each<[Influxdb1Release, Flavour]>([
@@ -35,6 +35,8 @@ describe.each<[Influxdb1Release, Flavour]>([
   let supervisor: Awaited<ReturnType<typeof startSupervisorEmulator>>;
   let addon: RegisteredAddon;
   let proc: AddonProcess | undefined;
+  let admin: AddonProcess | undefined;
+  let panel: string;
 
   async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
     const end = Date.now() + ms;
@@ -66,17 +68,25 @@ describe.each<[Influxdb1Release, Flavour]>([
       ip: IP,
       options: { log_level: 'info', event_types: [], target: 'external', external, flush_interval_ms: 100 },
     });
-    supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: ADMIN_IP });
+    const adminAddon = supervisor.registerAddon({
+      configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'),
+      ip: ADMIN_IP,
+    });
     proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon });
+    // The panel, with no HomeIQ InfluxDB add-on installed: a user who writes to their own InfluxDB needs none.
+    admin = await launchRegistered({ name: 'admin', supervisorUrl: supervisor.url, addon: adminAddon });
+    await admin.waitForLine(/ INFO {2}started$/, 60_000);
+    panel = supervisor.ingressUrl(adminAddon.slug, '');
     await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
   }, 600_000);
 
   afterAll(async () => {
+    await admin?.stop('SIGTERM');
     await proc?.stop('SIGTERM');
     await supervisor?.stop();
     await ha?.stop();
     await influx?.dispose();
-    if (proc) await rm(proc.dataDir, { recursive: true, force: true });
+    for (const p of [proc, admin]) if (p) await rm(p.dataDir, { recursive: true, force: true });
   });
 
   /** Sets states in HA; returns what HA holds for each (entity, state, last_updated). */
@@ -139,4 +149,25 @@ describe.each<[Influxdb1Release, Flavour]>([
     expect(log).toMatch(/writing to InfluxDB again/);
     expect(log).not.toContain(USER.password);
   }, 120_000);
+
+  it("the panel's Entities, Storage and overview say where the data is instead of looking empty", async () => {
+    const where =
+      flavour === 'v1' ? `${influx.url} (InfluxDB 1.x database ${DB})` : `${influx.url} (bucket ${DB}/autogen)`;
+    const get = async (path: string) => {
+      const r = await fetch(`${panel}${path}`);
+      expect(r.status, `${path}: ${r.status}`).toBe(200);
+      return (await r.json()) as {
+        elsewhere?: string;
+        entities?: unknown[];
+        checks?: { id: string; facts: [string, string][] }[];
+      };
+    };
+    for (const path of ['api/entities', 'api/storage']) {
+      const body = await get(path);
+      expect(body.elsewhere).toContain(`writes to your own InfluxDB, ${where}, not to the HomeIQ InfluxDB add-on`);
+    }
+    expect((await get('api/entities')).entities).toEqual([]);
+    const ingestion = (await get('api/overview')).checks?.find((c) => c.id === 'ingestion');
+    expect(ingestion?.facts).toContainEqual(['writes to', where]);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { RANGES, type Entities, type RangeName, type Series } from '../../src/ap
 import { ago, count } from '../../src/overview/format.js';
 import { Chart } from '../chart.js';
 import { useApi } from '../hooks.js';
-import { Card, ErrorBanner, Loading } from '../ui.js';
+import { Card, ErrorBanner, Loading, Notice } from '../ui.js';
 
 /** Values of the area select that no area id can take (ids are slugs: `[a-z0-9_]`). */
 const ALL = '*';
@@ -93,6 +93,7 @@ export function EntitiesView() {
   return (
     <>
       <ErrorBanner error={error} />
+      <Notice id="elsewhere" text={data.elsewhere} />
       {selected && <Detail entityId={selected} />}
       <Card title={`Entities (changed in the last ${data.window})`}>
         <div class="filters">

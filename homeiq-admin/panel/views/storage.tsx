@@ -3,7 +3,7 @@ import type { BucketRow, Storage, TaskRow, TaskRunResult } from '../../src/api-t
 import { ago, bytes, count, days } from '../../src/overview/format.js';
 import { api, boot } from '../api.js';
 import { useApi } from '../hooks.js';
-import { Card, ErrorBanner, Loading, Problems } from '../ui.js';
+import { Card, ErrorBanner, Loading, Notice, Problems } from '../ui.js';
 
 function RetentionEditor({ b, onDone }: { b: BucketRow; onDone: (msg: string) => void }) {
   const [value, setValue] = useState(String(b.retentionDays));
@@ -45,6 +45,38 @@ function RetentionEditor({ b, onDone }: { b: BucketRow; onDone: (msg: string) =>
       </button>
       {error && <span class="error">{error}</span>}
     </form>
+  );
+}
+
+/** Deletes a bucket HomeIQ no longer uses; asks once more before it does, since the data goes with it. */
+function DeleteBucket({ b, onDone }: { b: BucketRow; onDone: (msg: string) => void }) {
+  const [armed, setArmed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const remove = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      await api(`api/buckets/${encodeURIComponent(b.name)}`, { method: 'DELETE' });
+      onDone(`${b.name} and its data are deleted`);
+    } catch (err) {
+      onDone(`${b.name}: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+      setArmed(false);
+    }
+  };
+  return armed ? (
+    <span class="inline">
+      <button type="button" class="danger" onClick={remove} disabled={!boot.csrf || busy}>
+        {busy ? 'Deleting…' : `Delete ${b.name} and its data`}
+      </button>
+      <button type="button" onClick={() => setArmed(false)} disabled={busy}>
+        Keep it
+      </button>
+    </span>
+  ) : (
+    <button type="button" onClick={() => setArmed(true)} disabled={!boot.csrf}>
+      Delete…
+    </button>
   );
 }
 
@@ -96,6 +128,7 @@ export function StorageView() {
   return (
     <>
       <ErrorBanner error={error} />
+      <Notice id="elsewhere" text={data.elsewhere} />
       <Problems problems={data.problems} />
       {message && (
         <div class="banner" role="status">
@@ -124,12 +157,13 @@ export function StorageView() {
                         ? 'every event'
                         : b.role === 'downsampled'
                           ? `${b.name.split('_').pop() ?? ''} summaries`
-                          : 'other'}
+                          : 'not used by HomeIQ (an earlier bucket option)'}
                     </td>
                     <td class="num">{bytes(b.sizeBytes)}</td>
                     <td class="num">{b.seriesCardinality === null ? '—' : count(b.seriesCardinality)}</td>
                     <td>
                       <RetentionEditor b={b} onDone={done} />
+                      {b.role === 'other' && <DeleteBucket b={b} onDone={done} />}
                     </td>
                   </tr>
                 ))}

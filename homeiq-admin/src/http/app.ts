@@ -13,6 +13,7 @@ import {
 } from '../api-types.js';
 import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
 import type { InfluxReader } from '../influx/flux.js';
+import { elsewhere } from '../overview/elsewhere.js';
 import type { OverviewService } from '../overview/overview.js';
 import type { GrafanaService } from '../grafana.js';
 import { withAreaNames, type AreaNames } from '../siblings/area-names.js';
@@ -106,10 +107,11 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   router.get('/api/storage', async (ctx) => {
-    const [buckets, tasks, top] = await Promise.all([
+    const [buckets, tasks, top, status] = await Promise.all([
       deps.overview.buckets.get(),
       deps.overview.tasks.get(),
       storageTop.get(),
+      deps.overview.status.get(),
     ]);
     const problems: Storage['problems'] = [];
     for (const [o, what] of [
@@ -125,6 +127,7 @@ export function createApp(deps: AppDeps): Koa {
       top: top.ok ? top.value : null,
       topWindow: TOP_WINDOW.label,
       problems,
+      elsewhere: elsewhere(status),
     };
     ctx.body = body;
   });
@@ -150,9 +153,18 @@ export function createApp(deps: AppDeps): Koa {
 
   // The names are asked beside InfluxDB, not after it; without them (ingestor down) the rows show area ids.
   router.get('/api/entities', async (ctx) => {
-    const [o, names] = await Promise.all([entities.get(), deps.areaNames.get()]);
-    if (!o.ok) throw o.error;
-    const body: Entities = { window: ENTITY_WINDOW.label, ...withAreaNames(o.value, names) };
+    const [o, names, status] = await Promise.all([entities.get(), deps.areaNames.get(), deps.overview.status.get()]);
+    const note = elsewhere(status);
+    if (!o.ok && !note) throw o.error;
+    // Writing elsewhere, the HomeIQ InfluxDB may well be missing: the note says where the data is, not an error.
+    const body: Entities = o.ok
+      ? { window: ENTITY_WINDOW.label, ...withAreaNames(o.value, names), elsewhere: note }
+      : {
+          window: ENTITY_WINDOW.label,
+          entities: [],
+          problems: [{ sibling: 'homeiq-influxdb', what: 'entities', why: o.error.message }],
+          elsewhere: note,
+        };
     ctx.body = body;
   });
 
@@ -209,6 +221,19 @@ export function createApp(deps: AppDeps): Koa {
 
   router.get('/api/grafana', async (ctx) => {
     ctx.body = await deps.grafana.info();
+  });
+
+  router.post('/api/grafana/influxql-credentials', changing, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.grafana.influxqlCredentials();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} asked for a new password of the InfluxQL user`);
+  });
+
+  router.delete('/api/buckets/:name', changing, async (ctx) => {
+    const name = parseInput(bucketName, ctx.params['name']);
+    ctx.body = await deps.manager.deleteBucket(name);
+    deps.overview.buckets.invalidate();
+    deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} deleted bucket ${name} and its data`);
   });
 
   router.post('/api/grafana/token', changing, async (ctx) => {

@@ -1,4 +1,5 @@
 import type { HealthReport, HealthStatus } from '@homeiq/shared';
+import { describeTarget } from '@homeiq/shared/contracts';
 import type { BucketRow, Check, Overview, Problem, TaskRow } from '../api-types.js';
 import type { InfluxReader } from '../influx/flux.js';
 import { pointsLastHour } from '../influx/queries.js';
@@ -133,9 +134,12 @@ function ingestionCheck(
 ): Check {
   if (!o.ok) return unavailable('ingestion', 'Ingestion', o.error);
   const s = o.value;
+  const external = s.target?.kind === 'external' ? s.target : undefined;
   const facts: Check['facts'] = [
     ['events/s now', rate(r.now)],
-    ['stored, last hour', points.ok ? count(points.value) : 'unknown'],
+    external
+      ? ['writes to', describeTarget(external)]
+      : ['stored, last hour', points.ok ? count(points.value) : 'unknown'],
     ['batch write p50 / p99', r.writeP50Ms === undefined ? '…' : `${r.writeP50Ms} / ${r.writeP99Ms ?? '…'} ms`],
     ['spool (unsent)', bytes(s.spool.bytes)],
     ['last event', ago(s.events.lastEventAt, now)],
@@ -162,6 +166,9 @@ function ingestionCheck(
       reason: `${bytes(s.spool.bytes)} waiting in the spool`,
       hint: 'InfluxDB is slower than Home Assistant; it catches up by itself unless this grows.',
     };
+  // The HomeIQ InfluxDB's count says nothing about an external InfluxDB, which the panel does not read.
+  if (external)
+    return { ...base, status: 'green', reason: `${rate(r.now)} events/s now, written to your own InfluxDB` };
   const reason = `${rate(r.now)} events/s now${points.ok ? `, ${count(points.value)} state changes stored in the last hour` : ''}`;
   if (!points.ok)
     return {

@@ -1,4 +1,5 @@
 import type { HealthReport } from '@homeiq/shared';
+import type { TargetDescription } from '@homeiq/shared/contracts';
 import { z } from 'zod';
 import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
 import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
@@ -6,6 +7,12 @@ import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
 /** Ports inside the add-on network (docs/CONVENTIONS.md "Ports"). */
 export const INGESTOR_PORT = 8325;
 export const MANAGER_PORT = 8326;
+
+/** The manager's `GET /api/influxql`: the InfluxQL user and the database/retention-policy mappings. */
+export interface InfluxqlSetup {
+  username: string;
+  databases: { database: string; retentionPolicy: string; bucket: string; default: boolean }[];
+}
 
 /** The fields of the ingestor's `GET /api/status` the panel reads. */
 export interface IngestorStatus {
@@ -30,6 +37,8 @@ export interface IngestorStatus {
     quarantined: number;
   };
   quarantine: { count: number; bytes: number; dropped: number };
+  /** Where the points go (older ingestors leave it out: the HomeIQ InfluxDB add-on). */
+  target?: TargetDescription;
   health: HealthReport;
 }
 
@@ -171,6 +180,28 @@ export class ManagerClient {
       method: 'POST',
       body: {},
       timeoutMs: 65_000,
+    });
+  }
+
+  /** The InfluxQL user name and databases (404 from a manager without InfluxQL support). */
+  influxql(): Promise<InfluxqlSetup> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/influxql', { timeoutMs: 10_000 });
+  }
+
+  /** A new password for the read-only InfluxQL user (the previous one stops working). */
+  influxqlCredentials(): Promise<{ username: string; password: string } & Record<string, unknown>> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/influxql-credentials', {
+      method: 'POST',
+      body: {},
+      timeoutMs: 15_000,
+    });
+  }
+
+  /** Deletes a bucket HomeIQ no longer uses, with its data (409 for HomeIQ's own buckets). */
+  deleteBucket(name: string): Promise<{ deleted: string }> {
+    return this.http.json('homeiq-influxdb', MANAGER_PORT, `/api/buckets/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      timeoutMs: 30_000,
     });
   }
 

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { z } from 'zod';
 import { CALLERS, type SiblingIdentity } from '../identity.js';
-import type { InfluxqlUsers } from '../influxql-credentials.js';
+import { INFLUXQL_USER, type InfluxqlUsers } from '../influxql-credentials.js';
 import type { Management } from '../management.js';
 import type { Provisioning } from '../provisioning.js';
 import type { TokenIssuer } from '../tokens.js';
@@ -74,6 +74,12 @@ export function createApp(deps: AppDeps): Koa {
       buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
       databases: s.databases,
     };
+  });
+
+  // What an InfluxQL client needs besides the password: the user name and the databases.
+  router.get('/api/influxql', async (ctx) => {
+    await admin(ctx);
+    ctx.body = { username: INFLUXQL_USER, databases: deps.provisioning.current().databases };
   });
 
   // A read-only InfluxQL user (1.x user name and password) for Grafana's InfluxQL data source or HA's sensor.

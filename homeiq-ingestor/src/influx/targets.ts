@@ -1,5 +1,6 @@
 import { httpRequestRaw, siblingSlug, writeFileAtomic, type Logger, type SupervisorClient } from '@homeiq/shared';
 import { readFile } from 'node:fs/promises';
+import type { TargetDescription } from '@homeiq/shared/contracts';
 import type { IngestorOptions } from '../options.js';
 import type { InfluxTarget, V2Target } from './send.js';
 import type { TargetProvider } from './writer.js';
@@ -35,20 +36,6 @@ export class ExternalTarget implements TargetProvider {
   invalidate(): void {
     // The user's token is what it is; health shows the 401 and the hint to fix the option.
   }
-}
-
-/** Where the ingestor writes, as `/api/status` reports it (never with a token or password). */
-export type TargetDescription =
-  | { kind: 'auto' }
-  | { kind: 'external'; api: 'v2'; url: string; org: string; bucket: string }
-  | { kind: 'external'; api: 'v1'; url: string; database: string; retentionPolicy: string | null };
-
-/** One line for the log: where the points go. */
-export function describeTarget(d: TargetDescription): string {
-  if (d.kind === 'auto') return 'the HomeIQ InfluxDB add-on';
-  if (d.api === 'v1')
-    return `${d.url} (InfluxDB 1.x database ${d.database}${d.retentionPolicy ? `, retention policy ${d.retentionPolicy}` : ''})`;
-  return `${d.url} (bucket ${d.bucket})`;
 }
 
 interface StoredToken {

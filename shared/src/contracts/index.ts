@@ -2,3 +2,4 @@
 export { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type ImportState, type ImportStatus } from './history-import.js';
 export type { TaskView } from './influx-tasks.js';
 export type { StreamEvent } from './live-stream.js';
+export { describeTarget, type TargetDescription } from './ingestor-target.js';
