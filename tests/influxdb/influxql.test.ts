@@ -5,38 +5,19 @@
  * must move the InfluxQL databases along) in the `ha_compatible` layout, and queried with the InfluxQL that
  * Grafana dashboards and Home Assistant's own sensors send.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
-import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
-import { AddonRun, call, CONFIG, prepare, waitUntil, writeOptions } from './harness.js';
+import { call } from './harness.js';
+import { OPTIONS, smallHome, startInfluxdbAddon, type InfluxdbAddon } from './influxql-stack.js';
 
-const IP = { influxdb: '127.0.41.1', ingestor: '127.0.41.2', admin: '127.0.41.3', stranger: '127.0.41.4' };
-const MANAGER = `http://${IP.influxdb}:8326`;
-const INFLUX = `http://${IP.influxdb}:8086`;
-const OPTIONS = {
-  log_level: 'info',
-  org: 'homeassistant',
-  bucket: 'homeassistant',
-  retention_days: 365,
-  retention_5m_days: 730,
-  retention_1h_days: 0,
-};
 const MIN = 60_000;
-/** Whole seconds, so InfluxQL's RFC 3339 answers compare exactly; the points span the last 50 minutes. */
-const NOW = Math.floor(Date.now() / 1000) * 1000;
+const HOME = smallHome(Math.floor(Date.now() / 1000) * 1000);
+const TEMPERATURES = HOME.temperatures;
+const fiveMinuteMeans = (): [string, number][] => HOME.fiveMinuteMeans();
 
-let influxd: string;
-let emulator: SupervisorEmulator;
-let self: RegisteredAddon;
-let tmp: string;
-let dataDir: string;
-let run: AddonRun | undefined;
-let operatorToken: string;
+let addon: InfluxdbAddon;
+let IP: InfluxdbAddon['ip'];
+let MANAGER: string;
+let INFLUX: string;
 
 interface V1Series {
   name: string;
@@ -77,132 +58,26 @@ async function influxql(
   return { status: r.status, series: first?.series ?? [], error: body.error ?? body.message ?? first?.error };
 }
 
-async function siblingToken(from: string): Promise<string> {
-  const r = await call(`${MANAGER}/api/tokens`, from, { method: 'POST' });
-  expect(r.status, r.text).toBe(200);
-  return r.json().token;
-}
-
-async function credentials(): Promise<{
-  username: string;
-  password: string;
-  databases: { database: string; retentionPolicy: string; bucket: string; default: boolean }[];
-}> {
-  const r = await call(`${MANAGER}/api/influxql-credentials`, IP.admin, { method: 'POST' });
-  expect(r.status, r.text).toBe(200);
-  expect(r.headers['cache-control']).toBe('no-store');
-  return r.json();
-}
-
-/** States of a small home, encoded by the ingestor's encoder for `layout`, written with the ingestor's token. */
-async function writeHome(layout: 'homeiq' | 'ha_compatible', bucket: string): Promise<void> {
-  const encoder = new EventEncoder(
-    { maxStringLength: 16_384, excludeAttributes: new Set(), layout },
-    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
-    () => undefined,
-  );
-  const state = (entity_id: string, s: string, attributes: Record<string, unknown>, at: number) => {
-    const iso = new Date(at).toISOString();
-    return encoder.encodeState({ entity_id, state: s, attributes, last_changed: iso, last_updated: iso });
-  };
-  const temp = { unit_of_measurement: '°C', device_class: 'temperature', friendly_name: 'Kitchen temperature' };
-  const lines = [
-    ...TEMPERATURES.map(([minutesAgo, v]) =>
-      state('sensor.kitchen_temperature', String(v), temp, NOW - minutesAgo * MIN),
-    ),
-    state('sensor.power', '1200', { unit_of_measurement: 'W', device_class: 'power' }, NOW - 30 * MIN),
-    state('binary_sensor.door', 'on', { device_class: 'door' }, NOW - 20 * MIN),
-    state('binary_sensor.door', 'off', { device_class: 'door' }, NOW - 10 * MIN),
-    state('light.kitchen', 'on', { brightness: 180, friendly_name: 'Kitchen' }, NOW - 15 * MIN),
-  ];
-  const r = await call(`${INFLUX}/api/v2/write?org=homeassistant&bucket=${bucket}&precision=ns`, IP.ingestor, {
-    method: 'POST',
-    token: await siblingToken(IP.ingestor),
-    body: `${lines.join('\n')}\n`,
-    headers: { 'Content-Type': 'text/plain' },
-  });
-  expect(r.status, r.text).toBe(204);
-}
-
-/** Minutes ago of a time 2.5 minutes into the last complete 5-minute window: the 5m task summarises it. */
-const IN_LAST_WINDOW = (NOW - (Math.floor(NOW / (5 * MIN)) * 5 * MIN - 2.5 * MIN)) / MIN;
-/** [minutes ago, °C]: two readings in some 5-minute windows, one in others. */
-const TEMPERATURES: [number, number][] = [
-  [50, 20],
-  [49, 21],
-  [35, 22],
-  [20, 23.5],
-  [19.5, 24.5],
-  [IN_LAST_WINDOW, 25],
-];
-
-/** What `mean("value") … GROUP BY time(5m)` must answer: the mean per 5-minute window (epoch-aligned), in order. */
-function fiveMinuteMeans(): [string, number][] {
-  const windows = new Map<number, number[]>();
-  for (const [ago, v] of TEMPERATURES) {
-    const start = Math.floor((NOW - ago * MIN) / (5 * MIN)) * 5 * MIN;
-    windows.set(start, [...(windows.get(start) ?? []), v]);
-  }
-  return [...windows.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([start, vs]) => [
-      new Date(start).toISOString().replace('.000Z', 'Z'),
-      vs.reduce((a, b) => a + b) / vs.length,
-    ]);
-}
-
 const nonNull = (s: V1Series | undefined): unknown[][] => (s?.values ?? []).filter((row) => row[1] !== null);
 
 beforeAll(async () => {
-  influxd = await prepare();
-  tmp = await mkdtemp(join(tmpdir(), 'homeiq-influxql-'));
-  dataDir = join(tmp, 'data');
-  emulator = await startSupervisorEmulator({});
-  self = emulator.registerAddon({ configPath: CONFIG, ip: IP.influxdb });
-  for (const [slug, ip] of [
-    ['homeiq-ingestor', IP.ingestor],
-    ['homeiq-admin', IP.admin],
-    ['some-other-addon', IP.stranger],
-  ] as const) {
-    const p = join(tmp, `${slug}.yaml`);
-    await writeFile(p, stringify({ name: slug, version: '0.1.0', slug, description: 'test', arch: ['amd64'] }));
-    emulator.registerAddon({ configPath: p, ip });
-  }
-  await writeOptions(dataDir, OPTIONS);
-  operatorToken = await startAddon();
+  addon = await startInfluxdbAddon('127.0.41');
+  ({ ip: IP, manager: MANAGER, influx: INFLUX } = addon);
 }, 600_000);
 
 afterAll(async () => {
-  await run?.dispose();
-  await emulator?.stop();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await addon?.dispose();
 });
-
-/** Starts the add-on and waits until it is set up; returns the operator token. */
-async function startAddon(): Promise<string> {
-  run = new AddonRun({ ...self.env(), HOMEIQ_DATA_DIR: dataDir, HOMEIQ_INFLUXD_BIN: influxd });
-  const current = run;
-  await waitUntil(
-    'homeiq-influxdb set up',
-    async () => {
-      if (current.child.exitCode !== null) throw new Error(`exited ${current.child.exitCode}:\n${current.output()}`);
-      const r = await call(`${MANAGER}/health`, IP.stranger);
-      return r.status === 200 && r.json().checks.some((c: { name: string }) => c.name === 'setup') ? true : undefined;
-    },
-    60_000,
-  );
-  return JSON.parse(await readFile(join(dataDir, 'homeiq', 'credentials.json'), 'utf8')).operatorToken;
-}
 
 /** The stored (not virtual) DBRP mappings, as `db.rp → bucket name (default)`. */
 async function storedMappings(): Promise<string[]> {
-  const orgs = (await call(`${INFLUX}/api/v2/orgs`, IP.admin, { token: operatorToken })).json().orgs;
+  const orgs = (await call(`${INFLUX}/api/v2/orgs`, IP.admin, { token: addon.operatorToken })).json().orgs;
   const orgId = orgs[0].id as string;
   const buckets = (
-    await call(`${INFLUX}/api/v2/buckets?orgID=${orgId}&limit=100`, IP.admin, { token: operatorToken })
+    await call(`${INFLUX}/api/v2/buckets?orgID=${orgId}&limit=100`, IP.admin, { token: addon.operatorToken })
   ).json().buckets as { id: string; name: string }[];
   const name = new Map(buckets.map((b) => [b.id, b.name]));
-  const m = (await call(`${INFLUX}/api/v2/dbrps?orgID=${orgId}`, IP.admin, { token: operatorToken })).json()
+  const m = (await call(`${INFLUX}/api/v2/dbrps?orgID=${orgId}`, IP.admin, { token: addon.operatorToken })).json()
     .content as { database: string; retention_policy: string; bucketID: string; default: boolean; virtual: boolean }[];
   return m
     .filter((x) => !x.virtual)
@@ -211,7 +86,7 @@ async function storedMappings(): Promise<string[]> {
 }
 
 describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
-  let user: Awaited<ReturnType<typeof credentials>>;
+  let user: Awaited<ReturnType<InfluxdbAddon['influxqlCredentials']>>;
 
   it('maps its buckets to InfluxQL databases and retention policies', async () => {
     expect(await storedMappings()).toEqual([
@@ -226,8 +101,8 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
   it('issues a read-only InfluxQL user to the admin panel only; asking again replaces its password', async () => {
     for (const from of [IP.ingestor, IP.stranger])
       expect((await call(`${MANAGER}/api/influxql-credentials`, from, { method: 'POST' })).status).toBe(403);
-    const first = await credentials();
-    user = await credentials();
+    const first = await addon.influxqlCredentials();
+    user = await addon.influxqlCredentials();
     expect(user.username).toBe('homeiq-reader');
     expect(user.password).not.toBe(first.password);
     expect(user.databases).toContainEqual({
@@ -251,7 +126,7 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
   });
 
   it('answers the InfluxQL users write, on the HomeIQ layout', async () => {
-    await writeHome('homeiq', 'homeassistant');
+    await addon.write('homeassistant', HOME.lines('homeiq'));
     const as: Auth = { basic: [user.username, user.password] };
     for (const method of ['GET', 'POST'] as const) {
       const mean = await influxql(
@@ -364,9 +239,7 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
   });
 
   it('moves the InfluxQL databases along with a bucket change, and answers on the ha_compatible layout', async () => {
-    await run?.terminate();
-    await writeOptions(dataDir, { ...OPTIONS, bucket: 'home_assistant' });
-    await startAddon();
+    await addon.restart({ ...OPTIONS, bucket: 'home_assistant' });
     expect(await storedMappings()).toEqual([
       // The old bucket keeps its databases, so old dashboards still find its data.
       'home_assistant.1h → home_assistant_1h',
@@ -380,11 +253,11 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
       'homeassistant_1h.autogen → homeassistant_1h (default)',
       'homeassistant_5m.autogen → homeassistant_5m (default)',
     ]);
-    await writeHome('ha_compatible', 'home_assistant');
+    await addon.write('home_assistant', HOME.lines('ha_compatible'));
     // The user's permissions name the buckets they were made for: a new bucket needs new credentials.
     const stale = await influxql({ basic: [user.username, user.password] }, 'home_assistant', 'SHOW MEASUREMENTS');
     expect(stale.series).toEqual([]);
-    user = await credentials();
+    user = await addon.influxqlCredentials();
     const as: Auth = { params: [user.username, user.password] };
     const mean = await influxql(
       as,
