@@ -179,6 +179,16 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
     expect(byUnit.series.map((s) => [s.tags?.['entity_id'], s.values[0]?.[1]])).toEqual([
       ['sensor.kitchen_temperature', 25],
     ]);
+    // A regular expression on a tag, as DOCS.md's label query uses one.
+    const byRegex = await influxql(
+      as,
+      'homeassistant',
+      `SELECT last("value") FROM "sensor" WHERE "device_class" =~ /(^|,)power(,|$)/ AND $timeFilter GROUP BY "entity_id"`.replace(
+        '$timeFilter',
+        'time > now() - 1h',
+      ),
+    );
+    expect(byRegex.series.map((s) => [s.tags?.['entity_id'], s.values[0]?.[1]])).toEqual([['sensor.power', 1200]]);
   });
 
   it('takes the Grafana token as well: in an Authorization header, or as the password of any user', async () => {
