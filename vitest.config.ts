@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing outside the process tree it starts; `e2e` gets the real peers
-// (InfluxDB built from source, Home Assistant Core from PyPI) from a global setup, once per run.
-// `npm test` runs both; `npm test -- --project unit` is the fast loop.
-const E2E = ['tests/peers/**/*.test.ts', 'tests/e2e/**/*.test.ts'];
+// Three projects, named for what a test needs (docs/CONVENTIONS.md, Tests):
+// - unit: nothing outside the test process (in-process loopback servers such as the HA simulator or the
+//   Supervisor emulator are fine); next to the module it tests. Starting a process fails the test.
+// - integration: starts other processes (the add-on bundles, a real influxd, Python, a browser, git);
+//   tests/integration/.
+// - e2e: against a real Home Assistant Core, which the global setup starts once per run; tests/e2e/.
+// `npm test` runs all three; `npm test -- --project unit` is the fast loop.
+const IGNORED = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({
   test: {
@@ -15,16 +19,21 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['shared/src/**/*.test.ts', 'homeiq-*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/dist/**', ...E2E],
+          include: ['{shared,homeiq-*,scripts,tests}/**/*.test.ts'],
+          exclude: [...IGNORED, 'tests/integration/**', 'tests/e2e/**'],
+          setupFiles: ['tests/harness/no-processes.ts'],
         },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], exclude: IGNORED },
       },
       {
         extends: true,
         test: {
           name: 'e2e',
-          include: E2E,
-          exclude: ['**/node_modules/**', '**/dist/**'],
+          include: ['tests/e2e/**/*.test.ts'],
+          exclude: IGNORED,
           globalSetup: ['tests/peers/global-setup.ts'],
         },
       },

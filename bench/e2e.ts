@@ -39,7 +39,7 @@ import { EntityFilter } from '../homeiq-ingestor/src/points/filter.js';
 import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from '../tests/ha-sim/index.js';
 import { buildBundles, REPO_ROOT, startAddon, type AddonProcess } from '../tests/harness/addon-process.js';
-import { flux } from '../tests/ingestor/influx-query.js';
+import { flux } from '../tests/harness/influx-query.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../tests/peers/influxd.js';
 import { startSupervisorEmulator } from '../tests/supervisor/index.js';
 import { makeFrames } from './ingest.js';

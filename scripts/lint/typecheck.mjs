@@ -1,28 +1,38 @@
-// tsc --noEmit -p tsconfig.json (strict), output turned into problems.
+// tsc --noEmit (strict) on every TypeScript project, output turned into problems: the Node side (add-ons, shared,
+// tests, bench, scripts: tsconfig.json) and the panel, which is browser code with its own tsconfig (DOM, JSX).
 import { join } from 'node:path';
 import { run } from './tools.mjs';
+
+export const PROJECTS = ['tsconfig.json', 'homeiq-admin/panel/tsconfig.json'];
 
 const TSC_LINE = /^(.+?)\((\d+),\d+\): (error|warning) (TS\d+): (.*)$/;
 
 export async function typecheck(root) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const { code, stdout, stderr } = await run(
-    process.execPath,
-    [tsc, '--noEmit', '-p', 'tsconfig.json', '--pretty', 'false'],
-    { cwd: root },
+  const runs = await Promise.all(
+    PROJECTS.map((project) =>
+      run(process.execPath, [tsc, '--noEmit', '-p', project, '--pretty', 'false'], { cwd: root }).then((r) => ({
+        project,
+        ...r,
+      })),
+    ),
   );
   const problems = [];
-  for (const line of `${stdout}\n${stderr}`.split('\n')) {
-    const m = TSC_LINE.exec(line);
-    if (m) problems.push({ file: m[1], line: Number(m[2]), rule: m[4], message: m[5], level: 'error' });
+  for (const { project, code, stdout, stderr } of runs) {
+    const found = [];
+    for (const line of `${stdout}\n${stderr}`.split('\n')) {
+      const m = TSC_LINE.exec(line);
+      if (m) found.push({ file: m[1], line: Number(m[2]), rule: m[4], message: m[5], level: 'error' });
+    }
+    if (code !== 0 && found.length === 0) {
+      found.push({
+        file: project,
+        rule: 'tsc',
+        message: (stdout + stderr).trim() || `tsc exited ${code}`,
+        level: 'error',
+      });
+    }
+    problems.push(...found);
   }
-  if (code !== 0 && problems.length === 0) {
-    problems.push({
-      file: 'tsconfig.json',
-      rule: 'tsc',
-      message: (stdout + stderr).trim() || `tsc exited ${code}`,
-      level: 'error',
-    });
-  }
-  return problems;
+  return { problems, notes: [`projects: ${PROJECTS.join(', ')}`] };
 }

@@ -9,7 +9,7 @@
  * Choices:
  * - target `external` to a real influxd from startInfluxd(): the test owns the influxd process, so "stopped" and
  *   "SIGKILL" are exactly that. With `auto`, influxd is a child of the homeiq-influxdb add-on whose manager restarts
- *   it; stopping it would test the manager rather than the ingestor. (`auto` is covered by tests/ingestor/auto-target-e2e.)
+ *   it; stopping it would test the manager rather than the ingestor. (`auto` is covered by tests/integration/ingestor/auto-target.test.ts.)
  * - `skip_restart_duplicates: false`: the option deliberately drops HA restart artefacts (re-added entities equal to
  *   what we last wrote) that HA's recorder does keep; with it on, "recorder == InfluxDB" would not hold by design.
  * - the socket drop: HA is reached through a loopback TCP relay owned by the test (the emulator's Core target);
@@ -23,8 +23,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
-import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../harness/addon-process.js';
-import { flux } from '../ingestor/influx-query.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../harness/addon-process.js';
+import { flux } from '../harness/influx-query.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
@@ -35,6 +35,7 @@ import {
 } from '../peers/homeassistant.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
+import { until, type UntilOptions } from '../harness/until.js';
 
 /** Issue 4: "influxd stopped for 2 minutes". Run in full: the whole file stays around 4-5 minutes. */
 const OUTAGE_MS = 120_000;
@@ -101,20 +102,8 @@ async function startRelay(targetPort: number): Promise<TcpRelay> {
   };
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (
-    !(await Promise.resolve()
-      .then(cond)
-      .catch(() => false))
-  ) {
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${what}\n--- ingestor output ---\n${proc?.lines.slice(-60).join('\n') ?? ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits show the ingestor's last output lines when they time out. */
+const INGESTOR: UntilOptions = { ms: 60_000, everyMs: 100, context: () => tailOf(proc) };
 
 interface Status {
   homeAssistant: { connected: boolean; connects: number };
@@ -135,7 +124,7 @@ async function startIngestor(): Promise<void> {
     ...(dataDir ? { dataDir } : {}),
   });
   dataDir = proc.dataDir;
-  await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected);
+  await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected, INGESTOR);
 }
 
 /** µs ISO (HA's own form) → exact ns string. */
@@ -239,7 +228,7 @@ async function expectRecorderEqualsInflux(start: Date, minChanges: number): Prom
       got = await stored(start, end);
       return got.size >= held.size;
     },
-    90_000,
+    { ...INGESTOR, ms: 90_000 },
   ).catch(() => undefined);
   const missing = [...held.keys()].filter((k) => !got.has(k));
   const extra = [...got.keys()].filter((k) => !held.has(k));
@@ -341,7 +330,7 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
     // Past the backfill state's 10 s save interval, so the restart's gap starts from a recent "last event seen".
     await sleep(12_000);
     const written = (await status()).writer.written;
-    await until('writes flowing', async () => (await status()).writer.written > written, 10_000);
+    await until('writes flowing', async () => (await status()).writer.written > written, { ...INGESTOR, ms: 10_000 });
     mark('(c) SIGKILL the ingestor');
     await proc?.stop('SIGKILL');
     proc = undefined;
@@ -363,7 +352,7 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
     await until(
       'the reconnection after the HA restart',
       async () => (await connects()) > before && (await status()).homeAssistant.connected,
-      120_000,
+      { ...INGESTOR, ms: 120_000 },
     );
     const d2 = drive(5000);
     const r2 = await d2.done;
@@ -380,13 +369,13 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
     await until(
       'the reconnection after the drop',
       async () => (await connects()) > before && (await status()).homeAssistant.connected,
-      60_000,
+      { ...INGESTOR, ms: 60_000 },
     );
     await sleep(3000);
     relay.drop(); // and once more, while the reconnect's backfill may still be running
     const r = await d.done;
     expect(r.failed).toBe(0);
-    await until('connected again', async () => (await status()).homeAssistant.connected, 60_000);
+    await until('connected again', async () => (await status()).homeAssistant.connected, { ...INGESTOR, ms: 60_000 });
     await expectRecorderEqualsInflux(start, r.sent);
   }, 240_000);
 
@@ -410,7 +399,7 @@ describe('ingestor against real Home Assistant Core: the recorder equals InfluxD
       await until(
         'the reconnection after a drop',
         async () => (await connects()) > before && (await status()).homeAssistant.connected,
-        60_000,
+        { ...INGESTOR, ms: 60_000 },
       );
       mark(`(f) reconnected (${i + 1})`);
     }

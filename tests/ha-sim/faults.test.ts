@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHaSimulator, type HaSimulator } from './index';
-import { RawClient, sleep, until, type Msg } from './test-client';
+import { RawClient, sleep, type Msg } from './test-client';
+import { until } from '../harness/until.js';
 
 let sim: HaSimulator;
 afterEach(async () => sim?.stop());
@@ -33,11 +34,7 @@ describe('restart', () => {
     await expect(RawClient.open(sim.wsUrl)).rejects.toThrow(/ECONNREFUSED/);
 
     // Reconnect as soon as the port is back, in time to watch startup.
-    let client: RawClient | undefined;
-    while (!client) {
-      client = await RawClient.connect(sim.wsUrl, sim.token).catch(() => undefined);
-      if (!client) await sleep(10);
-    }
+    const client = await until('the port back', () => RawClient.connect(sim.wsUrl, sim.token), 5000);
     const config = (await client.command({ type: 'get_config' }))['result'] as Msg;
     expect(config['state']).toBe('STARTING');
     const sub = await client.subscribe({ type: 'subscribe_events' });
@@ -114,7 +111,7 @@ describe('heartbeat', () => {
     expect(await closed).toBe(1006);
     await sleep(150);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
-    await until(() => sim.clients() === 1);
+    await until('one client', () => sim.clients() === 1, 2000);
     healthy.close();
   });
 });

@@ -14,7 +14,7 @@ import {
 } from 'home-assistant-js-websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHaSimulator, type HaSimulator } from './index';
-import { until } from './test-client';
+import { until } from '../harness/until.js';
 
 let sim: HaSimulator;
 let conn: Connection | undefined;
@@ -30,22 +30,26 @@ describe('home-assistant-js-websocket against the simulator', () => {
     conn = await createConnection({ auth: createLongLivedTokenAuth(sim.url, sim.token) });
     expect(conn.haVersion).toBe(sim.version);
     // The client negotiates coalescing right after auth_ok.
-    await until(() => sim.received.some((r) => (r.msg as { type?: string }).type === 'supported_features'));
+    await until(
+      'supported_features',
+      () => sim.received.some((r) => (r.msg as { type?: string }).type === 'supported_features'),
+      2000,
+    );
 
     let entities: HassEntities = {};
     const unsubEntities = subscribeEntities(conn, (e) => (entities = e));
-    await until(() => Object.keys(entities).length === sim.states().length, 2000, 'initial entities');
+    await until('initial entities', () => Object.keys(entities).length === sim.states().length, 2000);
     expect(entities['input_boolean.conformance_switch']?.state).toBe('off');
 
     const events: HassEvent[] = [];
     const unsubEvents = await conn.subscribeEvents<HassEvent>((e) => void events.push(e), 'state_changed');
 
     await callService(conn, 'input_boolean', 'toggle', undefined, { entity_id: 'input_boolean.conformance_switch' });
-    await until(() => entities['input_boolean.conformance_switch']?.state === 'on', 2000, 'entity update');
+    await until('entity update', () => entities['input_boolean.conformance_switch']?.state === 'on', 2000);
     await until(
+      'state_changed',
       () => events.some((e) => e.data['entity_id'] === 'input_boolean.conformance_switch'),
       2000,
-      'state_changed',
     );
     const changed = events.find((e) => e.data['entity_id'] === 'input_boolean.conformance_switch');
     expect(changed?.data['new_state']).toMatchObject({ state: 'on' });
@@ -55,7 +59,7 @@ describe('home-assistant-js-websocket against the simulator', () => {
       ...sim.states().find((s) => s.entity_id === 'sensor.house_power')?.attributes,
       extra: 1,
     });
-    await until(() => entities['sensor.house_power']?.state === '999.0', 2000, 'sensor diff');
+    await until('sensor diff', () => entities['sensor.house_power']?.state === '999.0', 2000);
     expect(entities['sensor.house_power']?.attributes['extra']).toBe(1);
     const simState = sim.states().find((s) => s.entity_id === 'sensor.house_power');
     // The client turns the float `lc` into an ISO string with millisecond precision.
@@ -65,7 +69,7 @@ describe('home-assistant-js-websocket against the simulator', () => {
     expect(entities['sensor.house_power']?.context.id).toBe(simState?.context.id);
 
     sim.removeState('sensor.house_power');
-    await until(() => !('sensor.house_power' in entities), 2000, 'entity removal');
+    await until('entity removal', () => !('sensor.house_power' in entities), 2000);
     const states = await getStates(conn);
     expect(states.length).toBe(sim.states().length);
     unsubEntities();
@@ -80,14 +84,14 @@ describe('home-assistant-js-websocket against the simulator', () => {
     let ready = 0;
     conn.addEventListener('ready', () => ready++);
     sim.dropConnections();
-    await until(() => ready === 1, 5000, 'reconnect');
+    await until('reconnect', () => ready === 1, 5000);
     await until(
+      'resubscribe',
       () => sim.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length === 2,
       2000,
-      'resubscribe',
     );
     sim.fireEvent('homeiq_ping');
-    await until(() => seen.length === 1, 2000, 'event after reconnect');
+    await until('event after reconnect', () => seen.length === 1, 2000);
   });
 
   it('reports a bad token as ERR_INVALID_AUTH', async () => {

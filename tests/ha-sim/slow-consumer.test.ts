@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from './index';
-import { RawClient, sleep, until } from './test-client';
+import { RawClient, sleep } from './test-client';
+import { until } from '../harness/until.js';
 
 let sim: HaSimulator;
 afterEach(async () => sim?.stop());
@@ -44,7 +45,7 @@ describe('slow consumers', () => {
     expect(fired).toBeLessThan(MAX_EVENTS);
     expect(sim.clients()).toBe(1);
     expect(warnings).toEqual([expect.stringContaining('Reached 512 pending messages')]);
-    await until(() => fastSeen === fired, 10_000, 'fast client to read every event');
+    await until('fast client to read every event', () => fastSeen === fired, 10_000);
     expect(fast.ws.readyState).toBe(fast.ws.OPEN);
 
     // The slow client only learns about it once it reads again: the socket was dropped, not closed politely.
@@ -74,7 +75,7 @@ describe('slow consumers', () => {
     // The hard limit was never reached, so the client is still there...
     expect(sim.clients()).toBe(1);
     // ...until the peak timer notices the queue never came down.
-    await until(() => sim.clients() === 0, 5000, 'peak cut-off');
+    await until('peak cut-off', () => sim.clients() === 0, 5000);
     expect(Date.now() - floodedAt).toBeLessThan(1500);
     socketOf(slow).resume();
     await slow.closed;

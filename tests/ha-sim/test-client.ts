@@ -114,12 +114,3 @@ export class RawClient {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` returns true (bounded). */
-export async function until(fn: () => boolean, timeoutMs = 2000, label = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await sleep(5);
-  }
-}

@@ -30,6 +30,11 @@ export interface AddonProcess {
   exited: Promise<number | string>;
 }
 
+/** A process's last `n` output lines, headed by its name: the context of a failed wait (until's `context`). */
+export function tailOf(proc: AddonProcess | undefined, n = 60): string {
+  return proc ? `--- ${proc.name} output ---\n${proc.lines.slice(-n).join('\n')}` : '';
+}
+
 export interface StartAddonOptions {
   name: AddonName;
   /** Written to `<dataDir>/options.json` unless `rawOptions` is given. */

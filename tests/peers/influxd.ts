@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runScript, stopChild, TailBuffer, waitFor } from './process.js';
+import { until } from '../harness/until.js';
+import { freePort, runScript, stopChild, TailBuffer } from './process.js';
 
 const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'influxd', 'build.sh');
 
@@ -75,14 +76,14 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Real
     c.stdout?.on('data', (d: Buffer) => tail.push(d));
     c.stderr?.on('data', (d: Buffer) => tail.push(d));
     try {
-      await waitFor(
+      await until(
         `influxd on ${url}`,
         async () => {
           if (c.exitCode !== null) throw new Error(`influxd exited with ${c.exitCode}`);
           const res = await fetch(`${url}/health`);
           return res.ok;
         },
-        30_000,
+        { ms: 30_000, everyMs: 100 },
       );
     } catch (err) {
       await stopChild(c, 'SIGKILL');

@@ -12,7 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runScript, stopChild, TailBuffer, waitFor } from './process.js';
+import { until } from '../harness/until.js';
+import { freePort, runScript, stopChild, TailBuffer } from './process.js';
 
 const INSTALL_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'influxdb1', 'install.sh');
 
@@ -180,7 +181,7 @@ export async function startInfluxdb1(opts: StartInfluxdb1Options = {}): Promise<
     c.stdout?.on('data', (d: Buffer) => tail.push(d));
     c.stderr?.on('data', (d: Buffer) => tail.push(d));
     try {
-      await waitFor(
+      await until(
         `InfluxDB 1.x on ${url}`,
         async () => {
           if (c.exitCode !== null) throw new Error(`influxd exited with ${c.exitCode}`);
@@ -188,7 +189,7 @@ export async function startInfluxdb1(opts: StartInfluxdb1Options = {}): Promise<
           version = res.headers.get('x-influxdb-version') ?? version;
           return res.status === 204;
         },
-        30_000,
+        { ms: 30_000, everyMs: 100 },
       );
     } catch (err) {
       await stopChild(c, 'SIGKILL');

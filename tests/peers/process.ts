@@ -45,21 +45,6 @@ export function stopChild(
   });
 }
 
-/** Polls `probe` until it returns true or the deadline passes. */
-export async function waitFor(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  everyMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Keeps the last `max` lines a process printed, to explain a failure. */
 export class TailBuffer {
   readonly #lines: string[] = [];

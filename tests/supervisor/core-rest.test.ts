@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
-import { startFakeCore, tempDir, waitFor, writeAddonConfig, type FakeCore } from './test-helpers.js';
+import { startFakeCore, tempDir, writeAddonConfig, type FakeCore } from './test-helpers.js';
+import { until } from '../harness/until.js';
 
 const tmp = tempDir();
 let core: FakeCore;
@@ -129,12 +130,12 @@ describe('/core/api REST proxy', () => {
     expect(res.headers['content-type']).toBe('text/event-stream');
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => received.push(chunk));
-    await waitFor(() => core.openStreams() === 1);
+    await until('one open Core stream', () => core.openStreams() === 1, 5000);
     core.emit('first');
-    await waitFor(() => received.join('').includes('data: first'));
+    await until('the first event', () => received.join('').includes('data: first'), 5000);
     core.emit('second');
-    await waitFor(() => received.join('').includes('data: second'));
+    await until('the second event', () => received.join('').includes('data: second'), 5000);
     req.destroy();
-    await waitFor(() => core.openStreams() === 0);
+    await until('the Core stream closed', () => core.openStreams() === 0, 5000);
   });
 });

@@ -1,15 +1,8 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from './index.js';
-import {
-  openWs,
-  startFakeCore,
-  tempDir,
-  waitFor,
-  writeAddonConfig,
-  type FakeCore,
-  type TestWs,
-} from './test-helpers.js';
+import { openWs, startFakeCore, tempDir, writeAddonConfig, type FakeCore, type TestWs } from './test-helpers.js';
+import { until } from '../harness/until.js';
 
 const tmp = tempDir();
 let core: FakeCore;
@@ -34,7 +27,7 @@ async function authed(addon = withApi, waitForCore = true): Promise<TestWs> {
   expect(await t.next()).toEqual({ type: 'auth_required', ha_version: '2099.1.0' });
   t.ws.send(JSON.stringify({ type: 'auth', access_token: addon.token }));
   expect(await t.next()).toEqual({ type: 'auth_ok', ha_version: '2099.1.0' });
-  if (waitForCore) await waitFor(() => core.sessions.length > sessionsBefore);
+  if (waitForCore) await until('a new Core session', () => core.sessions.length > sessionsBefore, 5000);
   return t;
 }
 
@@ -155,7 +148,7 @@ describe('/core/websocket relay', () => {
     const a = await authed();
     const coreSideA = core.sessions.at(-1);
     a.ws.close();
-    await waitFor(() => coreSideA?.readyState === WebSocket.CLOSED);
+    await until('the Core side closed', () => coreSideA?.readyState === WebSocket.CLOSED, 5000);
 
     const b = await authed();
     core.sessions.at(-1)?.close();
@@ -210,12 +203,12 @@ describe('/core/websocket backpressure', () => {
       const sessionsBefore = core.sessions.length;
       t.ws.send(JSON.stringify({ type: 'auth', access_token: addon.token }));
       expect((await t.next())['type']).toBe('auth_ok');
-      await waitFor(() => core.sessions.length > sessionsBefore);
+      await until('a new Core session', () => core.sessions.length > sessionsBefore, 5000);
       const coreSide = core.sessions.at(-1);
       t.ws.pause();
       const payload = 'y'.repeat(1024 * 1024);
       for (let i = 0; i < 48; i++) coreSide?.send(JSON.stringify({ id: i, type: 'event', payload }));
-      await waitFor(() => coreSide?.readyState === WebSocket.CLOSED, 10_000);
+      await until('the Core side closed', () => coreSide?.readyState === WebSocket.CLOSED, 10_000);
       t.ws.resume();
       expect(await t.closed).toBe(1006);
     } finally {

@@ -8,7 +8,8 @@ import {
   type RegisteredAddon,
   type SupervisorEmulator,
 } from './index.js';
-import { closeServer, openWs, tempDir, waitFor, writeAddonConfig } from './test-helpers.js';
+import { closeServer, openWs, tempDir, writeAddonConfig } from './test-helpers.js';
+import { until } from '../harness/until.js';
 
 const ADDON_IP = '127.0.0.11';
 /** The "browser": a loopback address of its own so X-Forwarded-For shows who is who. */
@@ -206,13 +207,13 @@ describe('ingress HTTP', () => {
     expect(res.headers['content-type']).toBe('text/event-stream');
     res.setEncoding('utf8');
     res.on('data', (c: string) => received.push(c));
-    await waitFor(() => sse.size === 1);
+    await until('one open event stream', () => sse.size === 1, 5000);
     for (const s of sse) s.write('data: one\n\n');
-    await waitFor(() => received.join('').includes('data: one'));
+    await until('the first event', () => received.join('').includes('data: one'), 5000);
     for (const s of sse) s.write('data: two\n\n');
-    await waitFor(() => received.join('').includes('data: two'));
+    await until('the second event', () => received.join('').includes('data: two'), 5000);
     req.destroy();
-    await waitFor(() => sse.size === 0);
+    await until('the event stream closed', () => sse.size === 0, 5000);
   });
 
   it('503 for an unknown token, 404 without a path, 400 for an escaping path, 502 when stopped', async () => {
@@ -259,7 +260,7 @@ describe('ingress WebSocket', () => {
     await t2.next();
     const addonSide2 = [...wss.clients].find((c) => !before.has(c) && c !== addonSide);
     t2.ws.close();
-    await waitFor(() => addonSide2?.readyState === WebSocket.CLOSED);
+    await until('the add-on side closed', () => addonSide2?.readyState === WebSocket.CLOSED, 5000);
   });
 
   it('closes the browser socket with 1011 when the token is unknown', async () => {

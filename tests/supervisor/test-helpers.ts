@@ -183,12 +183,3 @@ export function openWs(url: string, protocols?: string[], options?: WebSocket.Cl
     },
   };
 }
-
-/** Resolves once a predicate holds, polling every 10 ms (rejects after `timeoutMs`). */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

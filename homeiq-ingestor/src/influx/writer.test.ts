@@ -1,7 +1,7 @@
 /**
  * Writer behaviour InfluxDB OSS cannot be made to produce (it never sends 429 or 503 on writes, and does not
  * drop connections on demand), against a tiny in-test HTTP server. 204/400/422/401/404 are tested against the
- * real influxd in tests/ingestor/writer-influxd.test.ts.
+ * real influxd in tests/integration/ingestor/writer.test.ts.
  */
 import { Backoff, createLogger, Health, LogSecrets } from '@homeiq/shared';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

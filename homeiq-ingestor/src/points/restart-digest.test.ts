@@ -64,3 +64,44 @@ describe('lazy digests', () => {
     expect(d.decideFor('x.y', '1', attrs, 9, false, true)).toEqual({ verdict: 'write', hash: undefined });
   });
 });
+
+describe('state digest', () => {
+  it('ignores attribute order and sees every other difference', () => {
+    expect(stateHash('1', { a: 1, b: { c: [1, 2], d: null } })).toBe(
+      stateHash('1', { b: { d: null, c: [1, 2] }, a: 1 }),
+    );
+    expect(stateHash('1', { a: 1 })).not.toBe(stateHash('2', { a: 1 }));
+    expect(stateHash('1', { a: 1 })).not.toBe(stateHash('1', { a: '1' }));
+    expect(stateHash('1', { a: [1, 2] })).not.toBe(stateHash('1', { a: [2, 1] }));
+  });
+  it('decides: same point → already written; re-added equal → artefact only when skipping', () => {
+    const prev = { hash: 'h', t: 10 };
+    expect(StateDigests.decide(prev, 'h', 10, false, true)).toBe('already_written');
+    expect(StateDigests.decide(prev, 'h', 20, true, true)).toBe('restart_artefact');
+    expect(StateDigests.decide(prev, 'h', 20, false, true)).toBe('write');
+    expect(StateDigests.decide(prev, 'h', 20, true, false)).toBe('write'); // a change event (old_state set) is never an artefact
+    expect(StateDigests.decide(prev, 'h', 5, true, true)).toBe('write'); // older than what we hold: a history state
+    expect(StateDigests.decide(prev, 'other', 20, true, true)).toBe('write');
+    expect(StateDigests.decide(undefined, 'h', 20, true, true)).toBe('write');
+  });
+  it('is bounded (least recently written evicted) and survives a save/load', () => {
+    const d = new StateDigests(3);
+    for (const id of ['a', 'b', 'c', 'd']) d.written(id, id, 1);
+    d.written('b', 'b2', 2);
+    expect(d.size).toBe(3);
+    expect(d.get('a')).toBeUndefined();
+    const copy = new StateDigests(3);
+    copy.load(JSON.parse(JSON.stringify(d.toJSON())));
+    expect(copy.get('b')).toEqual({ hash: 'b2', t: 2 });
+    expect(copy.dirty).toBe(false);
+    d.written('b', 'older', 1); // an older state does not replace a newer digest
+    expect(d.get('b')).toEqual({ hash: 'b2', t: 2 });
+    expect(d.at('b', 1)).toEqual({ hash: 'b', t: 1 }); // the one before is kept for earlier times
+    d.written('b', 'between', 1.5); // a backfilled state between the two becomes the one before
+    expect(d.at('b', 1.7)).toEqual({ hash: 'between', t: 1.5 });
+    expect(d.at('b', 5)).toEqual({ hash: 'b2', t: 2 });
+    expect(d.at('b', 1)).toBeUndefined();
+    copy.load(JSON.parse(JSON.stringify(d.toJSON())));
+    expect(copy.at('b', 1.6)).toEqual({ hash: 'between', t: 1.5 });
+  });
+});

@@ -3,9 +3,10 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, FaultyDisk, settledWithin } from './faulty-disk.js';
-import { readAll } from './read-all.js';
+import { FaultyDisk, settledWithin } from '../../../tests/harness/faulty-disk.js';
+import { readAll } from '../../../tests/harness/spool-read-all.js';
 import { Spool } from './spool.js';
+import { until } from '../../../tests/harness/until.js';
 
 let dir: string;
 let logged: string[];
@@ -59,7 +60,7 @@ describe('Spool commit errors', () => {
     await spool.sync();
     disk.fail('writev', 3);
     for (const l of lines(10, 20)) spool.append(l);
-    expect(await eventually(() => spool.stats().commitError !== undefined, 1000)).toBe(true);
+    await until('a commit error', () => spool.stats().commitError !== undefined, 1000);
     expect(spool.stats().commitError).toContain('ENOSPC');
     for (const l of lines(20, 30)) spool.append(l); // queued behind the failed ones
     expect(await settledWithin(spool.sync(), 3000)).toBe('resolved');
@@ -120,7 +121,7 @@ describe('Spool commit errors', () => {
       () => 'resolved',
       (err: Error) => err.message,
     );
-    expect(await eventually(() => spool.stats().commitError !== undefined, 1000)).toBe(true);
+    await until('a commit error', () => spool.stats().commitError !== undefined, 1000);
     const stopped = spool.stop();
     expect(await settledWithin(stopped, 2000)).toBe('rejected');
     await expect(stopped).rejects.toThrow(/7 points/);

@@ -3,8 +3,9 @@ import { appendFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, FaultyDisk, settledWithin } from './faulty-disk.js';
+import { FaultyDisk, settledWithin } from '../../../tests/harness/faulty-disk.js';
 import { Spool } from './spool.js';
+import { until } from '../../../tests/harness/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 let dir: string;
@@ -26,7 +27,7 @@ describe('Spool limits and states', () => {
     disk.hold = new Promise<void>((r) => (release = r));
     let accepted = 0;
     while (spool.append(line)) accepted += 1;
-    expect(await eventually(() => disk.held === 1, 1000)).toBe(true); // a commit holds what was appended
+    await until('a commit in progress', () => disk.held === 1, 1000); // a commit holds what was appended
     for (let i = 0; i < 50; i += 1) expect(spool.append(line)).toBe(false);
     expect(spool.stats().bytes).toBeLessThanOrEqual(maxBytes);
     disk.hold = undefined;
@@ -59,7 +60,7 @@ describe('Spool limits and states', () => {
     await spool.start();
     expect(spool.append('m v=3 3')).toBe(true);
     // Polled on timers first: the old code left a commit marked running forever and sync() spun in microtasks.
-    expect(await eventually(() => spool.stats().committed === 2, 1000)).toBe(true);
+    await until('two committed', () => spool.stats().committed === 2, 1000);
     expect(await settledWithin(spool.sync(), 1000)).toBe('resolved');
     expect(changes).toEqual([]);
     await spool.stop();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { onboard, wsCommand } from './onboarding.js';
 import { provisionHomeAssistant, type HaRole } from './provision.js';
 import { request, type HaEndpoint } from './rest.js';
+import { until } from '../../harness/until.js';
 import { freePort } from '../process.js';
 
 const PEER_DIR = dirname(fileURLToPath(import.meta.url));
@@ -89,10 +90,6 @@ async function logTail(file: string, lines = LOG_TAIL_LINES): Promise<string> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -166,45 +163,24 @@ function spawnHa(inst: Instance): ChildProcess {
   }
 }
 
-/**
- * Poll `probe` until it returns a value other than undefined, failing early when
- * HA exits and after the deadline; errors include the tail of HA's log.
- */
-async function until<T>(
-  inst: Instance,
-  what: string,
-  deadline: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  let lastError = '';
-  for (;;) {
-    const child = inst.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      const how =
-        child === undefined ? 'not running' : `exited (${child.signalCode ?? `code ${String(child.exitCode)}`})`;
-      throw new Error(
-        `Home Assistant ${how} while waiting for ${what}. Log ${inst.logFile}, tail:\n${await logTail(inst.logFile)}`,
-      );
-    }
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Home Assistant: ${what} not reached within ${inst.startTimeoutMs} ms` +
-          `${lastError === '' ? '' : ` (last error: ${lastError})`}. Log ${inst.logFile}, tail:\n${await logTail(inst.logFile)}`,
-      );
-    }
-    await sleep(200);
-  }
+/** Waits on HA: stops at once when it exits, gives up at the deadline; errors include the tail of HA's log. */
+function untilHa<T>(inst: Instance, what: string, deadline: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return until(`Home Assistant: ${what}`, probe, {
+    ms: Math.max(0, deadline - Date.now()),
+    everyMs: 200,
+    abort: () => {
+      const child = inst.child;
+      if (child === undefined) return 'not running';
+      if (child.exitCode === null && child.signalCode === null) return undefined;
+      return `exited (${child.signalCode ?? `code ${String(child.exitCode)}`})`;
+    },
+    context: async () => `Log ${inst.logFile}, tail:\n${await logTail(inst.logFile)}`,
+  }) as Promise<T>;
 }
 
 /** Wait until /api/config says RUNNING; returns the reported version. */
 async function waitRunning(inst: Instance, token: string, deadline: number): Promise<string> {
-  return until(inst, 'state RUNNING', deadline, async () => {
+  return untilHa(inst, 'state RUNNING', deadline, async () => {
     const cfg = (await request(`${inst.url}/api/config`, 'GET', token, undefined, '', 5_000)) as {
       state?: string;
       version?: string;
@@ -262,7 +238,7 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
   try {
     const deadline = Date.now() + startTimeoutMs;
     spawnHa(inst);
-    const access = await onboard(inst.url, inst.configDir, (what, probe) => until(inst, what, deadline, probe));
+    const access = await onboard(inst.url, inst.configDir, (what, probe) => untilHa(inst, what, deadline, probe));
     version = await waitRunning(inst, access, deadline);
     token = (await wsCommand(`ws://${hostForUrl(host)}:${port}/api/websocket`, access, {
       type: 'auth/long_lived_access_token',

@@ -1,0 +1,150 @@
+/**
+ * `GET /api/registry/areas` against the HA simulator's demo home: the enricher keeps the area and floor names
+ * from the registries it reads on connecting, reads them again after a registry change, and the endpoint
+ * answers only the admin sibling (the real identity check, through the Supervisor emulator).
+ */
+import {
+  createLogger,
+  Health,
+  HttpService,
+  httpRequestRaw,
+  LogSecrets,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryEnricher, type AreaName } from './registry.js';
+import { HaSocket } from '../ha/ha-socket.js';
+import { createApp } from '../http/app.js';
+import { EventStream } from '../http/event-stream.js';
+import { REPO_ROOT } from '../../../tests/harness/addon-process.js';
+import { startHaSimulator, type HaSimulator } from '../../../tests/ha-sim/index.js';
+import { startSupervisorEmulator, type SupervisorEmulator } from '../../../tests/supervisor/index.js';
+import { until } from '../../../tests/harness/until.js';
+
+const IP = { ingestor: '127.0.58.1', influxdb: '127.0.58.2', admin: '127.0.58.3', stranger: '127.0.58.4' };
+const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
+
+let ha: HaSimulator;
+let emulator: SupervisorEmulator;
+let socket: HaSocket;
+let enricher: RegistryEnricher;
+let stream: EventStream;
+let http: HttpService;
+
+beforeAll(async () => {
+  ha = await startHaSimulator({ warn: () => undefined });
+  emulator = await startSupervisorEmulator({});
+  const self = emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
+  emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
+  emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-influxdb/config.yaml'), ip: IP.influxdb });
+  const supervisor = new SupervisorClient({ baseUrl: emulator.url, token: self.token, localAddress: IP.ingestor });
+  const health = new Health();
+  enricher = new RegistryEnricher({ log, debounceMs: 50 });
+  // As main.ts wires it (there through the backfill, which reads the registries first on every connection).
+  socket = new HaSocket({
+    url: ha.wsUrl,
+    token: ha.token,
+    eventTypes: [],
+    log,
+    health,
+    onEvent: () => undefined,
+    onConnected: (session) => void enricher.refresh(session).catch(() => undefined),
+    onRegistryEvent: () => enricher.onRegistryEvent(),
+  });
+  stream = new EventStream();
+  const none = { stats: () => ({}) as never };
+  http = new HttpService({
+    name: 'http',
+    host: IP.ingestor,
+    port: 0,
+    log,
+    app: createApp({
+      health,
+      log,
+      stream,
+      enricher,
+      ha: socket,
+      identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
+      counter: { counts: () => ({}) as never },
+      encoder: none,
+      writer: none,
+      spool: { ...none, append: () => false, sync: async () => undefined },
+      quarantine: { ...none, entries: async () => [], remove: async () => 0 },
+    }),
+  });
+  await http.start();
+}, 60_000);
+
+afterAll(async () => {
+  enricher?.stop();
+  await socket?.stop();
+  stream?.close();
+  await http?.stop();
+  await emulator?.stop();
+  await ha?.stop();
+});
+
+async function areas(from = IP.admin): Promise<{ status: number; body: { areas?: AreaName[]; error?: string } }> {
+  const res = await httpRequestRaw(`http://${IP.ingestor}:${http.port()}/api/registry/areas`, {
+    localAddress: from,
+    timeoutMs: 10_000,
+  });
+  return { status: res.status, body: JSON.parse(res.body.toString('utf8')) as never };
+}
+
+describe('ingestor API: area names', () => {
+  it("answers 503 until the registries were read, then the demo home's areas with names and floors", async () => {
+    expect(await areas()).toEqual({
+      status: 503,
+      body: { error: "Home Assistant's registries have not been read yet" },
+    });
+    await socket.start();
+    const r = await until('the first registry read', () => areas(), {
+      ok: (v) => v.status === 200,
+      ms: 10_000,
+      everyMs: 20,
+    });
+    expect(r.body.areas).toEqual([
+      { id: 'living_room', name: 'Living room', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'kitchen', name: 'Kitchen', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'hallway', name: 'Hallway', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'bedroom', name: 'Bedroom', floor: { id: 'first_floor', name: 'First floor' } },
+      { id: 'garden', name: 'Garden' },
+    ]);
+  });
+
+  it('reads them again after a registry change: renames, a new area, a removed one, a renamed floor', async () => {
+    const refreshes = enricher.status().refreshes;
+    ha.registries.setArea({ area_id: 'garden', name: 'Back garden', floor_id: 'ground_floor' });
+    ha.registries.setArea({ area_id: 'attic', name: 'Attic', floor_id: 'first_floor' });
+    ha.registries.removeArea('kitchen');
+    ha.registries.setFloor({ floor_id: 'first_floor', name: 'Upstairs' });
+    const r = await until('the re-read', () => areas(), {
+      ok: (v) => v.body.areas?.some((a) => a.id === 'attic' && a.floor?.name === 'Upstairs') === true,
+      ms: 10_000,
+      everyMs: 20,
+    });
+    expect(r.body.areas).toEqual([
+      { id: 'living_room', name: 'Living room', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'hallway', name: 'Hallway', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'bedroom', name: 'Bedroom', floor: { id: 'first_floor', name: 'Upstairs' } },
+      { id: 'garden', name: 'Back garden', floor: { id: 'ground_floor', name: 'Ground floor' } },
+      { id: 'attic', name: 'Attic', floor: { id: 'first_floor', name: 'Upstairs' } },
+    ]);
+    // The burst of four changes was read once or twice (debounced), not four times.
+    expect(enricher.status().refreshes - refreshes).toBeLessThanOrEqual(2);
+    // The tags follow the same read: an entity of the removed kitchen has no area any more.
+    expect(enricher.tagsFor('light.kitchen')?.area).toBeUndefined();
+  });
+
+  it('answers only the admin sibling', async () => {
+    for (const from of [IP.stranger, IP.influxdb, IP.ingestor]) {
+      const r = await areas(from);
+      expect(r.status, from).toBe(403);
+      expect(r.body.areas).toBeUndefined();
+    }
+    expect((await areas()).status).toBe(200);
+  });
+});
