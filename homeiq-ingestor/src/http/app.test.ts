@@ -84,6 +84,8 @@ beforeAll(async () => {
         connects: 1,
         reconnects: 0,
         badFrames: 0,
+        invalidMessages: {},
+        handlerErrors: 0,
         unknownMessages: 0,
         lastError: undefined,
         haVersion: '2026.1.0',
