@@ -73,6 +73,12 @@ describe.each<[Influxdb1Release, Flavour]>([
     await admin.waitForLine(/ INFO {2}started$/, 60_000);
     panel = supervisor.ingressUrl(adminAddon.slug, '');
     await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected, INGESTOR);
+    // States set before the subscription exists would reach InfluxDB only through the snapshot (the last one each).
+    await until(
+      'the state_changed subscription',
+      async () => ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events'),
+      INGESTOR,
+    );
   }, 600_000);
 
   afterAll(async () => {
