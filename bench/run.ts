@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   admin: () => import('./admin.js'),
   ingest: () => import('./ingest.js'),
   e2e: () => import('./e2e.js'),
+  footprint: () => import('./footprint.js'),
 };
 
 const name = process.argv[2];

@@ -1,6 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDemoDriver, startHaSimulator, type DemoDriver, type HaSimulator } from '../ha-sim/index.js';
+import {
+  startDemoDriver,
+  startHaSimulator,
+  type DemoDriver,
+  type DemoHome,
+  type HaSimulator,
+} from '../ha-sim/index.js';
 import {
   buildBundles,
   launchRegistered,
@@ -20,13 +26,17 @@ export interface DevStackOptions {
   dataRoot: string;
   /** The emulator's port (0 = random). */
   port?: number;
-  /** State changes per second driven into Home Assistant. */
+  /** State changes per second driven into Home Assistant (the simulated demo home: 0 leaves the driving to the caller). */
   eventsPerSecond?: number;
+  /** The simulated home's seed data instead of the demo home (the demo driver then finds none of its entities). */
+  home?: DemoHome;
   /**
    * First three octets of the add-ons' loopback addresses (.11 ingestor, .12 influxdb, .13 admin), so a test
    * stack and a developer's `npm start` never collide. Default `127.0.0`.
    */
   addressBlock?: string;
+  /** Extra environment for an add-on's process (e.g. NODE_OPTIONS for a profiler). */
+  extraEnv?: Partial<Record<AddonName, Record<string, string>>>;
   /** Each add-on's output lines, prefixed; silent by default. */
   onLine?: (addon: AddonName, line: string) => void;
   /** Progress messages. */
@@ -36,6 +46,8 @@ export interface DevStackOptions {
 export interface DevStack {
   supervisor: SupervisorEmulator;
   homeAssistant: { url: string; version: string; simulated: boolean };
+  /** The simulated Home Assistant (absent with `realHa`), for callers that drive states themselves. */
+  simulator: HaSimulator | undefined;
   addons: Record<AddonName, AddonProcess>;
   /** The panel, as the browser reaches it: through the ingress emulator's prefix. */
   panelUrl: string;
@@ -63,6 +75,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
 
     let core: { url: string; token: string; version: string };
     let simulated = true;
+    let simulator: HaSimulator | undefined;
     if (opts.realHa) {
       say('starting Home Assistant Core (the first run installs it from PyPI)');
       const ha: RealHa = await startHomeAssistant();
@@ -77,10 +90,13 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       simulated = false;
     } else {
       say('starting the simulated demo home');
-      const sim: HaSimulator = await startHaSimulator({ warn: () => {} });
+      const sim: HaSimulator = await startHaSimulator({ warn: () => {}, ...(opts.home ? { home: opts.home } : {}) });
       cleanups.push(() => sim.stop());
-      const driver: DemoDriver = startDemoDriver(sim, { ratePerSecond: opts.eventsPerSecond ?? 5 });
-      cleanups.push(async () => driver.stop());
+      simulator = sim;
+      if (opts.eventsPerSecond !== 0) {
+        const driver: DemoDriver = startDemoDriver(sim, { ratePerSecond: opts.eventsPerSecond ?? 5 });
+        cleanups.push(async () => driver.stop());
+      }
       core = { url: sim.url, token: sim.token, version: sim.version };
     }
 
@@ -103,7 +119,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         supervisorUrl: supervisor.url,
         addon: registered[name],
         dataDir,
-        extraEnv: name === 'influxdb' ? { HOMEIQ_INFLUXD_BIN: influxd } : {},
+        extraEnv: { ...(name === 'influxdb' ? { HOMEIQ_INFLUXD_BIN: influxd } : {}), ...opts.extraEnv?.[name] },
       });
       const forward = (c: Buffer): void => {
         for (const l of c.toString().split('\n')) if (l) opts.onLine?.(name, l);
@@ -117,6 +133,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     return {
       supervisor,
       homeAssistant: { url: core.url, version: core.version, simulated },
+      simulator,
       addons,
       panelUrl: supervisor.ingressUrl(registered.admin.slug, ''),
       stop: cleanup,
