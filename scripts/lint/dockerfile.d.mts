@@ -6,3 +6,4 @@ export interface DockerInstruction {
 }
 export function parseDockerfile(text: string): DockerInstruction[];
 export function checkDockerfile(text: string, sink: ProblemSink): void;
+export function finalStageEnv(text: string): Map<string, string>;

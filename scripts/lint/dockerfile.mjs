@@ -111,3 +111,13 @@ export function checkDockerfile(text, sink) {
     );
   }
 }
+
+/** The environment the final stage's ENV instructions give the image, in order (later ones win). */
+export function finalStageEnv(text) {
+  const instructions = parseDockerfile(text);
+  const lastFrom = instructions.findLastIndex((i) => i.instruction === 'FROM');
+  const env = new Map();
+  for (const ins of instructions.slice(lastFrom + 1))
+    if (ins.instruction === 'ENV') for (const [k, v] of labelPairs(ins.args)) env.set(k, v);
+  return env;
+}

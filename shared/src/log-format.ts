@@ -57,8 +57,11 @@ interface ErrRecord {
   stack?: string;
 }
 
-/** Formats one pino JSON record (a line) as text; input that is not a record passes through unchanged. */
-export function formatRecord(json: string, secrets: LogSecrets, showStacks = false): string {
+/**
+ * Formats one pino JSON record (a line) as text; input that is not a record passes through unchanged. With
+ * `stacks`, an error's stack follows its line, passed through it (e.g. a {@link StackDecoder}'s decode).
+ */
+export function formatRecord(json: string, secrets: LogSecrets, stacks?: (stack: string) => string): string {
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(json) as Record<string, unknown>;
@@ -77,7 +80,7 @@ export function formatRecord(json: string, secrets: LogSecrets, showStacks = fal
   const err = rec['err'] as ErrRecord | undefined;
   if (err && typeof err === 'object') {
     line += `: ${err.type ?? 'Error'}: ${err.message ?? ''}`;
-    if (err.stack && showStacks) line += `\n${err.stack}`;
+    if (err.stack && stacks) line += `\n${stacks(err.stack)}`;
   }
   return `${secrets.scrub(line)}\n`;
 }

@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { formatRecord, type LogSecrets } from './log-format.js';
+import { StackDecoder } from './stack-decoder.js';
 import type { LogLevelOption } from './options.js';
 
 export type { Logger } from 'pino';
@@ -41,9 +42,11 @@ export interface LoggerOptions {
 /** Creates the root logger; modules take `root.child({ module: 'ha/socket' })`. */
 export function createLogger(opts: LoggerOptions): Logger {
   const write = opts.write ?? ((line: string) => void process.stdout.write(line));
-  // Stacks only when debugging: at info they bury the one line that says what to do.
-  const showStacks = opts.level === 'debug' || opts.level === 'trace';
-  const stream = { write: (json: string) => write(formatRecord(json, opts.secrets, showStacks)) };
+  // Stacks only when debugging: at info they bury the one line that says what to do. They point into the
+  // TypeScript sources then, through the bundle's source map, loaded at the first stack printed.
+  const decoder = opts.level === 'debug' || opts.level === 'trace' ? new StackDecoder() : undefined;
+  const stacks = decoder && ((stack: string) => decoder.decode(stack));
+  const stream = { write: (json: string) => write(formatRecord(json, opts.secrets, stacks)) };
   return pino(
     {
       name: opts.name,

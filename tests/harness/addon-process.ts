@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finalStageEnv } from '../../scripts/lint/dockerfile.mjs';
 import { runScript } from '../peers/process.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,14 +46,23 @@ export interface StartAddonOptions {
 }
 
 /**
- * The Node flags in an add-on's s6 run script (`exec node <flags> /opt/homeiq-<name>/main.mjs`), so tests and
- * benches run the bundle the way the image does.
+ * The environment an add-on's image gives its process: the ENV of its Dockerfile's final stage (NODE_ENV,
+ * HOMEIQ_NODE_FLAGS, …), without s6-overlay's own settings, so tests and benches run the bundle as the image does.
+ */
+export function imageEnv(name: AddonName): Record<string, string> {
+  const env = finalStageEnv(readFileSync(join(REPO_ROOT, `homeiq-${name}`, 'Dockerfile'), 'utf8'));
+  return Object.fromEntries([...env].filter(([k]) => !k.startsWith('S6_')));
+}
+
+/**
+ * The Node flags the add-on runs with: its Dockerfile's HOMEIQ_NODE_FLAGS (the one place they are defined), which
+ * its s6 run script passes to node (`exec node $HOMEIQ_NODE_FLAGS /opt/homeiq-<name>/main.mjs`, checked here).
  */
 export function productionNodeFlags(name: AddonName): string[] {
   const script = join(REPO_ROOT, `homeiq-${name}`, 'rootfs', 'etc', 's6-overlay', 's6-rc.d', `homeiq-${name}`, 'run');
-  const m = /^exec node((?: --?[\w-]+(?:=\S+)?)*) \/opt\/homeiq-[\w-]+\/main\.mjs$/m.exec(readFileSync(script, 'utf8'));
-  if (!m) throw new Error(`${script}: no \`exec node [flags] /opt/homeiq-${name}/main.mjs\` line`);
-  return (m[1] ?? '').split(' ').filter((f) => f !== '');
+  const exec = `exec node $HOMEIQ_NODE_FLAGS /opt/homeiq-${name}/main.mjs`;
+  if (!readFileSync(script, 'utf8').split('\n').includes(exec)) throw new Error(`${script}: no \`${exec}\` line`);
+  return (imageEnv(name)['HOMEIQ_NODE_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
 }
 
 /** Starts an add-on's bundle outside Docker, in a container-like layout: a data dir with options.json, and env. */
@@ -61,8 +71,13 @@ export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess>
   if (opts.rawOptions !== undefined) await writeFile(join(dataDir, 'options.json'), opts.rawOptions);
   else if (opts.options !== undefined) await writeFile(join(dataDir, 'options.json'), JSON.stringify(opts.options));
   const bundle = join(REPO_ROOT, `homeiq-${opts.name}`, 'dist', 'main.mjs');
-  const child = spawn(NODE24, ['--enable-source-maps', ...productionNodeFlags(opts.name), bundle], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOMEIQ_DATA_DIR: dataDir, ...opts.env },
+  const child = spawn(NODE24, [...productionNodeFlags(opts.name), bundle], {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      ...imageEnv(opts.name),
+      HOMEIQ_DATA_DIR: dataDir,
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { buildBundles, productionNodeFlags, startAddon, type AddonName } from '../../harness/addon-process.js';
+import { buildBundles, imageEnv, productionNodeFlags, startAddon, type AddonName } from '../../harness/addon-process.js';
 import { buildInfluxd } from '../../peers/influxd.js';
 import { until } from '../../harness/until.js';
 
@@ -53,10 +53,14 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('productionNodeFlags', () => {
-  it('reads the flags of each run script', () => {
-    expect(productionNodeFlags('ingestor')).toEqual(['--max-semi-space-size=16']);
-    expect(productionNodeFlags('admin')).toEqual([]);
-    expect(productionNodeFlags('influxdb')).toEqual([]);
+  it("reads each add-on's HOMEIQ_NODE_FLAGS from its Dockerfile, which its run script passes to node", () => {
+    for (const name of ['ingestor', 'admin', 'influxdb'] as const) {
+      const flags = productionNodeFlags(name);
+      expect(flags).toContain('--optimize-for-size');
+      // Source maps are decoded on demand (debug level), never loaded by Node for the whole run.
+      expect(flags).not.toContain('--enable-source-maps');
+      expect(imageEnv(name)).toMatchObject({ NODE_ENV: 'production', HOMEIQ_NODE_FLAGS: flags.join(' ') });
+    }
   });
 });
 
@@ -70,9 +74,10 @@ describe.each(CASES)('homeiq-$name bundle outside Docker', ({ name, options, por
     const body = (await res.json()) as { status: string; checks: unknown[] };
     expect(['green', 'amber', 'red']).toContain(body.status);
     expect(body.checks.length).toBeGreaterThan(0);
-    // Started with the Node flags of its s6 run script, as in the image.
+    // Started with the Node flags and the environment of its image.
     const cmdline = (await readFile(`/proc/${addon.child.pid}/cmdline`, 'utf8')).split('\0');
     for (const flag of productionNodeFlags(name)) expect(cmdline).toContain(flag);
+    expect((await readFile(`/proc/${addon.child.pid}/environ`, 'utf8')).split('\0')).toContain('NODE_ENV=production');
     const { code, ms } = await addon.stop('SIGTERM');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
