@@ -1,5 +1,5 @@
 import { logLevelSchema } from '@homeiq/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Mirrors `config.yaml` `schema`; the Supervisor checks the same rules before we start. */
 export const adminOptionsSchema = z.object({

@@ -2,7 +2,7 @@ import { writeFileAtomic } from '@homeiq/shared';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What we must keep to manage InfluxDB after onboarding; lives only in the data dir, mode 0600. */
 const credentialsSchema = z.object({

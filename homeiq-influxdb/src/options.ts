@@ -1,5 +1,5 @@
 import { logLevelSchema } from '@homeiq/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Same rules as config.yaml `schema` (`match(...)`): a letter or digit first, no leading `_` (InfluxDB system buckets). */
 const ORG = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;

@@ -1,5 +1,5 @@
 import { logLevelSchema } from '@homeiq/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const domain = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a Home Assistant domain such as sensor');
 const glob = z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery');

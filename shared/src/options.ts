@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJson } from './json-text.js';
 
 /** The `log_level` option every add-on has, with the Supervisor's level names. */

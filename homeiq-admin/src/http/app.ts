@@ -1,7 +1,7 @@
 import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Health, type Logger } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   IMPORT_MAX_DAYS,
   IMPORT_MAX_ENTITIES,

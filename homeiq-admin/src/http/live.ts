@@ -1,7 +1,7 @@
 import { request, type ClientRequest } from 'node:http';
 import { HttpError } from '@homeiq/shared';
 import type Koa from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { INGESTOR_PORT } from '../siblings/clients.js';
 import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js';
 

@@ -1,6 +1,6 @@
 import type { HealthReport } from '@homeiq/shared';
 import type { TargetDescription } from '@homeiq/shared/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
 import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
 

@@ -1,7 +1,7 @@
 import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Health, type Logger } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CALLERS, type SiblingIdentity } from '../identity.js';
 import { INFLUXQL_USER, type InfluxqlUsers } from '../influxql-credentials.js';
 import type { Management } from '../management.js';

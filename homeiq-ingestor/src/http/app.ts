@@ -10,7 +10,7 @@ import {
 } from '@homeiq/shared';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES } from '../backfill/backfill-status.js';
 import type { Backfill } from '../backfill/backfill.js';
 import type { RegistryEnricher } from '../enrich/registry.js';
