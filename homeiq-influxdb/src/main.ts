@@ -6,6 +6,7 @@ import { SiblingIdentity } from './identity.js';
 import { InfluxApi } from './influx/api.js';
 import { CompatApi } from './influx/compat-api.js';
 import { InfluxqlUsers } from './influxql-credentials.js';
+import { influxdTuning } from './influxd/memory-profile.js';
 import { InfluxdProcess } from './influxd/process.js';
 import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
@@ -61,6 +62,7 @@ await runMain({
       host: env.bindHost,
       port: INFLUXD_PORT,
       influxdLogLevel: options.log_level === 'trace' ? 'debug' : 'info',
+      tuning: influxdTuning(options.memory_profile),
       influxdLog: log.child({ module: 'influxd' }),
       log: log.child({ module: 'influxd/supervisor' }),
       health,
@@ -92,7 +94,7 @@ await runMain({
     const days = (n: number): string => (n === 0 ? 'forever' : `${n} d`);
     log.info(
       `starting with org ${options.org}, bucket ${options.bucket} (retention ${days(options.retention_days)}; ` +
-        `5m ${days(options.retention_5m_days)}; 1h ${days(options.retention_1h_days)})`,
+        `5m ${days(options.retention_5m_days)}; 1h ${days(options.retention_1h_days)}; memory profile ${options.memory_profile})`,
     );
     // HTTP first so /health answers while influxd boots; stopped last for the same reason.
     return { log, services: [http, influxd, provisioning, new TaskWatch(management, log.child({ module: 'tasks' }))] };

@@ -9,6 +9,7 @@ const good = {
   retention_days: 365,
   retention_5m_days: 730,
   retention_1h_days: 0,
+  memory_profile: 'small',
 };
 
 describe('influxdb options', () => {
@@ -24,5 +25,13 @@ describe('influxdb options', () => {
     );
     expect(() => parseOptions(influxdbOptionsSchema, { ...good, org: 'a"b' })).toThrow(/'org'/);
     expect(() => parseOptions(influxdbOptionsSchema, { ...good, retention_5m_days: 40000 })).toThrow(/at most 36500/);
+    expect(() => parseOptions(influxdbOptionsSchema, { ...good, memory_profile: 'tiny' })).toThrow(
+      /'memory_profile' must be one of small, standard/,
+    );
+  });
+
+  it('defaults the memory profile to small (options saved before it existed)', () => {
+    const { memory_profile: _, ...before } = good;
+    expect(parseOptions(influxdbOptionsSchema, before).memory_profile).toBe('small');
   });
 });

@@ -1,5 +1,6 @@
 import { logLevelSchema } from '@homeiq/shared';
 import * as z from 'zod';
+import { MEMORY_PROFILES } from './influxd/memory-profile.js';
 
 /** Same rules as config.yaml `schema` (`match(...)`): a letter or digit first, no leading `_` (InfluxDB system buckets). */
 const ORG = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
@@ -21,6 +22,7 @@ export const influxdbOptionsSchema = z.object({
   retention_days: retentionDays,
   retention_5m_days: retentionDays,
   retention_1h_days: retentionDays,
+  memory_profile: z.enum(MEMORY_PROFILES, { error: `must be one of ${MEMORY_PROFILES.join(', ')}` }).default('small'),
 });
 
 export type InfluxdbOptions = z.infer<typeof influxdbOptionsSchema>;

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Backoff, Health, Logger, Service } from '@homeiq/shared';
 import { LineSplitter, parseInfluxdLine, Tail } from './log-line.js';
+import type { InfluxdTuning } from './memory-profile.js';
 
 export interface InfluxdProcessOptions {
   binary: string;
@@ -16,6 +17,8 @@ export interface InfluxdProcessOptions {
    * its `Listening` line is how we know the server on the port is the influxd we started.
    */
   influxdLogLevel: 'debug' | 'info';
+  /** Extra flags and environment of the `memory_profile` option (see memory-profile.ts); none by default. */
+  tuning?: InfluxdTuning;
   /** Child logger `influxd` for influxd's lines. */
   influxdLog: Logger;
   /** Child logger for our supervision messages. */
@@ -193,13 +196,18 @@ export class InfluxdProcess implements Service {
   }
 
   #spawn(): void {
-    const { binary, dataDir, host, port, influxdLogLevel } = this.opts;
+    const { binary, dataDir, host, port, influxdLogLevel, tuning } = this.opts;
     const tail = new Tail();
     const out = new LineSplitter();
     const err = new LineSplitter();
     // A clean environment: influxd must not see our Supervisor token, nor INFLUXD_* settings from the image.
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dataDir, TZ: process.env['TZ'] ?? 'UTC' };
-    const child = spawn(binary, influxdArgs(dataDir, host, port, influxdLogLevel), {
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: dataDir,
+      TZ: process.env['TZ'] ?? 'UTC',
+      ...tuning?.env,
+    };
+    const child = spawn(binary, [...influxdArgs(dataDir, host, port, influxdLogLevel), ...(tuning?.args ?? [])], {
       cwd: dataDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

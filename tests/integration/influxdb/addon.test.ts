@@ -31,6 +31,7 @@ const OPTIONS = {
   retention_days: 365,
   retention_5m_days: 730,
   retention_1h_days: 0,
+  memory_profile: 'small',
 };
 
 let influxd: string;

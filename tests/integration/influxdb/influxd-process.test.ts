@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { Backoff, createLogger, Health, LogSecrets, ServiceGroup } from '@homeiq
 import { afterEach, describe, expect, it } from 'vitest';
 import { processAlive as alive } from '../../harness/influxdb-addon.js';
 import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from '../../../homeiq-influxdb/src/influxd/process.js';
+import { influxdTuning } from '../../../homeiq-influxdb/src/influxd/memory-profile.js';
 
 const LISTENING =
   'ts=2026-11-24T10:00:00Z lvl=info msg=Listening log_id=x service=tcp-listener transport=http addr=127.0.0.1:8086 port=8086';
@@ -196,5 +197,28 @@ describe('InfluxdProcess', () => {
     expect(await portInUse('127.0.0.1', port)).toBeUndefined();
     const wildcard = await listen('0.0.0.0');
     expect(await portInUse('127.0.0.5', wildcard)).toMatch(/already in use/);
+  });
+});
+
+describe('memory profile', () => {
+  it("starts influxd with the profile's flags and Go settings, and nothing more for standard", async () => {
+    const small = influxdTuning('small');
+    expect(small.args).toContain('--storage-cache-snapshot-memory-size=8388608');
+    expect(small.env).toMatchObject({ GOMEMLIMIT: '80MiB', GOGC: '50' });
+    expect(influxdTuning('standard')).toEqual({ args: [], env: {} });
+    // A stand-in that notes its arguments and environment before it says it listens.
+    const bin = await fakeInfluxd([LISTENING]);
+    const seen = join(dir as string, 'seen');
+    await writeFile(
+      bin,
+      (await readFile(bin, 'utf8')).replace('#!/bin/sh\n', `#!/bin/sh\necho "$*" > ${seen}.args\nenv > ${seen}.env\n`),
+    );
+    const p = processFor(bin, new Health(), { tuning: small });
+    await p.start();
+    const args = (await readFile(`${seen}.args`, 'utf8')).trim().split(' ');
+    for (const a of small.args) expect(args).toContain(a);
+    expect((await readFile(`${seen}.env`, 'utf8')).split('\n')).toEqual(
+      expect.arrayContaining(['GOMEMLIMIT=80MiB', 'GOGC=50']),
+    );
   });
 });

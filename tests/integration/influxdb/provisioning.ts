@@ -24,6 +24,7 @@ export const DEFAULTS: InfluxdbOptions = {
   retention_days: 365,
   retention_5m_days: 730,
   retention_1h_days: 0,
+  memory_profile: 'small',
 };
 
 export interface Manager {
