@@ -1,6 +1,7 @@
 import type { EntityRow, MeasurementRow, RangeName, Series } from '../api-types.js';
 import { FLUX_EXACT_IMPORT, type FluxRow, fluxExact } from '@homeiq/shared';
 import type { InfluxReader } from './flux.js';
+import { byCodeUnits } from '../util/compare.js';
 
 /**
  * The panel's Flux. Every value that comes from a request (entity id, bucket, times) is a `params.*` reference
@@ -64,7 +65,7 @@ data |> group(columns: ["entity_id", "_measurement", "area"]) |> last() |> keep(
       e.area = r['area'] || undefined;
     }
   }
-  return [...byId.values()].sort((a, b) => a.entityId.localeCompare(b.entityId));
+  return [...byId.values()].sort((a, b) => byCodeUnits(a.entityId, b.entityId));
 }
 
 /** State changes stored in the raw bucket over the last hour. */
@@ -95,7 +96,7 @@ export async function topMeasurements(influx: InfluxReader, now = Date.now(), li
   );
   return rows
     .map((r) => ({ measurement: r['_measurement'] ?? '', series: Number(r['_field'] ?? 0) }))
-    .sort((a, b) => b.series - a.series || a.measurement.localeCompare(b.measurement))
+    .sort((a, b) => b.series - a.series || byCodeUnits(a.measurement, b.measurement))
     .slice(0, limit);
 }
 
@@ -170,7 +171,7 @@ export async function entitySeries(
     }
   }
   if (bucket === g.buckets.raw) rows = await numeric(influx, bucket, 'value', entityId, start, every);
-  rows.sort((a, b) => (a['_time'] ?? '').localeCompare(b['_time'] ?? ''));
+  rows.sort((a, b) => byCodeUnits(a['_time'] ?? '', b['_time'] ?? ''));
   const times: number[] = [];
   const values: Array<number | null> = [];
   for (const r of rows) {

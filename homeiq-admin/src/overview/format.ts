@@ -12,8 +12,9 @@ export function bytes(n: number | null | undefined): string {
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
+/** 1234567 → "1,234,567" (toLocaleString would load ICU's number formatting data for the rest of the process). */
 export function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function rate(n: number | undefined): string {
