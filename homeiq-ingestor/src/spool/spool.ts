@@ -263,7 +263,7 @@ export class Spool implements Service {
     this.#ack = { ...cursor };
     this.#ackFile.save(cursor);
     for (const seq of [...this.#segments.keys()]) if (seq < cursor.segment) await this.#deleteSegment(seq);
-    this.#tail.dropBefore(cursor.segment);
+    this.#tail.dropBefore(cursor);
     if (this.#full && this.#unsentBytes() < this.opts.maxBytes * 0.9) this.#setFull(false);
   }
 

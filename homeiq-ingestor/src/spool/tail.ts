@@ -46,11 +46,16 @@ export class SpoolTail {
     if (drop > 0) this.#pieces.splice(0, drop);
   }
 
-  /** Forgets pieces of segments before `segment` (acknowledged and deleted from disk). */
-  dropBefore(segment: number): void {
+  /**
+   * Forgets the pieces wholly before `cursor`: InfluxDB confirmed them, no reader goes back to them, and holding
+   * them would keep up to `maxBytes` in memory for nothing while the writer keeps up.
+   */
+  dropBefore(cursor: { segment: number; offset: number }): void {
     let drop = 0;
-    while (drop < this.#pieces.length && (this.#pieces[drop] as TailPiece).segment < segment) {
-      this.#bytes -= framedBytes(this.#pieces[drop] as TailPiece);
+    for (const p of this.#pieces) {
+      if (p.segment > cursor.segment || (p.segment === cursor.segment && p.base + framedBytes(p) > cursor.offset))
+        break;
+      this.#bytes -= framedBytes(p);
       drop += 1;
     }
     if (drop > 0) this.#pieces.splice(0, drop);
