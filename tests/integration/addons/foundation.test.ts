@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { buildBundles, imageEnv, productionNodeFlags, startAddon, type AddonName } from '../../harness/addon-process.js';
+import {
+  buildBundles,
+  imageEnv,
+  productionNodeFlags,
+  startAddon,
+  type AddonName,
+} from '../../harness/addon-process.js';
 import { buildInfluxd } from '../../peers/influxd.js';
 import { until } from '../../harness/until.js';
 
