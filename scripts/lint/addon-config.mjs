@@ -103,7 +103,7 @@ export function lintAddonRepository(root, { env = process.env, expected = EXPECT
   const problems = [];
   let linter;
   try {
-    linter = createConfigLinter(loadLinterSchemas(root, env));
+    linter = createConfigLinter(loadLinterSchemas(env));
   } catch (err) {
     problemSink('config.schema.json', undefined, problems).error('schema-missing', /** @type {Error} */ (err).message);
     return { problems, addons: [] };

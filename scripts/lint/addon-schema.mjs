@@ -1,23 +1,23 @@
-// JSON-schema validation with frenck/action-addon-linter's schemas (read in place, never copied),
-// plus lint.py's "property equals its schema default" rule.
+// JSON-schema validation with the community add-on linter's schemas (vendored in vendor/addon-linter/, MIT),
+// plus the linter's "property equals its schema default" rule.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 
-/** `$HOMEIQ_ADDON_SCHEMA`, else `<repo>/../shared/reference/addon-linter/config.schema.json`. */
-export function resolveSchemaPath(repoRoot, env = process.env) {
+/** The vendored config.schema.json, or `$HOMEIQ_ADDON_SCHEMA` (to try another release of the schemas). */
+export function resolveSchemaPath(env = process.env) {
   return env['HOMEIQ_ADDON_SCHEMA']
     ? resolve(env['HOMEIQ_ADDON_SCHEMA'])
-    : resolve(repoRoot, '..', 'shared', 'reference', 'addon-linter', 'config.schema.json');
+    : resolve(import.meta.dirname, 'vendor', 'addon-linter', 'config.schema.json');
 }
 
 /** Loads config.schema.json and its sibling build.schema.json; throws a readable error if missing. */
-export function loadLinterSchemas(repoRoot, env = process.env) {
-  const configPath = resolveSchemaPath(repoRoot, env);
+export function loadLinterSchemas(env = process.env) {
+  const configPath = resolveSchemaPath(env);
   if (!existsSync(configPath)) {
     throw new Error(
-      `add-on linter schema not found at ${configPath}; put frenck/action-addon-linter's src/config.schema.json ` +
-        'there (CI checks out shared/ beside the repo) or point HOMEIQ_ADDON_SCHEMA at it',
+      `add-on linter schema not found at ${configPath}; restore scripts/lint/vendor/addon-linter/ from git, ` +
+        'or point HOMEIQ_ADDON_SCHEMA at a config.schema.json that exists',
     );
   }
   const buildPath = join(dirname(configPath), 'build.schema.json');

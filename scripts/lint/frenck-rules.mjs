@@ -1,5 +1,5 @@
-// The checks frenck/action-addon-linter's src/lint.py runs on top of its JSON schema (v2.21,
-// reference §6.1). Messages follow lint.py; rule ids are ours. Apply after compileLinterSchema.
+// The checks the community add-on linter (frenck/action-addon-linter v2.21, src/lint.py) runs on top of its
+// JSON schema. Messages follow lint.py; rule ids are ours. Apply after compileLinterSchema.
 
 const DEPRECATED_ARCH = ['armhf', 'armv7', 'i386'];
 const DEVICE_KEYS = ['devices', 'gpio', 'uart', 'usb'];

@@ -1,4 +1,5 @@
-// HomeIQ's own config.yaml rules, stricter than the linter (reference §2 and §8).
+// HomeIQ's own config.yaml rules, stricter than the linter: options and schema agree, a quoted version,
+// a pre-built image, aarch64 and amd64 only.
 import { checkSchemaTypes, isOptionalType, nestedSchema } from './schema-types.mjs';
 
 const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);

@@ -1,4 +1,4 @@
-// translations/<lang>.yaml: the Supervisor's SCHEMA_APP_TRANSLATIONS shape (reference §7) and, for
+// translations/<lang>.yaml: the Supervisor's SCHEMA_APP_TRANSLATIONS shape and, for
 // en.yaml, exact coverage of the config's schema keys (nested via `fields`) and ports (`network`).
 import { nestedSchema } from './schema-types.mjs';
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A PNG signature + IHDR chunk header, enough for the size reader. */
 export function pngHeader(width: number, height: number): Buffer {
@@ -16,9 +16,6 @@ export function pngHeader(width: number, height: number): Buffer {
 }
 
 export const ADDON = 'homeiq-test';
-export const SCHEMA_ENV = {
-  HOMEIQ_ADDON_SCHEMA: resolve(import.meta.dirname, '../../../shared/reference/addon-linter/config.schema.json'),
-};
 
 const CONFIG = `---
 name: HomeIQ Test
