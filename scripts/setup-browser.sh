@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian's chromium for the panel's browser tests (playwright-core drives /usr/bin/chromium).
-# Idempotent: does nothing when /usr/bin/chromium exists; otherwise installs the package (needs root).
+# Debian's chromium for the panel's browser tests (playwright-core drives /usr/bin/chromium, or the Chromium-based
+# browser $HOMEIQ_CHROMIUM names, e.g. the Google Chrome of GitHub's runners).
+# Idempotent: does nothing when that browser exists; otherwise installs Debian's package (needs root).
 set -euo pipefail
 
-CHROMIUM=/usr/bin/chromium
+CHROMIUM="${HOMEIQ_CHROMIUM:-/usr/bin/chromium}"
 
 if [[ -x "$CHROMIUM" ]]; then
   exit 0

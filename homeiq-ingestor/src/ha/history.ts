@@ -2,7 +2,7 @@ import type { HaState } from './messages.js';
 
 /**
  * Home Assistant's history API (`history/history_during_period`) and its compressed reply format
- * (ha-influx-incumbent.md §5.8): `{ <entity_id>: [ { s, a?, lu, lc? }, … ] }`, times in float epoch seconds;
+ * (docs/HOME-ASSISTANT.md): `{ <entity_id>: [ { s, a?, lu, lc? }, … ] }`, times in float epoch seconds;
  * `lu` is always there, `lc` only when it differs from `lu`.
  */
 export interface CompressedHistoryState {

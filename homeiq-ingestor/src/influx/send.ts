@@ -89,7 +89,7 @@ export function parseRetryAfter(v: string | undefined, now = Date.now()): number
 /**
  * POST /api/v2/write (or 1.x's /write) with our own node:http request rather than @influxdata/influxdb-client: we need the exact
  * status of every request (the client folds 400/422 into "the batch failed", retries only ≥ 429, reads
- * Retry-After as milliseconds and drops data after maxRetries/maxRetryTime or on close — influxdb.md §2.2).
+ * Retry-After as milliseconds and drops data after maxRetries/maxRetryTime or on close: docs/INFLUXDB.md).
  * gzip always; keep-alive through the caller's Agent. Network errors throw.
  */
 export class InfluxSender {

@@ -45,7 +45,7 @@ export interface WriteStatusOptions {
 }
 
 const RETRYABLE = (s: number): boolean => s === 408 || s === 429 || s >= 500;
-/** InfluxDB refused the content of these lines (influxdb.md §1.1): split to find them. */
+/** InfluxDB refused the content of these lines (docs/INFLUXDB.md): split to find them. */
 const CONTENT = new Set([400, 413, 422]);
 /** Configuration problems the user must fix; we keep spooling meanwhile. */
 const CONFIG = new Set([401, 403, 404]);
@@ -62,7 +62,7 @@ const CONFIG_WHAT = {
 } as const;
 
 /**
- * What an answer to a write means (influxdb.md §1): written, content rejected, or a failure to retry. `api`
+ * What an answer to a write means (docs/INFLUXDB.md): written, content rejected, or a failure to retry. `api`
  * is the target's: InfluxDB 1.x answers a retention policy that does not exist with 500, which no retry fixes.
  */
 export function judge(

@@ -26,7 +26,7 @@ interface Batch {
 
 /**
  * Sends spooled points to InfluxDB in batches (lines, bytes, flush interval) and acknowledges them in the spool
- * only once InfluxDB confirmed them or they are in the quarantine. Status handling per influxdb.md §1:
+ * only once InfluxDB confirmed them or they are in the quarantine. Status handling (docs/INFLUXDB.md):
  * network errors, 408, 429 and 5xx are retried with jittered backoff honouring Retry-After; 400/413/422 are
  * bisected until the rejected lines are isolated (rewriting an accepted line is idempotent: same series and
  * timestamp); a single rejected line goes to the quarantine with InfluxDB's reason; 401/403/404 keep the data

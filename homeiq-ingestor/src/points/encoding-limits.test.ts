@@ -1,5 +1,5 @@
 /**
- * What InfluxDB cannot take, refused or made to fit before it reaches it (influxdb.md §1.2): timestamps outside
+ * What InfluxDB cannot take, refused or made to fit before it reaches it (docs/INFLUXDB.md): timestamps outside
  * its range, keys beyond its key length, a field written twice in one line. Both HomeIQ encoders (the cached
  * StateEncoder and the reference) must agree on every case.
  */

@@ -1,5 +1,5 @@
 /**
- * ha_compatible against Home Assistant's own integration (`_generate_event_to_json`, ha-influx-incumbent.md §1.4):
+ * ha_compatible against Home Assistant's own integration (`_generate_event_to_json`, docs/HOME-ASSISTANT.md):
  * the expected lines are what HA's code gives for the same state (checked with a Python copy of it).
  */
 import { describe, expect, it } from 'vitest';

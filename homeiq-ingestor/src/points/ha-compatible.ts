@@ -12,7 +12,7 @@ import {
 
 /**
  * The layout of Home Assistant's own influxdb integration with its default options
- * (`_generate_event_to_json`, ha-influx-incumbent.md §1.4), so its users keep their dashboards:
+ * (`_generate_event_to_json`, docs/HOME-ASSISTANT.md), so its users keep their dashboards:
  * - skipped: states `unknown`, `unavailable` and empty;
  * - measurement = `unit_of_measurement` as text (`5`, `True` when not a string), else (missing, null or '')
  *   the full entity_id; the unit is then not written as a field;

@@ -1,7 +1,7 @@
 import type { Problem } from './problems.js';
 
 /**
- * InfluxDB line protocol, encoded exactly (influxdb.md §1.2, `models/points.go` of InfluxDB 2.x).
+ * InfluxDB line protocol, encoded exactly (docs/INFLUXDB.md, `models/points.go` of InfluxDB 2.x).
  *
  * | element            | escaped here                         |
  * |--------------------|--------------------------------------|
