@@ -9,8 +9,7 @@ beforeEach(() => {
 });
 afterEach(() => fx.cleanup());
 
-const run = (expected = [ADDON], env: NodeJS.ProcessEnv = {}) =>
-  lintAddonRepository(fx.root, { env, expected });
+const run = (expected = [ADDON], env: NodeJS.ProcessEnv = {}) => lintAddonRepository(fx.root, { env, expected });
 const found = () => run().problems.map((p) => `${p.file} ${p.rule}`);
 
 describe('lintAddonRepository', () => {
