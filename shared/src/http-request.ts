@@ -9,12 +9,19 @@ export interface HttpRequestOptions {
   timeoutMs?: number;
   /** Largest response body accepted; a larger one is an error rather than unbounded memory. */
   maxBodyBytes?: number;
+  /**
+   * `'truncate'`: past `maxBodyBytes` the response is cut there (the connection is closed, which also stops the
+   * work behind it) and answered with `truncated: true`, instead of the default error.
+   */
+  onTooLarge?: 'error' | 'truncate';
 }
 
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The body was cut at `maxBodyBytes` (only with `onTooLarge: 'truncate'`). */
+  truncated?: boolean;
 }
 
 export class HttpRequestError extends Error {
@@ -45,11 +52,22 @@ export function httpRequestRaw(url: string, opts: HttpRequestOptions = {}): Prom
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > maxBody) {
+          if (size + c.length > maxBody) {
+            if (opts.onTooLarge === 'truncate') {
+              chunks.push(c.subarray(0, maxBody - size));
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks),
+                truncated: true,
+              });
+              req.destroy();
+              return;
+            }
             req.destroy(new HttpRequestError(`${u.pathname}: response larger than ${maxBody} bytes`));
             return;
           }
+          size += c.length;
           chunks.push(c);
         });
         res.on('end', () =>
