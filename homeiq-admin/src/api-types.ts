@@ -120,6 +120,130 @@ export interface Series {
   unit: string | undefined;
 }
 
+/** An entity id as the API takes it: `domain.object_id` in HA's characters. */
+export const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
+
+/** Explore: an entity with data in the HomeIQ buckets, for the picker (search and what is drawn how). */
+export interface ExploreEntity {
+  entityId: string;
+  /** HA's `friendly_name` of the newest state, when the points carry it. */
+  name: string | undefined;
+  domain: string;
+  /** Area and floor ids of the newest point (the ingestor's tags), and their names from HA when known. */
+  area: string | undefined;
+  areaName: string | undefined;
+  floor: string | undefined;
+  floorName: string | undefined;
+  /** Label ids (the ingestor's `labels` tag). */
+  labels: string[];
+  deviceClass: string | undefined;
+  unit: string | undefined;
+  /** `number`: a line on its unit's axis; `state`: a timeline band (HA's rule: a unit, or a numeric state). */
+  kind: 'number' | 'state';
+  /** Unix ms of the oldest point in any HomeIQ bucket (for the range "all") and of the newest raw point. */
+  first: number;
+  last: number;
+}
+
+export interface ExploreCatalog {
+  entities: ExploreEntity[];
+  problems: Problem[];
+  /** Set when the ingestor writes to an external InfluxDB: where the data is, in a sentence (see elsewhere.ts). */
+  elsewhere: string | null;
+}
+
+/** Where Explore reads: chosen from the range and the chart's width (`auto`), or as the user overrides. */
+export const EXPLORE_SOURCES = ['auto', 'raw', '5m', '1h'] as const;
+export type ExploreSource = (typeof EXPLORE_SOURCES)[number];
+export const EXPLORE_MAX_ENTITIES = 50;
+/** Stored points returned per entity when the user asks for no aggregation. */
+export const EXPLORE_MAX_POINTS = 20_000;
+
+export interface ExplorePlan {
+  source: 'raw' | '5m' | '1h';
+  bucket: string;
+  /** `value` in the raw bucket, `mean` in a summary bucket. */
+  field: string;
+  /** The aggregation window (a Flux duration such as `1d`); undefined: the stored points themselves. */
+  every: string | undefined;
+  /** Whether the source and the window were chosen automatically. */
+  auto: boolean;
+  /** In words, for the chart's caption. */
+  label: string;
+}
+
+/** A numeric series. Times are Unix **microseconds** (HA's precision, exact as integers in a double). */
+export interface ExploreSeries {
+  entityId: string;
+  unit: string | undefined;
+  times: number[];
+  values: number[];
+  /** What the server had to do for this entity (e.g. raw data where the summaries have none). */
+  notes: string[];
+  truncated: boolean;
+}
+
+/** A timeline band: state from `times[i]` until the next time (or the range's end). Times in Unix µs. */
+export interface ExploreBand {
+  entityId: string;
+  times: number[];
+  states: string[];
+  truncated: boolean;
+}
+
+export interface ExploreResult {
+  /** The range, Unix ms. */
+  start: number;
+  end: number;
+  plan: ExplorePlan;
+  series: ExploreSeries[];
+  bands: ExploreBand[];
+  /** The previous period of the same length, its times shifted by `shiftMs` onto this range. */
+  previous: { start: number; end: number; shiftMs: number; series: ExploreSeries[] } | undefined;
+  tookMs: number;
+}
+
+export const QUERY_LANGUAGES = ['flux', 'influxql'] as const;
+export type QueryLanguage = (typeof QUERY_LANGUAGES)[number];
+/** The query console's bounds (the server enforces them; the panel offers them). */
+export const QUERY_LIMITS = {
+  maxQueryChars: 20_000,
+  defaultRows: 1000,
+  maxRows: 10_000,
+  defaultTimeoutS: 30,
+  maxTimeoutS: 120,
+} as const;
+
+export interface QueryTable {
+  /** The yield's (Flux) or statement's (InfluxQL) name, and the table's number or series name. */
+  result: string;
+  table: string;
+  /** `type` as InfluxDB annotates it (`double`, `string`, `dateTime:RFC3339`, …); `group`: part of the group key. */
+  columns: Array<{ name: string; type: string; group: boolean }>;
+  rows: string[][];
+}
+
+/** What the console offers: the buckets to start from, and its limits. */
+export interface QueryInfo {
+  /** Set when the ingestor writes to an external InfluxDB, which the console does not reach. */
+  elsewhere: string | null;
+  buckets: string[];
+  /** InfluxQL databases (`SHOW DATABASES`; empty when InfluxDB could not say) and the one used by default. */
+  databases: string[];
+  defaultDatabase: string;
+  languages: QueryLanguage[];
+  limits: typeof QUERY_LIMITS;
+}
+
+export interface QueryAnswer {
+  language: QueryLanguage;
+  tables: QueryTable[];
+  rows: number;
+  /** Why the answer was cut (row or size limit), or undefined when it is whole. */
+  truncated: string | undefined;
+  tookMs: number;
+}
+
 export interface QuarantineEntry {
   id: string;
   at: string;

@@ -7,6 +7,7 @@ import { GrafanaService } from './grafana.js';
 import { loadPanelAssets } from './http/assets.js';
 import { createApp } from './http/app.js';
 import { Csrf } from './http/csrf.js';
+import { QueryConsole } from './explore/console.js';
 import { liveStream } from './http/live.js';
 import { InfluxReader } from './influx/flux.js';
 import { adminOptionsSchema } from './options.js';
@@ -74,6 +75,7 @@ await runMain({
         manager,
         influx,
         grafana: new GrafanaService(locator, influx, manager),
+        console: new QueryConsole(influx),
         csrf: new Csrf(randomBytes(32)),
         live: liveStream({ locator, localAddress: env.localAddress }),
         assets,

@@ -6,6 +6,7 @@ import { createLogger, Health, LogSecrets, type AddonInfo, type SupervisorClient
 import { createApp } from './app.js';
 import { Csrf } from './csrf.js';
 import { liveStream } from './live.js';
+import { QueryConsole } from '../explore/console.js';
 import { GrafanaService } from '../grafana.js';
 import { InfluxReader } from '../influx/flux.js';
 import { OverviewService } from '../overview/overview.js';
@@ -85,6 +86,7 @@ beforeAll(async () => {
     manager,
     influx,
     grafana: new GrafanaService(locator, influx, manager),
+    console: new QueryConsole(influx),
     csrf,
     live: liveStream({ locator, localAddress: undefined }),
     assets: {
@@ -247,5 +249,58 @@ describe('admin panel server', () => {
     });
     expect(down.status).toBe(503);
     expect(down.json().error).toContain('HomeIQ InfluxDB is stopped');
+  });
+  it('Explore and the query console: bounded, validated input; the console needs the CSRF token', async () => {
+    const explore = async (qs: string): Promise<Res> => call(`/api/explore?${qs}`, { headers: ingress() });
+    const ok = 'entities=sensor.a,sensor.b&start=1700000000000&end=1700086400000';
+    for (const [qs, why] of [
+      ['start=1700000000000&end=1700086400000', 'entities'],
+      [
+        'entities=sensor.a&start=1700000000000&end=1700000000500',
+        'the range must end at least a second after it starts',
+      ],
+      ['entities=not-an-id&start=1700000000000&end=1700086400000', 'is not an entity id'],
+      [`entities=${Array.from({ length: 51 }, (_, i) => `sensor.e${i}`).join(',')}&start=0&end=1000000`, 'at most 50'],
+      [`${ok}&every=1week`, 'is not auto, none or a window'],
+      [`${ok}&source=10m`, 'source'],
+      [`${ok}&width=50`, 'width'],
+      [`${ok}&compare=yes`, 'compare'],
+      [`${ok}&flux=x`, 'flux'],
+      [`${ok}&start=1`, 'start'],
+    ] as const) {
+      const res = await explore(qs);
+      expect(res.status, qs).toBe(400);
+      expect(JSON.stringify(res.json().details), qs).toContain(why);
+    }
+    // Valid input reaches InfluxDB, whose add-on is stopped: 503 naming it.
+    const down = await explore(ok);
+    expect(down.status).toBe(503);
+    expect(down.json().error).toContain('HomeIQ InfluxDB is stopped');
+
+    const json = { 'Content-Type': 'application/json' };
+    const query = JSON.stringify({ query: 'from(bucket: "homeassistant") |> range(start: -1h)' });
+    const noToken = await call('/api/query', { method: 'POST', body: query, headers: ingress(json) });
+    expect(noToken.status).toBe(403);
+    const withToken = ingress({ ...json, 'X-HomeIQ-CSRF': csrf.token(USER.id) });
+    for (const [body, why] of [
+      [{ query: '   ' }, 'query: is empty'],
+      [{ query: 'x'.repeat(20_001) }, 'query'],
+      [{ query: 'x', rows: 10_001 }, 'rows'],
+      [{ query: 'x', timeoutS: 0 }, 'timeoutS'],
+      [{ query: 'x', language: 'sql' }, 'language'],
+      [{ query: 'x', token: 'mine' }, 'token'],
+    ] as const) {
+      const res = await call('/api/query', { method: 'POST', body: JSON.stringify(body), headers: withToken });
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(JSON.stringify(res.json().details)).toContain(why);
+    }
+    const huge = await call('/api/query', {
+      method: 'POST',
+      body: JSON.stringify({ query: 'x', pad: 'y'.repeat(200_000) }),
+      headers: withToken,
+    });
+    expect(huge.status).toBe(413);
+    const down2 = await call('/api/query', { method: 'POST', body: query, headers: withToken });
+    expect(down2.status).toBe(503);
   });
 });

@@ -4,6 +4,7 @@ import {
   FluxQueryError,
   type FluxRow,
   HttpError,
+  HttpRequestError,
   type HttpResponse,
   httpRequestRaw,
   type Logger,
@@ -92,58 +93,14 @@ export class InfluxReader {
     params: Record<string, FluxParam>,
     read: FluxCsvOptions & { timeoutMs?: number } = {},
   ): Promise<FluxRow[]> {
-    try {
-      return await this.#query(await this.#get(), flux, params, read);
-    } catch (err) {
-      if (!(err instanceof TokenRejected)) throw err;
-      this.opts.log.warn('InfluxDB rejected our read token; asking the HomeIQ InfluxDB add-on for a new one');
-      this.#grant = undefined;
-      await rm(this.opts.tokenFile, { force: true });
-      return this.#query(await this.#get(), flux, params, read);
-    }
-  }
-
-  async #query(
-    g: Stored,
-    flux: string,
-    params: Record<string, FluxParam>,
-    read: FluxCsvOptions & { timeoutMs?: number },
-  ): Promise<FluxRow[]> {
-    const timeoutMs = read.timeoutMs ?? 15_000;
-    const ip = await this.opts.locator.address('homeiq-influxdb');
-    let res: HttpResponse;
-    try {
-      res = await httpRequestRaw(`http://${ip}:${g.port}/api/v2/query?orgID=${encodeURIComponent(g.orgId)}`, {
-        method: 'POST',
-        headers: { Authorization: `Token ${g.token}`, 'Content-Type': 'application/json', Accept: 'application/csv' },
-        body: JSON.stringify({
-          query: flux,
-          extern: externParams(params),
-          type: 'flux',
-          dialect: { header: true, annotations: [] },
-        }),
-        localAddress: this.opts.localAddress,
-        timeoutMs,
-        maxBodyBytes: 32 * 1024 * 1024,
-      });
-    } catch (err) {
-      this.opts.locator.forget('homeiq-influxdb');
-      throw new SiblingUnavailable(
-        'homeiq-influxdb',
-        `InfluxDB did not answer (${(err as Error).message})`,
-        'unreachable',
-      );
-    }
+    const res = await this.post(
+      '/api/v2/query',
+      { query: flux, extern: externParams(params), type: 'flux', dialect: { header: true, annotations: [] } },
+      { timeoutMs: read.timeoutMs ?? 15_000, maxBodyBytes: 32 * 1024 * 1024 },
+    );
     const text = res.body.toString('utf8');
-    if (res.status === 401) throw new TokenRejected();
     if (res.status !== 200) {
-      let message = text.slice(0, 300);
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? message;
-      } catch {
-        // Not JSON: the text itself is the message.
-      }
-      throw new HttpError(502, `InfluxDB could not answer the query (${res.status}: ${message})`);
+      throw new HttpError(502, `InfluxDB could not answer the query (${res.status}: ${influxMessage(text)})`);
     }
     try {
       return parseFluxCsv(text, read);
@@ -152,6 +109,57 @@ export class InfluxReader {
         throw new HttpError(502, `InfluxDB could not answer the query (${err.message})`);
       throw err;
     }
+  }
+
+  /**
+   * A POST to influxd's API (`/api/v2/query`, `/api/v2/query/ast`, InfluxQL's `/query`, …) in our org with our
+   * read token, asked for again once when InfluxDB refuses it. The body is sent as JSON, or form-encoded when
+   * `opts.form` is set. Answers whatever InfluxDB answered except 401; a time-out is a 504.
+   */
+  async post(path: string, body: unknown, opts: PostOptions): Promise<HttpResponse> {
+    try {
+      return await this.#post(await this.#get(), path, body, opts);
+    } catch (err) {
+      if (!(err instanceof TokenRejected)) throw err;
+      this.opts.log.warn('InfluxDB rejected our read token; asking the HomeIQ InfluxDB add-on for a new one');
+      this.#grant = undefined;
+      await rm(this.opts.tokenFile, { force: true });
+      return this.#post(await this.#get(), path, body, opts);
+    }
+  }
+
+  async #post(g: Stored, path: string, body: unknown, opts: PostOptions): Promise<HttpResponse> {
+    const ip = await this.opts.locator.address('homeiq-influxdb');
+    const search = new URLSearchParams({ orgID: g.orgId, ...opts.search });
+    let res: HttpResponse;
+    try {
+      res = await httpRequestRaw(`http://${ip}:${g.port}${path}?${search}`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Token ${g.token}`,
+          'Content-Type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json',
+          Accept: opts.accept ?? 'application/csv',
+        },
+        body: opts.form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+        localAddress: this.opts.localAddress,
+        timeoutMs: opts.timeoutMs,
+        maxBodyBytes: opts.maxBodyBytes,
+        onTooLarge: opts.truncate ? 'truncate' : 'error',
+      });
+    } catch (err) {
+      // A slow query is not a lost sibling: say what happened and keep its address.
+      if (err instanceof HttpRequestError && err.message.includes('no answer within')) {
+        throw new HttpError(504, `InfluxDB did not answer within ${opts.timeoutMs / 1000} s`);
+      }
+      this.opts.locator.forget('homeiq-influxdb');
+      throw new SiblingUnavailable(
+        'homeiq-influxdb',
+        `InfluxDB did not answer (${(err as Error).message})`,
+        'unreachable',
+      );
+    }
+    if (res.status === 401) throw new TokenRejected();
+    return res;
   }
 
   #get(): Promise<Stored> {
@@ -196,3 +204,28 @@ export class InfluxReader {
 }
 
 class TokenRejected extends Error {}
+
+interface PostOptions {
+  timeoutMs: number;
+  maxBodyBytes: number;
+  /** Query parameters besides `orgID`. */
+  search?: Record<string, string>;
+  /** Send `body` (string values) form-encoded, as InfluxQL's `/query` takes it. */
+  form?: boolean;
+  /** Default `application/csv`. */
+  accept?: string;
+  /** Cut an answer larger than `maxBodyBytes` there (and stop the query) instead of failing. */
+  truncate?: boolean;
+}
+
+/** InfluxDB's own words for an error answer: `message` (or InfluxQL's `error`) of its JSON body, else the text. */
+export function influxMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const m = body.message ?? body.error;
+    if (typeof m === 'string' && m !== '') return m;
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return text.slice(0, 300);
+}

@@ -104,6 +104,7 @@ beforeAll(async () => {
     manager: new ManagerClient(http),
     influx,
     grafana: {} as never,
+    console: {} as never,
     csrf: new Csrf(Buffer.alloc(32, 1)),
     live: (async () => undefined) as never,
     assets: { version: 'v1', files: new Map() },

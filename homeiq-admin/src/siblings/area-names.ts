@@ -13,19 +13,30 @@ const FAILURE_TTL_MS = 5000;
  * is bounded in clients.ts), replaced on every read.
  */
 export class AreaNames {
-  readonly #cache: Cached<ReadonlyMap<string, string>>;
+  readonly #cache: Cached<{ names: ReadonlyMap<string, string>; areas: ReadonlyMap<string, AreaInfo> }>;
 
   constructor(read: () => Promise<AreaInfo[]>, ttlMs = AREA_NAMES_TTL_MS, now: () => number = Date.now) {
     this.#cache = new Cached(
-      async () => new Map((await read()).map((a) => [a.id, a.name])),
+      async () => {
+        const areas = await read();
+        return { names: new Map(areas.map((a) => [a.id, a.name])), areas: new Map(areas.map((a) => [a.id, a])) };
+      },
       ttlMs,
       Math.min(ttlMs, FAILURE_TTL_MS),
       now,
     );
   }
 
-  get(): Promise<Outcome<ReadonlyMap<string, string>>> {
-    return this.#cache.get();
+  /** Area id → name. */
+  async get(): Promise<Outcome<ReadonlyMap<string, string>>> {
+    const o = await this.#cache.get();
+    return o.ok ? { ok: true, value: o.value.names } : o;
+  }
+
+  /** Area id → the area with its floor (Explore searches floors by name too). */
+  async areas(): Promise<Outcome<ReadonlyMap<string, AreaInfo>>> {
+    const o = await this.#cache.get();
+    return o.ok ? { ok: true, value: o.value.areas } : o;
   }
 }
 

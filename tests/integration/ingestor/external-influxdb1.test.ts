@@ -154,7 +154,7 @@ describe.each<[Influxdb1Release, Flavour]>([
     expect(log).not.toContain(USER.password);
   }, 120_000);
 
-  it("the panel's Entities, Storage and overview say where the data is instead of looking empty", async () => {
+  it("the panel's Entities, Storage, Explore, the console and overview say where the data is instead of looking empty", async () => {
     const where =
       flavour === 'v1' ? `${influx.url} (InfluxDB 1.x database ${DB})` : `${influx.url} (bucket ${DB}/autogen)`;
     const get = async (path: string) => {
@@ -166,11 +166,12 @@ describe.each<[Influxdb1Release, Flavour]>([
         checks?: { id: string; facts: [string, string][] }[];
       };
     };
-    for (const path of ['api/entities', 'api/storage']) {
+    for (const path of ['api/entities', 'api/storage', 'api/explore/entities', 'api/query']) {
       const body = await get(path);
       expect(body.elsewhere).toContain(`writes to your own InfluxDB, ${where}, not to the HomeIQ InfluxDB add-on`);
     }
     expect((await get('api/entities')).entities).toEqual([]);
+    expect((await get('api/explore/entities')).entities).toEqual([]);
     const ingestion = (await get('api/overview')).checks?.find((c) => c.id === 'ingestion');
     expect(ingestion?.facts).toContainEqual(['writes to', where]);
   }, 60_000);

@@ -1,0 +1,155 @@
+/**
+ * What the query console refuses. In Flux: checked on the syntax tree InfluxDB itself parses
+ * (`POST /api/v2/query/ast`), not on the text. The admin's token can only read, so InfluxDB would refuse writes
+ * anyway; what a read token does not stop is Flux reaching *other* servers (`from(host:)`, `to(host:, token:)`,
+ * `http.post`, `sql.from`, …), so the console allows only packages that compute, and no argument that names
+ * another server or credentials. Pure.
+ */
+
+/** Packages that only compute or read this InfluxDB. */
+export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set([
+  'array',
+  'date',
+  'date/boundaries',
+  'dict',
+  'experimental',
+  'experimental/aggregate',
+  'experimental/array',
+  'experimental/geo',
+  'experimental/table',
+  'influxdata/influxdb/schema',
+  'influxdata/influxdb/v1',
+  'interpolate',
+  'join',
+  'json',
+  'math',
+  'regexp',
+  'runtime',
+  'sampledata',
+  'strings',
+  'system',
+  'timezone',
+  'types',
+  'universe',
+]);
+
+/** Call arguments that point at another server or carry credentials. */
+const REMOTE_ARGS: ReadonlySet<string> = new Set(['host', 'token', 'url', 'file', 'username', 'password', 'dsn']);
+/** Functions that write. */
+const WRITERS: ReadonlySet<string> = new Set(['to', 'wideTo']);
+
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => v !== null && typeof v === 'object' && !Array.isArray(v);
+const nameOf = (v: unknown): string | undefined => {
+  if (!isNode(v)) return undefined;
+  if (typeof v['name'] === 'string') return v['name'];
+  return typeof v['value'] === 'string' ? v['value'] : undefined;
+};
+
+/** Why the console will not run this program, or undefined when it may. `ast` is the answer's `ast` member. */
+export function refusedFlux(ast: unknown): string | undefined {
+  const packages = new Set(['universe']);
+  let refusal: string | undefined;
+  const writes = (name: string): string =>
+    `the console only reads: ${name}() writes data; use the query in a task or script of your own instead`;
+  const visit = (node: unknown, isKey = false): void => {
+    if (refusal !== undefined) return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (!isNode(node)) return;
+    switch (node['type']) {
+      case 'ImportDeclaration': {
+        const path = nameOf(node['path']) ?? '';
+        if (!ALLOWED_IMPORTS.has(path)) {
+          refusal = `the console does not run import "${path}": it may reach other servers or write (allowed: ${[...ALLOWED_IMPORTS].join(', ')})`;
+          return;
+        }
+        packages.add(nameOf(node['as']) ?? (path.split('/').at(-1) as string));
+        return;
+      }
+      case 'Identifier': {
+        const name = nameOf(node) ?? '';
+        if (!isKey && WRITERS.has(name)) refusal = writes(name);
+        return;
+      }
+      case 'Property':
+        // A record's key or a named argument: a name, not a use of the function of that name.
+        visit(node['key'], true);
+        visit(node['value']);
+        return;
+      case 'MemberExpression': {
+        visit(node['object']);
+        const object = nameOf(node['object']);
+        const name = nameOf(node['property']) ?? '';
+        if (WRITERS.has(name) && object !== undefined && packages.has(object)) refusal = writes(`${object}.${name}`);
+        return;
+      }
+      case 'CallExpression':
+        for (const arg of Array.isArray(node['arguments']) ? node['arguments'] : []) {
+          for (const p of isNode(arg) && Array.isArray(arg['properties']) ? arg['properties'] : []) {
+            const key = isNode(p) ? nameOf(p['key']) : undefined;
+            if (key !== undefined && REMOTE_ARGS.has(key)) {
+              refusal = `the console only reads this InfluxDB: the argument ${key}: is not allowed`;
+              return;
+            }
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'location') visit(v);
+  };
+  // Imports first, so that a package's alias is known wherever the body uses it.
+  const files = isNode(ast) && Array.isArray(ast['files']) ? ast['files'] : [ast];
+  for (const f of files) if (isNode(f)) visit(f['imports']);
+  visit(ast);
+  return refusal;
+}
+
+/** The InfluxQL statements that read. */
+const READ_STATEMENTS: ReadonlySet<string> = new Set(['SELECT', 'SHOW', 'EXPLAIN']);
+
+/**
+ * Why the console will not run this InfluxQL, or undefined when it may: every statement must read (`SELECT`,
+ * `SHOW`, `EXPLAIN`) and none may write its result (`INTO`). The token cannot write anyway; this says so before
+ * InfluxDB has to. Strings, quoted identifiers and comments are skipped, so a value or name may hold any word.
+ */
+export function refusedInfluxql(q: string): string | undefined {
+  let first = true;
+  let i = 0;
+  while (i < q.length) {
+    const c = q[i] as string;
+    if (c === "'" || c === '"') {
+      // A quoted string or identifier; a backslash escapes the next character.
+      i++;
+      while (i < q.length && q[i] !== c) i += q[i] === '\\' ? 2 : 1;
+      i++;
+      first = false;
+    } else if (q.startsWith('--', i)) {
+      const end = q.indexOf('\n', i);
+      i = end === -1 ? q.length : end + 1;
+    } else if (q.startsWith('/*', i)) {
+      const end = q.indexOf('*/', i + 2);
+      i = end === -1 ? q.length : end + 2;
+    } else if (c === ';') {
+      first = true;
+      i++;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < q.length && /[A-Za-z0-9_]/.test(q[j] as string)) j++;
+      const word = q.slice(i, j).toUpperCase();
+      if (first && !READ_STATEMENTS.has(word))
+        return `the console only reads: ${word} is not a SELECT, SHOW or EXPLAIN statement`;
+      if (word === 'INTO') return 'the console only reads: SELECT … INTO writes data';
+      first = false;
+      i = j;
+    } else {
+      if (!/\s/.test(c)) first = false;
+      i++;
+    }
+  }
+  return undefined;
+}

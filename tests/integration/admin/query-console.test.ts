@@ -1,0 +1,289 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, HttpError, LogSecrets } from '@homeiq/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_MAX_ANSWER_BYTES, QueryConsole } from '../../../homeiq-admin/src/explore/console.js';
+import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
+import type { ManagerClient, TokenGrant } from '../../../homeiq-admin/src/siblings/clients.js';
+import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
+
+// The query console against a real influxd: answers as tables, InfluxDB's own error messages, what the guard
+// refuses, and the row, time and size limits.
+let influxd: RealInfluxd;
+let setup: InfluxSetup;
+let dir: string;
+let stall: Server;
+let flood: Server;
+
+function reader(host: string, port: number, grant: Partial<TokenGrant> = {}): InfluxReader {
+  const g: TokenGrant = {
+    token: setup.token,
+    org: setup.org,
+    orgId: setup.orgId,
+    bucket: setup.bucket,
+    buckets: { raw: setup.bucket, downsampled: [] },
+    port,
+    influxdbVersion: '2.9.1',
+    ...grant,
+  };
+  return new InfluxReader({
+    manager: { token: async () => g } as unknown as ManagerClient,
+    locator: { address: async () => host, forget: () => {} } as unknown as SiblingLocator,
+    tokenFile: join(dir, `token-${port}.json`),
+    localAddress: undefined,
+    secrets: new LogSecrets(),
+    log: createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets(), write: () => {} }),
+  });
+}
+
+async function listen(s: Server): Promise<number> {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+}
+
+let console_: QueryConsole;
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  setup = await influxd.setup({ bucket: 'homeassistant' });
+  dir = await mkdtemp(join(tmpdir(), 'homeiq-console-'));
+  const t0 = Date.UTC(2025, 0, 1);
+  const lines = Array.from(
+    { length: 3000 },
+    (_, i) =>
+      `sensor,entity_id=sensor.t${i % 3},unit=°C state="${20 + (i % 7)}",value=${20 + (i % 7)} ${t0 + i * 60_000}`,
+  );
+  const res = await fetch(`${influxd.url}/api/v2/write?org=${setup.org}&bucket=${setup.bucket}&precision=ms`, {
+    method: 'POST',
+    headers: { Authorization: `Token ${setup.token}` },
+    body: lines.join('\n'),
+  });
+  expect(res.status).toBe(204);
+  // The database the influxdb add-on maps onto the raw bucket (homeiq-influxdb/src/dbrp.ts).
+  const buckets = (await (
+    await fetch(`${influxd.url}/api/v2/buckets?name=${setup.bucket}`, {
+      headers: { Authorization: `Token ${setup.token}` },
+    })
+  ).json()) as { buckets: Array<{ id: string }> };
+  const dbrp = await fetch(`${influxd.url}/api/v2/dbrps`, {
+    method: 'POST',
+    headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      bucketID: buckets.buckets[0]?.id,
+      orgID: setup.orgId,
+      database: setup.bucket,
+      retention_policy: 'autogen',
+      default: true,
+    }),
+  });
+  expect(dbrp.status).toBe(201);
+  console_ = new QueryConsole(reader(influxd.host, influxd.port));
+}, 600_000);
+
+afterAll(async () => {
+  await influxd?.dispose();
+  stall?.closeAllConnections();
+  stall?.close();
+  flood?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const flux = (query: string, rows = 1000, timeoutS = 30) => console_.run({ language: 'flux', query, rows, timeoutS });
+
+async function refusal(query: string): Promise<HttpError> {
+  const err = await flux(query).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HttpError);
+  return err as HttpError;
+}
+
+describe('query console on a real influxd', () => {
+  it('answers tables with their columns, types and group keys', async () => {
+    const a = await flux(`from(bucket: "homeassistant")
+  |> range(start: 2025-01-01T00:00:00Z, stop: 2025-01-01T01:00:00Z)
+  |> filter(fn: (r) => r._field == "value")
+  |> count()`);
+    expect(a.truncated).toBeUndefined();
+    expect(a.rows).toBe(3);
+    expect(a.tables).toHaveLength(3);
+    const t = a.tables[0];
+    expect(t?.result).toBe('_result');
+    expect(t?.columns.find((c) => c.name === '_value')).toEqual({ name: '_value', type: 'long', group: false });
+    expect(t?.columns.find((c) => c.name === 'entity_id')).toEqual({ name: 'entity_id', type: 'string', group: true });
+    expect(a.tables.map((x) => x.rows[0]?.[t?.columns.findIndex((c) => c.name === '_value') ?? -1])).toEqual([
+      '20',
+      '20',
+      '20',
+    ]);
+  });
+
+  it("passes InfluxDB's own error messages on, from the parser and from the query", async () => {
+    const direct = async (query: string): Promise<string> => {
+      const res = await fetch(`${influxd.url}/api/v2/query?orgID=${setup.orgId}`, {
+        method: 'POST',
+        headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query, type: 'flux' }),
+      });
+      return ((await res.json()) as { message: string }).message;
+    };
+    const missing = 'from(bucket: "nope") |> range(start: -1h)';
+    const e1 = await refusal(missing);
+    expect(e1.status).toBe(400);
+    expect(e1.message).toBe(await direct(missing));
+    expect(e1.message).toContain('could not find bucket "nope"');
+    expect(e1.details).toEqual({ source: 'influxdb', status: 404 });
+    const e2 = await refusal('from(bucket: "homeassistant" |> range(');
+    expect(e2.status).toBe(400);
+    expect(e2.message).toMatch(/expected RPAREN/);
+  });
+
+  it('refuses writes, other servers and packages that reach outside, on the parsed program', async () => {
+    for (const [query, why] of [
+      ['import "http"\nhttp.post(url: "http://example.com")', 'does not run import "http"'],
+      ['import "sql"\nsql.from(driverName: "postgres", dataSourceName: "x", query: "y")', 'import "sql"'],
+      ['import "experimental/http"\nexperimental.x()', 'import "experimental/http"'],
+      ['from(bucket: "homeassistant", host: "http://example.com", token: "t") |> range(start: -1h)', 'host:'],
+      ['from(bucket: "homeassistant") |> range(start: -1h) |> to(bucket: "x")', 'to() writes'],
+      ['w = to\nfrom(bucket: "homeassistant") |> range(start: -1h) |> w(bucket: "x")', 'to() writes'],
+      [
+        'import "experimental"\nfrom(bucket: "homeassistant") |> range(start: -1h) |> experimental.to(bucket: "x")',
+        'experimental.to() writes',
+      ],
+      [
+        'import e "experimental"\nfrom(bucket: "homeassistant") |> range(start: -1h) |> e.to(bucket: "x")',
+        'e.to() writes',
+      ],
+    ] as const) {
+      const e = await refusal(query);
+      expect(e.status, query).toBe(400);
+      expect(e.message, query).toContain(why);
+      expect(e.details).toEqual({ source: 'console' });
+    }
+    // Records and columns may be called `to` or `host`: only calls and uses of the functions are refused.
+    const ok = await flux(`import "array"
+array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1}))`);
+    const cols = ok.tables[0]?.columns.map((c) => c.name) ?? [];
+    const row = ok.tables[0]?.rows[0] ?? [];
+    expect(Object.fromEntries(cols.map((c, i) => [c, row[i]]))).toEqual({ to: '2', host: 'a' });
+  });
+
+  it('InfluxQL: series as tables with their tags, long series whole across chunks, the databases', async () => {
+    const q = (query: string, rows = 10_000) => console_.run({ language: 'influxql', query, rows, timeoutS: 30 });
+    const a = await q(`SELECT last("value") FROM "sensor" WHERE time < '2025-01-02T00:00:00Z' GROUP BY "entity_id"`);
+    expect(a.language).toBe('influxql');
+    expect(a.tables.map((t) => t.table)).toEqual([
+      'sensor entity_id=sensor.t0',
+      'sensor entity_id=sensor.t1',
+      'sensor entity_id=sensor.t2',
+    ]);
+    expect(a.tables[0]?.columns).toEqual([
+      { name: 'time', type: 'dateTime:RFC3339', group: false },
+      { name: 'last', type: 'double', group: false },
+      { name: 'entity_id', type: 'string', group: true },
+    ]);
+    expect(a.tables[0]?.rows).toEqual([['2025-01-01T23:57:00Z', String(20 + (1437 % 7)), 'sensor.t0']]);
+    // 3000 rows come in chunks of 1000: one table, in order.
+    const all = await q('SELECT "value", "state" FROM "sensor"');
+    expect(all.tables).toHaveLength(1);
+    expect(all.rows).toBe(3000);
+    expect(all.tables[0]?.rows.map((r) => r[0])).toEqual(
+      Array.from({ length: 3000 }, (_, i) =>
+        new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString().replace('.000Z', 'Z'),
+      ),
+    );
+    const cut = await q('SELECT "value" FROM "sensor"', 2500);
+    expect(cut).toMatchObject({ rows: 2500, truncated: 'the first 2500 rows (the row limit)' });
+    expect(await console_.databases()).toEqual(['homeassistant']);
+  });
+
+  it("InfluxQL: InfluxDB's errors in its words, and only reading statements", async () => {
+    const err = (query: string, database?: string) =>
+      console_
+        .run({ language: 'influxql', query, database, rows: 10, timeoutS: 30 })
+        .catch((e: unknown) => e as HttpError);
+    expect(await err('SELECT * FROM "sensor"', 'nope')).toMatchObject({
+      status: 400,
+      message: 'database not found: nope',
+    });
+    const parse = await err('SELECT FROM "sensor"');
+    expect(parse).toMatchObject({ status: 400, details: { source: 'influxdb', status: 400 } });
+    expect((parse as HttpError).message).toMatch(/^failed to parse query: found FROM, expected identifier/);
+    for (const [query, why] of [
+      ['DROP MEASUREMENT "sensor"', 'DROP is not a SELECT, SHOW or EXPLAIN statement'],
+      ['SHOW DATABASES; DELETE FROM "sensor"', 'DELETE is not'],
+      ['SELECT * INTO "copy" FROM "sensor"', 'SELECT … INTO writes data'],
+      ['-- a comment\nCREATE DATABASE x', 'CREATE is not'],
+    ] as const) {
+      expect(await err(query), query).toMatchObject({ status: 400, details: { source: 'console' } });
+      expect(((await err(query)) as HttpError).message).toContain(why);
+    }
+    // Words inside strings and quoted names are not statements.
+    const ok = await console_.run({
+      language: 'influxql',
+      query: `/* the "into" column */ SELECT "value" AS "into" FROM "sensor" WHERE "entity_id" = 'DROP; INTO' `,
+      rows: 10,
+      timeoutS: 30,
+    });
+    expect(ok.rows).toBe(0);
+  });
+
+  it('stops at the row limit and says so', async () => {
+    const a = await flux(
+      'from(bucket: "homeassistant") |> range(start: 2025-01-01T00:00:00Z, stop: 2025-01-03T00:00:00Z) |> filter(fn: (r) => r._field == "value")',
+      1500,
+    );
+    expect(a.rows).toBe(1500);
+    // Three entities, one point a minute in turn: 960 rows each over the two days.
+    expect(a.tables.map((t) => t.rows.length)).toEqual([960, 540]);
+    expect(a.truncated).toBe('the first 1500 rows (the row limit)');
+  });
+
+  it('stops at the time limit, and at the answer size limit with the rows read so far', async () => {
+    // InfluxDB stand-ins: one that parses and then never answers the query, one that answers without end.
+    const astOk = (res: import('node:http').ServerResponse): void => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"ast":{"type":"Package","files":[]}}');
+    };
+    stall = createServer((req, res) => {
+      if (req.url?.startsWith('/api/v2/query/ast')) astOk(res);
+    });
+    const slow = new QueryConsole(reader('127.0.0.1', await listen(stall)));
+    const t0 = Date.now();
+    const e = await slow.run({ language: 'flux', query: 'x', rows: 10, timeoutS: 1 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ status: 504, message: 'InfluxDB did not answer within 1 s' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    let closed = false;
+    flood = createServer((req, res) => {
+      if (req.url?.startsWith('/api/v2/query/ast')) return astOk(res);
+      res.writeHead(200, { 'Content-Type': 'text/csv' });
+      res.write('#datatype,string,long,long\r\n#group,false,false,false\r\n#default,_result,,\r\n,result,table,n\r\n');
+      let i = 0;
+      const chunk = (): string => {
+        let s = '';
+        for (let k = 0; k < 1000; k++) s += `,,0,${i++}\r\n`;
+        return s;
+      };
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk())) {}
+        if (!res.destroyed) res.once('drain', more);
+      };
+      res.on('close', () => {
+        closed = true;
+      });
+      more();
+    });
+    const big = new QueryConsole(reader('127.0.0.1', await listen(flood)));
+    const a = await big.run({ language: 'flux', query: 'x', rows: 10_000_000, timeoutS: 30 });
+    expect(a.truncated).toBe(
+      `the answer passed ${CONSOLE_MAX_ANSWER_BYTES / 1024 / 1024} MB; the query was stopped there`,
+    );
+    const rows = a.tables[0]?.rows ?? [];
+    expect(rows.length).toBeGreaterThan(100_000);
+    // Every row kept is whole and in order: the cut one was dropped.
+    expect(rows.every((r, k) => r[0] === String(k))).toBe(true);
+    await expect.poll(() => closed).toBe(true);
+  });
+});
