@@ -3,6 +3,7 @@ import './style.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { EntitiesView } from './views/entities.js';
+import { ExploreView } from './views/explore.js';
 import { GrafanaView } from './views/grafana.js';
 import { ImportView } from './views/import.js';
 import { LiveView } from './views/live.js';
@@ -20,6 +21,7 @@ const TABS: Tab[] = [
   { id: 'overview', title: 'Overview', view: () => <OverviewView /> },
   { id: 'live', title: 'Live', view: () => <LiveView /> },
   { id: 'entities', title: 'Entities', view: () => <EntitiesView /> },
+  { id: 'explore', title: 'Explore', view: () => <ExploreView /> },
   { id: 'storage', title: 'Storage', view: () => <StorageView /> },
   { id: 'import', title: 'History import', view: () => <ImportView /> },
   { id: 'quarantine', title: 'Quarantine', view: () => <QuarantineView /> },
@@ -28,7 +30,7 @@ const TABS: Tab[] = [
 
 /** Views live in the fragment (`#/storage`): it never reaches the server, so any ingress prefix works. */
 function currentTab(): Tab {
-  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
+  const id = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return TABS.find((t) => t.id === id) ?? (TABS[0] as Tab);
 }
 

@@ -36,7 +36,9 @@ function Detail({ entityId }: { entityId: string }) {
           <p class="muted source" data-bucket={current.source.bucket}>
             {loading ? 'Updating… ' : ''}From <strong>{current.source.bucket}</strong> ({current.source.field}
             {current.source.aggregate ? `, ${current.source.aggregate}` : ''}), {count(current.times.length)} points.
-            {current.source.note ? ` ${current.source.note}.` : ''}
+            {current.source.note ? ` ${current.source.note}.` : ''}{' '}
+            <a href={`#/explore?e=${entityId}&r=${range}`}>Open in Explore</a> to compare it with others or look further
+            back.
           </p>
           {current.times.length > 0 ? (
             <Chart times={current.times} values={current.values} label={entityId} height={260} unit={current.unit} />
