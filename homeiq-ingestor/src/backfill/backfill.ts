@@ -34,7 +34,8 @@ import { newestUpdate, StateReplay } from './state-replay.js';
  *
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
  * `state.json` (last event seen or a fresh install's first connection, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
- * at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
+ * as soon as a gap window is in the spool (so a crash loop re-reads only from the last window done, not from its first
+ * crash), at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
  * and how far it got) after every window.
  */
 
@@ -176,8 +177,9 @@ export class Backfill implements Service {
     const connectedUs = this.#now;
     const seen = this.opts.pipeline.lastSeenUs ?? this.#state.originUs;
     const unfinished = this.#state.gapFromUs;
-    this.#state.gapFromUs =
-      unfinished === undefined ? seen : seen === undefined ? unfinished : Math.min(seen, unfinished);
+    // An unfinished gap's position is where reading stopped: everything before it is in the spool, whether or
+    // not a live event came after it (in a crash loop none may have been saved since the first crash).
+    this.#state.gapFromUs = unfinished ?? seen;
     if (this.opts.pipeline.lastSeenUs !== undefined) this.#state.originUs = undefined;
     else if (this.#state.gapFromUs === undefined) {
       // Fresh install: nothing seen yet, so should this connection be lost early, the next one backfills from here.
@@ -256,7 +258,11 @@ export class Backfill implements Service {
           g.points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
           if (!alive()) return;
           g.windowsDone += 1;
-          if (w.endUs !== undefined) this.#state.gapFromUs = w.endUs;
+          if (w.endUs !== undefined) {
+            // The window is in the spool (fsynced): a crash from here on re-reads only what follows it.
+            this.#state.gapFromUs = w.endUs;
+            await this.#saveProgress();
+          }
         }
       } catch (err) {
         if (alive()) g.lastError = (err as Error).message;
@@ -266,7 +272,7 @@ export class Backfill implements Service {
       this.#state.gapFromUs = Math.max(gapFrom, connectedUs - TAIL_US);
       g.completedAt = new Date().toISOString();
       log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
-      void this.save().catch(() => undefined);
+      await this.#saveProgress();
     }
 
     this.#status.phase = 'snapshot';
@@ -294,7 +300,7 @@ export class Backfill implements Service {
       log.debug(
         `gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`,
       );
-      void this.save().catch(() => undefined);
+      await this.#saveProgress();
     }
 
     await this.#imports.run(session, [...ids].sort(), alive);
@@ -306,6 +312,13 @@ export class Backfill implements Service {
     const { points, refused } = await this.#replay.window(session, w, ids, alive);
     if (refused && alive()) this.#refill?.refused(w.startUs, w.endUs ?? this.#now + this.#overlapUs);
     return points;
+  }
+
+  /** Saves the position now; a failure is logged and left to the next periodic save (the backfill goes on). */
+  async #saveProgress(): Promise<void> {
+    await this.save().catch((err: unknown) =>
+      this.opts.log.warn(`could not save the backfill position: ${(err as Error).message}`),
+    );
   }
 
   /** `POST /api/import`: see HistoryImport.request. */

@@ -34,6 +34,18 @@ export interface WindowResult {
 
 const YIELD_EVERY = 500;
 
+/**
+ * At most this many `history_during_period` calls per window: with more entities than 50 × this, each call asks
+ * for more entities. A window must finish quickly, as the backfill position moves on window by window (a crash
+ * re-reads the window it was in); entities HA no longer has (kept from earlier writes) cost it nothing more.
+ */
+export const MAX_HISTORY_CALLS_PER_WINDOW = 40;
+
+/** Entities per history call for `n` entities: `base` (50), more when that would take too many calls. */
+export function historyBatchSize(n: number, base = 50): number {
+  return Math.max(base, Math.ceil(n / MAX_HISTORY_CALLS_PER_WINDOW));
+}
+
 /** The state before `t` (or at it): the newer of the previous history row and what we last wrote. */
 function latestUpTo(t: number, ...candidates: Array<Digest | undefined>): Digest | undefined {
   let best: Digest | undefined;
@@ -104,7 +116,7 @@ export class StateReplay {
     const refusedBefore = this.#refusedCount();
     const refused = (): boolean => this.#refusedCount() > refusedBefore;
     const stopped = (): boolean => opts.stopOnRefusal === true && refused();
-    const all = batches(ids, this.opts.batchSize ?? 50);
+    const all = batches(ids, historyBatchSize(ids.length, this.opts.batchSize ?? 50));
     for (const [bi, batch] of all.entries()) {
       // HA's bounds are exclusive: ask from 1 µs before the window so a state exactly at its start is included.
       const reply = await session.command<Record<string, unknown>>(historyCommand(batch, w.startUs - 1, w.endUs));

@@ -22,6 +22,7 @@ function snapshot(): MetricsSnapshot {
       appended: 0,
       committed: 0,
       refused: 0,
+      tooBig: 0,
       bytes: 0,
       segments: 1,
       full: false,

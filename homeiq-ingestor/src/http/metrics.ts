@@ -46,6 +46,12 @@ export function renderMetrics(m: MetricsSnapshot): string {
     out.push(`homeiq_input_problems_total{kind="${esc(kind)}"} ${n}`);
   metric('points_spooled_total', 'counter', 'Points durably in the spool (fsynced).', m.spool.committed);
   metric('points_refused_total', 'counter', 'Points refused because the spool was full.', m.spool.refused);
+  metric(
+    'points_too_big_total',
+    'counter',
+    'Points not written because they were larger than a spool record may be (not a full spool).',
+    m.spool.tooBig,
+  );
   metric('spool_bytes', 'gauge', 'Unsent bytes in the spool.', m.spool.bytes);
   metric('spool_full', 'gauge', '1 while the spool is full and refusing points.', m.spool.full ? 1 : 0);
   metric('spool_commits_total', 'counter', 'Group commits (write + fsync).', m.spool.commits);

@@ -1,7 +1,16 @@
 import { BoundedCache, type CacheStats } from './bounded-cache.js';
 import { ANY, copy, NOT_KEPT, same } from './attribute-values.js';
 import { escapeKey, floatText, quoteString } from './line-protocol.js';
-import { cap, MAX_NAME_LENGTH, TAG_ATTRIBUTES, toJson, type EncodeOptions, type Problem } from './state-model.js';
+import {
+  cap,
+  droppedAttributes,
+  MAX_ATTRIBUTE_CHARS,
+  MAX_NAME_LENGTH,
+  TAG_ATTRIBUTES,
+  toJson,
+  type EncodeOptions,
+  type Problem,
+} from './state-model.js';
 
 /**
  * The attribute fields of a state as line-protocol text (`attributeFields` of state-to-points.ts, each field
@@ -20,6 +29,10 @@ import { cap, MAX_NAME_LENGTH, TAG_ATTRIBUTES, toJson, type EncodeOptions, type 
  * and `BUDGET` characters of text plus copied values; attributes beyond the budget are encoded afresh every time.
  *
  * Long and clashing names (attributeFields: cut at MAX_NAME_LENGTH, the first of two names giving one key wins)
+ * The point budget (MAX_ATTRIBUTE_CHARS, state-model.ts) never meets the cache either: a state whose fields go past
+ * it is encoded without the cache up to the budget (`dropped` then says how many attributes were left out), and
+ * its entity's entry is emptied, so a full hit is always within the budget.
+ *
  * never meet the cache: only a "risky" name (too long, or with a character escapeKey replaces, or one it replaces
  * with) can give the key of another name, so an entity with such a name is encoded without the cache, comparing
  * keys, until a state comes without one. A cached entry therefore has at most one problem per attribute.
@@ -75,12 +88,16 @@ export class AttributeText {
   /** Attributes whose text was reused, and written afresh. */
   #reused = 0;
   #encoded = 0;
+  /** Attributes the last `text` call left out for the point budget (0 when everything fitted). */
+  dropped = 0;
+  readonly #budget: number;
 
   constructor(
-    private readonly opts: Pick<EncodeOptions, 'maxStringLength' | 'excludeAttributes'>,
+    private readonly opts: Pick<EncodeOptions, 'maxStringLength' | 'excludeAttributes' | 'maxAttributeChars'>,
     maxEntities = 8_192,
   ) {
     this.#entries = new BoundedCache<Entry>(maxEntities);
+    this.#budget = opts.maxAttributeChars ?? MAX_ATTRIBUTE_CHARS;
   }
 
   stats(): AttributeTextStats {
@@ -93,6 +110,7 @@ export class AttributeText {
 
   /** The fields of `attrs` (an entity's attributes) as text; their problems are appended to `problems`. */
   text(entityId: string, attrs: Record<string, unknown>, problems: Problem[]): string {
+    this.dropped = 0;
     const names = Object.keys(attrs);
     const n = names.length;
     if (n > MAX_ATTRIBUTES) return this.#uncached(names, attrs, problems);
@@ -155,6 +173,14 @@ export class AttributeText {
         kept = this.#keep(name, v, text, budget);
         this.#encoded += 1;
       }
+      if (out.length + text.length > this.#budget) {
+        // Past the point budget: this state is encoded without the cache, and the entry emptied (see the top).
+        problems.length = start;
+        e.names.length = e.values.length = e.texts.length = e.problems.length = 0;
+        e.problemCount = 0;
+        e.text = '';
+        return this.#uncached(names, attrs, problems);
+      }
       if (kept === NOT_KEPT) complete = false;
       else budget -= cost(kept, text);
       e.names[i] = name;
@@ -184,9 +210,18 @@ export class AttributeText {
     let out = '';
     let risky = false;
     const written = new Set<string>();
-    for (const name of names) {
-      out += this.#field(name, attrs[name], written);
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[i] as string;
+      const text = this.#field(name, attrs[name], written);
       risky ||= this.#risky;
+      if (out.length + text.length > this.#budget) {
+        this.dropped = droppedAttributes(names, attrs, i, this.opts.excludeAttributes);
+        problems.push('oversized_point');
+        this.#encoded += i + 1;
+        this.#risky = risky;
+        return out;
+      }
+      out += text;
       for (const p of this.#scratch) problems.push(p);
     }
     this.#encoded += names.length;

@@ -1,6 +1,8 @@
-import { encodePoint, isoToNs, type FieldValue } from './line-protocol.js';
+import { encodeFieldValue, encodePoint, escapeKey, isoToNs, type FieldValue } from './line-protocol.js';
 import {
   cap,
+  DROPPED_FIELD,
+  MAX_ATTRIBUTE_CHARS,
   MAX_NAME_LENGTH,
   splitEntityId,
   toJson,
@@ -81,6 +83,16 @@ function pyStr(v: unknown, problems: Problem[]): string {
   return toJson(v, Number.POSITIVE_INFINITY, problems);
 }
 
+/** The attributes from `from` on that this layout would have written (it writes `null` as `None`). */
+function droppedHa(names: readonly string[], from: number, opts: EncodeOptions, unitIsField: boolean): number {
+  let n = 0;
+  for (let i = from; i < names.length; i += 1) {
+    const name = names[i] as string;
+    if (!opts.excludeAttributes.has(name) && (name !== 'unit_of_measurement' || unitIsField)) n += 1;
+  }
+  return n;
+}
+
 /** `toNs` is isoToNs, or an encoder's cached equivalent (HaTimestamps.ns). */
 export function encodeHaCompatible(
   s: HaState,
@@ -112,18 +124,36 @@ export function encodeHaCompatible(
     fields.set('value', { type: 'float', value: ONE.has(s.state) ? 1 : 0 });
   } else fields.set('state', { type: 'string', value: cap(s.state, opts.maxStringLength, problems) });
 
-  for (const [name, v] of Object.entries(s.attributes)) {
+  const budget = opts.maxAttributeChars ?? MAX_ATTRIBUTE_CHARS;
+  let used = 0;
+  const names = Object.keys(s.attributes);
+  for (const [i, name] of names.entries()) {
+    const v = s.attributes[name];
     if (opts.excludeAttributes.has(name) || (name === 'unit_of_measurement' && !unitIsField)) continue;
-    let key = cap(name, MAX_NAME_LENGTH, problems);
+    const own: Problem[] = [];
+    let key = cap(name, MAX_NAME_LENGTH, own);
     if (fields.has(key)) key = `${key}_`;
     const f = pyFloat(v);
-    if (f !== undefined) fields.set(key, { type: 'float', value: f });
+    const add: Array<[string, FieldValue]> = [];
+    if (f !== undefined) add.push([key, { type: 'float', value: f }]);
     else {
-      const text = pyStr(v, problems);
-      fields.set(`${key}_str`, { type: 'string', value: cap(text, opts.maxStringLength, problems) });
+      const text = pyStr(v, own);
+      add.push([`${key}_str`, { type: 'string', value: cap(text, opts.maxStringLength, own) }]);
       if (RE_DIGIT_TAIL.test(text))
-        fields.set(key, { type: 'float', value: Number(asciiDigits(text.replace(RE_DECIMAL, ''))) });
+        add.push([key, { type: 'float', value: Number(asciiDigits(text.replace(RE_DECIMAL, ''))) }]);
     }
+    // The point budget (state-model.ts), measured on the fields' text as encodePoint writes them.
+    let size = 0;
+    for (const [k, fv] of add) size += 2 + (escapeKey(k)?.length ?? 0) + (encodeFieldValue(fv)?.length ?? 0);
+    if (used + size > budget) {
+      problems.push('oversized_point');
+      const marker = fields.has(DROPPED_FIELD) ? `${DROPPED_FIELD}_` : DROPPED_FIELD;
+      fields.set(marker, { type: 'float', value: droppedHa(names, i, opts, unitIsField) });
+      break;
+    }
+    used += size;
+    problems.push(...own);
+    for (const [k, fv] of add) fields.set(k, fv);
     const field = fields.get(key);
     if (field?.type === 'float' && !Number.isFinite(field.value)) fields.delete(key);
   }

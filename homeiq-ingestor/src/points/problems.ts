@@ -8,4 +8,6 @@ export type Problem =
   /** A field key met again in the same point (two attribute names that differ only in replaced characters). */
   | 'duplicate_field'
   | 'entity_removed'
+  /** A point whose attributes went past the point budget: the rest were left out, `dropped_attributes` says how many. */
+  | 'oversized_point'
   | 'skipped_state';

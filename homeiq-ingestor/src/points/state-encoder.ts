@@ -1,9 +1,10 @@
 import { AttributeText, type AttributeTextStats } from './attribute-text.js';
 import { BoundedCache, type CacheStats } from './bounded-cache.js';
 import { HaTimestamps } from './ha-time.js';
-import { encodeSeries, quoteString } from './line-protocol.js';
+import { encodeSeries, floatText, quoteString } from './line-protocol.js';
 import {
   cap,
+  DROPPED_FIELD,
   splitEntityId,
   stateValueText,
   type EncodeOptions,
@@ -76,6 +77,7 @@ export class StateEncoder {
     const value = stateValueText(s.state);
     if (value !== undefined) fields += `,value=${value}`;
     fields += this.#attributes.text(s.entity_id, attrs, problems);
+    if (this.#attributes.dropped > 0) fields += `,${DROPPED_FIELD}=${floatText(this.#attributes.dropped)}`;
     for (let i = 0; i < head.truncated; i += 1) problems.push('truncated');
     // No isTimestampNs here: times.ns gives only timestamps within InfluxDB's range (else undefined, above).
     if (head.text === undefined) return { problems };

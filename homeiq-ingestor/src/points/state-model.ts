@@ -17,6 +17,10 @@ export interface EncodeOptions {
   excludeAttributes: ReadonlySet<string>;
   /** `ha_compatible`: the layout of HA's own influxdb integration (see ha-compatible.ts). */
   layout: 'homeiq' | 'ha_compatible';
+  /**
+   * Characters of attribute fields one point may carry (default MAX_ATTRIBUTE_CHARS); see `droppedAttributes`.
+   */
+  maxAttributeChars?: number | undefined;
   /** Registry tags of an entity (HomeIQ layout only; the ha_compatible layout stays exactly HA's). */
   enrich?: ((entityId: string) => EnrichmentTags | undefined) | undefined;
 }
@@ -112,6 +116,33 @@ export function stateValueText(state: string): string | undefined {
     return state;
   const v = stateValue(state);
   return v === undefined ? undefined : floatText(v);
+}
+
+/**
+ * The point budget: the attribute fields of one point (their line-protocol text, each with its comma) take at most
+ * this many characters. Attributes are written in their order while they fit; from the first one that does not,
+ * it and every later attribute are left out, the point gets the field DROPPED_FIELD (how many were left out) and
+ * the problem 'oversized_point'. The state, `value` and the tags are always written. With every text capped at
+ * 16,384 characters, this keeps a point far below a spool record (16 MiB) and an InfluxDB request, whatever
+ * Home Assistant sends (a 20 MB state of 15,000 attributes).
+ */
+export const MAX_ATTRIBUTE_CHARS = 256 * 1024;
+export const DROPPED_FIELD = 'dropped_attributes';
+
+/** The attributes from index `from` on that would have given a field: how many the budget left out. */
+export function droppedAttributes(
+  names: readonly string[],
+  attrs: Record<string, unknown>,
+  from: number,
+  excluded: ReadonlySet<string>,
+): number {
+  let n = 0;
+  for (let i = from; i < names.length; i += 1) {
+    const name = names[i] as string;
+    const v = attrs[name];
+    if (v !== null && v !== undefined && !TAG_ATTRIBUTES.has(name) && !excluded.has(name)) n += 1;
+  }
+  return n;
 }
 
 export function cap(s: string, max: number, problems: Problem[]): string {

@@ -1,8 +1,11 @@
 import type { HaEvent } from '../ha/messages.js';
-import { encodePoint, escapeKey, isoToNs, type FieldValue } from './line-protocol.js';
+import { encodeFieldValue, encodePoint, escapeKey, isoToNs, type FieldValue } from './line-protocol.js';
 import { StateEncoder } from './state-encoder.js';
 import {
   cap,
+  DROPPED_FIELD,
+  droppedAttributes,
+  MAX_ATTRIBUTE_CHARS,
   MAX_NAME_LENGTH,
   splitEntityId,
   stateValue,
@@ -46,6 +49,8 @@ export type { EncodeOptions, Encoded, EnrichmentTags, HaState, Problem } from '.
  * Typed attribute fields: `attr_<name>_num|_str|_bool|_json`, the name cut at MAX_NAME_LENGTH ('truncated').
  * Names that differ only in characters escapeKey replaces (`a\nb`, `a\rb`) give one key: the first attribute
  * in attribute order is written, each later one counted as 'duplicate_field' (InfluxDB would keep the last).
+ * Within the point budget (MAX_ATTRIBUTE_CHARS): from the first attribute whose field does not fit, the rest
+ * are left out, counted in DROPPED_FIELD (see droppedAttributes).
  */
 export function attributeFields(
   attrs: Record<string, unknown>,
@@ -54,25 +59,43 @@ export function attributeFields(
 ): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
   const written = new Set<string>();
-  for (const [name, v] of Object.entries(attrs)) {
+  const budget = opts.maxAttributeChars ?? MAX_ATTRIBUTE_CHARS;
+  let used = 0;
+  const names = Object.keys(attrs);
+  for (const [i, name] of names.entries()) {
+    const v = attrs[name];
     if (TAG_ATTRIBUTES.has(name) || opts.excludeAttributes.has(name) || v === null || v === undefined) continue;
     if (typeof v === 'number' && !Number.isFinite(v)) {
       problems.push('unencodable_attribute');
       continue;
     }
+    const own: Problem[] = [];
     const type =
       typeof v === 'number' ? 'num' : typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'str' : 'json';
-    const key = `attr_${cap(name, MAX_NAME_LENGTH, problems)}_${type}`;
+    const key = `attr_${cap(name, MAX_NAME_LENGTH, own)}_${type}`;
     const escaped = escapeKey(key) as string; // never empty
     if (written.has(escaped)) {
-      problems.push('duplicate_field');
+      problems.push(...own, 'duplicate_field');
       continue;
     }
+    const field: FieldValue =
+      typeof v === 'number'
+        ? { type: 'float', value: v }
+        : typeof v === 'boolean'
+          ? { type: 'bool', value: v }
+          : typeof v === 'string'
+            ? { type: 'string', value: cap(v, opts.maxStringLength, own) }
+            : { type: 'string', value: toJson(v, opts.maxStringLength, own) };
+    const size = 2 + escaped.length + (encodeFieldValue(field) as string).length; // `,key=value`
+    if (used + size > budget) {
+      problems.push('oversized_point');
+      fields[DROPPED_FIELD] = { type: 'float', value: droppedAttributes(names, attrs, i, opts.excludeAttributes) };
+      break;
+    }
+    used += size;
     written.add(escaped);
-    if (typeof v === 'number') fields[key] = { type: 'float', value: v };
-    else if (typeof v === 'boolean') fields[key] = { type: 'bool', value: v };
-    else if (typeof v === 'string') fields[key] = { type: 'string', value: cap(v, opts.maxStringLength, problems) };
-    else fields[key] = { type: 'string', value: toJson(v, opts.maxStringLength, problems) };
+    problems.push(...own);
+    fields[key] = field;
   }
   return fields;
 }

@@ -34,8 +34,8 @@ describe('spool records', () => {
     const pending = new PendingRecords();
     const size = frame('m v=1 1').length;
     for (let i = 0; i < 10; i += 1) pending.append(`m v=${i} 1`, Number.POSITIVE_INFINITY);
-    expect(pending.append('m v=9 1', size - 1)).toBeUndefined();
-    expect(pending.append('é'.repeat(10), HEADER_BYTES + 15)).toBeUndefined(); // fits in chars, not in UTF-8 bytes
+    expect(pending.append('m v=9 1', size - 1)).toBe('no_room');
+    expect(pending.append('é'.repeat(10), HEADER_BYTES + 15)).toBe('no_room'); // fits in chars, not in UTF-8 bytes
     expect(pending.records).toBe(10);
     expect(pending.oldest(size * 3 + 1).records).toBe(3);
     pending.remove(3);
@@ -69,7 +69,7 @@ describe('spool records', () => {
     expect(parseRecords(Buffer.concat([one, zeros])).batch.lines()).toEqual(['m v=1 1']);
     expect(parseRecords(zeros)).toMatchObject({ consumed: 0, corrupt: true });
     const pending = new PendingRecords();
-    expect(pending.append('', Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(pending.append('', Number.POSITIVE_INFINITY)).toBe('empty');
     expect(pending).toMatchObject({ bytes: 0, records: 0 });
   });
 

@@ -1,6 +1,6 @@
 import type { Backoff, Logger } from '@homeiq/shared';
 import { CommitStatus, CommitWaiters } from './commit-status.js';
-import { PendingRecords, type OldestRecords } from './pending.js';
+import { PendingRecords, type OldestRecords, type Refusal } from './pending.js';
 import { SegmentWriter, type OpenSegment } from './segment-file.js';
 
 /** Where the next group commit goes: segment `seq`, holding `base` committed bytes, with `room` left. */
@@ -61,12 +61,13 @@ export class GroupCommit {
     return this.#writer.open(seq, size);
   }
 
-  /** Queues `line` within `room` bytes (see PendingRecords.append) and makes sure a commit follows; false if refused. */
-  append(line: string, room: number): boolean {
-    if (this.#pending.append(line, room) === undefined) return false;
+  /** Queues `line` within `room` bytes and makes sure a commit follows; undefined, or why it was refused (see PendingRecords.append). */
+  append(line: string, room: number): Refusal | undefined {
+    const framed = this.#pending.append(line, room);
+    if (typeof framed !== 'number') return framed;
     this.#counts.appended += 1;
     this.#loop ??= this.#run();
-    return true;
+    return undefined;
   }
 
   /** No commit is running. */

@@ -2,6 +2,9 @@ import { crc32 } from 'node:zlib';
 import { HEADER_BYTES, MAX_RECORD_BYTES } from './format.js';
 import type { CommittedPiece } from './tail.js';
 
+/** Why a line is not taken: see PendingRecords.append. */
+export type Refusal = 'empty' | 'too_big' | 'no_room';
+
 /** Appended records are framed into chunks of this size (a larger record gets a chunk of its own). */
 export const CHUNK_BYTES = 256 * 1024;
 
@@ -45,17 +48,18 @@ export class PendingRecords {
   }
 
   /**
-   * Frames `line`; returns its framed size, or undefined when it is refused: empty (a zero-length record reads
-   * back as corruption, see format.ts), larger than a record may be, or than `room` (what the spool's limit
-   * leaves). A refused line leaves nothing behind.
+   * Frames `line`; returns its framed size, or why it is refused: `empty` (a zero-length record reads back as
+   * corruption, see format.ts), `too_big` (larger than a record may be, whatever the room), or `no_room` (larger
+   * than `room`, what the spool's limit leaves). A refused line leaves nothing behind.
    */
-  append(line: string, room: number): number | undefined {
-    if (line.length === 0) return undefined;
+  append(line: string, room: number): number | Refusal {
+    if (line.length === 0) return 'empty';
     // UTF-16 code units → at most 3 UTF-8 bytes each: reserve the worst case, write, then know the real size.
     // A code unit is at least one byte: a line that cannot fit is refused before any work.
-    if (HEADER_BYTES + line.length > Math.min(room, MAX_RECORD_BYTES)) return undefined;
+    if (HEADER_BYTES + line.length > MAX_RECORD_BYTES) return 'too_big';
+    if (HEADER_BYTES + line.length > room) return 'no_room';
     const worst = HEADER_BYTES + line.length * 3;
-    if (worst > MAX_RECORD_BYTES && HEADER_BYTES + Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) return undefined;
+    if (worst > MAX_RECORD_BYTES && HEADER_BYTES + Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) return 'too_big';
     let ch = this.#chunks.at(-1);
     if (ch === undefined || ch.buf.length - ch.used < worst) {
       ch = { buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, worst)), starts: [], used: 0, done: 0 };
@@ -64,7 +68,7 @@ export class PendingRecords {
     const at = ch.used;
     const len = ch.buf.write(line, at + HEADER_BYTES, 'utf8');
     const size = HEADER_BYTES + len;
-    if (size > room) return undefined; // the bytes written stay unused: the next append overwrites them
+    if (size > room) return 'no_room'; // the bytes written stay unused: the next append overwrites them
     ch.buf.writeUInt32LE(len, at);
     ch.starts.push(at);
     ch.used = at + size;

@@ -17,6 +17,33 @@ afterEach(async () => {
 });
 
 describe('Spool limits and states', () => {
+  it('tells a point too big for a record from a full spool: counted apart, never "full"', async () => {
+    const changes: boolean[] = [];
+    const spool = new Spool({ dir, maxBytes: 64 << 20, log, onFullChange: (f) => changes.push(f) });
+    await spool.start();
+    // 17 MiB of ASCII (one byte a character) and 6 Mi characters of 3-byte text: both beyond the 16 MiB record.
+    expect(spool.append(`m v="${'x'.repeat(17 << 20)}" 1`)).toBe(false);
+    expect(spool.append(`m v="${'€'.repeat(6 << 20)}" 1`)).toBe(false);
+    expect(spool.stats()).toMatchObject({ tooBig: 2, refused: 0, full: false, bytes: 0 });
+    expect(changes).toEqual([]);
+    // A point that fits goes in at once: nothing was left behind.
+    expect(spool.append('m v=1 1')).toBe(true);
+    await spool.sync();
+    expect(spool.stats()).toMatchObject({ committed: 1, tooBig: 2, refused: 0, full: false });
+    await spool.stop();
+  });
+
+  it('a point larger than the room left is refused as full (the spool is within that point of its limit)', async () => {
+    const changes: boolean[] = [];
+    const spool = new Spool({ dir, maxBytes: 1000, log, onFullChange: (f) => changes.push(f) });
+    await spool.start();
+    expect(spool.append(`m v="${'x'.repeat(600)}" 1`)).toBe(true);
+    expect(spool.append(`m v="${'x'.repeat(600)}" 2`)).toBe(false);
+    expect(spool.stats()).toMatchObject({ tooBig: 0, refused: 1, full: true });
+    expect(changes).toEqual([true]);
+    await spool.stop();
+  });
+
   it('counts the bytes of a commit in flight as unsent: the limit holds while the disk is slow', async () => {
     const disk = new FaultyDisk();
     const maxBytes = 10_000;

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AckFile, type Cursor } from './ack-file.js';
 import { RecordBatch } from './batch.js';
-import { HEADER_BYTES } from './format.js';
+import { HEADER_BYTES, MAX_RECORD_BYTES } from './format.js';
 import { GroupCommit, type CommitPlace } from './group-commit.js';
 import type { OldestRecords } from './pending.js';
 import { listSegments, openForAppend, readSegment, repairTail, segName, type OpenSegment } from './segment-file.js';
@@ -45,7 +45,10 @@ export interface SpoolReadStats {
 export interface SpoolStats {
   appended: number;
   committed: number;
+  /** Points refused because the spool was full (or not running, or empty lines): see `append`. */
   refused: number;
+  /** Points refused because they are larger than a spool record may be (MAX_RECORD_BYTES), full or not. */
+  tooBig: number;
   /** Unsent bytes: on disk after the ack position, plus not yet committed (a commit in flight too). */
   bytes: number;
   segments: number;
@@ -88,6 +91,7 @@ export class Spool implements Service {
   #full = false;
   #fullLogged = false;
   #refused = 0;
+  #tooBig = 0;
   /** Recent group commits (see SpoolOptions.tailBytes). */
   readonly #tail: SpoolTail;
   readonly #ackFile: AckFile;
@@ -123,6 +127,7 @@ export class Spool implements Service {
     return {
       ...this.#commit.counts(),
       refused: this.#refused,
+      tooBig: this.#tooBig,
       bytes,
       segments: this.#segments.size,
       full: this.#full,
@@ -185,6 +190,8 @@ export class Spool implements Service {
    * Queues one point for the next group commit. False when it is refused, counted in `refused`: the spool is
    * full (the full policy above), or not running (before `start`, after `stop`: nothing would commit it; logged
    * once, the spool does not turn full), or the line is empty (it would read back as corruption, see format.ts).
+   * A line larger than a record may be is refused too, but counted in `tooBig` and logged, and never makes the
+   * spool full: it says nothing about the room left (the encoders' point budget keeps lines far below it).
    */
   append(line: string): boolean {
     if (!this.#running || line.length === 0) {
@@ -194,9 +201,19 @@ export class Spool implements Service {
       this.#refusedStoppedLogged ||= !this.#running;
       return false;
     }
-    if (this.#commit.append(line, this.opts.maxBytes - this.#unsentBytes())) return true;
+    const refused = this.#commit.append(line, this.opts.maxBytes - this.#unsentBytes());
+    if (refused === undefined) return true;
+    if (refused === 'too_big') {
+      this.#tooBig += 1;
+      // The first, then one line per thousand: a flood of them must not flood the log.
+      if (this.#tooBig % 1000 === 1)
+        this.opts.log.error(
+          `a point of ${line.length} characters is larger than a spool record may be (${MAX_RECORD_BYTES} bytes); it is not written (${this.#tooBig} so far)`,
+        );
+      return false;
+    }
     this.#refused += 1;
-    this.#setFull(true);
+    if (refused === 'no_room') this.#setFull(true);
     return false;
   }
 

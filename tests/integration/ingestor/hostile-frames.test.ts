@@ -144,8 +144,16 @@ describe('hostile Home Assistant frames', () => {
     ]);
 
     expect(p.child.exitCode).toBeNull();
-    const metrics = await api('/metrics');
+    let metrics = '';
     const count = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? 0);
+    await until(
+      'every junk frame counted',
+      async () => {
+        metrics = await api('/metrics');
+        return count(/^homeiq_ha_bad_frames_total (\d+)$/m) >= 12 && count(/kind="no_type"\} (\d+)$/m) >= 15;
+      },
+      INGESTOR,
+    );
     expect(count(/^homeiq_ha_bad_frames_total (\d+)$/m)).toBe(3 * 4); // not json, torn, a string, null
     for (const [kind, n] of [
       ['event', 3 * 4],

@@ -1,0 +1,186 @@
+/**
+ * The backfill under a crash loop: the ingestor is killed every few seconds, each time while the gap backfill of
+ * its connection runs. The real Backfill, StatePipeline and state files on disk (a restart is a new Backfill on
+ * the same data dir, a kill abandons the old one without its stop) against a scripted HA that answers history
+ * like HA, slowly, for 5,000 entities (the entities written before count: a hostile or large home). Checks:
+ * - history calls per connection are bounded (MAX_HISTORY_CALLS_PER_WINDOW per window, whatever the entities);
+ * - each restart's gap starts at the last durable position (the last window done, or the tail of the last gap
+ *   done), never back at the first crash: the re-read range does not grow with the number of crashes;
+ * - every change HA recorded meanwhile is written.
+ */
+import { createLogger, LogSecrets } from '@homeiq/shared';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../../../tests/harness/until.js';
+import { Backfill } from './backfill.js';
+import { MAX_HISTORY_CALLS_PER_WINDOW } from './state-replay.js';
+import type { HaSession } from '../ha/ha-session.js';
+import { isoToMicros, microsToIso } from '../ha/history.js';
+import { EventEncoder } from '../points/event-encoder.js';
+import { EntityFilter } from '../points/filter.js';
+import { StateDigests } from '../points/restart-digest.js';
+import { StatePipeline } from '../points/state-pipeline.js';
+
+const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
+const S = 1_000_000;
+const MIN = 60 * S;
+const ENTITIES = 5000;
+const ids = Array.from({ length: ENTITIES }, (_, i) => `sensor.e${i}`);
+let dir: string | undefined;
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** HA's recorder: rows per entity (µs), and a session that answers get_states and history after `delayMs`. */
+class Recorder {
+  readonly rows = new Map<string, number[]>();
+  record(id: string, us: number): void {
+    const r = this.rows.get(id) ?? [];
+    r.push(us);
+    this.rows.set(id, r);
+  }
+  session(n: number, delayMs: number): { session: HaSession; close(): void; history: Array<{ start: number }> } {
+    let closed = false;
+    const history: Array<{ start: number }> = [];
+    const session: HaSession = {
+      connection: n,
+      get closed() {
+        return closed;
+      },
+      ended: new Promise(() => undefined),
+      command: async <T>(msg: Record<string, unknown>): Promise<T> => {
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (closed) throw new Error('Home Assistant connection closed');
+        if (msg['type'] === 'get_states')
+          return [...this.rows].slice(0, 50).map(([id, r]) => ({
+            entity_id: id,
+            state: String(r.length),
+            attributes: {},
+            last_updated: microsToIso(r.at(-1) as number),
+          })) as T;
+        if (msg['type'] !== 'history/history_during_period') return null as T;
+        const start = isoToMicros(msg['start_time'] as string) as number;
+        const end = msg['end_time'] === undefined ? Infinity : (isoToMicros(msg['end_time'] as string) as number);
+        history.push({ start });
+        const out: Record<string, unknown[]> = {};
+        for (const id of msg['entity_ids'] as string[]) {
+          const r = (this.rows.get(id) ?? [])
+            .map((us, i) => ({ us, i }))
+            .filter((x) => x.us > start && x.us < end)
+            .map((x) => ({ s: String(x.i + 1), lu: x.us / 1e6 }));
+          if (r.length) out[id] = r;
+        }
+        return out as T;
+      },
+    };
+    return { session, history, close: () => void (closed = true) };
+  }
+}
+
+describe('backfill in a crash loop', () => {
+  it('bounds history calls per connection and never re-reads from the first crash', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'homeiq-crash-loop-'));
+    const ha = new Recorder();
+    let now = 1_795_000_000 * S; // HA's clock and ours, virtual
+    // Every entity changed once before the first run: all of them are in the restart digests after run 1.
+    for (const id of ids) ha.record(id, now - 10 * MIN);
+    const written = new Set<string>();
+    const runs: Array<{ connectedUs: number; calls: number; firstStart: number | undefined }> = [];
+
+    const start = async (n: number) => {
+      const encoder = new EventEncoder(
+        { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
+        new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
+        () => undefined,
+      );
+      const digests = new StateDigests();
+      const pipeline = new StatePipeline({
+        encoder,
+        sink: {
+          append: (l) => {
+            const m = / (\d+)$/.exec(l);
+            written.add(`${/entity_id=([^, ]+)/.exec(l)?.[1]}@${m?.[1]}`);
+            return true;
+          },
+        },
+        digests,
+        skipRestartDuplicates: true,
+      });
+      const backfill = new Backfill({
+        dir: dir as string,
+        pipeline,
+        digests,
+        accepts: () => true,
+        spool: { sync: async () => undefined },
+        log,
+        historyImportDays: 0,
+        now: () => now,
+        saveIntervalMs: 3_600_000, // no periodic save: a crash comes before it (kills every 8–12 s vs 10 s)
+        recorderSettleMs: 60_000, // killed before the tail pass, every time
+      });
+      await backfill.start();
+      const conn = ha.session(n, 2);
+      backfill.onConnected(conn.session);
+      return { backfill, pipeline, conn };
+    };
+
+    // Run 1: a fresh install; its snapshot and live events write every entity.
+    let r = await start(1);
+    for (const id of ids) r.pipeline.onEvent(liveEvent(id, now - 10 * MIN));
+    await until('run 1 done', () => r.backfill.status().phase === 'done', 10_000);
+    await r.backfill.save(); // run 1 lived long enough for its periodic save
+    r.conn.close();
+    let killedAt = now;
+
+    for (let n = 2; n <= 7; n += 1) {
+      // While the ingestor is down, HA records changes; then it starts again, connects, and is killed while
+      // its gap backfill runs or right after it (before the tail pass).
+      now += 10 * MIN;
+      for (let i = 0; i < 20; i += 1) ha.record(ids[(n * 37 + i * 101) % ENTITIES] as string, now - 5 * MIN + i * S);
+      r = await start(n);
+      const connectedUs = now;
+      // Killed once the gap is done and saved (its snapshot has run) or after 45 history calls, whichever comes
+      // first: the time a crash loop leaves a connection. 5000 entities 50 at a time would need 100 calls.
+      const run = r;
+      await until(
+        `run ${n} killed`,
+        () => run.backfill.status().snapshot.at !== undefined || run.conn.history.length >= 45,
+        20_000,
+      );
+      r.conn.close(); // SIGKILL: no stop, no final save
+      runs.push({ connectedUs, calls: r.conn.history.length, firstStart: r.conn.history[0]?.start });
+      killedAt = now;
+    }
+    expect(killedAt).toBeGreaterThan(0);
+
+    for (const [i, run] of runs.entries()) {
+      // One open window (the gap is under an hour) of at most MAX_HISTORY_CALLS_PER_WINDOW calls: 5000 entities
+      // asked 50 at a time would be 100 calls.
+      expect(run.calls, `run ${i + 2}`).toBeLessThanOrEqual(MAX_HISTORY_CALLS_PER_WINDOW);
+      // It starts where the previous connection's durable position was: its gap's tail (5 min before it
+      // connected, less the 2 s overlap), not the first crash 10 minutes × i earlier.
+      const previous = i === 0 ? undefined : runs[i - 1];
+      if (previous)
+        expect(run.firstStart, `run ${i + 2}`).toBeGreaterThanOrEqual(previous.connectedUs - 5 * MIN - 2 * S - 1);
+    }
+    // Nothing HA recorded is missing.
+    for (const [id, rows] of ha.rows)
+      for (const us of rows) expect(written.has(`${id}@${us}000`), `${id}@${us}`).toBe(true);
+  }, 60_000);
+});
+
+function liveEvent(id: string, us: number) {
+  const t = microsToIso(us);
+  return {
+    event_type: 'state_changed',
+    time_fired: t,
+    data: {
+      entity_id: id,
+      old_state: null,
+      new_state: { entity_id: id, state: '1', attributes: {}, last_updated: t, last_changed: t },
+    },
+  };
+}
