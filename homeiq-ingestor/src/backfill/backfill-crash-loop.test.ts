@@ -76,7 +76,10 @@ class Recorder {
         return out as T;
       },
     };
-    return { session, history, close: () => void (closed = true) };
+    const close = (): void => {
+      closed = true;
+    };
+    return { session, history, close };
   }
 }
 
