@@ -2,10 +2,10 @@
 // own rules and translations, on small in-memory configs.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createConfigLinter, lintRepositoryYaml, lintTranslations } from './addon-config.mjs';
-import { loadLinterSchemas, pyEqual } from './addon-schema.mjs';
-import type { Problem } from './problems.d.mts';
-import { RE_SCHEMA_ELEMENT } from './schema-types.mjs';
+import { createConfigLinter, lintRepositoryYaml, lintTranslations } from './addon-config.ts';
+import { loadLinterSchemas, pyEqual } from './addon-schema.ts';
+import type { Problem } from './problems.ts';
+import { RE_SCHEMA_ELEMENT } from './schema-types.ts';
 
 const linter = createConfigLinter(loadLinterSchemas({}));
 

@@ -1,9 +1,9 @@
 // Dockerfile, PNG and shebang helpers of scripts/lint.
 import { describe, expect, it } from 'vitest';
-import { checkDockerfile, parseDockerfile } from './dockerfile.mjs';
-import { imageSizeProblem, pngSize } from './png.mjs';
-import { problemSink, type Problem } from './problems.mjs';
-import { shellFromShebang } from './shellcheck.mjs';
+import { checkDockerfile, parseDockerfile } from './dockerfile.ts';
+import { imageSizeProblem, pngSize } from './png.ts';
+import { problemSink, type Problem } from './problems.ts';
+import { shellFromShebang } from './shellcheck.ts';
 import { pngHeader } from '../../tests/harness/lint-fixture.js';
 
 describe('png', () => {

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { finalStageEnv } from '../../scripts/lint/dockerfile.mjs';
+import { finalStageEnv } from '../../scripts/lint/dockerfile.ts';
 import { runScript } from '../peers/process.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,7 +15,7 @@ export type AddonName = 'ingestor' | 'influxdb' | 'admin';
 
 /** Bundles the add-ons with the project's one esbuild config, as the Dockerfile does. */
 export function buildBundles(...names: AddonName[]): Promise<string> {
-  return runScript(NODE24, [join(REPO_ROOT, 'scripts', 'build.mjs'), ...names]);
+  return runScript(NODE24, [join(REPO_ROOT, 'scripts', 'build.ts'), ...names]);
 }
 
 export interface AddonProcess {

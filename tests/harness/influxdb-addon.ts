@@ -16,7 +16,7 @@ export const CONFIG = join(ROOT, 'homeiq-influxdb', 'config.yaml');
 
 /** Builds the bundle and (or reuses the cached) influxd; returns the influxd path. */
 export async function prepare(): Promise<string> {
-  await promisify(execFile)(NODE, [join(ROOT, 'scripts', 'build.mjs'), 'influxdb'], { cwd: ROOT });
+  await promisify(execFile)(NODE, [join(ROOT, 'scripts', 'build.ts'), 'influxdb'], { cwd: ROOT });
   return buildInfluxd();
 }
 

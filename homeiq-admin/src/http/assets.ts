@@ -38,9 +38,7 @@ export async function loadPanelAssets(dir: string): Promise<PanelAssets> {
     files.set(n, { body, type: TYPES[extname(n)] ?? 'application/octet-stream' });
     hash.update(n).update(body);
   }
-  const missing = files.has('panel.js')
-    ? undefined
-    : `${dir} has no panel.js; build it with: node scripts/build.mjs admin`;
+  const missing = files.has('panel.js') ? undefined : `${dir} has no panel.js; build it with: npm run build -- admin`;
   return { version: hash.digest('hex').slice(0, 12), files, ...(missing ? { missing } : {}) };
 }
 

@@ -12,7 +12,7 @@ describe('StackDecoder', () => {
   let stack: string;
 
   beforeAll(async () => {
-    // A minified bundle with its map beside it, as scripts/build.mjs makes them; its error's stack points into it.
+    // A minified bundle with its map beside it, as scripts/build.ts makes them; its error's stack points into it.
     dir = await mkdtemp(join(tmpdir(), 'homeiq-stack-'));
     await writeFile(join(dir, 'thrower.ts'), 'export function boom(): never {\n  throw new Error("boom");\n}\n');
     await writeFile(join(dir, 'entry.ts'), 'import { boom } from "./thrower";\nexport function run() { boom(); }\n');

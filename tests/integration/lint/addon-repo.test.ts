@@ -1,6 +1,6 @@
 // The repository-level config check (lintAddonRepository) on a throw-away git repo.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lintAddonRepository } from '../../../scripts/lint/addon-config.mjs';
+import { lintAddonRepository } from '../../../scripts/lint/addon-config.ts';
 import { ADDON, createFixture, pngHeader, type Fixture } from '../../harness/lint-fixture.js';
 
 let fx: Fixture;

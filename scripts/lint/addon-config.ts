@@ -2,31 +2,37 @@
 // HomeIQ rules), its translations and files, repository.yaml, and stray config files.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkAddonFiles, strayConfigs } from './addon-files.mjs';
-import { compileLinterSchema, loadLinterSchemas } from './addon-schema.mjs';
-import { frenckBuildRules, frenckConfigRules } from './frenck-rules.mjs';
-import { listFiles, indexModes } from './git-files.mjs';
-import { homeiqConfigRules } from './homeiq-rules.mjs';
-import { problemSink } from './problems.mjs';
-import { checkTranslationCoverage, checkTranslationShape } from './translations.mjs';
-import { parseYamlSource } from './yaml-source.mjs';
+import { checkAddonFiles, strayConfigs } from './addon-files.ts';
+import { compileLinterSchema, type LinterSchemas, loadLinterSchemas } from './addon-schema.ts';
+import { frenckBuildRules, frenckConfigRules } from './frenck-rules.ts';
+import { listFiles, indexModes } from './git-files.ts';
+import { homeiqConfigRules } from './homeiq-rules.ts';
+import { type Problem, problemSink } from './problems.ts';
+import { isObject } from './schema-types.ts';
+import { checkTranslationCoverage, checkTranslationShape } from './translations.ts';
+import { parseYamlSource } from './yaml-source.ts';
 
 export const EXPECTED_ADDONS = ['homeiq-ingestor', 'homeiq-influxdb', 'homeiq-admin'];
 
 /** Parses `text` as YAML into a sink for `file`; reports syntax errors. */
-function parse(text, file, problems) {
+function parse(text: string, file: string, problems: Problem[]) {
   const source = parseYamlSource(text);
   const sink = problemSink(file, source.lineOf, problems);
   for (const e of source.errors) sink.error('yaml', e.message, e.line);
   return { source, sink };
 }
 
+export interface ConfigLinter {
+  /** Lints a config file text; returns the parsed config (undefined on YAML errors). */
+  config(text: string, file: string, problems: Problem[]): unknown;
+  build(text: string, file: string, problems: Problem[]): void;
+}
+
 /** Compiles the linter schemas once; lints config/build file texts. */
-export function createConfigLinter(schemas) {
+export function createConfigLinter(schemas: Pick<LinterSchemas, 'config' | 'build'>): ConfigLinter {
   const validateConfig = compileLinterSchema(schemas.config);
   const validateBuild = schemas.build ? compileLinterSchema(schemas.build) : undefined;
   return {
-    /** @returns the parsed config (undefined on YAML errors) */
     config(text, file, problems) {
       const { source, sink } = parse(text, file, problems);
       if (source.data === undefined) return undefined;
@@ -45,7 +51,13 @@ export function createConfigLinter(schemas) {
 }
 
 /** Lints one translations file; en.yaml is also checked for coverage of `config`. */
-export function lintTranslations(text, file, config, problems, { coverage }) {
+export function lintTranslations(
+  text: string,
+  file: string,
+  config: unknown,
+  problems: Problem[],
+  { coverage }: { coverage: boolean },
+): void {
   const { source, sink } = parse(text, file, problems);
   if (source.data === undefined) return;
   checkTranslationShape(source.data, sink);
@@ -53,11 +65,11 @@ export function lintTranslations(text, file, config, problems, { coverage }) {
 }
 
 /** repository.yaml: name, url, maintainer (SCHEMA_REPOSITORY_CONFIG + our "all three"). */
-export function lintRepositoryYaml(text, file, problems) {
+export function lintRepositoryYaml(text: string, file: string, problems: Problem[]): void {
   const { source, sink } = parse(text, file, problems);
   const r = source.data;
   if (r === undefined) return;
-  if (!r || typeof r !== 'object' || Array.isArray(r)) {
+  if (!isObject(r)) {
     sink.error('repository', 'must be a mapping with name, url and maintainer');
     return;
   }
@@ -65,16 +77,31 @@ export function lintRepositoryYaml(text, file, problems) {
     if (!['name', 'url', 'maintainer'].includes(key)) sink.error('repository', `unknown key '${key}'`, [key]);
   }
   for (const key of ['name', 'url', 'maintainer']) {
-    if (typeof r[key] !== 'string' || r[key].trim() === '')
+    const value = r[key];
+    if (typeof value !== 'string' || value.trim() === '')
       sink.error('repository', `'${key}' must be a non-empty string`, [key]);
   }
-  if (typeof r.url === 'string' && !URL.canParse(r.url)) sink.error('repository', `'url' is not a URL`, ['url']);
+  if (typeof r['url'] === 'string' && !URL.canParse(r['url'])) sink.error('repository', `'url' is not a URL`, ['url']);
 }
 
-function lintAddon({ root, dir, files, modes, linter, problems }) {
-  const read = (rel) => readFileSync(join(root, dir, rel), 'utf8');
+function lintAddon({
+  root,
+  dir,
+  files,
+  modes,
+  linter,
+  problems,
+}: {
+  root: string;
+  dir: string;
+  files: string[];
+  modes: Map<string, string>;
+  linter: ConfigLinter;
+  problems: Problem[];
+}): void {
+  const read = (rel: string): string => readFileSync(join(root, dir, rel), 'utf8');
   const config = linter.config(read('config.yaml'), `${dir}/config.yaml`, problems);
-  const slug = typeof config?.slug === 'string' ? config.slug : undefined;
+  const slug = isObject(config) && typeof config['slug'] === 'string' ? config['slug'] : undefined;
   if (slug !== undefined && slug !== dir) {
     const source = parseYamlSource(read('config.yaml'));
     problemSink(`${dir}/config.yaml`, source.lineOf, problems).error(
@@ -94,18 +121,17 @@ function lintAddon({ root, dir, files, modes, linter, problems }) {
   checkAddonFiles({ root, dir, files, modes, slug, problems });
 }
 
-/**
- * Runs the whole config check on a repository.
- * @returns {{ problems: import('./problems.d.mts').Problem[], addons: string[] }}
- */
-export function lintAddonRepository(root, { env = process.env, expected = EXPECTED_ADDONS } = {}) {
-  /** @type {import('./problems.d.mts').Problem[]} */
-  const problems = [];
-  let linter;
+/** Runs the whole config check on a repository. */
+export function lintAddonRepository(
+  root: string,
+  { env = process.env, expected = EXPECTED_ADDONS }: { env?: NodeJS.ProcessEnv; expected?: string[] } = {},
+): { problems: Problem[]; addons: string[] } {
+  const problems: Problem[] = [];
+  let linter: ConfigLinter;
   try {
     linter = createConfigLinter(loadLinterSchemas(env));
   } catch (err) {
-    problemSink('config.schema.json', undefined, problems).error('schema-missing', /** @type {Error} */ (err).message);
+    problemSink('config.schema.json', undefined, problems).error('schema-missing', (err as Error).message);
     return { problems, addons: [] };
   }
   const files = listFiles(root);

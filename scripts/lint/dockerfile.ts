@@ -1,9 +1,19 @@
 // Dockerfile checks hadolint cannot express: the final stage is FROM a pinned
 // ghcr.io/home-assistant base image, and it has a HEALTHCHECK and the io.hass.* labels.
 
+import type { ProblemSink } from './problems.ts';
+
+export interface DockerInstruction {
+  /** 1-based line where the instruction starts. */
+  line: number;
+  /** Upper case: FROM, RUN … */
+  instruction: string;
+  args: string;
+}
+
 /** Instructions with their 1-based start line; continuation lines joined, comments dropped. */
-export function parseDockerfile(text) {
-  const out = [];
+export function parseDockerfile(text: string): DockerInstruction[] {
+  const out: DockerInstruction[] = [];
   let buf = '';
   let start = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -24,24 +34,27 @@ export function parseDockerfile(text) {
 }
 
 /** Splits `a=1 b="x y" c='z'` (or legacy `key value`) into pairs. */
-function labelPairs(args) {
+function labelPairs(args: string): [string, string][] {
   const tokens = args.match(/(?:[^\s"']+|"(?:\\.|[^"\\])*"|'[^']*')+/g) ?? [];
-  const unquote = (s) => s.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+  const unquote = (s: string): string => s.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
   if (tokens.length > 0 && !(tokens[0] ?? '').includes('=')) {
     return [[unquote(tokens[0] ?? ''), unquote(tokens.slice(1).join(' '))]];
   }
-  return tokens.map((t) => {
+  return tokens.map((t): [string, string] => {
     const eq = t.indexOf('=');
     return [unquote(t.slice(0, eq)), unquote(t.slice(eq + 1))];
   });
 }
 
-const substitute = (s, vars) =>
-  s.replace(/\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)/g, (all, a, b) => vars.get(a ?? b) ?? all);
+const substitute = (s: string, vars: Map<string, string>): string =>
+  s.replace(
+    /\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)/g,
+    (all, a: string | undefined, b: string | undefined) => vars.get(a ?? b ?? '') ?? all,
+  );
 
 const HA_BASE = /^ghcr\.io\/home-assistant\/base(?:-python|-debian|-ubuntu)?(?::([\w.-]+))?(@sha256:[0-9a-f]{64})?$/;
 
-function imageTagProblem(image) {
+function imageTagProblem(image: string): string | undefined {
   if (image === 'scratch') return undefined;
   if (image.includes('$')) return `'${image}' cannot be resolved (give the ARG a default)`;
   if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
@@ -51,11 +64,10 @@ function imageTagProblem(image) {
   return undefined;
 }
 
-/** @param {string} text @param {import('./problems.d.mts').ProblemSink} sink */
-export function checkDockerfile(text, sink) {
+export function checkDockerfile(text: string, sink: ProblemSink): void {
   const instructions = parseDockerfile(text);
-  const globalArgs = new Map();
-  const stages = [];
+  const globalArgs = new Map<string, string>();
+  const stages: { line: number; image: string; alias: string | undefined; body: DockerInstruction[] }[] = [];
   for (const ins of instructions) {
     if (ins.instruction === 'FROM') {
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
@@ -95,7 +107,7 @@ export function checkDockerfile(text, sink) {
       final.line,
     );
   }
-  const labels = new Map();
+  const labels = new Map<string, string>();
   for (const ins of final.body) {
     if (ins.instruction === 'LABEL') for (const [k, v] of labelPairs(ins.args)) labels.set(k, v);
   }
@@ -113,10 +125,10 @@ export function checkDockerfile(text, sink) {
 }
 
 /** The environment the final stage's ENV instructions give the image, in order (later ones win). */
-export function finalStageEnv(text) {
+export function finalStageEnv(text: string): Map<string, string> {
   const instructions = parseDockerfile(text);
   const lastFrom = instructions.findLastIndex((i) => i.instruction === 'FROM');
-  const env = new Map();
+  const env = new Map<string, string>();
   for (const ins of instructions.slice(lastFrom + 1))
     if (ins.instruction === 'ENV') for (const [k, v] of labelPairs(ins.args)) env.set(k, v);
   return env;

@@ -1,14 +1,15 @@
 // HomeIQ's own config.yaml rules, stricter than the linter: options and schema agree, a quoted version,
 // a pre-built image, aarch64 and amd64 only.
-import { checkSchemaTypes, isOptionalType, nestedSchema } from './schema-types.mjs';
+import type { KeyPath, ProblemSink } from './problems.ts';
+import { checkSchemaTypes, isObject, isOptionalType, nestedSchema } from './schema-types.ts';
+import type { YamlSource } from './yaml-source.ts';
 
-const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 const RE_SLUG = /^[-_.A-Za-z0-9]+$/;
 const RE_IMAGE_PART = /^[a-z0-9{][a-z0-9.\-_{}]*$/;
-const typeOf = (v) => (Array.isArray(v) ? v[0] : v);
+const typeOf = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
 /** Docker image reference without tag or digest, lowercase, Supervisor `docker_image()` components. */
-export function imageProblem(image) {
+export function imageProblem(image: unknown): string | undefined {
   if (typeof image !== 'string' || image === '') return 'must be a non-empty string';
   const parts = image.split('/');
   const last = parts.at(-1) ?? '';
@@ -23,7 +24,12 @@ export function imageProblem(image) {
 }
 
 /** options ⊆ schema, and every schema key has a default unless its type is optional (`?`). */
-function checkOptionsParity(options, schema, path, sink) {
+function checkOptionsParity(
+  options: Record<string, unknown>,
+  schema: Record<string, unknown>,
+  path: KeyPath,
+  sink: ProblemSink,
+): void {
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(schema, key)) {
       sink.error('options-schema', `option '${[...path, key].join('.')}' has no entry in 'schema'`, [
@@ -63,40 +69,36 @@ function checkOptionsParity(options, schema, path, sink) {
   }
 }
 
-/**
- * @param {Record<string, unknown>} c config data
- * @param {import('./yaml-source.d.mts').YamlSource} source
- * @param {import('./problems.d.mts').ProblemSink} sink
- */
-export function homeiqConfigRules(c, source, sink) {
+/** HomeIQ's rules on config.yaml as data; `source` gives the scalar styles (a quoted version). */
+export function homeiqConfigRules(c: unknown, source: YamlSource, sink: ProblemSink): void {
   if (!isObject(c)) return;
   const { error } = sink;
 
   if ('version' in c && !['QUOTE_DOUBLE', 'QUOTE_SINGLE'].includes(source.scalarType(['version']) ?? '')) {
     error('version-quoted', '\'version\' must be a quoted string, e.g. version: "1.2.0"', ['version']);
   }
-  if (typeof c.slug === 'string' && !RE_SLUG.test(c.slug)) {
+  if (typeof c['slug'] === 'string' && !RE_SLUG.test(c['slug'])) {
     error('slug', `'slug' must match ${RE_SLUG.source}`, ['slug']);
   }
   if (!('image' in c)) {
     error('image', "'image' is missing: without it the Supervisor builds the Dockerfile on the device", []);
   } else {
-    const problem = imageProblem(c.image);
+    const problem = imageProblem(c['image']);
     if (problem) error('image', `'image' ${problem}`, ['image']);
   }
-  if (c.init !== false) {
+  if (c['init'] !== false) {
     error(
       'init-false',
       "'init: false' is required: the s6-overlay base image must run as PID 1",
       'init' in c ? ['init'] : [],
     );
   }
-  const arch = c.arch;
+  const arch = c['arch'];
   if (!Array.isArray(arch) || arch.length !== 2 || !arch.includes('aarch64') || !arch.includes('amd64')) {
     error('arch', "'arch' must be exactly [aarch64, amd64]", ['arch']);
   }
-  const schema = isObject(c.schema) ? c.schema : {};
-  const options = isObject(c.options) ? c.options : {};
+  const schema = isObject(c['schema']) ? c['schema'] : {};
+  const options = isObject(c['options']) ? c['options'] : {};
   checkSchemaTypes(schema, sink);
   checkOptionsParity(options, schema, [], sink);
 }

@@ -1,20 +1,32 @@
 // YAML parsing that keeps the source: lets rules report the line of a key and see scalar styles.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { KeyPath } from './problems.ts';
 
-/**
- * @param {string} text
- * @returns {import('./yaml-source.d.mts').YamlSource}
- */
-export function parseYamlSource(text) {
+export interface YamlSource {
+  /** The document as plain JS, undefined when it has syntax errors. */
+  data: unknown;
+  errors: { line: number | undefined; message: string }[];
+  lineOf(path: KeyPath): number | undefined;
+  /** Scalar style of the value at `path` ('PLAIN', 'QUOTE_DOUBLE', …), undefined if not a scalar. */
+  scalarType(path: KeyPath): string | undefined;
+}
+
+export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const errors = doc.errors.map((e) => ({ line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] }));
+  const errors = doc.errors.map((e) => ({
+    line: e.linePos?.[0]?.line,
+    message: e.message.split('\n')[0] ?? e.message,
+  }));
   const data = errors.length === 0 ? doc.toJS() : undefined;
-  const lineAt = (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  const lineAt = (node: unknown): number | undefined => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
 
   /** Walks `path`; returns the deepest node found and the line of its key (or item). */
-  function walk(path) {
-    let node = doc.contents;
+  function walk(path: KeyPath): { node: unknown; line: number | undefined } {
+    let node: unknown = doc.contents;
     let line = lineAt(node);
     let complete = true;
     for (const key of path) {
@@ -41,7 +53,6 @@ export function parseYamlSource(text) {
     data,
     errors,
     lineOf: (path) => walk(path).line,
-    /** Scalar style of the value at `path` ('PLAIN', 'QUOTE_DOUBLE', …), undefined if not a scalar. */
     scalarType: (path) => {
       const { node } = walk(path);
       return isScalar(node) ? (node.type ?? 'PLAIN') : undefined;

@@ -1,11 +1,11 @@
 // translations/<lang>.yaml: the Supervisor's SCHEMA_APP_TRANSLATIONS shape and, for
 // en.yaml, exact coverage of the config's schema keys (nested via `fields`) and ports (`network`).
-import { nestedSchema } from './schema-types.mjs';
+import type { KeyPath, ProblemSink } from './problems.ts';
+import { isObject, nestedSchema } from './schema-types.ts';
 
-const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 const ENTRY_KEYS = ['name', 'description', 'fields'];
 
-function checkEntry(entry, path, sink) {
+function checkEntry(entry: unknown, path: KeyPath, sink: ProblemSink): void {
   const at = ['configuration', ...path];
   const label = path.join('.');
   if (!isObject(entry)) {
@@ -19,20 +19,21 @@ function checkEntry(entry, path, sink) {
         key,
       ]);
   }
-  if (typeof entry.name !== 'string' || entry.name.trim() === '') {
+  if (typeof entry['name'] !== 'string' || entry['name'].trim() === '') {
     sink.error('translations', `'${label}.name' is required and must be a string`, at);
   }
-  if (typeof entry.description !== 'string' || entry.description.trim() === '') {
+  if (typeof entry['description'] !== 'string' || entry['description'].trim() === '') {
     sink.error('translations', `'${label}.description' must be a non-empty string`, at);
   }
   if ('fields' in entry) {
-    if (!isObject(entry.fields)) sink.error('translations', `'${label}.fields' must be a mapping`, [...at, 'fields']);
-    else for (const [k, v] of Object.entries(entry.fields)) checkEntry(v, [...path, 'fields', k], sink);
+    if (!isObject(entry['fields']))
+      sink.error('translations', `'${label}.fields' must be a mapping`, [...at, 'fields']);
+    else for (const [k, v] of Object.entries(entry['fields'])) checkEntry(v, [...path, 'fields', k], sink);
   }
 }
 
 /** Structural check of any translations file. */
-export function checkTranslationShape(t, sink) {
+export function checkTranslationShape(t: unknown, sink: ProblemSink): void {
   if (!isObject(t)) {
     sink.error('translations', 'must be a mapping with configuration: and network:', []);
     return;
@@ -42,13 +43,14 @@ export function checkTranslationShape(t, sink) {
       sink.error('translations', `unknown top-level key '${key}'`, [key]);
   }
   if ('configuration' in t) {
-    if (!isObject(t.configuration)) sink.error('translations', "'configuration' must be a mapping", ['configuration']);
-    else for (const [k, v] of Object.entries(t.configuration)) checkEntry(v, [k], sink);
+    if (!isObject(t['configuration']))
+      sink.error('translations', "'configuration' must be a mapping", ['configuration']);
+    else for (const [k, v] of Object.entries(t['configuration'])) checkEntry(v, [k], sink);
   }
   if ('network' in t) {
-    if (!isObject(t.network)) sink.error('translations', "'network' must be a mapping", ['network']);
+    if (!isObject(t['network'])) sink.error('translations', "'network' must be a mapping", ['network']);
     else {
-      for (const [k, v] of Object.entries(t.network)) {
+      for (const [k, v] of Object.entries(t['network'])) {
         if (typeof v !== 'string' || v.trim() === '')
           sink.error('translations', `'network.${k}' must be a non-empty string`, ['network', k]);
       }
@@ -56,8 +58,13 @@ export function checkTranslationShape(t, sink) {
   }
 }
 
-function coverKeys(schema, entries, path, sink) {
-  const at = (k) => ['configuration', ...path, k];
+function coverKeys(
+  schema: Record<string, unknown>,
+  entries: Record<string, unknown>,
+  path: KeyPath,
+  sink: ProblemSink,
+): void {
+  const at = (k: string): KeyPath => ['configuration', ...path, k];
   for (const [key, type] of Object.entries(schema)) {
     const entry = entries[key];
     const label = [...path, key].filter((p) => p !== 'fields').join('.');
@@ -71,7 +78,7 @@ function coverKeys(schema, entries, path, sink) {
     }
     const sub = nestedSchema(type);
     if (sub) {
-      coverKeys(sub, isObject(entry.fields) ? entry.fields : {}, [...path, key, 'fields'], sink);
+      coverKeys(sub, isObject(entry['fields']) ? entry['fields'] : {}, [...path, key, 'fields'], sink);
     } else if ('fields' in entry) {
       sink.error('translations-coverage', `'${label}' is not a nested option, it has no fields`, [
         ...at(key),
@@ -88,12 +95,12 @@ function coverKeys(schema, entries, path, sink) {
 }
 
 /** en.yaml must translate exactly the schema keys (nested too) and the ports. */
-export function checkTranslationCoverage(t, config, sink) {
+export function checkTranslationCoverage(t: unknown, config: unknown, sink: ProblemSink): void {
   if (!isObject(t) || !isObject(config)) return;
-  const schema = isObject(config.schema) ? config.schema : {};
-  coverKeys(schema, isObject(t.configuration) ? t.configuration : {}, [], sink);
-  const ports = Object.keys(isObject(config.ports) ? config.ports : {});
-  const network = isObject(t.network) ? t.network : {};
+  const schema = isObject(config['schema']) ? config['schema'] : {};
+  coverKeys(schema, isObject(t['configuration']) ? t['configuration'] : {}, [], sink);
+  const ports = Object.keys(isObject(config['ports']) ? config['ports'] : {});
+  const network = isObject(t['network']) ? t['network'] : {};
   for (const port of ports) {
     if (!Object.hasOwn(network, port))
       sink.error('translations-coverage', `port '${port}' has no network: description`, ['network']);

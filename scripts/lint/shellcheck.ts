@@ -2,16 +2,17 @@
 // shell named by its shebang. Every finding fails the check.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { listFiles } from './git-files.mjs';
-import { run } from './tools.mjs';
+import { listFiles } from './git-files.ts';
+import type { Problem } from './problems.ts';
+import { run } from './tools.ts';
 
-const SHELLS = { sh: 'sh', ash: 'sh', dash: 'dash', ksh: 'ksh', bash: 'bash', bashio: 'bash' };
+const SHELLS: Record<string, string> = { sh: 'sh', ash: 'sh', dash: 'dash', ksh: 'ksh', bash: 'bash', bashio: 'bash' };
 
 /**
  * The shellcheck dialect for a shebang line, following `env` and s6's `with-contenv`;
  * undefined when it is not a shell script (node, execlineb, python…) or there is no shebang.
  */
-export function shellFromShebang(line) {
+export function shellFromShebang(line: string | undefined): string | undefined {
   if (!line?.startsWith('#!')) return undefined;
   const words = line.slice(2).trim().split(/\s+/);
   let i = 0;
@@ -23,9 +24,12 @@ export function shellFromShebang(line) {
 }
 
 /** Files to check: { file, shell } plus problems for .sh files without a usable shebang. */
-export function shellTargets(root, files) {
-  const targets = [];
-  const problems = [];
+export function shellTargets(
+  root: string,
+  files: string[],
+): { targets: { file: string; shell: string }[]; problems: Problem[] } {
+  const targets: { file: string; shell: string }[] = [];
+  const problems: Problem[] = [];
   for (const f of files) {
     const rootfs = /^[^/.][^/]*\/rootfs\//.test(f);
     const named = /^scripts\/[^/]+\.sh$/.test(f) || /^tests\/.+\.sh$/.test(f) || f === '.ci/run';
@@ -43,13 +47,13 @@ export function shellTargets(root, files) {
   return { targets, problems };
 }
 
-export async function shellcheck(root, bin) {
+export async function shellcheck(root: string, bin: string): Promise<Problem[]> {
   const { targets, problems } = shellTargets(root, listFiles(root));
   for (const shell of [...new Set(targets.map((t) => t.shell))]) {
     const files = targets.filter((t) => t.shell === shell).map((t) => t.file);
     const args = ['-f', 'json1', '-s', shell, '--', ...files];
     const { code, stdout, stderr } = await run(join(bin, 'shellcheck'), args, { cwd: root });
-    let comments = [];
+    let comments: { file: string; line: number; code: number; message: string; level: string }[] = [];
     try {
       comments = JSON.parse(stdout || '{"comments":[]}').comments;
     } catch {

@@ -1,5 +1,7 @@
 // The Supervisor's option type grammar: RE_SCHEMA_ELEMENT in supervisor/apps/options.py (2026-08),
 // transcribed from Python (named groups dropped), plus the nesting the Supervisor can validate.
+import type { KeyPath, ProblemSink } from './problems.ts';
+
 export const RE_SCHEMA_ELEMENT = new RegExp(
   '^(?:' +
     '|bool' +
@@ -16,19 +18,21 @@ export const RE_SCHEMA_ELEMENT = new RegExp(
     ')\\??$',
 );
 
-const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+/** A plain object (a YAML mapping), not an array or null. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
 /** True when the element type ends in `?` (the option may be left unset). */
-export const isOptionalType = (type) => typeof type === 'string' && type.endsWith('?');
+export const isOptionalType = (type: unknown): boolean => typeof type === 'string' && type.endsWith('?');
 
 /**
  * Checks every type string of a config `schema` against RE_SCHEMA_ELEMENT, and the shape:
  * top level `type | [type] | [{…}] | {…}`; inside a nested dict only `type | [type]` (depth two,
  * which is what AppOptions validates). Reports via sink.error with key paths under `schema`.
  */
-export function checkSchemaTypes(schema, sink) {
+export function checkSchemaTypes(schema: unknown, sink: ProblemSink): void {
   if (!isObject(schema)) return;
-  const element = (type, path) => {
+  const element = (type: unknown, path: KeyPath): void => {
     if (typeof type !== 'string') {
       sink.error('schema-type', `'${path.join('.')}' must be a type string, found ${JSON.stringify(type)}`, [
         'schema',
@@ -41,7 +45,7 @@ export function checkSchemaTypes(schema, sink) {
       ]);
     }
   };
-  const nested = (dict, path) => {
+  const nested = (dict: Record<string, unknown>, path: KeyPath): void => {
     for (const [key, value] of Object.entries(dict)) {
       const p = [...path, key];
       if (Array.isArray(value)) {
@@ -67,7 +71,7 @@ export function checkSchemaTypes(schema, sink) {
 }
 
 /** The nested dict of a schema value (`{…}` or `[{…}]`), if any. */
-export function nestedSchema(value) {
+export function nestedSchema(value: unknown): Record<string, unknown> | undefined {
   if (isObject(value)) return value;
   if (Array.isArray(value) && isObject(value[0])) return value[0];
   return undefined;

@@ -1,13 +1,12 @@
-// One esbuild configuration for every add-on: `node scripts/build.mjs [ingestor|influxdb|admin ...]`.
+// One esbuild configuration for every add-on: `npm run build -- [ingestor|influxdb|admin ...]`.
 // Each add-on becomes one minified ESM bundle for Node 24, the runtime of the HA base image, with its source map
 // beside it. Node does not load the map (no --enable-source-maps: parsing and holding it cost every add-on tens of
 // MiB); the add-ons decode the stacks they print at debug level through it (shared/src/stack-decoder.ts).
 // The admin add-on also gets its panel: a browser bundle (JS + CSS) in dist/panel/, served by the server.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = dirname(import.meta.dirname);
 const ADDONS = ['ingestor', 'influxdb', 'admin'];
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -18,7 +17,7 @@ if (unknown.length > 0) {
 }
 const targets = requested.length > 0 ? requested : ADDONS;
 
-async function bundle(name) {
+async function bundle(name: string): Promise<void> {
   const dir = join(root, `homeiq-${name}`);
   const started = Date.now();
   const result = await build({
@@ -54,13 +53,13 @@ async function bundle(name) {
 }
 
 // Browser bundles: entry → dist/panel/panel.{js,css}, minified for the browsers the HA frontend supports.
-const PANELS = { admin: 'panel/main.tsx' };
+const PANELS: Record<string, string> = { admin: 'panel/main.tsx' };
 
-async function bundlePanel(name) {
+async function bundlePanel(name: string, entry: string): Promise<void> {
   const dir = join(root, `homeiq-${name}`);
   const started = Date.now();
   const result = await build({
-    entryPoints: [join(dir, PANELS[name])],
+    entryPoints: [join(dir, entry)],
     outfile: join(dir, 'dist', 'panel', 'panel.js'),
     bundle: true,
     platform: 'browser',
@@ -80,8 +79,11 @@ async function bundlePanel(name) {
   );
 }
 
-const jobs = targets.flatMap((t) => (t in PANELS ? [bundle(t), bundlePanel(t)] : [bundle(t)]));
+const jobs = targets.flatMap((t) => {
+  const panel = PANELS[t];
+  return panel ? [bundle(t), bundlePanel(t, panel)] : [bundle(t)];
+});
 const results = await Promise.allSettled(jobs);
 const failed = results.filter((r) => r.status === 'rejected');
-for (const f of failed) console.error(`build failed: ${f.reason?.message ?? f.reason}`);
+for (const f of failed) console.error(`build failed: ${(f.reason as Error)?.message ?? f.reason}`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -2,9 +2,9 @@
 // s6-overlay service scripts committed executable, Dockerfile, no deprecated build file.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkDockerfile } from './dockerfile.mjs';
-import { imageSizeProblem, readPngSize } from './png.mjs';
-import { problemSink } from './problems.mjs';
+import { checkDockerfile } from './dockerfile.ts';
+import { imageSizeProblem, readPngSize } from './png.ts';
+import { type Problem, problemSink } from './problems.ts';
 
 export const REQUIRED_FILES = [
   'Dockerfile',
@@ -18,12 +18,13 @@ export const REQUIRED_FILES = [
 ];
 const BUILD_FILES = ['build.yaml', 'build.yml', 'build.json'];
 
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const isShebang = (file) => existsSync(file) && readFileSync(file).subarray(0, 2).toString('latin1') === '#!';
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const isShebang = (file: string): boolean =>
+  existsSync(file) && readFileSync(file).subarray(0, 2).toString('latin1') === '#!';
 
 /** s6 services under rootfs: { name, dir, longrun } for services.d and s6-rc.d layouts. */
-function s6Services(rootfsFiles, read) {
-  const services = new Map();
+function s6Services(rootfsFiles: string[], read: (rel: string) => string): Map<string, { longrun: boolean }> {
+  const services = new Map<string, { longrun: boolean }>();
   for (const f of rootfsFiles) {
     let m = /^etc\/services\.d\/([^/]+)\/(run|finish)$/.exec(f);
     if (m?.[1]) services.set(`etc/services.d/${m[1]}`, { longrun: true });
@@ -33,18 +34,24 @@ function s6Services(rootfsFiles, read) {
   return services;
 }
 
-/**
- * @param {object} a
- * @param {string} a.root repo root
- * @param {string} a.dir add-on folder, repo-relative
- * @param {string[]} a.files repo files (listFiles)
- * @param {Map<string,string>} a.modes git index modes (indexModes)
- * @param {string | undefined} a.slug config slug
- * @param {import('./problems.d.mts').Problem[]} a.problems output
- */
-export function checkAddonFiles({ root, dir, files, modes, slug, problems }) {
-  const at = (rel) => `${dir}/${rel}`;
-  const abs = (rel) => join(root, dir, rel);
+export interface AddonFiles {
+  /** Repository root. */
+  root: string;
+  /** Add-on folder, repository-relative. */
+  dir: string;
+  /** The repository's files (listFiles). */
+  files: string[];
+  /** Git index modes (indexModes). */
+  modes: Map<string, string>;
+  /** The config's slug. */
+  slug: string | undefined;
+  /** Where problems go. */
+  problems: Problem[];
+}
+
+export function checkAddonFiles({ root, dir, files, modes, slug, problems }: AddonFiles): void {
+  const at = (rel: string): string => `${dir}/${rel}`;
+  const abs = (rel: string): string => join(root, dir, rel);
   const folder = problemSink(dir, undefined, problems);
 
   for (const rel of REQUIRED_FILES) {
@@ -67,7 +74,7 @@ export function checkAddonFiles({ root, dir, files, modes, slug, problems }) {
       );
     }
   }
-  for (const kind of /** @type {const} */ (['icon', 'logo'])) {
+  for (const kind of ['icon', 'logo'] as const) {
     const rel = `${kind}.png`;
     if (!existsSync(abs(rel))) continue;
     const problem = imageSizeProblem(kind, readPngSize(abs(rel)));
@@ -109,7 +116,7 @@ export function checkAddonFiles({ root, dir, files, modes, slug, problems }) {
 }
 
 /** config.* files the Supervisor would load as add-ons besides the expected `<addon>/config.yaml`. */
-export function strayConfigs(files) {
+export function strayConfigs(files: string[]): string[] {
   return files.filter((f) => {
     const parts = f.split('/');
     if (!/^config\.(ya?ml|json)$/.test(parts.at(-1) ?? '')) return false;

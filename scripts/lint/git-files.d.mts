@@ -1,2 +1,0 @@
-export function listFiles(root: string): string[];
-export function indexModes(root: string): Map<string, string>;
