@@ -14,6 +14,8 @@ export interface HistoryEntity {
   name?: string;
   /** Numeric state at `ms`, or a text state (then no `value` field and no summaries, as the ingestor writes). */
   at(ms: number): number | string;
+  /** This entity's summaries end here (a task lagging for it), instead of the options' `summariesUntilMs`. */
+  summariesUntilMs?: number;
 }
 
 export interface HistoryTarget {
@@ -101,9 +103,10 @@ export async function writeHistory(target: HistoryTarget, opts: HistoryOptions):
   };
   const rawFrom = opts.rawFromMs ?? opts.startMs;
   const from = opts.summariesFromMs ?? Number.NEGATIVE_INFINITY;
-  const until = opts.summariesUntilMs ?? opts.endMs;
+  const untilAll = opts.summariesUntilMs ?? opts.endMs;
   for (const [i, e] of opts.entities.entries()) {
     const head = tags(e);
+    const until = e.summariesUntilMs ?? untilAll;
     const windows = new Map<string, { w: number; sum: number; min: number; max: number; n: number }>();
     const flush = async (period: '5m' | '1h', bucket: string, next: number): Promise<void> => {
       const cur = windows.get(period);

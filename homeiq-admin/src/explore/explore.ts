@@ -92,17 +92,23 @@ async function numericSeries(
       ),
     );
   }
-  const ds = await readValues(influx, {
-    bucket: plan.bucket,
-    field: plan.field,
-    ids,
-    startMs,
-    endMs,
-    every: plan.every,
-    summaries: true,
-  });
   const windowMs = plan.everyMs ?? plan.periodMs;
   const every = plan.every ?? plan.source;
+  // The tasks keep the summaries within a period or two of now, so the raw tail is asked for beside the summaries
+  // (one round trip instead of two), from a window boundary; a longer lag gets the rest asked for afterwards.
+  const guess = Math.max(startMs, Math.floor((endMs - 2 * plan.periodMs - windowMs) / windowMs) * windowMs);
+  const [ds, tailGuess] = await Promise.all([
+    readValues(influx, {
+      bucket: plan.bucket,
+      field: plan.field,
+      ids,
+      startMs,
+      endMs,
+      every: plan.every,
+      summaries: true,
+    }),
+    guess < endMs ? rawQuery(ids, guess, endMs, every) : undefined,
+  ]);
   const missing: string[] = [];
   const heads = new Map<string, number>();
   const tails = new Map<string, number>();
@@ -123,11 +129,11 @@ async function numericSeries(
   // Window starts (ms) of the first summary of the latest-starting entity and the last one of the earliest-ending.
   const headStop = Math.max(...[...heads.values()].map((t) => t / 1000 - windowMs));
   const tailStart = Math.max(startMs, Math.min(...[...tails.values()].map((t) => t / 1000 - windowMs)));
-  const [full, head, tail] = await Promise.all([
+  const lagging = [...tails.keys()];
+  const [full, head, tailMore] = await Promise.all([
     missing.length > 0 ? rawQuery(missing, startMs, endMs, every) : undefined,
     heads.size > 0 ? rawQuery([...heads.keys()], startMs, headStop, every) : undefined,
-    // The newest summaries lag by up to a period or two: the raw bucket gives the last windows whole.
-    tails.size > 0 && tailStart < endMs ? rawQuery([...tails.keys()], tailStart, endMs, every) : undefined,
+    tails.size > 0 && tailStart < guess ? rawQuery(lagging, tailStart, guess, every) : undefined,
   ]);
   const name = SUMMARIES[plan.source];
   return ids.map((id) => {
@@ -150,7 +156,8 @@ async function numericSeries(
       if (filled > 0) notes.push(`before ${microsToRfc3339(first)} (where the ${name} start): raw values`);
     }
     const last = tails.get(id) as number;
-    for (const [t, v] of tail?.values.get(id) ?? []) if (t >= last) merged.set(t, v);
+    for (const part of [tailMore, tailGuess])
+      for (const [t, v] of part?.values.get(id) ?? []) if (t >= last) merged.set(t, v);
     return series(id, merged, notes, false);
   });
 }
