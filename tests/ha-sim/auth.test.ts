@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHaSimulator, type HaSimulator } from './index';
+import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator, type HaSimulator } from './index';
 import { RawClient } from './test-client';
 
 let sim: HaSimulator;
@@ -9,9 +9,9 @@ describe('auth phase', () => {
   it('greets with auth_required and accepts the right token', async () => {
     sim = await startHaSimulator({ token: 'good-token' });
     const client = await RawClient.open(sim.wsUrl);
-    expect(await client.next()).toEqual({ type: 'auth_required', ha_version: '2026.11.2' });
+    expect(await client.next()).toEqual({ type: 'auth_required', ha_version: DEFAULT_HA_VERSION });
     client.send({ type: 'auth', access_token: 'good-token' });
-    expect(await client.next()).toEqual({ type: 'auth_ok', ha_version: '2026.11.2' });
+    expect(await client.next()).toEqual({ type: 'auth_ok', ha_version: DEFAULT_HA_VERSION });
     expect(await client.command({ type: 'ping' })).toEqual({ id: 1, type: 'pong' });
     client.close();
   });
@@ -56,8 +56,8 @@ describe('auth phase', () => {
   it('announces the legacy version in legacy mode', async () => {
     sim = await startHaSimulator({ legacy: true });
     const client = await RawClient.connect(sim.wsUrl, sim.token);
-    expect(sim.version).toBe('2024.2.5');
-    expect(client.frames[1]).toEqual({ type: 'auth_ok', ha_version: '2024.2.5' });
+    expect(sim.version).toBe(LEGACY_HA_VERSION);
+    expect(client.frames[1]).toEqual({ type: 'auth_ok', ha_version: LEGACY_HA_VERSION });
     client.close();
   });
 });

@@ -1,5 +1,4 @@
 // config/*_registry/list commands (homeassistant/components/config/*_registry.py).
-// Floors and labels are removed from the table in legacy (pre-2024.3) mode.
 
 import type { Command } from './connection';
 import { CommandError, str } from './schema';

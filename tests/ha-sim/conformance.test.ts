@@ -1,15 +1,15 @@
-// Runs the fixed conformance script against the simulator (modern and legacy). The comparison with a real
-// Home Assistant is tests/e2e/ha-conformance.test.ts, in the e2e project that provides one.
+// Runs the fixed conformance script against the simulator (2025.4.4 and, in legacy mode, 2024.3.3). The comparison
+// with the real Home Assistants is tests/e2e/ha-conformance.test.ts, in the e2e project that provides them.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareShapes,
-  LEGACY_DIFFERENCES,
   runConformanceScript,
-  TOLERATED_DIFFERENCES,
+  unusedTolerances,
+  VERSION_DIFFERENCES,
   type ShapeLog,
 } from './conformance';
-import { startHaSimulator, type HaSimulator } from './index';
+import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator, type HaSimulator } from './index';
 import type { Shape } from './shapes';
 
 let modern: ShapeLog;
@@ -31,7 +31,8 @@ afterAll(async () => {
 
 describe('conformance script against the simulator', () => {
   it('gets a reply for every step', () => {
-    expect(modern.haVersion).toBe('2026.11.2');
+    expect(modern.haVersion).toBe(DEFAULT_HA_VERSION);
+    expect(legacy.haVersion).toBe(LEGACY_HA_VERSION);
     expect(modern.steps.filter((s) => s.shape === null).map((s) => s.step)).toEqual([]);
     expect(modern.steps.map((s) => s.step)).toEqual(
       expect.arrayContaining([
@@ -51,18 +52,17 @@ describe('conformance script against the simulator', () => {
     expect(compareShapes(modern, again, [])).toEqual({ differences: [], tolerated: [] });
   });
 
-  it("legacy mode differs from today's HA only by the listed, older-HA gaps", () => {
-    const strict = compareShapes(legacy, modern, TOLERATED_DIFFERENCES);
-    expect(new Set(strict.differences.map((d) => d.step))).toEqual(
-      new Set([
-        'config/entity_registry/list',
-        'config/entity_registry/list_for_display',
-        'config/area_registry/list',
-        'config/floor_registry/list',
-        'config/label_registry/list',
-      ]),
-    );
-    expect(compareShapes(legacy, modern, [...TOLERATED_DIFFERENCES, ...LEGACY_DIFFERENCES]).differences).toEqual([]);
+  it('legacy mode (2024.3.3) differs from 2025.4.4 by exactly the version differences, each of them needed', () => {
+    expect(compareShapes(legacy, modern).differences.length).toBeGreaterThan(0);
+    const result = compareShapes(legacy, modern, VERSION_DIFFERENCES);
+    expect(result.differences).toEqual([]);
+    expect(unusedTolerances(result, VERSION_DIFFERENCES)).toEqual([]);
+  });
+
+  it('refuses a state_reported subscription as 2025.4.4 does, accepts it as 2024.3.3 does', () => {
+    const step = (log: ShapeLog) => log.steps.find((s) => s.step === 'subscribe_events.state_reported')?.shape;
+    expect(Object.keys(step(modern)?.fields ?? {}).sort()).toEqual(['error', 'id', 'success', 'type']);
+    expect(Object.keys(step(legacy)?.fields ?? {}).sort()).toEqual(['id', 'result', 'success', 'type']);
   });
 
   it('reports a missing key, an extra key and a changed type', () => {
@@ -93,6 +93,6 @@ describe('conformance script against the simulator', () => {
   });
 
   it('gives every tolerated difference a reason', () => {
-    for (const t of [...TOLERATED_DIFFERENCES, ...LEGACY_DIFFERENCES]) expect(t.why.length).toBeGreaterThan(10);
+    for (const t of VERSION_DIFFERENCES) expect(t.why.length).toBeGreaterThan(10);
   });
 });

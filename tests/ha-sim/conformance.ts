@@ -147,6 +147,13 @@ export async function runConformanceScript(
     });
     record('state_changed.set_value', await client.next(eventFor(sub, changedEntity(CONFORMANCE_LEVEL)), timeoutMs));
     await command('unsubscribe_events', { type: 'unsubscribe_events', subscription: sub });
+    // Refused since state_reported exists (2024.4); accepted by 2024.3, where no such event ever fires.
+    const reported = await command('subscribe_events.state_reported', {
+      type: 'subscribe_events',
+      event_type: 'state_reported',
+    });
+    if (reported?.['success'] === true)
+      await command(null, { type: 'unsubscribe_events', subscription: reported['id'] as number });
     await command('ping', { type: 'ping' });
 
     await new Promise((r) => setTimeout(r, options.settleMs ?? 1500));
@@ -210,96 +217,78 @@ export interface Tolerance {
 }
 
 /**
- * Differences the simulator (modelling today's HA) may show against the real
- * peer, HA 2024.3.3. Entries marked "measured" were seen against the real
- * peer; everything not listed is a fidelity bug in one or the other.
+ * What differs between the floor, HA 2024.3.3, and the current peer, 2025.4.4, in the script's replies: every entry
+ * measured against both real versions (tests/e2e/ha-conformance.test.ts, which also checks that each entry is still
+ * needed). The simulator speaks each version exactly (default and `legacy: true`), so comparing a 2024.3.3 log (on
+ * the "real" side) with a 2025.4.4 one gives exactly these, each as missing-in-real.
  */
-export const TOLERATED_DIFFERENCES: readonly Tolerance[] = [
-  // Measured: 2024.3.3 states have no last_reported (it came with 2024.4's state_reported).
+export const VERSION_DIFFERENCES: readonly Tolerance[] = [
   {
     step: '*',
     path: '*last_reported',
     kinds: ['missing-in-real'],
-    why: 'State.last_reported is newer than 2024.3 (measured)',
-  },
-  // Measured: get_config keys 2024.3.3 does not send.
-  {
-    step: 'get_config',
-    path: 'result.unit_system.area',
-    kinds: ['missing-in-real'],
-    why: 'area unit is newer than 2024.3 (measured)',
+    why: 'State.last_reported came with state_reported in 2024.4',
   },
   {
-    step: 'get_config',
-    path: 'result.debug',
+    step: 'subscribe_events.state_reported',
+    path: 'error',
     kinds: ['missing-in-real'],
-    why: 'debug flag is newer than 2024.3 (measured)',
+    why: '2024.4+ refuses it: "Event filter is required for event state_reported"',
   },
   {
-    step: 'get_config',
-    path: 'result.radius',
-    kinds: ['missing-in-real'],
-    why: 'home radius is newer than 2024.3 (measured)',
+    step: 'subscribe_events.state_reported',
+    path: 'result',
+    kinds: ['missing-in-sim'],
+    why: '2024.3 accepts the subscription (and never fires the event)',
   },
-  // Measured: entity entries of 2024.3.3 already have labels but not these.
+  ...[
+    ['result.unit_system.area', 'the area unit'],
+    ['result.debug', 'the debug flag'],
+    ['result.radius', 'the home zone radius'],
+  ].map(
+    ([path, what]): Tolerance => ({
+      step: 'get_config',
+      path: path as string,
+      kinds: ['missing-in-real'],
+      why: `get_config: ${what as string} is newer than 2024.3`,
+    }),
+  ),
   ...['categories', 'config_subentry_id', 'created_at', 'modified_at'].map(
     (k): Tolerance => ({
       step: 'config/entity_registry/list',
       path: `result[].${k}`,
       kinds: ['missing-in-real'],
-      why: 'entity registry key newer than 2024.3 (measured)',
+      why: 'entity registry key newer than 2024.3 (which has labels already)',
     }),
   ),
-  // Measured: area entries of 2024.3.3 have icon but not these.
   ...['floor_id', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'].map(
     (k): Tolerance => ({
       step: 'config/area_registry/list',
       path: `result[].${k}`,
       kinds: ['missing-in-real'],
-      why: 'area registry key newer than 2024.3 (measured)',
+      why: 'area registry key newer than 2024.3 (areas had icons, but were not on floors yet)',
     }),
   ),
-  // Not measured (the peer has no devices): device keys believed newer than 2024.3.
   ...['labels', 'model_id', 'primary_config_entry', 'config_entries_subentries', 'created_at', 'modified_at'].map(
     (k): Tolerance => ({
       step: 'config/device_registry/list',
       path: `result[].${k}`,
       kinds: ['missing-in-real'],
-      why: 'device registry key newer than 2024.3 (assumed)',
+      why: 'device registry key newer than 2024.3',
     }),
   ),
-];
-
-/**
- * What legacy mode (an HA from before floors and labels) additionally lacks
- * compared with 2024.3.3; use together with TOLERATED_DIFFERENCES when the
- * legacy log stands on the "older" side.
- */
-export const LEGACY_DIFFERENCES: readonly Tolerance[] = [
-  {
-    step: 'config/entity_registry/list',
-    path: 'result[].labels',
-    kinds: ['missing-in-real'],
-    why: 'legacy mode: labels arrived in 2024.3',
-  },
-  {
-    step: 'config/entity_registry/list_for_display',
-    path: 'result.entities[].lb',
-    kinds: ['missing-in-real'],
-    why: 'legacy mode: labels arrived in 2024.3',
-  },
-  {
-    step: 'config/area_registry/list',
-    path: 'result[].icon',
-    kinds: ['missing-in-real'],
-    why: 'legacy mode: area icons arrived in 2024.3',
-  },
-  ...['config/floor_registry/list', 'config/label_registry/list'].map(
-    (step): Tolerance => ({
-      step,
-      path: '*',
-      kinds: ['missing-in-real', 'missing-in-sim', 'type-mismatch'],
-      why: 'legacy mode: no floor/label commands before 2024.3',
+  ...[
+    ['config/floor_registry/list', 'aliases'],
+    ['config/floor_registry/list', 'created_at'],
+    ['config/floor_registry/list', 'modified_at'],
+    ['config/label_registry/list', 'created_at'],
+    ['config/label_registry/list', 'modified_at'],
+  ].map(
+    ([step, k]): Tolerance => ({
+      step: step as string,
+      path: `result[].${k as string}`,
+      kinds: ['missing-in-real'],
+      why: 'floor or label key newer than 2024.3 (which has both registries)',
     }),
   ),
 ];
@@ -321,11 +310,7 @@ export interface ShapeComparison {
 }
 
 /** Compares the shape logs of a real HA and the simulator step by step. */
-export function compareShapes(
-  real: ShapeLog,
-  sim: ShapeLog,
-  allow: readonly Tolerance[] = TOLERATED_DIFFERENCES,
-): ShapeComparison {
+export function compareShapes(real: ShapeLog, sim: ShapeLog, allow: readonly Tolerance[] = []): ShapeComparison {
   const simSteps = new Map(sim.steps.map((s) => [s.step, s.shape]));
   const realSteps = new Map(real.steps.map((s) => [s.step, s.shape]));
   const all: ShapeDifference[] = [];
@@ -339,4 +324,9 @@ export function compareShapes(
     else out.differences.push(d);
   }
   return out;
+}
+
+/** The allow-list entries no difference of `comparison` needed (an entry that is no longer true of the versions). */
+export function unusedTolerances(comparison: ShapeComparison, allow: readonly Tolerance[]): Tolerance[] {
+  return allow.filter((t) => !comparison.tolerated.some((d) => toleratedBy(d, [t]) === t));
 }

@@ -48,7 +48,7 @@ export class SimCore {
 
   constructor(readonly options: CoreOptions) {
     this.bus = new EventBus(options.warn);
-    this.states = new StateMachine(this.clock, this.bus);
+    this.states = new StateMachine(this.clock, this.bus, !options.legacy);
     this.recorder = new Recorder(this.bus, options.historyLimit);
     this.registries = new Registries(this.clock, (type, data) => this.fire(type, data), options.legacy);
     this.services = new Services(this.states, this.registries, (type, data, ctx) => this.fire(type, data, ctx));
@@ -97,7 +97,7 @@ export class SimCore {
     for (const e of this.options.home.entities) this.states.set(e.entity_id, e.state, e.attributes ?? {});
   }
 
-  /** `hass.config.as_dict()` of today's core. */
+  /** `hass.config.as_dict()` of the emulated version (2024.3.3 lacks `debug`, `radius` and the area unit). */
   config(): Record<string, unknown> {
     const c = this.homeConfig;
     const domains = new Set(this.options.home.entities.map((e) => e.entity_id.split('.')[0] ?? ''));
@@ -110,7 +110,7 @@ export class SimCore {
       config_source: 'storage',
       country: c.country,
       currency: c.currency,
-      debug: false,
+      ...(this.options.legacy ? {} : { debug: false }),
       elevation: c.elevation,
       external_url: null,
       internal_url: null,
@@ -118,7 +118,7 @@ export class SimCore {
       latitude: c.latitude,
       location_name: c.location_name,
       longitude: c.longitude,
-      radius: c.radius,
+      ...(this.options.legacy ? {} : { radius: c.radius }),
       recovery_mode: false,
       safe_mode: false,
       state: this.coreState,
@@ -128,7 +128,7 @@ export class SimCore {
           ? {
               length: 'km',
               accumulated_precipitation: 'mm',
-              area: 'm²',
+              ...(this.options.legacy ? {} : { area: 'm²' }),
               mass: 'g',
               pressure: 'Pa',
               temperature: '°C',
@@ -138,7 +138,7 @@ export class SimCore {
           : {
               length: 'mi',
               accumulated_precipitation: 'in',
-              area: 'ft²',
+              ...(this.options.legacy ? {} : { area: 'ft²' }),
               mass: 'lb',
               pressure: 'psi',
               temperature: '°F',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHaSimulator, type HaSimulator } from './index';
+import { DEFAULT_HA_VERSION, startHaSimulator, type HaSimulator } from './index';
 import { RawClient, sleep } from './test-client';
 
 let sim: HaSimulator;
@@ -159,7 +159,7 @@ describe('basic commands', () => {
     const client = await RawClient.connect(sim.wsUrl, sim.token);
     const config = (await client.command({ type: 'get_config' }))['result'] as Record<string, unknown>;
     expect(config).toMatchObject({
-      version: '2026.11.2',
+      version: DEFAULT_HA_VERSION,
       state: 'RUNNING',
       time_zone: 'UTC',
       location_name: 'Demo Home',

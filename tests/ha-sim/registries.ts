@@ -1,6 +1,6 @@
 // Entity / device / area / floor / label registries with the
-// *_registry_updated events HA fires. `legacy` serialises entries the way an
-// HA from before floors and labels (2024.2) did.
+// *_registry_updated events HA fires. `legacy` serialises entries the way
+// HA 2024.3.3, the oldest release the ingestor supports, does.
 
 import { randomHex, toSeconds, type Clock } from './clock';
 import type {
@@ -19,14 +19,16 @@ import { deepEqual } from './states';
 
 export type FireFn = (eventType: string, data: Record<string, unknown>) => void;
 
-// Keys the list commands lacked before floors and labels. Measured on 2024.3.3:
-// entities already had labels and areas an icon, but not the rest; device keys
-// are from release notes (model_id/primary_config_entry 2024.8,
-// created_at/modified_at 2024.11, subentries 2025.x).
-const PRE_FLOORS_MISSING_KEYS = {
-  area: ['floor_id', 'icon', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'],
+// Keys of the list commands' entries that 2024.3.3 does not send and 2025.4.4 does, measured by the
+// conformance test against both (tests/e2e/ha-conformance.test.ts): 2024.3.3 already has entity labels,
+// area icons and the floor and label registries, but areas are not on floors yet (the test creates a floor
+// and a label on both peers, so those entries are measured too).
+const KEYS_NEWER_THAN_2024_3 = {
+  area: ['floor_id', 'labels', 'humidity_entity_id', 'temperature_entity_id', 'created_at', 'modified_at'],
   device: ['labels', 'model_id', 'primary_config_entry', 'config_entries_subentries', 'created_at', 'modified_at'],
-  entity: ['labels', 'categories', 'config_subentry_id', 'created_at', 'modified_at'],
+  entity: ['categories', 'config_subentry_id', 'created_at', 'modified_at'],
+  floor: ['aliases', 'created_at', 'modified_at'],
+  label: ['created_at', 'modified_at'],
 } as const;
 
 function without<T extends object>(entry: T, keys: readonly string[]): Record<string, unknown> {
@@ -109,8 +111,7 @@ export class Registries {
       ...base,
       ...input,
     }));
-    if (r.action !== 'none' && !this.legacy)
-      this.fire('floor_registry_updated', { action: r.action, floor_id: input.floor_id });
+    if (r.action !== 'none') this.fire('floor_registry_updated', { action: r.action, floor_id: input.floor_id });
     return r.entry;
   }
 
@@ -124,8 +125,7 @@ export class Registries {
       ...base,
       ...input,
     }));
-    if (r.action !== 'none' && !this.legacy)
-      this.fire('label_registry_updated', { action: r.action, label_id: input.label_id });
+    if (r.action !== 'none') this.fire('label_registry_updated', { action: r.action, label_id: input.label_id });
     return r.entry;
   }
 
@@ -198,14 +198,10 @@ export class Registries {
     return this.removeFrom(this.areaMap, areaId, 'area_registry_updated', { area_id: areaId });
   }
   removeFloor(floorId: string): boolean {
-    return this.removeFrom(this.floorMap, floorId, this.legacy ? null : 'floor_registry_updated', {
-      floor_id: floorId,
-    });
+    return this.removeFrom(this.floorMap, floorId, 'floor_registry_updated', { floor_id: floorId });
   }
   removeLabel(labelId: string): boolean {
-    return this.removeFrom(this.labelMap, labelId, this.legacy ? null : 'label_registry_updated', {
-      label_id: labelId,
-    });
+    return this.removeFrom(this.labelMap, labelId, 'label_registry_updated', { label_id: labelId });
   }
   removeDevice(deviceId: string): boolean {
     return this.removeFrom(this.deviceMap, deviceId, 'device_registry_updated', { device_id: deviceId });
@@ -214,14 +210,9 @@ export class Registries {
     return this.removeFrom(this.entityMap, entityId, 'entity_registry_updated', { entity_id: entityId });
   }
 
-  private removeFrom<T>(
-    map: Map<string, T>,
-    key: string,
-    event: string | null,
-    data: Record<string, unknown>,
-  ): boolean {
+  private removeFrom<T>(map: Map<string, T>, key: string, event: string, data: Record<string, unknown>): boolean {
     if (!map.delete(key)) return false;
-    if (event) this.fire(event, { action: 'remove', ...data });
+    this.fire(event, { action: 'remove', ...data });
     return true;
   }
 
@@ -249,19 +240,23 @@ export class Registries {
 
   /** Wire form of `config/area_registry/list` etc., shaped for the emulated HA version. */
   listAreas(): Record<string, unknown>[] {
-    return this.areas().map((a) => (this.legacy ? without(a, PRE_FLOORS_MISSING_KEYS.area) : { ...a }));
+    return this.areas().map((a) => this.wire(a, 'area'));
   }
   listFloors(): Record<string, unknown>[] {
-    return this.floors().map((f) => ({ ...f }));
+    return this.floors().map((f) => this.wire(f, 'floor'));
   }
   listLabels(): Record<string, unknown>[] {
-    return this.labels().map((l) => ({ ...l }));
+    return this.labels().map((l) => this.wire(l, 'label'));
   }
   listDevices(): Record<string, unknown>[] {
-    return this.devices().map((d) => (this.legacy ? without(d, PRE_FLOORS_MISSING_KEYS.device) : { ...d }));
+    return this.devices().map((d) => this.wire(d, 'device'));
   }
   listEntities(): Record<string, unknown>[] {
-    return this.entities().map((e) => (this.legacy ? without(e, PRE_FLOORS_MISSING_KEYS.entity) : { ...e }));
+    return this.entities().map((e) => this.wire(e, 'entity'));
+  }
+
+  private wire(entry: object, kind: keyof typeof KEYS_NEWER_THAN_2024_3): Record<string, unknown> {
+    return this.legacy ? without(entry, KEYS_NEWER_THAN_2024_3[kind]) : { ...(entry as Record<string, unknown>) };
   }
 
   /** `config/entity_registry/list_for_display`: compact keys, optional ones only when set. */
@@ -269,7 +264,7 @@ export class Registries {
     const entities = this.entities().map((e) => {
       const d: Record<string, unknown> = { ei: e.entity_id, pl: e.platform };
       if (e.area_id !== null) d['ai'] = e.area_id;
-      if (!this.legacy) d['lb'] = e.labels;
+      d['lb'] = e.labels;
       if (e.device_id !== null) d['di'] = e.device_id;
       if (e.icon !== null) d['ic'] = e.icon;
       if (e.translation_key !== null) d['tk'] = e.translation_key;

@@ -32,7 +32,10 @@ export interface HaSimulatorOptions {
   heartbeatMs?: number;
   /** Seed data; the demo home by default. */
   home?: DemoHome;
-  /** Behave like an HA from before floors and labels (2024.2): no floor/label commands, events or registry keys. */
+  /**
+   * Behave like HA 2024.3.3, the oldest release the ingestor supports: no last_reported or state_reported, fewer
+   * registry and config keys (conformance.ts VERSION_DIFFERENCES). Default: 2025.4.4.
+   */
   legacy?: boolean;
   /** Recorder rows kept for history queries. */
   historyLimit?: number;
@@ -85,10 +88,10 @@ export interface HaSimulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_HA_VERSION = '2026.11.2';
-// Measured against a real 2024.3.3: it already answers floor/label commands, so
-// "legacy" (no floors, no labels) is the release before.
-export const LEGACY_HA_VERSION = '2024.2.5';
+// The versions whose shapes the simulator speaks: the real-HA peers' main and floor (tests/peers/homeassistant/VERSIONS;
+// the conformance test checks both the shapes and that these strings match the peers').
+export const DEFAULT_HA_VERSION = '2025.4.4';
+export const LEGACY_HA_VERSION = '2024.3.3';
 
 export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<HaSimulator> {
   const legacy = opts.legacy ?? false;
@@ -108,7 +111,7 @@ export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<H
     authTimeoutMs: opts.authTimeoutMs ?? 10_000,
     heartbeatMs: opts.heartbeatMs ?? 55_000,
   };
-  const commands = buildCommands(legacy);
+  const commands = buildCommands();
   const receivedLimit = opts.receivedLimit ?? 10_000;
   const received: HaSimulator['received'] = [];
   const connections = new Set<Connection>();

@@ -37,23 +37,42 @@ export class StateRecord {
     readonly attributes: Readonly<Attributes>,
     readonly lastChanged: Micros,
     readonly lastUpdated: Micros,
+    /** The last write, changed or not (2024.4+); what HA's recorder and templates see. */
     readonly lastReported: Micros,
     readonly context: Readonly<Context>,
+    /**
+     * What `last_reported` says on the wire. HA caches a state's dict the first time it is serialised (for the
+     * state_changed event, right after the change) and an unchanged write moves `last_reported` without clearing
+     * that cache: over the WebSocket and REST APIs it stays at the change (measured on 2025.4.4). Undefined: an HA
+     * from before last_reported (2024.3), which sends no such key.
+     */
+    readonly shownReported: Micros | undefined,
   ) {}
 
   get domain(): string {
     return domainOf(this.entityId);
   }
 
-  /** `State.as_dict` in today's core, keys in the same order. */
+  /** `State.as_dict` of the emulated version, keys in the same order. */
   toJSON(): State {
+    const changed = isoFromMicros(this.lastChanged);
+    const updated = isoFromMicros(this.lastUpdated);
+    if (this.shownReported === undefined)
+      return {
+        entity_id: this.entityId,
+        state: this.state,
+        attributes: this.attributes as Attributes,
+        last_changed: changed,
+        last_updated: updated,
+        context: { ...this.context },
+      };
     return {
       entity_id: this.entityId,
       state: this.state,
       attributes: this.attributes as Attributes,
-      last_changed: isoFromMicros(this.lastChanged),
-      last_reported: isoFromMicros(this.lastReported),
-      last_updated: isoFromMicros(this.lastUpdated),
+      last_changed: changed,
+      last_reported: isoFromMicros(this.shownReported),
+      last_updated: updated,
       context: { ...this.context },
     };
   }
@@ -65,6 +84,8 @@ export class StateMachine {
   constructor(
     private readonly clock: Clock,
     private readonly bus: EventBus,
+    /** HA 2024.4+: unchanged writes move last_reported and fire state_reported; before, they do nothing. */
+    private readonly reports = true,
   ) {}
 
   get(entityId: string): StateRecord | undefined {
@@ -92,7 +113,8 @@ export class StateMachine {
     const sameAttr = old !== undefined && deepEqual(old.attributes, attrs);
 
     if (old && sameState && sameAttr) {
-      // Nothing changed: only last_reported moves and HA fires state_reported.
+      // Nothing changed: only last_reported moves and HA fires state_reported (2024.3: nothing happens at all).
+      if (!this.reports) return old;
       const reported = new StateRecord(
         id,
         old.state,
@@ -101,6 +123,7 @@ export class StateMachine {
         old.lastUpdated,
         now,
         old.context,
+        old.shownReported,
       );
       this.states.set(id, reported);
       this.bus.fire({
@@ -114,7 +137,7 @@ export class StateMachine {
     }
 
     const lastChanged = old && sameState ? old.lastChanged : now;
-    const record = new StateRecord(id, state, attrs, lastChanged, now, now, context);
+    const record = new StateRecord(id, state, attrs, lastChanged, now, now, context, this.reports ? now : undefined);
     this.states.set(id, record);
     this.bus.fire({
       eventType: 'state_changed',

@@ -10,13 +10,14 @@ export interface Context {
 
 export type Attributes = Record<string, unknown>;
 
-/** A state as HA serialises it (`State.as_dict`, HA 2024.3+ key set). */
+/** A state as HA serialises it (`State.as_dict`). */
 export interface State {
   entity_id: string;
   state: string;
   attributes: Attributes;
   last_changed: string;
-  last_reported: string;
+  /** 2024.4+; stays at the last change on the wire (see StateRecord.shownReported). */
+  last_reported?: string;
   last_updated: string;
   context: Context;
 }

@@ -13,7 +13,7 @@
  * See tests/peers/homeassistant/README.md for what is installed and timings.
  */
 export { haRest, HaHttpError, type HaEndpoint } from './homeassistant/rest.js';
-export { HA_TEST_USER } from './homeassistant/onboarding.js';
+export { HA_TEST_USER, wsCommand } from './homeassistant/onboarding.js';
 export {
   HA_ROLES,
   haVersion,

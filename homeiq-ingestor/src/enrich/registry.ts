@@ -17,8 +17,9 @@ import type { EnrichmentTags } from '../points/state-to-points.js';
  * - References to a registry entry that does not exist (a deleted area or label) are left out.
  * - The area and floor **names** are not tags (a rename would split the series); they are kept beside the tags
  *   for the panel (`areas()`, `GET /api/registry/areas`), which shows names where the points carry ids.
- * Floors and labels came with HA 2024.4 (2024.3 for the commands): `unknown_command` means "this HA has none",
- * not an error.
+ * Measured on the oldest supported HA, 2024.3.3: the floor and label registries answer, but areas have no
+ * `floor_id`, entities cannot be given labels and devices have no `labels` key (all 2024.4): those tags are simply
+ * absent there. `unknown_command` (an HA from before 2024.3) still means "this HA has none", not an error.
  */
 
 interface EntityEntry {
