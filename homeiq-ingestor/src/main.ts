@@ -2,8 +2,10 @@ import {
   Health,
   HttpService,
   createLogger,
+  httpRequestRaw,
   loadOptions,
   runMain,
+  type Service,
   SiblingIdentity,
   SupervisorClient,
 } from '@homeiq/shared';
@@ -13,6 +15,7 @@ import { Backfill } from './backfill/backfill.js';
 import { RegistryEnricher } from './enrich/registry.js';
 import { EventCounter } from './event-counter.js';
 import { HaSocket } from './ha/ha-socket.js';
+import { StateReports } from './ha/state-reports.js';
 import { createApp } from './http/app.js';
 import { EventStream } from './http/event-stream.js';
 import { Quarantine } from './influx/quarantine.js';
@@ -152,6 +155,28 @@ await runMain({
       onConnected: (session) => backfill.onConnected(session),
       onRegistryEvent: () => enricher.onRegistryEvent(),
     });
+    const stateReports =
+      options.state_reports_interval_s > 0
+        ? new StateReports({
+            intervalMs: options.state_reports_interval_s * 1000,
+            haVersion: () => (ha.stats().connected ? ha.stats().haVersion : undefined),
+            write: (state) => pipeline.writeReport(state),
+            log: log.child({ module: 'ha/reports' }),
+            // HA's REST API through the Supervisor's Core proxy (config.yaml homeassistant_api).
+            render: async (template, variables) => {
+              const res = await httpRequestRaw(`${supervisor.coreApiUrl()}/template`, {
+                method: 'POST',
+                headers: { Authorization: `Bearer ${env.supervisorToken}`, 'Content-Type': 'application/json' },
+                body: JSON.stringify({ template, variables }),
+                localAddress: env.localAddress,
+                timeoutMs: 30_000,
+              });
+              const text = res.body.toString('utf8');
+              if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+              return text;
+            },
+          })
+        : undefined;
     const http = new HttpService({
       name: 'http api',
       app: createApp({
@@ -166,6 +191,7 @@ await runMain({
         backfill,
         enricher: options.ha_compatible ? undefined : enricher,
         target: external?.describe() ?? { kind: 'auto' },
+        stateReports,
         identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
         log: log.child({ module: 'http' }),
       }),
@@ -186,10 +212,13 @@ await runMain({
       log: log.child({ module: 'telemetry' }),
     });
     log.info(
-      `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')} ` +
+      `starting with log level ${options.log_level}; recording state_changed${options.event_types.map((t) => `, ${t}`).join('')}` +
+        `${stateReports ? `, unchanged reports every ${options.state_reports_interval_s} s` : ''} ` +
         `into ${describeTarget(external?.describe() ?? { kind: 'auto' })} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    return { log, services: [closeSender, quarantine, spool, backfill, writer, telemetry, http, closeStream, ha] };
+    const services: Service[] = [closeSender, quarantine, spool, backfill, writer, telemetry, http, closeStream, ha];
+    if (stateReports) services.push(stateReports);
+    return { log, services };
   },
 });

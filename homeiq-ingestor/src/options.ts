@@ -15,7 +15,11 @@ export const ingestorOptionsSchema = z
           /^[a-z0-9_]{1,64}$/,
           'must be a Home Assistant event type such as call_service (lowercase letters, digits, _)',
         )
-        .refine((t) => t !== 'state_changed', 'state_changed is always recorded; remove it from the list'),
+        .refine((t) => t !== 'state_changed', 'state_changed is always recorded; remove it from the list')
+        .refine(
+          (t) => t !== 'state_reported',
+          'Home Assistant does not let add-ons subscribe to state_reported; remove it and set state_reports_interval_s instead',
+        ),
     ),
     target: z.enum(['auto', 'external']).default('auto'),
     /** InfluxDB 2.x: url, org, bucket, token. InfluxDB 1.x: url, database (+ retention_policy, username, password). */
@@ -42,6 +46,8 @@ export const ingestorOptionsSchema = z
     history_import_days: z.number().int().min(0).max(3650).default(0),
     /** Do not write HA restart artefacts (re-added entities equal to what we last wrote). */
     skip_restart_duplicates: z.boolean().default(true),
+    /** Seconds between looks for states reported unchanged (HA 2024.4+ `last_reported`); 0 = off. */
+    state_reports_interval_s: z.number().int().min(0).max(3600).default(0),
     include: z
       .object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]) })
       .default({ domains: [], entity_globs: [] }),

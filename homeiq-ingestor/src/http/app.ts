@@ -22,6 +22,7 @@ import type { TargetDescription } from '@homeiq/shared/contracts';
 import type { EventEncoder } from '../points/event-encoder.js';
 import type { Spool } from '../spool/spool.js';
 import { makeFilter, type EventStream } from './event-stream.js';
+import type { StateReports } from '../ha/state-reports.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
 
 export interface AppDeps {
@@ -38,6 +39,8 @@ export interface AppDeps {
   stream: EventStream;
   /** Snapshot/gap/import progress and the import control (`/api/import`); absent = 503 there. */
   backfill?: Pick<Backfill, 'status' | 'requestImport' | 'cancelImport'> | undefined;
+  /** Option state_reports_interval_s; absent when it is 0. */
+  stateReports?: Pick<StateReports, 'stats'> | undefined;
   /** Registry enrichment status and the area names (ha_compatible runs without it). */
   enricher?: Pick<RegistryEnricher, 'status' | 'areas'> | undefined;
   /** Where the points go (`target` in `/api/status`, so the panel can say where the data is). */
@@ -91,6 +94,7 @@ export function createApp(deps: AppDeps): Koa {
     writer: deps.writer.stats(),
     quarantine: deps.quarantine.stats(),
     refill: deps.backfill?.status().refill,
+    stateReports: deps.stateReports?.stats(),
   });
   router.get('/api/status', (ctx) => {
     const s = snapshot();
@@ -105,6 +109,7 @@ export function createApp(deps: AppDeps): Koa {
       backfill: deps.backfill?.status() ?? null,
       enrichment: deps.enricher?.status() ?? null,
       target: deps.target ?? { kind: 'auto' },
+      stateReports: s.stateReports ?? null,
       health: deps.health.report(),
     };
   });

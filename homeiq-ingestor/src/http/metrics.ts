@@ -1,6 +1,7 @@
 import type { RefillStatus } from '../backfill/backfill-status.js';
 import type { EventCounts } from '../event-counter.js';
 import type { HaSocketStats } from '../ha/ha-socket.js';
+import type { StateReportsStats } from '../ha/state-reports.js';
 import type { WriterStats } from '../influx/writer.js';
 import type { EncoderStats } from '../points/event-encoder.js';
 import type { SpoolStats } from '../spool/spool.js';
@@ -14,6 +15,8 @@ export interface MetricsSnapshot {
   quarantine: { count: number; bytes: number; dropped: number };
   /** The recovery of states refused while the spool was full; absent without the backfill. */
   refill?: RefillStatus | undefined;
+  /** Option state_reports_interval_s; absent when off. */
+  stateReports?: StateReportsStats | undefined;
 }
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -61,6 +64,20 @@ export function renderMetrics(m: MetricsSnapshot): string {
     '1 while group commits fail (disk full or broken); points wait in memory and are retried.',
     m.spool.commitError === undefined ? 0 : 1,
   );
+  if (m.stateReports) {
+    metric(
+      'state_reports_total',
+      'counter',
+      'States Home Assistant reported unchanged, found by the state_reports_interval_s template.',
+      m.stateReports.reports,
+    );
+    metric(
+      'state_report_failures_total',
+      'counter',
+      'Renders of the state reports template that failed.',
+      m.stateReports.failures,
+    );
+  }
   if (m.refill) {
     metric(
       'points_recovered_total',

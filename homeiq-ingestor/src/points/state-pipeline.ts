@@ -1,4 +1,5 @@
 import type { HaEvent } from '../ha/messages.js';
+import type { ReportedState } from '../ha/state-reports.js';
 import type { EventEncoder } from './event-encoder.js';
 import { StateDigests, stateHash, type Digest, type Verdict } from './restart-digest.js';
 import { isHaState } from './state-to-points.js';
@@ -23,6 +24,8 @@ export interface PipelineStats {
   restartDuplicatesSkipped: number;
   /** States that were exactly a point already written (same content and timestamp): snapshot/backfill overlap. */
   alreadyWritten: number;
+  /** Unchanged reports written at their last_reported (option state_reports_interval_s). */
+  reportsWritten: number;
 }
 
 export interface WriteOutcome {
@@ -41,7 +44,7 @@ export interface WriteOutcome {
  */
 export class StatePipeline {
   lastSeenUs: number | undefined;
-  readonly #stats: PipelineStats = { restartDuplicatesSkipped: 0, alreadyWritten: 0 };
+  readonly #stats: PipelineStats = { restartDuplicatesSkipped: 0, alreadyWritten: 0, reportsWritten: 0 };
   #held: HaEvent[] | undefined;
 
   constructor(private readonly opts: StatePipelineOptions) {}
@@ -97,6 +100,18 @@ export class StatePipeline {
       return { verdict: 'write', digest: undefined, written: false };
     }
     return this.#state(state, prev, true, () => this.opts.encoder.encodeState(state), trackSeen);
+  }
+
+  /**
+   * A state HA reported unchanged: the same line as its state, at `last_reported` (the time of the report, where
+   * a change's point is at `last_updated`). Neither the restart digests nor the last event seen move: a report is
+   * not a change, and HA's history (the backfill's source) has none.
+   */
+  writeReport(state: ReportedState): boolean {
+    const line = this.opts.encoder.encodeState({ ...state, last_updated: state.last_reported });
+    if (line === undefined || !this.opts.sink.append(line)) return false;
+    this.#stats.reportsWritten += 1;
+    return true;
   }
 
   #state(

@@ -1,0 +1,155 @@
+// The built ingestor against both real Home Assistants the e2e project shares (the current one and the oldest
+// supported one), through the Supervisor emulator, into a real influxd: what each version sends reaches InfluxDB with
+// the registry tags that version can give, and option state_reports_interval_s records an unchanged report where
+// Home Assistant has them (2024.4+) and says it is off where it has not.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../harness/addon-process.js';
+import { isoNs } from '../harness/ha-recorder.js';
+import { flux } from '../harness/influx-query.js';
+import { until } from '../harness/until.js';
+import { haRest, wsCommand } from '../peers/homeassistant.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
+import { startSupervisorEmulator, type SupervisorEmulator } from '../supervisor/index.js';
+
+const PEERS = [
+  { role: 'main', ha: inject('homeAssistant'), ip: '127.0.9.11', admin: '127.0.9.13', reports: true },
+  { role: 'floor', ha: inject('homeAssistantFloor'), ip: '127.0.9.21', admin: '127.0.9.23', reports: false },
+] as const;
+
+let influx: RealInfluxd;
+let setup: InfluxSetup;
+
+beforeAll(async () => {
+  await buildBundles('ingestor');
+  influx = await startInfluxd();
+  setup = await influx.setup();
+}, 180_000);
+afterAll(async () => {
+  await influx?.dispose();
+});
+
+/** The points of one entity in a bucket, by ns time: tags and the `state` field. */
+async function points(bucket: string, entityId: string): Promise<Map<string, Record<string, string>>> {
+  const rows = await flux(
+    influx.url,
+    setup.org,
+    setup.token,
+    `from(bucket: "${bucket}") |> range(start: -1h) |> filter(fn: (r) => r._field == "state" and r.entity_id == "${entityId}")`,
+  );
+  return new Map(rows.map((r) => [isoNs(r['_time'] ?? ''), r]));
+}
+
+describe.each(PEERS)('the ingestor against real Home Assistant $role ($ha.version)', (peer) => {
+  const { ha } = peer;
+  const bucket = `versions_${peer.role}`;
+  let supervisor: SupervisorEmulator;
+  let proc: AddonProcess;
+
+  beforeAll(async () => {
+    const res = await fetch(`${influx.url}/api/v2/buckets`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ orgID: setup.orgId, name: bucket, retentionRules: [] }),
+    });
+    expect(res.status).toBe(201);
+    // A floor (2025.4 puts areas on floors; 2024.3 has the registry but no floor_id on areas), an area and a label,
+    // given to a template sensor the tests change through its input_number.
+    const floorId = (
+      (await wsCommand(ha.wsUrl, ha.token, {
+        type: 'config/floor_registry/create',
+        name: `Versions ${peer.role}`,
+      })) as { floor_id: string }
+    ).floor_id;
+    const area = (await wsCommand(ha.wsUrl, ha.token, {
+      type: 'config/area_registry/create',
+      name: `Versions room ${peer.role}`,
+      ...(peer.reports ? { floor_id: floorId } : {}),
+    })) as { area_id: string };
+    const label = (await wsCommand(ha.wsUrl, ha.token, {
+      type: 'config/label_registry/create',
+      name: `Versions label ${peer.role}`,
+    })) as { label_id: string };
+    // 2024.3.3 lists entity labels (always empty) but refuses to set them: labels came to entities in 2024.4.
+    await wsCommand(ha.wsUrl, ha.token, {
+      type: 'config/entity_registry/update',
+      entity_id: 'sensor.test_power_sensor',
+      area_id: area.area_id,
+      ...(peer.reports ? { labels: [label.label_id] } : {}),
+    });
+    supervisor = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token, version: ha.version } });
+    const addon = supervisor.registerAddon({
+      configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'),
+      ip: peer.ip,
+      options: {
+        target: 'external',
+        external: { url: influx.url, org: setup.org, bucket, token: setup.token },
+        flush_interval_ms: 200,
+        state_reports_interval_s: 1,
+      },
+    });
+    supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: peer.admin });
+    proc = await launchRegistered({ name: 'ingestor', supervisorUrl: supervisor.url, addon });
+    await proc.waitForLine(/registries read/, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await proc?.stop('SIGTERM');
+    await supervisor?.stop();
+    if (proc) await rm(proc.dataDir, { recursive: true, force: true });
+  });
+
+  it('writes a change at its last_updated, tagged from the registries as far as this version can', async () => {
+    const before = await haRest<{ state: string }>(ha, 'GET', '/api/states/input_number.test_power');
+    const value = Number(before.state) === 100 ? 200 : 100;
+    await haRest(ha, 'POST', '/api/services/input_number/set_value', { entity_id: 'input_number.test_power', value });
+    const sensor = await haRest<{ state: string; last_updated: string }>(
+      ha,
+      'GET',
+      '/api/states/sensor.test_power_sensor',
+    );
+    const point = await until(
+      'the template sensor point',
+      async () => (await points(bucket, 'sensor.test_power_sensor')).get(isoNs(sensor.last_updated)),
+      { ms: 30_000, everyMs: 200, context: () => tailOf(proc) },
+    );
+    expect(point['_value']).toBe(sensor.state);
+    expect(point['area']).toMatch(/^versions_room_/);
+    // Only 2024.4+ puts areas on floors and labels on entities.
+    expect(point['labels'] ?? '').toBe(peer.reports ? `versions_label_${peer.role}` : '');
+    expect(point['floor'] ?? '').toBe(peer.reports ? `versions_${peer.role}` : '');
+    // The Sun's sensors (snapshot on connect) carry their device.
+    const sun = [...(await points(bucket, 'sensor.sun_next_dawn')).values()][0];
+    expect(sun).toMatchObject({ device: 'Sun' });
+    expect(sun?.['device_id']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it(
+    peer.reports
+      ? 'records an unchanged report at its last_reported (state_reports_interval_s)'
+      : 'says that state reports are off: this Home Assistant has no last_reported',
+    async () => {
+      const entity = 'input_number.test_humidity';
+      const now = await haRest<{ state: string; last_updated: string }>(ha, 'GET', `/api/states/${entity}`);
+      await haRest(ha, 'POST', '/api/services/input_number/set_value', { entity_id: entity, value: Number(now.state) });
+      if (!peer.reports) {
+        await proc.waitForLine(/has no last_reported \(2024\.4\+\); off/, 10_000);
+        return;
+      }
+      // Templates see the real last_reported (the state's JSON keeps the change's).
+      const reportedAt = await haRest<string>(ha, 'POST', '/api/template', {
+        template: `{{ states.${entity}.last_reported.isoformat() }}`,
+      });
+      expect(reportedAt > now.last_updated).toBe(true);
+      const point = await until('the report point', async () => (await points(bucket, entity)).get(isoNs(reportedAt)), {
+        ms: 30_000,
+        everyMs: 200,
+        context: () => tailOf(proc),
+      });
+      expect(point['_value']).toBe(now.state);
+      // The change before it keeps its own point.
+      expect((await points(bucket, entity)).has(isoNs(now.last_updated))).toBe(true);
+    },
+  );
+});
