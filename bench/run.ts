@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
   e2e: () => import('./e2e.js'),
   footprint: () => import('./footprint.js'),
+  'versus-ha': () => import('./versus-ha.js'),
 };
 
 const name = process.argv[2];

@@ -22,13 +22,12 @@ import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoToNs } from '../../homeiq-ingestor/src/points/line-protocol.js';
 import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../harness/addon-process.js';
+import { isoNs as ns, recordedChanges } from '../harness/ha-recorder.js';
 import { flux } from '../harness/influx-query.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
-  haRest,
   startHomeAssistant,
   type RealHa,
   type StateDriverResult,
@@ -127,32 +126,8 @@ async function startIngestor(): Promise<void> {
   await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected, INGESTOR);
 }
 
-/** µs ISO (HA's own form) → exact ns string. */
-const ns = (iso: string): string => {
-  const v = isoToNs(iso);
-  if (v === undefined) throw new Error(`not a timestamp: ${iso}`);
-  return v;
-};
-
-/** What HA's recorder holds in (start, end): `entity@ns` → state. Every change (not only significant ones). */
-async function recorder(start: Date, end: Date): Promise<Map<string, string>> {
-  const q = `filter_entity_id=${ENTITIES.join(',')}&end_time=${encodeURIComponent(end.toISOString())}&significant_changes_only=0`;
-  const lists = await haRest<Array<Array<{ entity_id: string; state: string; last_updated: string }>>>(
-    ha,
-    'GET',
-    `/api/history/period/${encodeURIComponent(start.toISOString())}?${q}`,
-  );
-  const startNs = BigInt(start.getTime()) * 1_000_000n;
-  const out = new Map<string, string>();
-  for (const rows of lists) {
-    for (const r of rows) {
-      // The first row of each list is the state in effect at `start` (stamped with `start`): not part of the window.
-      if (BigInt(ns(r.last_updated)) <= startNs) continue;
-      out.set(`${r.entity_id}@${ns(r.last_updated)}`, r.state);
-    }
-  }
-  return out;
-}
+/** What HA's recorder holds in (start, end) for the driven entities: `entity@ns` → state. */
+const recorder = (start: Date, end: Date): Promise<Map<string, string>> => recordedChanges(ha, ENTITIES, start, end);
 
 /** What InfluxDB holds in (start, end) for the same entities: `entity@ns` → field `state`. */
 async function stored(start: Date, end: Date): Promise<Map<string, string>> {

@@ -38,6 +38,8 @@ export interface StateDriverOptions {
   maxCalls?: number;
   /** Stop by itself after this long (default 300 000 ms; always bounded). */
   durationMs?: number;
+  /** The value input_text.set_value sends on an entity's n-th call (from 1); default `homeiq-<n>`. */
+  textValue?: (call: number) => string;
 }
 
 /** Outcome of a state driver run. */
@@ -89,7 +91,7 @@ const MAX_ERRORS_KEPT = 10;
  * round-robin over `entities`. Each call changes its entity's state:
  * input_number.set_value walks a grid between the entity's min and max (never
  * repeating the previous value), input_boolean.toggle, input_select.select_next,
- * input_text.set_value `homeiq-<n>`, counter.increment. Calls to one entity are
+ * input_text.set_value `homeiq-<n>` (or `textValue(n)`), counter.increment. Calls to one entity are
  * sequential (so each lands as a change); different entities overlap. If HA is
  * slower than the rate, the driver falls behind rather than queueing.
  *
@@ -162,7 +164,8 @@ export function createStateDriver(ha: HaEndpoint, options: StateDriverOptions): 
       plan.index = (plan.index + 1 + Math.floor(plan.steps / 3)) % (plan.steps + 1);
       return { entity_id: plan.entityId, value: Number((plan.min + plan.index * plan.step).toFixed(plan.decimals)) };
     }
-    if (plan.domain === 'input_text') return { entity_id: plan.entityId, value: `homeiq-${plan.calls}` };
+    if (plan.domain === 'input_text')
+      return { entity_id: plan.entityId, value: options.textValue?.(plan.calls) ?? `homeiq-${plan.calls}` };
     return { entity_id: plan.entityId };
   };
 
