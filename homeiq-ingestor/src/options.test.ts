@@ -65,3 +65,24 @@ describe('ingestor options: the external InfluxDB', () => {
     expect(() => parse({ database: 'db' })).toThrow(/'external\.url' is required when target is external/);
   });
 });
+
+describe('ingestor options: the external URL', () => {
+  it('refuses a URL that is not http(s), such as a host name without http://, naming the option and the fix', () => {
+    for (const url of ['a0d7b954-influxdb:8086', 'ftp://influx:8086', 'file:///etc/passwd', 'javascript:alert(1)'])
+      expect(() => parse({ url, database: 'db' }), url).toThrow(
+        /'external\.url' must be an http\(s\) URL such as https:\/\/influx\.example\.com:8086/,
+      );
+    expect(parse({ url: 'https://influx.example.com:8086/influxdb', database: 'db' }).external.url).toBe(
+      'https://influx.example.com:8086/influxdb',
+    );
+  });
+
+  it('refuses credentials in the URL, which the log and the panel show: they belong in their own options', () => {
+    const run = () => parse({ url: 'http://homeassistant:s3cret-pw@influx:8086', database: 'db' });
+    expect(run).toThrow(
+      /'external\.url' must not contain a user name or password; set external\.username and external\.password/,
+    );
+    // The refusal itself does not repeat the password.
+    expect(run).not.toThrow(/s3cret-pw/);
+  });
+});

@@ -3,6 +3,16 @@ import * as z from 'zod';
 
 const domain = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a Home Assistant domain such as sensor');
 const glob = z.string().regex(/^[a-z0-9_.*?]{1,255}$/, 'must be an entity id or a glob such as sensor.*_battery');
+/**
+ * zod's URL alone takes any scheme, so `a0d7b954-influxdb:8086` (no `http://`) would pass and every write fail.
+ * Credentials in it would be shown by the log, `/api/status` and the panel, which print the URL.
+ */
+const influxUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://influx.example.com:8086' })
+  .refine((u) => {
+    const parsed = new URL(u);
+    return parsed.username === '' && parsed.password === '';
+  }, 'must not contain a user name or password; set external.username and external.password (InfluxDB 1.x) or external.token instead');
 
 /** Mirrors `config.yaml` `schema`; the Supervisor checks the same rules before we start. Defaults = config.yaml `options`. */
 export const ingestorOptionsSchema = z
@@ -25,7 +35,7 @@ export const ingestorOptionsSchema = z
     /** InfluxDB 2.x: url, org, bucket, token. InfluxDB 1.x: url, database (+ retention_policy, username, password). */
     external: z
       .object({
-        url: z.url('must be an http(s) URL such as https://influx.example.com:8086').optional(),
+        url: influxUrl.optional(),
         org: z.string().min(1).optional(),
         bucket: z.string().min(1).optional(),
         token: z.string().min(1).optional(),
