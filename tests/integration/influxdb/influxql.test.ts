@@ -125,6 +125,19 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
     expect(w.status).toBe(403);
   });
 
+  it('answers two requests at once: both succeed, one user remains, exactly one of the two passwords works', async () => {
+    const [a, b] = await Promise.all([addon.influxqlCredentials(), addon.influxqlCredentials()]);
+    const works = async (c: { username: string; password: string }): Promise<number> =>
+      (await influxql({ basic: [c.username, c.password] }, 'homeassistant', 'SHOW DATABASES')).status;
+    const statuses = [await works(a), await works(b)].sort();
+    expect(statuses).toEqual([200, 401]);
+    user = (await works(a)) === 200 ? a : b;
+    const users = (
+      await call(`${INFLUX}/private/legacy/authorizations`, IP.admin, { token: addon.operatorToken })
+    ).json().authorizations as { token: string }[];
+    expect(users.map((u) => u.token)).toEqual(['homeiq-reader']);
+  });
+
   it('answers the InfluxQL users write, on the HomeIQ layout', async () => {
     await addon.write('homeassistant', HOME.lines('homeiq'));
     const as: Auth = { basic: [user.username, user.password] };
