@@ -85,6 +85,42 @@ async function storedMappings(): Promise<string[]> {
     .sort();
 }
 
+/** The operator's view of the stored mappings, with their ids (a changed id: deleted and created again). */
+async function dbrpApi(): Promise<{
+  orgId: string;
+  bucketId: (name: string) => string;
+  ids: () => Promise<string[]>;
+  find: (db: string, rp: string) => Promise<{ id: string }>;
+}> {
+  const auth = { token: addon.operatorToken };
+  const orgId = (await call(`${INFLUX}/api/v2/orgs`, IP.admin, auth)).json().orgs[0].id as string;
+  const buckets = (await call(`${INFLUX}/api/v2/buckets?orgID=${orgId}&limit=100`, IP.admin, auth)).json().buckets as {
+    id: string;
+    name: string;
+  }[];
+  const all = async () =>
+    (await call(`${INFLUX}/api/v2/dbrps?orgID=${orgId}`, IP.admin, auth)).json().content as {
+      id: string;
+      database: string;
+      retention_policy: string;
+      virtual: boolean;
+    }[];
+  return {
+    orgId,
+    bucketId: (name) => buckets.find((b) => b.name === name)?.id ?? '',
+    ids: async () =>
+      (await all())
+        .filter((m) => !m.virtual)
+        .map((m) => m.id)
+        .sort(),
+    find: async (db, rp) => {
+      const m = (await all()).find((x) => !x.virtual && x.database === db && x.retention_policy === rp);
+      if (!m) throw new Error(`no mapping ${db}.${rp}`);
+      return m;
+    },
+  };
+}
+
 describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
   let user: Awaited<ReturnType<InfluxdbAddon['influxqlCredentials']>>;
 
@@ -260,6 +296,46 @@ describe('InfluxQL on homeiq-influxdb (real influxd)', () => {
       expect(n).toBe(1);
     }
   });
+
+  it('puts back mappings changed behind its back at the next start, and leaves correct ones alone', async () => {
+    const before = await storedMappings();
+    const api = await dbrpApi();
+    const auth = { token: addon.operatorToken };
+    // Someone points retention policy 5m at the hourly bucket, makes 1h the default and drops a database.
+    const rp5m = await api.find('homeassistant', '5m');
+    const dropped = await api.find('homeassistant_1h', 'autogen');
+    for (const id of [rp5m.id, dropped.id])
+      expect(
+        (await call(`${INFLUX}/api/v2/dbrps/${id}?orgID=${api.orgId}`, IP.admin, { ...auth, method: 'DELETE' })).status,
+      ).toBe(204);
+    const moved = await call(`${INFLUX}/api/v2/dbrps`, IP.admin, {
+      ...auth,
+      method: 'POST',
+      body: {
+        orgID: api.orgId,
+        bucketID: api.bucketId('homeassistant_1h'),
+        database: 'homeassistant',
+        retention_policy: '5m',
+        default: false,
+      },
+    });
+    expect(moved.status, moved.text).toBe(201);
+    const rp1h = await api.find('homeassistant', '1h');
+    const patched = await call(`${INFLUX}/api/v2/dbrps/${rp1h.id}?orgID=${api.orgId}`, IP.admin, {
+      ...auth,
+      method: 'PATCH',
+      body: { default: true },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(await storedMappings()).not.toEqual(before);
+    await addon.restart(OPTIONS);
+    expect(await storedMappings()).toEqual(before);
+    // A start with nothing to put back changes nothing: the same mappings, not deleted and created again.
+    const ids = await api.ids();
+    await addon.restart(OPTIONS);
+    expect(await api.ids()).toEqual(ids);
+    expect(await storedMappings()).toEqual(before);
+  }, 120_000);
 
   it('moves the InfluxQL databases along with a bucket change, and answers on the ha_compatible layout', async () => {
     await addon.restart({ ...OPTIONS, bucket: 'home_assistant' });
