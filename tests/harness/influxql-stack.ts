@@ -1,8 +1,9 @@
 /**
  * The real homeiq-influxdb bundle on a real influxd, with the Supervisor emulator and the sibling addresses
- * registered, for tests that read it with InfluxQL (tests/integration/influxdb/influxql.test.ts, and Home Assistant's own
- * `influxdb` sensor in tests/e2e/ha-influxdb-sensor.test.ts). Also a small home's states, encoded by the
- * ingestor's real encoders for either layout, and what `mean("value") … GROUP BY time(5m)` must answer for them.
+ * registered, for tests that read it with InfluxQL or check its mappings (tests/integration/influxdb/influxql.test.ts
+ * and dbrp.test.ts, and Home Assistant's own `influxdb` sensor in tests/e2e/ha-influxdb-sensor.test.ts). Also a
+ * small home's states, encoded by the ingestor's real encoders for either layout, and what
+ * `mean("value") … GROUP BY time(5m)` must answer for them.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
