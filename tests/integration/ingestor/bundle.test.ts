@@ -15,6 +15,7 @@ import type { InfluxSetup, RealInfluxd } from '../../peers/influxd.js';
 import { startSupervisorEmulator, type RegisteredAddon } from '../../supervisor/index.js';
 import { countPoints, flux } from '../../harness/influx-query.js';
 import { startInfluxd } from '../../peers/influxd.js';
+import { produceStates } from '../../harness/ha-states.js';
 import { until, type UntilOptions } from '../../harness/until.js';
 
 const IP = '127.0.0.41';
@@ -92,26 +93,6 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Sets states and returns what HA holds for each (entity, state, last_updated). */
-function produce(prefix: string, n: number): Array<{ entity_id: string; state: string; last_updated: string }> {
-  const out: Array<{ entity_id: string; state: string; last_updated: string }> = [];
-  for (let i = 0; i < n; i += 1) {
-    const entity = `sensor.${prefix}_${i % 5}`;
-    ha.setState(entity, String(i + 0.25), {
-      unit_of_measurement: '°C',
-      device_class: 'temperature',
-      friendly_name: `T ${i % 5}`,
-    });
-    const s = ha.states().find((x) => x.entity_id === entity) as {
-      entity_id: string;
-      state: string;
-      last_updated: string;
-    };
-    out.push({ entity_id: s.entity_id, state: s.state, last_updated: s.last_updated });
-  }
-  return out;
-}
-
 async function stored(prefix: string): Promise<Map<string, string>> {
   const rows = await flux(
     influx.url,
@@ -130,7 +111,7 @@ const key = (s: { entity_id: string; last_updated: string }): string => `${s.ent
 
 describe('ingestor end to end (HA simulator → Supervisor emulator → bundle → real influxd)', () => {
   it('records every state change with its value, tags and µs last_updated', async () => {
-    const sent = produce('live', 200);
+    const sent = produceStates(ha, 'live', 200);
     await until('200 points in InfluxDB', async () => (await stored('live')).size === 200, INGESTOR);
     const got = await stored('live');
     for (const s of sent) expect(got.get(key(s))).toBe(s.state);
@@ -149,7 +130,7 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
 
   it('influxd stopped, then restarted: nothing lost', async () => {
     await influx.stop();
-    const sent = produce('outage', 300);
+    const sent = produceStates(ha, 'outage', 300);
     await until('spooled', async () => (await status()).spool.bytes > 0, INGESTOR);
     const health = await fetch(`http://${IP}:8325/health`);
     expect([200, 503]).toContain(health.status); // amber (200) until the red threshold; the reason is listed
@@ -165,7 +146,7 @@ describe('ingestor end to end (HA simulator → Supervisor emulator → bundle �
   it('ingestor SIGKILLed with points spooled but not yet written: nothing lost after the restart', async () => {
     await influx.stop();
     const before = (await status()).spool.committed;
-    const sent = produce('crash', 500);
+    const sent = produceStates(ha, 'crash', 500);
     await until(
       '500 points durable in the spool',
       async () => (await status()).spool.committed >= before + 500,

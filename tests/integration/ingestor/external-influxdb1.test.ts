@@ -13,6 +13,7 @@ import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-si
 import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
 import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../peers/influxdb1.js';
 import { startSupervisorEmulator, type RegisteredAddon } from '../../supervisor/index.js';
+import { produceStates } from '../../harness/ha-states.js';
 import { until, type UntilOptions } from '../../harness/until.js';
 
 const IP = '127.0.71.1';
@@ -90,22 +91,6 @@ describe.each<[Influxdb1Release, Flavour]>([
     for (const p of [proc, admin]) if (p) await rm(p.dataDir, { recursive: true, force: true });
   });
 
-  /** Sets states in HA; returns what HA holds for each (entity, state, last_updated). */
-  function produce(prefix: string, n: number): { entity_id: string; state: string; last_updated: string }[] {
-    const out: { entity_id: string; state: string; last_updated: string }[] = [];
-    for (let i = 0; i < n; i += 1) {
-      const entity = `sensor.${prefix}_${i % 5}`;
-      ha.setState(entity, String(i + 0.25), { unit_of_measurement: '°C', device_class: 'temperature' });
-      const s = ha.states().find((x) => x.entity_id === entity) as {
-        entity_id: string;
-        state: string;
-        last_updated: string;
-      };
-      out.push({ entity_id: s.entity_id, state: s.state, last_updated: s.last_updated });
-    }
-    return out;
-  }
-
   /** `entity@µs → value` of what InfluxDB holds for the prefix (InfluxQL, epoch in µs: exact in a JSON number). */
   async function stored(prefix: string): Promise<Map<string, number>> {
     const [r] = await influx.query(
@@ -122,7 +107,7 @@ describe.each<[Influxdb1Release, Flavour]>([
     `${s.entity_id}@${BigInt(isoToNs(s.last_updated) ?? 0) / 1000n}`;
 
   it('records every state change with its value and timestamp, and says where in /api/status', async () => {
-    const sent = produce('live', 100);
+    const sent = produceStates(ha, 'live', 100);
     await until('100 points in InfluxDB 1.x', async () => (await stored('live')).size === 100, INGESTOR);
     const got = await stored('live');
     for (const s of sent) expect(got.get(key(s))).toBe(Number(s.state));
@@ -135,7 +120,7 @@ describe.each<[Influxdb1Release, Flavour]>([
 
   it('InfluxDB 1.x stopped, then started again: nothing lost', async () => {
     await influx.stop();
-    const sent = produce('outage', 300);
+    const sent = produceStates(ha, 'outage', 300);
     await until('spooled', async () => (await status()).spool.bytes > 0, INGESTOR);
     await until('the writer sees the outage', async () => (await status()).writer.failingSince !== undefined, INGESTOR);
     await influx.start();
