@@ -1,5 +1,5 @@
 import { HttpError, type Health, type Logger, type LogSecrets, type Service } from '@homeiq/shared';
-import { generateCredentials, type Credentials, type CredentialsStore } from './credentials.js';
+import type { Credentials, CredentialsStore } from './credentials.js';
 import { databaseMappings, reconcileDatabaseMappings, type DatabaseMapping } from './dbrp.js';
 import { downsampledBucket, downsampleTask, TIERS } from './downsample.js';
 import {
@@ -11,6 +11,7 @@ import {
   type Task,
 } from './influx/api.js';
 import type { CompatApi } from './influx/compat-api.js';
+import { onboard } from './onboarding.js';
 import { daysToSeconds, type InfluxdbOptions } from './options.js';
 
 /** What the rest of the manager needs once InfluxDB is set up. */
@@ -50,9 +51,9 @@ const REFUSALS = new Set([400, 404, 409, 422]);
 const forDays = (days: number): string => (days === 0 ? 'forever' : `${days} days`);
 
 /**
- * Onboards InfluxDB on the first start and brings it in line with the options on every start:
- * org name, raw bucket (created under a new name; the old one is kept), retentions, downsampled buckets
- * and their tasks. The operator credentials are written to disk before InfluxDB learns them.
+ * Onboards InfluxDB on the first start (onboarding.ts) and brings it in line with the options on every start:
+ * org name, raw bucket (created under a new name; the old one is kept), retentions, downsampled buckets,
+ * their tasks and their InfluxQL databases (dbrp.ts).
  */
 export class Provisioning implements Service {
   readonly name = 'provisioning';
@@ -172,44 +173,7 @@ export class Provisioning implements Service {
     const step = (): void => {
       if (signal?.aborted) throw new Error('setting up InfluxDB was interrupted: the add-on is stopping');
     };
-    let creds = await store.load();
-    if (creds) this.#remember(creds);
-    if (await api.setupAllowed()) {
-      creds ??= generateCredentials();
-      this.#remember(creds);
-      await store.save(creds);
-      const t0 = Date.now();
-      const r = await api.setup({
-        username: creds.username,
-        password: creds.password,
-        token: creds.operatorToken,
-        org: options.org,
-        bucket: options.bucket,
-        retentionPeriodSeconds: daysToSeconds(options.retention_days),
-      });
-      creds = { ...creds, orgId: r.orgId };
-      await store.save(creds);
-      log.info(
-        `onboarded InfluxDB in ${Date.now() - t0} ms: org ${options.org}, bucket ${options.bucket}; operator credentials in ${store.file}`,
-      );
-    } else if (!creds) {
-      throw new Error(
-        `InfluxDB is already set up but ${store.file} is missing, so this add-on cannot manage it. ` +
-          'Restore the add-on from a backup, or uninstall and reinstall it to start with an empty database.',
-      );
-    }
-    this.#remember(creds);
-    step();
-    const orgId = await this.#org(creds, options.org);
-    if (creds.orgId !== orgId) {
-      const interrupted = creds.orgId === undefined;
-      creds = { ...creds, orgId };
-      await store.save(creds);
-      if (interrupted)
-        log.info(
-          `completed credentials.json with the id of org ${options.org} (an earlier first start was interrupted)`,
-        );
-    }
+    const { creds, orgId } = await onboard({ api, store, options, log, remember: (c) => this.#remember(c), step });
     step();
 
     const buckets = await api.buckets(orgId);
@@ -236,41 +200,6 @@ export class Provisioning implements Service {
     this.#creds = c;
     this.opts.secrets.add(c.password);
     this.opts.secrets.add(c.operatorToken);
-  }
-
-  /** Our org's id; renames it when the `org` option changed. */
-  async #org(creds: Credentials, name: string): Promise<string> {
-    const { api, log } = this.opts;
-    let org: { id: string; name: string };
-    try {
-      org = creds.orgId ? await api.org(creds.orgId) : await this.#findOrg(name);
-    } catch (err) {
-      if (err instanceof InfluxApiError && err.status === 401) {
-        throw new Error(
-          'InfluxDB rejects the stored operator token; the data dir and credentials.json do not belong together',
-        );
-      }
-      throw err;
-    }
-    if (org.name !== name) {
-      await api.renameOrg(org.id, name);
-      log.info(`renamed org ${org.name} to ${name}`);
-    }
-    return org.id;
-  }
-
-  /**
-   * The org of credentials saved without its id: a first start that died between onboarding and saving
-   * the id. Our operator token still opens InfluxDB then (a token it refuses is a 401: someone else's).
-   */
-  async #findOrg(name: string): Promise<{ id: string; name: string }> {
-    const orgs = await this.opts.api.orgs();
-    const org = orgs.find((o) => o.name === name) ?? (orgs.length === 1 ? orgs[0] : undefined);
-    if (!org)
-      throw new Error(
-        `the credentials file has no org id and InfluxDB has no organization named ${name}; InfluxDB was set up by someone else`,
-      );
-    return org;
   }
 
   async #bucket(existing: Bucket[], orgId: string, name: string, days: number): Promise<Bucket> {
