@@ -230,7 +230,7 @@ export function Plot({ series, bands, startMs, endMs, height, onZoom, handle }: 
             stroke: s.color,
             width: s.dashed ? 1.25 : 1.75,
             ...(s.dashed ? { dash: [6, 4] } : {}),
-            points: { show: false },
+            // uPlot marks the points itself where they are far enough apart to be seen (a sparse series).
             spanGaps: false,
           }),
         ),

@@ -59,7 +59,9 @@ export function answerSeries(tables: readonly QueryTable[]): PlotSeries[] {
         }
       }
       if (times.length === 0) continue;
-      const label = [key || `${t.result} ${t.table}`.trim(), numeric.length > 1 || c.name !== '_value' ? c.name : '']
+      // Without a group key: InfluxQL's series name, or Flux's yield.
+      const fallback = Number.isNaN(Number(t.table)) ? t.table : t.result;
+      const label = [key || fallback, numeric.length > 1 || c.name !== '_value' ? c.name : '']
         .filter(Boolean)
         .join(' · ');
       out.push({
@@ -193,7 +195,11 @@ export function QueryConsoleView({ query, navigate }: { query: string; navigate:
   const series = useMemo(() => (answer ? answerSeries(answer.tables) : []), [answer]);
   const span = useMemo(() => {
     const ts = series.flatMap((s) => [s.times[0] as number, s.times.at(-1) as number]);
-    return ts.length > 0 ? { start: Math.min(...ts) / 1000, end: Math.max(...ts) / 1000 + 1 } : undefined;
+    if (ts.length === 0) return undefined;
+    const start = Math.min(...ts) / 1000;
+    const end = Math.max(...ts) / 1000;
+    // A single time gets an hour around it, so the point stands in a readable chart.
+    return end - start < 60_000 ? { start: start - 1_800_000, end: end + 1_800_000 } : { start, end };
   }, [series]);
   let left = ROWS_SHOWN;
   const limits = info.data?.limits;
