@@ -18,11 +18,12 @@ import { IngestorClient, ManagerClient } from './siblings/clients.js';
 import { SiblingLocator } from './siblings/locator.js';
 import { SiblingHttp } from './siblings/sibling-http.js';
 import { SiblingStatusReader } from './siblings/sibling-status.js';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 /** config.yaml `timeout` is 30 s; the panel holds no data, only open connections to close. */
 const STOP_TIMEOUT_MS = 25_000;
 /** The Supervisor's default ingress port; config.yaml leaves `ingress_port` at it. */
-const INGRESS_PORT = 8099;
+const INGRESS_PORT = ADDON_PORTS.adminIngress;
 
 await runMain({
   name: 'homeiq-admin',

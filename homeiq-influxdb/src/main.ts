@@ -1,8 +1,17 @@
 import { join } from 'node:path';
-import { Backoff, createLogger, Health, HttpService, loadOptions, runMain, SupervisorClient } from '@homeiq/shared';
+import {
+  Backoff,
+  createLogger,
+  Health,
+  HttpService,
+  loadOptions,
+  runMain,
+  SiblingIdentity,
+  SupervisorClient,
+} from '@homeiq/shared';
 import { CredentialsStore } from './credentials.js';
 import { createApp } from './http/app.js';
-import { SiblingIdentity } from './identity.js';
+import { CALLERS, type Caller } from './callers.js';
 import { InfluxApi } from './influx/api.js';
 import { CompatApi } from './influx/compat-api.js';
 import { InfluxqlUsers } from './influxql-credentials.js';
@@ -12,13 +21,14 @@ import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
 import { Provisioning } from './provisioning.js';
 import { TokenIssuer } from './tokens.js';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 /** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
 const STOP_TIMEOUT_MS = 110_000;
 /** influxd gets most of the stop budget to flush its WAL; the rest is for our HTTP server and the exit. */
 const INFLUXD_STOP_MS = 95_000;
-const HTTP_PORT = 8326;
-const INFLUXD_PORT = 8086;
+const HTTP_PORT = ADDON_PORTS.influxdbManager;
+const INFLUXD_PORT = ADDON_PORTS.influxd;
 
 await runMain({
   name: 'homeiq-influxdb',
@@ -78,7 +88,7 @@ await runMain({
       name: 'manager api',
       app: createApp({
         health,
-        identity: new SiblingIdentity(supervisor),
+        identity: new SiblingIdentity<Caller>(supervisor, 'homeiq-influxdb', CALLERS),
         provisioning,
         tokens,
         influxqlUsers: new InfluxqlUsers(compat, secrets, log.child({ module: 'tokens' })),

@@ -1,5 +1,5 @@
 import type { Logger, LogSecrets } from '@homeiq/shared';
-import type { Caller } from './identity.js';
+import type { Caller } from './callers.js';
 import type { InfluxApi, Permission } from './influx/api.js';
 import type { Provisioned } from './provisioning.js';
 

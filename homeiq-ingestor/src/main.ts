@@ -9,7 +9,7 @@ import {
   SiblingIdentity,
   SupervisorClient,
 } from '@homeiq/shared';
-import { describeTarget } from '@homeiq/shared/contracts';
+import { ADDON_PORTS, describeTarget } from '@homeiq/shared/contracts';
 import { join } from 'node:path';
 import { Backfill } from './backfill/backfill.js';
 import { RegistryEnricher } from './enrich/registry.js';
@@ -32,7 +32,7 @@ import { SelfTelemetry } from './telemetry/self-telemetry.js';
 
 /** config.yaml `timeout` is 120 s; leave Docker and s6 ten seconds of it. */
 const STOP_TIMEOUT_MS = 110_000;
-const HTTP_PORT = 8325;
+const HTTP_PORT = ADDON_PORTS.ingestorApi;
 const MAX_STRING_LENGTH = 16_384;
 
 await runMain({
@@ -102,6 +102,7 @@ await runMain({
         supervisor,
         tokenFile: join(env.dataDir, 'influxdb-token.json'),
         localAddress: env.localAddress,
+        secrets,
         log: log.child({ module: 'influx/target' }),
       });
     const sender = new InfluxSender({ localAddress: options.target === 'auto' ? env.localAddress : undefined });

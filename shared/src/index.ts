@@ -16,6 +16,7 @@ export {
 } from './flux-csv.js';
 export { hasEscapedKey, jsonParseHasKeyBug, parseJson, parseJsonStrict } from './json-text.js';
 export { globMatch, type GlobMeter } from './glob.js';
+export { influxErrorMessage } from './influx-error.js';
 export { Health, type HealthCheck, type HealthReport, type HealthStatus } from './health.js';
 export { HttpRequestError, httpRequestRaw, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 export { errorMiddleware, healthMiddleware, HttpError, HttpService, type HttpServiceOptions } from './http-server.js';
@@ -31,6 +32,13 @@ export {
 export { bootstrapLogger, createLogger, LogSecrets, pinoLevel, type Logger, type LoggerOptions } from './logger.js';
 export { loadOptions, logLevelSchema, OptionsError, parseOptions, type LogLevelOption } from './options.js';
 export { normalizeAddress, SiblingIdentity, type IdentitySupervisor } from './sibling-identity.js';
+export {
+  readTokenGrant,
+  SiblingToken,
+  TokenGrantError,
+  type SiblingTokenOptions,
+  type TokenKeeping,
+} from './sibling-token.js';
 export { ADDON_SLUGS, hostnameOf, repositoryPrefix, siblingOf, siblingSlug, type AddonSlug } from './siblings.js';
 export {
   SupervisorClient,

@@ -1,6 +1,6 @@
-import { FluxQueryError, HttpError, readFluxTables, type FluxTable } from '@homeiq/shared';
+import { FluxQueryError, HttpError, influxErrorMessage, readFluxTables, type FluxTable } from '@homeiq/shared';
 import type { QueryAnswer, QueryLanguage, QueryTable } from '../api-types.js';
-import { influxMessage, type InfluxReader } from '../influx/flux.js';
+import type { InfluxReader } from '../influx/flux.js';
 import { refusedFlux, refusedInfluxql } from './query-guard.js';
 
 export interface ConsoleRequest {
@@ -109,7 +109,7 @@ export class QueryConsole {
       { timeoutMs: 10_000, maxBodyBytes: 16 * 1024 * 1024 },
     );
     const parsedText = parsed.body.toString('utf8');
-    if (parsed.status !== 200) throw influxError(parsed.status, influxMessage(parsedText));
+    if (parsed.status !== 200) throw influxError(parsed.status, influxErrorMessage(parsedText));
     const refusal = refusedFlux((JSON.parse(parsedText) as { ast?: unknown }).ast);
     if (refusal) throw new HttpError(400, refusal, { source: 'console' });
     const res = await this.influx.post(
@@ -118,7 +118,7 @@ export class QueryConsole {
       { timeoutMs: req.timeoutS * 1000, maxBodyBytes: CONSOLE_MAX_ANSWER_BYTES, truncate: true },
     );
     let text = res.body.toString('utf8');
-    if (res.status !== 200) throw influxError(res.status, influxMessage(text));
+    if (res.status !== 200) throw influxError(res.status, influxErrorMessage(text));
     // A cut answer ends inside a row: parse up to the last line end, and drop the row that may be partial.
     if (res.truncated) text = text.slice(0, text.lastIndexOf('\n') + 1);
     let tables: FluxTable[];
@@ -162,7 +162,7 @@ export class QueryConsole {
       },
     );
     const text = res.body.toString('utf8');
-    if (res.status !== 200) throw influxError(res.status, influxMessage(text));
+    if (res.status !== 200) throw influxError(res.status, influxErrorMessage(text));
     const lines = text.split('\n');
     if (res.truncated) lines.pop();
     const tables = new Map<string, QueryTable>();

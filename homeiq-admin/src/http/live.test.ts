@@ -4,8 +4,8 @@ import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, errorMiddleware, LogSecrets } from '@homeiq/shared';
 import { liveStream } from './live.js';
-import { INGESTOR_PORT } from '../siblings/clients.js';
 import type { SiblingLocator } from '../siblings/locator.js';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 // The live-stream relay against a fake ingestor that answers when the test says so, the way the real one
 // answers only after its Supervisor identity check. What matters: no upstream stream outlives the browser.
@@ -44,7 +44,7 @@ beforeAll(async () => {
     arrived.open();
     answer(req, res);
   });
-  await new Promise<void>((r) => ingestor.listen(INGESTOR_PORT, INGESTOR, r));
+  await new Promise<void>((r) => ingestor.listen(ADDON_PORTS.ingestorApi, INGESTOR, r));
   const locator = {
     address: async () => {
       asked.open();

@@ -2,8 +2,8 @@ import { request, type ClientRequest } from 'node:http';
 import { HttpError } from '@homeiq/shared';
 import type Koa from 'koa';
 import * as z from 'zod';
-import { INGESTOR_PORT } from '../siblings/clients.js';
 import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 /** Of a non-200 reply we show 200 characters; this much is read looking for its JSON `error`. */
 const ERROR_BODY_BYTES = 64 * 1024;
@@ -65,7 +65,7 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
     await new Promise<void>((resolve, reject) => {
       up = request({
         host: ip,
-        port: INGESTOR_PORT,
+        port: ADDON_PORTS.ingestorApi,
         path: `/api/events/stream${qs.size > 0 ? `?${qs}` : ''}`,
         headers: { Accept: 'text/event-stream', ...(/^\d{1,15}$/.test(last) ? { 'Last-Event-ID': last } : {}) },
         localAddress: opts.localAddress,

@@ -1,4 +1,3 @@
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import {
   type FluxCsvOptions,
   FluxQueryError,
@@ -7,13 +6,15 @@ import {
   HttpRequestError,
   type HttpResponse,
   httpRequestRaw,
-  type Logger,
-  type LogSecrets,
+  influxErrorMessage,
   parseFluxCsv,
+  SiblingToken,
+  type TokenKeeping,
 } from '@homeiq/shared';
+import type { TokenGrant } from '@homeiq/shared/contracts';
+import type { ManagerClient } from '../siblings/clients.js';
 import type { SiblingLocator } from '../siblings/locator.js';
 import { SiblingUnavailable } from '../siblings/locator.js';
-import type { ManagerClient, TokenGrant } from '../siblings/clients.js';
 
 /** Values a query may take as parameters. */
 export type FluxParam = string | number | boolean;
@@ -55,33 +56,32 @@ export function externParams(params: Record<string, FluxParam>): unknown {
   };
 }
 
-type Stored = TokenGrant;
-
-export interface InfluxReaderOptions {
+export interface InfluxReaderOptions extends TokenKeeping {
   manager: ManagerClient;
   locator: SiblingLocator;
-  /** `<data dir>/influxdb-token.json`, mode 0600. */
-  tokenFile: string;
   localAddress: string | undefined;
-  /** The token is registered here, so it never reaches a log line. */
-  secrets: LogSecrets;
-  log: Logger;
 }
 
 /**
- * Reads InfluxDB with the admin's read token (docs/CONVENTIONS.md "Token hand-over"): kept in the data dir
- * (0600), asked for again when missing or when InfluxDB answers 401 (a reinstalled influxdb add-on, a rotated
- * token). Queries go straight to influxd on the sibling's address, bound to our own address.
+ * Reads InfluxDB with the admin's read token (docs/CONVENTIONS.md "Token hand-over"), kept by the shared
+ * SiblingToken: in the data dir (0600), asked for again when missing or when InfluxDB answers 401 (a reinstalled
+ * influxdb add-on, a rotated token). Queries go straight to influxd on the sibling's address, bound to our own.
  */
 export class InfluxReader {
-  #grant: Stored | undefined;
-  #asking: Promise<Stored> | undefined;
+  readonly #token: SiblingToken;
 
-  constructor(private readonly opts: InfluxReaderOptions) {}
+  constructor(private readonly opts: InfluxReaderOptions) {
+    this.#token = new SiblingToken({
+      ...opts,
+      ask: () => opts.manager.token(),
+      received: (g) =>
+        `received a read token for the buckets ${[g.buckets.raw, ...g.buckets.downsampled].join(', ')} from the HomeIQ InfluxDB add-on`,
+    });
+  }
 
   /** The token's facts (org, buckets, version), asking for a token when there is none yet. */
   grant(): Promise<TokenGrant> {
-    return this.#get();
+    return this.#token.get();
   }
 
   /**
@@ -100,7 +100,7 @@ export class InfluxReader {
     );
     const text = res.body.toString('utf8');
     if (res.status !== 200) {
-      throw new HttpError(502, `InfluxDB could not answer the query (${res.status}: ${influxMessage(text)})`);
+      throw new HttpError(502, `InfluxDB could not answer the query (${res.status}: ${influxErrorMessage(text)})`);
     }
     try {
       return parseFluxCsv(text, read);
@@ -117,18 +117,18 @@ export class InfluxReader {
    * `opts.form` is set. Answers whatever InfluxDB answered except 401; a time-out is a 504.
    */
   async post(path: string, body: unknown, opts: PostOptions): Promise<HttpResponse> {
+    const grant = await this.#token.get();
     try {
-      return await this.#post(await this.#get(), path, body, opts);
+      return await this.#post(grant, path, body, opts);
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
       this.opts.log.warn('InfluxDB rejected our read token; asking the HomeIQ InfluxDB add-on for a new one');
-      this.#grant = undefined;
-      await rm(this.opts.tokenFile, { force: true });
-      return this.#post(await this.#get(), path, body, opts);
+      this.#token.rejected(grant.token);
+      return this.#post(await this.#token.get(), path, body, opts);
     }
   }
 
-  async #post(g: Stored, path: string, body: unknown, opts: PostOptions): Promise<HttpResponse> {
+  async #post(g: TokenGrant, path: string, body: unknown, opts: PostOptions): Promise<HttpResponse> {
     const ip = await this.opts.locator.address('homeiq-influxdb');
     const search = new URLSearchParams({ orgID: g.orgId, ...opts.search });
     let res: HttpResponse;
@@ -161,46 +161,6 @@ export class InfluxReader {
     if (res.status === 401) throw new TokenRejected();
     return res;
   }
-
-  #get(): Promise<Stored> {
-    if (this.#grant) return Promise.resolve(this.#grant);
-    // One hand-over at a time: each POST /api/tokens revokes the token issued before it.
-    this.#asking ??= this.#loadOrAsk().finally(() => {
-      this.#asking = undefined;
-    });
-    return this.#asking;
-  }
-
-  async #loadOrAsk(): Promise<Stored> {
-    try {
-      const t = JSON.parse(await readFile(this.opts.tokenFile, 'utf8')) as Stored;
-      if (typeof t.token === 'string' && typeof t.port === 'number' && typeof t.orgId === 'string') {
-        this.opts.secrets.add(t.token);
-        this.#grant = t;
-        return t;
-      }
-    } catch {
-      // Missing or unreadable: ask for a new one.
-    }
-    const g = await this.opts.manager.token();
-    this.opts.secrets.add(g.token);
-    const stored: Stored = {
-      token: g.token,
-      org: g.org,
-      orgId: g.orgId,
-      bucket: g.bucket,
-      buckets: g.buckets,
-      port: g.port,
-      influxdbVersion: g.influxdbVersion,
-    };
-    await writeFile(this.opts.tokenFile, JSON.stringify(stored), { mode: 0o600 });
-    await chmod(this.opts.tokenFile, 0o600);
-    this.opts.log.info(
-      `received a read token for the buckets ${[g.buckets.raw, ...g.buckets.downsampled].join(', ')} from the HomeIQ InfluxDB add-on`,
-    );
-    this.#grant = stored;
-    return stored;
-  }
 }
 
 class TokenRejected extends Error {}
@@ -216,16 +176,4 @@ interface PostOptions {
   accept?: string;
   /** Cut an answer larger than `maxBodyBytes` there (and stop the query) instead of failing. */
   truncate?: boolean;
-}
-
-/** InfluxDB's own words for an error answer: `message` (or InfluxQL's `error`) of its JSON body, else the text. */
-export function influxMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    const m = body.message ?? body.error;
-    if (typeof m === 'string' && m !== '') return m;
-  } catch {
-    // Not JSON: the text itself is the message.
-  }
-  return text.slice(0, 300);
 }

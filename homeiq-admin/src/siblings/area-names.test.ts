@@ -21,9 +21,10 @@ import { createApp } from '../http/app.js';
 import type { FluxRow } from '@homeiq/shared';
 import type { InfluxReader } from '../influx/flux.js';
 import { AREA_NAMES_TTL_MS, AreaNames, withAreaNames } from './area-names.js';
-import { INGESTOR_PORT, IngestorClient, ManagerClient } from './clients.js';
+import { IngestorClient, ManagerClient } from './clients.js';
 import { SiblingLocator } from './locator.js';
 import { SiblingHttp } from './sibling-http.js';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 const IP = { supervisor: '127.0.57.2', ingestor: '127.0.57.11', admin: '127.0.57.13' };
 
@@ -83,7 +84,7 @@ beforeAll(async () => {
     res.writeHead(ingestor.status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(ingestor.body));
   });
-  await new Promise<void>((r) => ingestorServer.listen(INGESTOR_PORT, IP.ingestor, r));
+  await new Promise<void>((r) => ingestorServer.listen(ADDON_PORTS.ingestorApi, IP.ingestor, r));
   const log = createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets(), write: () => {} });
   const http = new SiblingHttp({ locator: new SiblingLocator(supervisor), localAddress: IP.admin, timeoutMs: 1000 });
   const client = new IngestorClient(http);

@@ -1,12 +1,11 @@
-import type { HealthReport } from '@homeiq/shared';
-import type { TargetDescription } from '@homeiq/shared/contracts';
+import { type HealthReport, readTokenGrant } from '@homeiq/shared';
+import { ADDON_PORTS, type TargetDescription, type TokenGrant } from '@homeiq/shared/contracts';
 import * as z from 'zod';
 import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
 import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
 
-/** Ports inside the add-on network (docs/CONVENTIONS.md "Ports"). */
-export const INGESTOR_PORT = 8325;
-export const MANAGER_PORT = 8326;
+const INGESTOR_PORT = ADDON_PORTS.ingestorApi;
+const MANAGER_PORT = ADDON_PORTS.influxdbManager;
 
 /** The manager's `GET /api/influxql`: the InfluxQL user and the database/retention-policy mappings. */
 export interface InfluxqlSetup {
@@ -120,17 +119,6 @@ export class IngestorClient {
   }
 }
 
-/** What `POST /api/tokens` hands over (docs/CONVENTIONS.md "Token hand-over"). */
-export interface TokenGrant {
-  token: string;
-  org: string;
-  orgId: string;
-  bucket: string;
-  buckets: { raw: string; downsampled: string[] };
-  port: number;
-  influxdbVersion: string;
-}
-
 /** The influxdb add-on's manager API. */
 export class ManagerClient {
   constructor(private readonly http: SiblingHttp) {}
@@ -140,12 +128,15 @@ export class ManagerClient {
     return this.http.json('homeiq-influxdb', MANAGER_PORT, '/health', { timeoutMs: 3000, accept: [503] });
   }
 
-  token(): Promise<TokenGrant> {
-    return this.http.json('homeiq-influxdb', MANAGER_PORT, '/api/tokens', {
-      method: 'POST',
-      body: {},
-      timeoutMs: 15_000,
-    });
+  /** A new read token (`POST /api/tokens`), checked by shape; it revokes the one issued before. */
+  async token(): Promise<TokenGrant> {
+    return readTokenGrant(
+      await this.http.json<unknown>('homeiq-influxdb', MANAGER_PORT, '/api/tokens', {
+        method: 'POST',
+        body: {},
+        timeoutMs: 15_000,
+      }),
+    );
   }
 
   async buckets(): Promise<BucketRow[]> {

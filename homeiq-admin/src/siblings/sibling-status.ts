@@ -7,9 +7,13 @@ import {
   type Logger,
   type SupervisorClient,
 } from '@homeiq/shared';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
 /** Where each sibling serves its `/health` inside the add-on network. */
-const HEALTH_PORTS: Partial<Record<AddonSlug, number>> = { 'homeiq-ingestor': 8325, 'homeiq-influxdb': 8326 };
+const HEALTH_PORTS: Partial<Record<AddonSlug, number>> = {
+  'homeiq-ingestor': ADDON_PORTS.ingestorApi,
+  'homeiq-influxdb': ADDON_PORTS.influxdbManager,
+};
 
 export interface SiblingStatus {
   slug: AddonSlug;

@@ -1,8 +1,17 @@
-import { errorMiddleware, healthMiddleware, parseInput, readJsonBody, type Health, type Logger } from '@homeiq/shared';
+import {
+  errorMiddleware,
+  healthMiddleware,
+  parseInput,
+  readJsonBody,
+  type Health,
+  type Logger,
+  type SiblingIdentity,
+} from '@homeiq/shared';
+import type { TokenGrant } from '@homeiq/shared/contracts';
 import Router from '@koa/router';
 import Koa from 'koa';
 import * as z from 'zod';
-import { CALLERS, type SiblingIdentity } from '../identity.js';
+import { CALLERS, type Caller } from '../callers.js';
 import { INFLUXQL_USER, type InfluxqlUsers } from '../influxql-credentials.js';
 import type { Management } from '../management.js';
 import type { Provisioning } from '../provisioning.js';
@@ -10,7 +19,7 @@ import type { TokenIssuer } from '../tokens.js';
 
 export interface AppDeps {
   health: Health;
-  identity: SiblingIdentity;
+  identity: SiblingIdentity<Caller>;
   provisioning: Provisioning;
   tokens: TokenIssuer;
   influxqlUsers: InfluxqlUsers;
@@ -47,7 +56,7 @@ export function createApp(deps: AppDeps): Koa {
       buckets: { raw: s.raw.name, downsampled: s.downsampled.map((b) => b.name) },
       port,
       influxdbVersion: version,
-    };
+    } satisfies TokenGrant;
   });
 
   /** Where a tool outside Home Assistant connects: the published host port, if any (the panel fills in the host). */

@@ -1,4 +1,4 @@
-import { FluxQueryError, type FluxRow, httpRequestRaw, parseFluxCsv } from '@homeiq/shared';
+import { FluxQueryError, type FluxRow, httpRequestRaw, influxErrorMessage, parseFluxCsv } from '@homeiq/shared';
 
 /** One InfluxDB error answer, with the status and InfluxDB's own message. */
 export class InfluxApiError extends Error {
@@ -232,12 +232,7 @@ export class InfluxApi {
     });
     const ok = o.okStatuses ?? [200, 201, 204];
     if (!ok.includes(res.status)) {
-      let message = res.body.toString('utf8').slice(0, 300);
-      try {
-        message = (JSON.parse(message) as { message?: string }).message ?? message;
-      } catch {
-        // not JSON: keep the raw text
-      }
+      const message = influxErrorMessage(res.body);
       throw new InfluxApiError(
         `InfluxDB ${method} ${path.split('?')[0]} answered ${res.status}: ${message}`,
         res.status,

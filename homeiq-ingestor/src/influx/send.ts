@@ -1,3 +1,4 @@
+import { influxErrorMessage } from '@homeiq/shared';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
@@ -185,16 +186,7 @@ export class InfluxSender {
             if (size <= 64 * 1024) chunks.push(c);
           });
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let message = text.slice(0, 2000);
-            try {
-              // InfluxDB 2.x answers {"code","message"}, 1.x {"error"}.
-              const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
-              if (typeof parsed.message === 'string') message = parsed.message;
-              else if (typeof parsed.error === 'string') message = parsed.error;
-            } catch {
-              // not JSON: keep the raw text
-            }
+            const message = influxErrorMessage(Buffer.concat(chunks), 2000);
             const ra = res.headers['retry-after'];
             resolve({
               status: res.statusCode ?? 0,

@@ -1,6 +1,12 @@
-import { httpRequestRaw, siblingSlug, writeFileAtomic, type Logger, type SupervisorClient } from '@homeiq/shared';
-import { readFile } from 'node:fs/promises';
-import type { TargetDescription } from '@homeiq/shared/contracts';
+import {
+  httpRequestRaw,
+  parseJson,
+  SiblingToken,
+  siblingSlug,
+  type SupervisorClient,
+  type TokenKeeping,
+} from '@homeiq/shared';
+import { ADDON_PORTS, type TargetDescription } from '@homeiq/shared/contracts';
 import type { IngestorOptions } from '../options.js';
 import type { InfluxTarget, V2Target } from './send.js';
 import type { TargetProvider } from './writer.js';
@@ -38,20 +44,9 @@ export class ExternalTarget implements TargetProvider {
   }
 }
 
-interface StoredToken {
-  token: string;
-  org: string;
-  bucket: string;
-  port: number;
-}
-
-export interface SiblingTargetOptions {
+export interface SiblingTargetOptions extends TokenKeeping {
   supervisor: SupervisorClient;
-  /** `<data dir>/influxdb-token.json`, mode 0600. */
-  tokenFile: string;
   localAddress: string | undefined;
-  log: Logger;
-  managerPort?: number;
   /** How long a located sibling address is trusted before the Supervisor is asked again (it changes on restart). */
   addressTtlMs?: number;
 }
@@ -59,21 +54,22 @@ export interface SiblingTargetOptions {
 /**
  * `target: auto`: the homeiq-influxdb sibling, per docs/CONVENTIONS.md "Token hand-over". Located through the
  * Supervisor from our own store slug; the token comes from `POST /api/tokens` on its manager port (our source
- * address is our identity, so outgoing connections bind `localAddress`), is kept in the data dir (0600), and is
- * asked for again when missing or after InfluxDB answered 401.
+ * address is our identity, so outgoing connections bind `localAddress`) and is kept by the shared SiblingToken:
+ * in the data dir (0600), asked for again when missing or after InfluxDB answered 401.
  */
 export class SiblingTarget implements TargetProvider {
   #cached: { target: V2Target; at: number } | undefined;
-  /** The token InfluxDB rejected: never used again, whatever the token file still says. */
-  #rejected: string | undefined;
   #selfSlug: string | undefined;
-  #asks = 0;
+  /** The sibling's address the last get() found: where a token is asked for. */
+  #ip = '';
+  readonly #token: SiblingToken;
 
-  constructor(private readonly opts: SiblingTargetOptions) {}
-
-  /** How many tokens were asked for since start (tests, /api/status). */
-  get tokenRequests(): number {
-    return this.#asks;
+  constructor(private readonly opts: SiblingTargetOptions) {
+    this.#token = new SiblingToken({
+      ...opts,
+      ask: () => this.#ask(),
+      received: (g) => `received a write token for bucket '${g.bucket}' from the HomeIQ InfluxDB add-on`,
+    });
   }
 
   async get(): Promise<V2Target> {
@@ -84,13 +80,13 @@ export class SiblingTarget implements TargetProvider {
       siblingSlug(this.#selfSlug, 'homeiq-ingestor', 'homeiq-influxdb'),
     );
     if (!sibling.ip_address) throw new Error(`the HomeIQ InfluxDB add-on (${sibling.slug}) is not running`);
-    let stored = await this.#load();
-    if (!stored || stored.token === this.#rejected) stored = await this.#ask(sibling.ip_address);
+    this.#ip = sibling.ip_address;
+    const grant = await this.#token.get();
     const target = {
-      url: `http://${sibling.ip_address}:${stored.port}`,
-      org: stored.org,
-      bucket: stored.bucket,
-      token: stored.token,
+      url: `http://${sibling.ip_address}:${grant.port}`,
+      org: grant.org,
+      bucket: grant.bucket,
+      token: grant.token,
     };
     if (this.#cached && this.#cached.target.url !== target.url)
       this.opts.log.info(`the HomeIQ InfluxDB add-on moved to ${target.url}`);
@@ -101,23 +97,12 @@ export class SiblingTarget implements TargetProvider {
   invalidate(reason: string): void {
     if (!this.#cached) return;
     this.opts.log.warn(`InfluxDB rejected our token (${reason}); asking the HomeIQ InfluxDB add-on for a new one`);
-    this.#rejected = this.#cached.target.token;
+    this.#token.rejected(this.#cached.target.token);
     this.#cached = undefined;
   }
 
-  async #load(): Promise<StoredToken | undefined> {
-    try {
-      const t = JSON.parse(await readFile(this.opts.tokenFile, 'utf8')) as StoredToken;
-      return typeof t.token === 'string' && typeof t.port === 'number' ? t : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async #ask(ip: string): Promise<StoredToken> {
-    this.#asks += 1;
-    const port = this.opts.managerPort ?? 8326;
-    const res = await httpRequestRaw(`http://${ip}:${port}/api/tokens`, {
+  async #ask(): Promise<unknown> {
+    const res = await httpRequestRaw(`http://${this.#ip}:${ADDON_PORTS.influxdbManager}/api/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: '{}',
@@ -128,10 +113,6 @@ export class SiblingTarget implements TargetProvider {
       throw new Error(
         `the HomeIQ InfluxDB add-on refused a token (${res.status}: ${res.body.toString('utf8').slice(0, 200)})`,
       );
-    const b = JSON.parse(res.body.toString('utf8')) as { token: string; org: string; bucket: string; port: number };
-    const stored: StoredToken = { token: b.token, org: b.org, bucket: b.bucket, port: b.port };
-    await writeFileAtomic(this.opts.tokenFile, JSON.stringify(stored));
-    this.opts.log.info(`received a write token for bucket '${b.bucket}' from the HomeIQ InfluxDB add-on`);
-    return stored;
+    return parseJson(res.body.toString('utf8'));
   }
 }

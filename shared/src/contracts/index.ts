@@ -3,3 +3,5 @@ export { IMPORT_MAX_DAYS, IMPORT_MAX_ENTITIES, type ImportState, type ImportStat
 export type { TaskView } from './influx-tasks.js';
 export type { StreamEvent } from './live-stream.js';
 export { describeTarget, type TargetDescription } from './ingestor-target.js';
+export { ADDON_PORTS } from './addon-ports.js';
+export type { TokenGrant } from './token-grant.js';

@@ -54,6 +54,7 @@ beforeAll(async () => {
   expect(res.status, await res.text()).toBe(204);
   const manager = {
     token: async () => ({
+      sibling: 'homeiq-admin',
       token: setup.token,
       org: setup.org,
       orgId: setup.orgId,

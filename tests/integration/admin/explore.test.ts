@@ -8,7 +8,8 @@ import { exploreCatalog, type StoredExploreEntity } from '../../../homeiq-admin/
 import { explore, type ExploreRequest } from '../../../homeiq-admin/src/explore/explore.js';
 import { microsToRfc3339 } from '../../../homeiq-admin/src/explore/time.js';
 import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
-import type { ManagerClient, TokenGrant } from '../../../homeiq-admin/src/siblings/clients.js';
+import type { TokenGrant } from '@homeiq/shared/contracts';
+import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
 import { rawTimes, wave, writeHistory, type HistoryEntity, type HistoryOptions } from '../../harness/history.js';
 import { startInfluxd, type RealInfluxd } from '../../peers/influxd.js';
@@ -75,6 +76,7 @@ beforeAll(async () => {
   );
   dir = await mkdtemp(join(tmpdir(), 'homeiq-explore-'));
   const grant: TokenGrant = {
+    sibling: 'homeiq-admin',
     token: s.token,
     org: s.org,
     orgId: s.orgId,

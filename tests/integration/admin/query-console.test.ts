@@ -7,7 +7,8 @@ import { createLogger, HttpError, LogSecrets } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_MAX_ANSWER_BYTES, QueryConsole } from '../../../homeiq-admin/src/explore/console.js';
 import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
-import type { ManagerClient, TokenGrant } from '../../../homeiq-admin/src/siblings/clients.js';
+import type { TokenGrant } from '@homeiq/shared/contracts';
+import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
 
@@ -21,6 +22,7 @@ let flood: Server;
 
 function reader(host: string, port: number, grant: Partial<TokenGrant> = {}): InfluxReader {
   const g: TokenGrant = {
+    sibling: 'homeiq-admin',
     token: setup.token,
     org: setup.org,
     orgId: setup.orgId,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createLogger, Health, LogSecrets } from '@homeiq/shared';
 import { CredentialsStore } from '../../../homeiq-influxdb/src/credentials.js';
 import { createApp } from '../../../homeiq-influxdb/src/http/app.js';
-import type { SiblingIdentity } from '../../../homeiq-influxdb/src/identity.js';
+import type { SiblingIdentity } from '@homeiq/shared';
 import { InfluxApi } from '../../../homeiq-influxdb/src/influx/api.js';
 import { CompatApi } from '../../../homeiq-influxdb/src/influx/compat-api.js';
 import type { InfluxqlUsers } from '../../../homeiq-influxdb/src/influxql-credentials.js';
@@ -75,7 +75,7 @@ export async function managerApi(m: Manager, host: string): Promise<{ url: strin
   const log = createLogger({ level: 'info', name: 'test', secrets: new LogSecrets(), write: (l) => m.lines.push(l) });
   const app = createApp({
     health: new Health(),
-    identity: { require: async () => 'homeiq-admin' } as unknown as SiblingIdentity,
+    identity: { require: async () => 'homeiq-admin' } as unknown as SiblingIdentity<'homeiq-ingestor' | 'homeiq-admin'>,
     provisioning: m.provisioning,
     tokens: {} as TokenIssuer,
     influxqlUsers: {} as InfluxqlUsers,
