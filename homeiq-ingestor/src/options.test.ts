@@ -54,7 +54,10 @@ describe('ingestor options: the external InfluxDB', () => {
       /'external\.bucket' is for InfluxDB 2\.x; with external\.database \(InfluxDB 1\.x\) leave org, bucket and token out.*'external\.token'/,
     );
     expect(() => parse({ url: 'http://i:8086', database: 'db', username: 'u' })).toThrow(
-      /'external\.password' username and password go together/,
+      /'external\.password' is missing: set it with external\.username, or leave both out when InfluxDB 1\.x has no authentication/,
+    );
+    expect(() => parse({ url: 'http://i:8086', database: 'db', password: 'p-secret' })).toThrow(
+      /'external\.username' is missing: set it with external\.password/,
     );
     expect(() => parse({ url: 'http://i:8086', org: 'o', bucket: 'b', token: 't', retention_policy: 'rp' })).toThrow(
       /'external\.retention_policy' is for InfluxDB 1\.x and needs external\.database too/,

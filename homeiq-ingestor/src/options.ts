@@ -87,8 +87,14 @@ export const ingestorOptionsSchema = z
             key,
             'is for InfluxDB 2.x; with external.database (InfluxDB 1.x) leave org, bucket and token out, or remove database',
           );
-      if ((e.username === undefined) !== (e.password === undefined))
-        issue(e.username === undefined ? 'username' : 'password', 'username and password go together');
+      if ((e.username === undefined) !== (e.password === undefined)) {
+        const [missing, given] =
+          e.username === undefined ? (['username', 'password'] as const) : (['password', 'username'] as const);
+        issue(
+          missing,
+          `is missing: set it with external.${given}, or leave both out when InfluxDB 1.x has no authentication`,
+        );
+      }
       return;
     }
     for (const key of ['org', 'bucket', 'token'] as const) {
