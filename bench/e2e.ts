@@ -24,7 +24,7 @@
 // `--memory-usage` preloads a module into the ingestor that prints process.memoryUsage() every 5 s, and adds
 // heapTotal/heapUsed/external (MiB) to each sample: is what grows the V8 heap or memory outside it?
 import { createLogger, Health, LogSecrets, httpRequestRaw } from '@homeiq/shared';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ import { flux } from '../tests/harness/influx-query.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../tests/peers/influxd.js';
 import { startSupervisorEmulator } from '../tests/supervisor/index.js';
 import { makeFrames } from './ingest.js';
+import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
 
 const IP = { ingestor: '127.0.57.1', admin: '127.0.57.3' };
 const GOALS = { p99Ms: 1500, replayRatio: 0.8 };
@@ -50,15 +51,7 @@ const POLL_MS = 100;
 
 async function nodeOptions(heapDir: string | undefined): Promise<Record<string, string>> {
   const o = heapDir ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${heapDir}`] : [];
-  if (process.argv.includes('--memory-usage')) {
-    const probe = join(await mkdtemp(join(tmpdir(), 'homeiq-e2e-mem-')), 'memory-usage.mjs');
-    await writeFile(
-      probe,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is JavaScript source written to a file
-      'setInterval(() => process.stderr.write(`[mem] ${JSON.stringify(process.memoryUsage())}\\n`), 5000).unref();\n',
-    );
-    o.push(`--import=${probe}`);
-  }
+  if (process.argv.includes('--memory-usage')) o.push(await memoryProbeFlag());
   return o.length > 0 ? { NODE_OPTIONS: o.join(' ') } : {};
 }
 function parts(): Set<string> {
@@ -200,14 +193,9 @@ async function outagePart(
   const samples: Array<{ s: number; rssMiB: number; spoolMiB: number; mem?: Mem }> = [];
   /** With --memory-usage: the ingestor's last process.memoryUsage() line, in MiB. */
   const memory = (): Mem | undefined => {
-    for (let i = ingestor.lines.length - 1; i >= 0; i -= 1) {
-      const line = ingestor.lines[i] as string;
-      if (!line.startsWith('[mem] ')) continue;
-      const m = JSON.parse(line.slice(6)) as Mem;
-      const mib = (n: number): number => Math.round(n / 104857.6) / 10;
-      return { heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external) };
-    }
-    return undefined;
+    const m = lastMemoryLine(ingestor.lines);
+    const mib = (n: number): number => Math.round(n / 104857.6) / 10;
+    return m && { heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external) };
   };
   const t0 = Date.now();
   const d = drive(ha, 'outage', rate);

@@ -16,7 +16,10 @@
 //    "afterLargeState":{"ingestorRssRatio":…},"ingestorCpuMsPer1kEvents":…,"node":…}
 //
 //   npm run bench -- footprint [--minutes 5] [--burst-rate 1000] [--large-mib 20] [--profile cpu|heap]
+//                              [--memory-usage]
 //
+// --memory-usage preloads bench/memory-probe.ts into the ingestor and prints, at the end of each phase, where its
+// memory is: the V8 heap (per space), buffers outside it (external), and the rest of the RSS (code, the allocator).
 // --profile starts the ingestor with Node's --cpu-prof (or --heap-prof) into a folder the bench names at the end:
 // open the .cpuprofile / .heapprofile in Chrome DevTools. The profiler costs CPU and memory: don't read the figures
 // of a profiled run as the footprint.
@@ -26,6 +29,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevStack } from '../tests/dev/stack.js';
 import { driveHome, realisticHome } from './home.js';
+import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
 
 const PROCS = ['ingestor', 'admin', 'influxdb', 'influxd'] as const;
 type Proc = (typeof PROCS)[number];
@@ -96,8 +100,12 @@ export async function run(): Promise<void> {
   const profileDir = process.argv.includes('--profile')
     ? await mkdtemp(join(tmpdir(), 'homeiq-bench-footprint-profile-'))
     : undefined;
-  const profileFlags =
-    profile === 'heap' ? `--heap-prof --heap-prof-dir=${profileDir}` : `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  const ingestorFlags = [
+    ...(profileDir
+      ? [profile === 'heap' ? `--heap-prof --heap-prof-dir=${profileDir}` : `--cpu-prof --cpu-prof-dir=${profileDir}`]
+      : []),
+    ...(process.argv.includes('--memory-usage') ? [await memoryProbeFlag()] : []),
+  ];
   say(
     `a home of ${home.entities.length} entities; load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -109,7 +117,7 @@ export async function run(): Promise<void> {
     addressBlock: '127.0.43',
     home,
     eventsPerSecond: 0,
-    ...(profileDir ? { extraEnv: { ingestor: { NODE_OPTIONS: profileFlags } } } : {}),
+    ...(ingestorFlags.length > 0 ? { extraEnv: { ingestor: { NODE_OPTIONS: ingestorFlags.join(' ') } } } : {}),
     say: (m) => say(m),
   });
   const sim = stack.simulator;
@@ -155,6 +163,13 @@ export async function run(): Promise<void> {
       return `${proc} rss ${mib(median(rss))} (max ${mib(Math.max(...rss))}) anon ${mib(median(anon))} MiB cpu ${d('cpuMs').toFixed(2)} s (sys ${d('sysMs').toFixed(2)})`;
     });
     say(`${p}: ${events} events in ${seconds} s; ${parts.join('; ')}`);
+    const m = lastMemoryLine(stack.addons.ingestor.lines);
+    if (m) {
+      const spaces = Object.entries(m.spaces ?? {}).map(([k, v]) => `${k} ${mib(v / 1024)}`);
+      say(
+        `${p}: ingestor memory at the end: rss ${mib(m.rss / 1024)}, V8 heap ${mib(m.heapTotal / 1024)} (used ${mib(m.heapUsed / 1024)}; ${spaces.join(', ')}), external ${mib(m.external / 1024)} (array buffers ${mib(m.arrayBuffers / 1024)}) MiB`,
+      );
+    }
   };
   try {
     const phaseRun = async (name: string, rate: number, seconds: number): Promise<number> => {
