@@ -2,7 +2,7 @@ import type { Backoff, Logger } from '@homeiq/shared';
 
 /**
  * How group commits are going: the error shown (stats, health) while they fail, logged once per distinct error
- * rather than once per retry, and the jittered pause between attempts, which `wake` cuts short (stop).
+ * rather than once per retry, and the pauses (between attempts, before a commit), which `wake` cuts short (stop).
  */
 export class CommitStatus {
   #error: string | undefined;
@@ -45,8 +45,13 @@ export class CommitStatus {
 
   /** Waits out the next backoff delay, or until `wake`. */
   pause(): Promise<void> {
+    return this.sleep(this.backoff.next());
+  }
+
+  /** Waits `ms`, or until `wake` (a stop does not wait for a commit's delay or a retry pause). */
+  sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.#wake?.(), this.backoff.next());
+      const timer = setTimeout(() => this.#wake?.(), ms);
       this.#wake = () => {
         clearTimeout(timer);
         this.#wake = undefined;

@@ -16,6 +16,11 @@ export interface GroupCommitOptions {
   openSegment: OpenSegment;
   backoff: Backoff;
   onCommitError: ((error: string | undefined) => void) | undefined;
+  /**
+   * How long a commit waits for more records after the first one queued while idle (0: the next turn of the
+   * event loop). See Spool's `commitDelayMs`.
+   */
+  delayMs: number;
   /** The active segment (the spool moves on to a new one when it is full). */
   place(): CommitPlace;
   /** `records` are fsynced at `base` of segment `seq`: readable from now on. */
@@ -115,8 +120,10 @@ export class GroupCommit {
 
   async #run(): Promise<void> {
     // Yield first, so the caller has stored this promise in #loop before the finally clears it: a run with
-    // nothing to do would otherwise finish synchronously and leave #loop set for good.
-    await undefined;
+    // nothing to do would otherwise finish synchronously and leave #loop set for good. The first commit after an
+    // idle spell waits `delayMs` for the records that follow (commits in a row do not: they find plenty queued).
+    if (this.opts.delayMs > 0 && !this.#stopping) await this.#status.sleep(this.opts.delayMs);
+    else await undefined;
     try {
       while (this.#pending.records > 0) {
         try {
