@@ -1,3 +1,4 @@
+import { parseJson } from '@homeiq/shared/json-text';
 import type { ApiError } from '../src/api-types.js';
 
 /** What the server rendered into the page for us. */
@@ -45,7 +46,7 @@ export async function api<T>(
   const text = await res.text();
   let body: unknown;
   try {
-    body = text ? JSON.parse(text) : undefined;
+    body = text ? parseJson(text) : undefined;
   } catch {
     body = undefined;
   }

@@ -1,3 +1,4 @@
+import { parseJson } from '@homeiq/shared/json-text';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LiveEvent } from '../../src/api-types.js';
 import { Card } from '../ui.js';
@@ -52,7 +53,7 @@ export function LiveView() {
     };
     es.onmessage = (m: MessageEvent<string>) => {
       try {
-        pending.push(JSON.parse(m.data) as LiveEvent);
+        pending.push(parseJson(m.data) as LiveEvent);
       } catch {
         return;
       }

@@ -1,4 +1,11 @@
-import { FluxQueryError, HttpError, influxErrorMessage, readFluxTables, type FluxTable } from '@homeiq/shared';
+import {
+  FluxQueryError,
+  HttpError,
+  influxErrorMessage,
+  parseJson,
+  readFluxTables,
+  type FluxTable,
+} from '@homeiq/shared';
 import type { QueryAnswer, QueryLanguage, QueryTable } from '../api-types.js';
 import type { InfluxReader } from '../influx/flux.js';
 import { refusedFlux, refusedInfluxql } from './query-guard.js';
@@ -110,7 +117,7 @@ export class QueryConsole {
     );
     const parsedText = parsed.body.toString('utf8');
     if (parsed.status !== 200) throw influxError(parsed.status, influxErrorMessage(parsedText));
-    const refusal = refusedFlux((JSON.parse(parsedText) as { ast?: unknown }).ast);
+    const refusal = refusedFlux((parseJson(parsedText) as { ast?: unknown }).ast);
     if (refusal) throw new HttpError(400, refusal, { source: 'console' });
     const res = await this.influx.post(
       '/api/v2/query',
@@ -168,7 +175,7 @@ export class QueryConsole {
     const tables = new Map<string, QueryTable>();
     for (const line of lines) {
       if (line.trim() === '') continue;
-      const doc = JSON.parse(line) as { results?: V1Result[]; error?: string };
+      const doc = parseJson(line) as { results?: V1Result[]; error?: string };
       if (doc.error) throw influxError(400, doc.error);
       for (const r of doc.results ?? []) {
         if (r.error) throw influxError(400, r.error);

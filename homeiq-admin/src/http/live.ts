@@ -1,5 +1,5 @@
 import { request, type ClientRequest } from 'node:http';
-import { HttpError } from '@homeiq/shared';
+import { HttpError, parseJson } from '@homeiq/shared';
 import type Koa from 'koa';
 import * as z from 'zod';
 import { SiblingUnavailable, type SiblingLocator } from '../siblings/locator.js';
@@ -105,7 +105,7 @@ export function liveStream(opts: LiveOptions): Koa.Middleware {
             const text = Buffer.concat(chunks).toString('utf8');
             let msg = text.slice(0, 200);
             try {
-              msg = (JSON.parse(text) as { error?: string }).error ?? msg;
+              msg = (parseJson(text) as { error?: string }).error ?? msg;
             } catch {
               // Plain text (or cut short): keep it as the message.
             }

@@ -1,4 +1,11 @@
-import { FluxQueryError, type FluxRow, httpRequestRaw, influxErrorMessage, parseFluxCsv } from '@homeiq/shared';
+import {
+  FluxQueryError,
+  type FluxRow,
+  httpRequestRaw,
+  influxErrorMessage,
+  parseFluxCsv,
+  parseJson,
+} from '@homeiq/shared';
 
 /** One InfluxDB error answer, with the status and InfluxDB's own message. */
 export class InfluxApiError extends Error {
@@ -211,7 +218,7 @@ export class InfluxApi {
   ): Promise<T> {
     const text = (await this.request(method, path, body, o)).toString('utf8');
     // 204 No Content (a DELETE, a password set) has no body.
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    return (text === '' ? undefined : parseJson(text)) as T;
   }
 
   private async request(
