@@ -19,7 +19,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{shared,homeiq-*,scripts,tests}/**/*.test.ts'],
+          include: ['{shared,homeiq-*,scripts,dev,tests}/**/*.test.ts'],
           exclude: [...IGNORED, 'tests/integration/**', 'tests/e2e/**'],
           setupFiles: ['tests/harness/no-processes.ts'],
         },
@@ -34,7 +34,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           exclude: IGNORED,
-          globalSetup: ['tests/peers/global-setup.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
         },
       },
     ],

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ExploreResult } from '../homeiq-admin/src/api-types.js';
-import { REPO_ROOT } from '../tests/harness/addon-process.js';
-import { wave, writeHistory, type HistoryEntity } from '../tests/harness/history.js';
-import { startDevStack } from '../tests/dev/stack.js';
-import { launchChromium } from '../tests/harness/browser.js';
+import { REPO_ROOT } from '../dev/addon-process.js';
+import { wave, writeHistory, type HistoryEntity } from '../dev/synthetic-history.js';
+import { startDevStack } from '../dev/stack.js';
+import { launchChromium } from '../dev/browser.js';
 
 const GOALS = { overviewP95Ms: 100, exploreP95Ms: 2000, panelJsGzipKiB: 150 };
 const WARMUP = 20;

@@ -37,11 +37,11 @@ import { InfluxWriter } from '../homeiq-ingestor/src/influx/writer.js';
 import { EventEncoder } from '../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../homeiq-ingestor/src/points/filter.js';
 import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../tests/ha-sim/index.js';
-import { buildBundles, REPO_ROOT, startAddon, type AddonProcess } from '../tests/harness/addon-process.js';
-import { flux } from '../tests/harness/influx-query.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../tests/peers/influxd.js';
-import { startSupervisorEmulator } from '../tests/supervisor/index.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../dev/ha-sim/index.js';
+import { buildBundles, REPO_ROOT, startAddon, type AddonProcess } from '../dev/addon-process.js';
+import { flux } from '../dev/influx-query.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../dev/peers/influxd.js';
+import { startSupervisorEmulator } from '../dev/supervisor/index.js';
 import { makeFrames } from './ingest.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
 

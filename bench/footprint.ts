@@ -27,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevStack } from '../tests/dev/stack.js';
+import { startDevStack } from '../dev/stack.js';
 import { driveHome, realisticHome } from './home.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
 

@@ -1,10 +1,10 @@
 // A realistic home for the footprint bench: ~330 entities over the domains a typical installation has, each with
 // the 5–40 attributes its integration gives it, in areas, on devices; and a driver that changes them at a set rate
 // (each write really changes the state or an attribute, so Home Assistant emits state_changed for it).
-import { createEmptyHome, type DemoHome, type HaSimulator } from '../tests/ha-sim/index.js';
-import { prng } from '../tests/ha-sim/demo-driver.js';
-import { stableId } from '../tests/ha-sim/demo-home.js';
-import type { Attributes } from '../tests/ha-sim/types.js';
+import { createEmptyHome, type DemoHome, type HaSimulator } from '../dev/ha-sim/index.js';
+import { prng } from '../dev/ha-sim/demo-driver.js';
+import { stableId } from '../dev/ha-sim/demo-home.js';
+import type { Attributes } from '../dev/ha-sim/types.js';
 
 type Rand = () => number;
 interface Kind {

@@ -32,7 +32,7 @@ import { EntityFilter } from '../homeiq-ingestor/src/points/filter.js';
 import { StateDigests } from '../homeiq-ingestor/src/points/restart-digest.js';
 import { StatePipeline } from '../homeiq-ingestor/src/points/state-pipeline.js';
 import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
-import { prng } from '../tests/ha-sim/demo-driver.js';
+import { prng } from '../dev/ha-sim/demo-driver.js';
 
 const GOAL_RATIO = 0.35;
 

@@ -2,7 +2,7 @@
 // JSON object with the numbers (for CI and for comparing runs). One module per bench in this folder.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { productionNodeFlags } from '../tests/harness/addon-process.js';
+import { productionNodeFlags } from '../dev/addon-process.js';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   admin: () => import('./admin.js'),

@@ -1,7 +1,7 @@
 // The versus-ha bench's bookkeeping: what each bucket holds for a window, compared point by point with HA's recorder.
 import { readFile } from 'node:fs/promises';
-import { isoNs } from '../tests/harness/ha-recorder.js';
-import { flux } from '../tests/harness/influx-query.js';
+import { isoNs } from '../dev/ha-recorder.js';
+import { flux } from '../dev/influx-query.js';
 
 export interface Bucket {
   url: string;

@@ -1,4 +1,4 @@
-// Side by side with the incumbent: the current real Home Assistant (role main of tests/peers/homeassistant/VERSIONS)
+// Side by side with the incumbent: the current real Home Assistant (role main of dev/peers/homeassistant/VERSIONS)
 // runs its own `influxdb` integration (api_version 2, defaults otherwise) into one bucket, and HomeIQ's ingestor
 // (built bundle, through the Supervisor emulator, default options) writes into another bucket of the same real
 // influxd. HA's REST API drives helper entities at `--rate` service calls/s (each call is one to three recorded
@@ -20,15 +20,9 @@
 import { httpRequestRaw } from '@homeiq/shared';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  buildBundles,
-  launchRegistered,
-  REPO_ROOT,
-  tailOf,
-  type AddonProcess,
-} from '../tests/harness/addon-process.js';
-import { recordedChanges } from '../tests/harness/ha-recorder.js';
-import { until } from '../tests/harness/until.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../dev/addon-process.js';
+import { recordedChanges } from '../dev/ha-recorder.js';
+import { until } from '../dev/until.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
@@ -36,9 +30,9 @@ import {
   haRest,
   startHomeAssistant,
   type RealHa,
-} from '../tests/peers/homeassistant.js';
-import { startInfluxd, type RealInfluxd } from '../tests/peers/influxd.js';
-import { startSupervisorEmulator } from '../tests/supervisor/index.js';
+} from '../dev/peers/homeassistant.js';
+import { startInfluxd, type RealInfluxd } from '../dev/peers/influxd.js';
+import { startSupervisorEmulator } from '../dev/supervisor/index.js';
 import { cpuSeconds, homeiqPoints, integrationPoints, tally, type Bucket, type Tally } from './versus-ha-compare.js';
 
 const IP = { ingestor: '127.0.58.1', admin: '127.0.58.3' };

@@ -1,4 +1,4 @@
-// shellcheck on the add-ons' rootfs scripts, scripts/*.sh, tests/**/*.sh and .ci/run, each with the
+// shellcheck on the add-ons' rootfs scripts, scripts/*.sh, dev/**/*.sh, tests/**/*.sh and .ci/run, each with the
 // shell named by its shebang. Every finding fails the check.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -32,7 +32,7 @@ export function shellTargets(
   const problems: Problem[] = [];
   for (const f of files) {
     const rootfs = /^[^/.][^/]*\/rootfs\//.test(f);
-    const named = /^scripts\/[^/]+\.sh$/.test(f) || /^tests\/.+\.sh$/.test(f) || f === '.ci/run';
+    const named = /^scripts\/[^/]+\.sh$/.test(f) || /^(dev|tests)\/.+\.sh$/.test(f) || f === '.ci/run';
     if (!rootfs && !named) continue;
     const abs = join(root, f);
     if (!existsSync(abs)) continue;

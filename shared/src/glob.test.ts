@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../tests/ha-sim/demo-driver.js';
+import { prng } from '../../dev/ha-sim/demo-driver.js';
 import { globMatch, type GlobMeter } from './glob.js';
 
 // What the add-ons did before: the glob compiled to an anchored RegExp. The reference for equivalence only.

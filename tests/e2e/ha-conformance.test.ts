@@ -8,9 +8,9 @@ import {
   unusedTolerances,
   VERSION_DIFFERENCES,
   type ShapeLog,
-} from '../ha-sim/conformance.js';
-import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator } from '../ha-sim/index.js';
-import { wsCommand } from '../peers/homeassistant.js';
+} from '../../dev/ha-sim/conformance.js';
+import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator } from '../../dev/ha-sim/index.js';
+import { wsCommand } from '../../dev/peers/homeassistant.js';
 
 const main = inject('homeAssistant');
 const floor = inject('homeAssistantFloor');

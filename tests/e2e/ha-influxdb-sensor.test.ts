@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haRest, startHomeAssistant, type RealHa } from '../peers/homeassistant.js';
+import { haRest, startHomeAssistant, type RealHa } from '../../dev/peers/homeassistant.js';
 import { smallHome, startInfluxdbAddon, type InfluxdbAddon } from '../harness/influxql-stack.js';
 
 const HOME = smallHome(Math.floor(Date.now() / 1000) * 1000);

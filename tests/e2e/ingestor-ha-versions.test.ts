@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../harness/addon-process.js';
-import { isoNs } from '../harness/ha-recorder.js';
-import { flux } from '../harness/influx-query.js';
-import { until } from '../harness/until.js';
-import { haRest, wsCommand } from '../peers/homeassistant.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../supervisor/index.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../dev/addon-process.js';
+import { isoNs } from '../../dev/ha-recorder.js';
+import { flux } from '../../dev/influx-query.js';
+import { until } from '../../dev/until.js';
+import { haRest, wsCommand } from '../../dev/peers/homeassistant.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../dev/peers/influxd.js';
+import { startSupervisorEmulator, type SupervisorEmulator } from '../../dev/supervisor/index.js';
 
 const PEERS = [
   { role: 'main', ha: inject('homeAssistant'), ip: '127.0.9.11', admin: '127.0.9.13', reports: true },

@@ -1,5 +1,5 @@
 /**
- * Issue 4's proof against a REAL Home Assistant: the current HA Core (role `main` of tests/peers/homeassistant/VERSIONS,
+ * Issue 4's proof against a REAL Home Assistant: the current HA Core (role `main` of dev/peers/homeassistant/VERSIONS,
  * its own instance: one scenario restarts it, so the shared one from global-setup stays undisturbed) → Supervisor emulator (Core WebSocket proxy) → the built
  * ingestor bundle on Node 24 → a real influxd. Helper entities are driven through HA's REST API at a modest rate;
  * for every scenario, what HA's recorder holds for the scenario's window (REST `/api/history/period`, every change,
@@ -22,19 +22,19 @@ import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../harness/addon-process.js';
-import { isoNs as ns, recordedChanges } from '../harness/ha-recorder.js';
-import { flux } from '../harness/influx-query.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../dev/addon-process.js';
+import { isoNs as ns, recordedChanges } from '../../dev/ha-recorder.js';
+import { flux } from '../../dev/influx-query.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
   startHomeAssistant,
   type RealHa,
   type StateDriverResult,
-} from '../peers/homeassistant.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../peers/influxd.js';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
-import { until, type UntilOptions } from '../harness/until.js';
+} from '../../dev/peers/homeassistant.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../dev/peers/influxd.js';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../dev/supervisor/index.js';
+import { until, type UntilOptions } from '../../dev/until.js';
 
 /** Issue 4: "influxd stopped for 2 minutes". Run in full: the whole file stays around 4-5 minutes. */
 const OUTAGE_MS = 120_000;

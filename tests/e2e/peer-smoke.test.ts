@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { startSupervisorEmulator } from '../supervisor/index.js';
-import type { RegisteredAddon, SupervisorEmulator } from '../supervisor/types.js';
+import { startSupervisorEmulator } from '../../dev/supervisor/index.js';
+import type { RegisteredAddon, SupervisorEmulator } from '../../dev/supervisor/types.js';
 
 // The path an add-on takes to Home Assistant in production: the Supervisor's /core/websocket proxy with
 // its own handshake, relaying to a real Home Assistant Core: the current one and the oldest supported one (floor).

@@ -1,4 +1,4 @@
-import type { HaSimulator } from '../ha-sim/index.js';
+import type { HaSimulator } from '../../dev/ha-sim/index.js';
 
 /** A state as Home Assistant holds it after it was set: what the ingestor must write for it. */
 export interface HeldState {

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { httpRequestRaw, type HttpResponse } from '@homeiq/shared';
-import { buildInfluxd } from '../peers/influxd.js';
+import { buildInfluxd } from '../../dev/peers/influxd.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');

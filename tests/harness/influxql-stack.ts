@@ -12,9 +12,9 @@ import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../supervisor/index.js';
+import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../dev/supervisor/index.js';
 import { AddonRun, call, CONFIG, prepare, writeOptions } from './influxdb-addon.js';
-import { until } from './until.js';
+import { until } from '../../dev/until.js';
 
 export const OPTIONS = {
   log_level: 'info',

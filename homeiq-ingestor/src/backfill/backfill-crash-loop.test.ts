@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 import { Backfill } from './backfill.js';
 import { MAX_HISTORY_CALLS_PER_WINDOW } from './state-replay.js';
 import type { HaSession } from '../ha/ha-session.js';

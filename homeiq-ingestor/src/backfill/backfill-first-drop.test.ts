@@ -16,8 +16,8 @@ import { EventEncoder } from '../points/event-encoder.js';
 import { EntityFilter } from '../points/filter.js';
 import { StateDigests } from '../points/restart-digest.js';
 import { StatePipeline } from '../points/state-pipeline.js';
-import { createEmptyHome, startHaSimulator } from '../../../tests/ha-sim/index.js';
-import { until } from '../../../tests/harness/until.js';
+import { createEmptyHome, startHaSimulator } from '../../../dev/ha-sim/index.js';
+import { until } from '../../../dev/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -22,7 +22,7 @@ import {
   written,
   type Rows,
 } from '../../../tests/harness/refill.js';
-import { until, type UntilOptions } from '../../../tests/harness/until.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 /** The refill moves in small steps: poll often, and fail fast. */
 const POLL: UntilOptions = { ms: 3000, everyMs: 2 };

@@ -18,10 +18,10 @@ import { RegistryEnricher, type AreaName } from './registry.js';
 import { HaSocket } from '../ha/ha-socket.js';
 import { createApp } from '../http/app.js';
 import { EventStream } from '../http/event-stream.js';
-import { REPO_ROOT } from '../../../tests/harness/addon-process.js';
-import { startHaSimulator, type HaSimulator } from '../../../tests/ha-sim/index.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../../../tests/supervisor/index.js';
-import { until } from '../../../tests/harness/until.js';
+import { REPO_ROOT } from '../../../dev/addon-process.js';
+import { startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { startSupervisorEmulator, type SupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { until } from '../../../dev/until.js';
 
 const IP = { ingestor: '127.0.58.1', influxdb: '127.0.58.2', admin: '127.0.58.3', stranger: '127.0.58.4' };
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });

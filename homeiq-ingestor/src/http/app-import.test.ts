@@ -27,8 +27,8 @@ import { EventEncoder } from '../points/event-encoder.js';
 import { EntityFilter } from '../points/filter.js';
 import { StateDigests } from '../points/restart-digest.js';
 import { StatePipeline } from '../points/state-pipeline.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../../../tests/supervisor/index.js';
-import { until, type UntilOptions } from '../../../tests/harness/until.js';
+import { startSupervisorEmulator, type SupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const IP = { ingestor: '127.0.52.1', admin: '127.0.52.3', influxdb: '127.0.52.2' };

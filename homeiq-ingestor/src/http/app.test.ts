@@ -29,8 +29,8 @@ import {
   startSupervisorEmulator,
   type RegisteredAddon,
   type SupervisorEmulator,
-} from '../../../tests/supervisor/index.js';
-import { until } from '../../../tests/harness/until.js';
+} from '../../../dev/supervisor/index.js';
+import { until } from '../../../dev/until.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const IP = {

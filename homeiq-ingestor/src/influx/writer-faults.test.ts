@@ -15,7 +15,7 @@ import { Spool } from '../spool/spool.js';
 import { Quarantine } from './quarantine.js';
 import { InfluxSender } from './send.js';
 import { InfluxWriter, type TargetProvider } from './writer.js';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, line: string) => void;
 const BAD = (_q: IncomingMessage, r: ServerResponse) =>

@@ -15,7 +15,7 @@ import { Quarantine } from './quarantine.js';
 import { InfluxSender } from './send.js';
 import { InfluxWriter } from './writer.js';
 import { Spool } from '../spool/spool.js';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

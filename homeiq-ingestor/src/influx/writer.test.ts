@@ -15,7 +15,7 @@ import { Spool } from '../spool/spool.js';
 import { Quarantine } from './quarantine.js';
 import { InfluxSender, parseRetryAfter } from './send.js';
 import { InfluxWriter } from './writer.js';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -1,6 +1,6 @@
 /** The encoding fast paths give exactly what the general encoders give; their caches are bounded. */
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../../tests/ha-sim/demo-driver.js';
+import { prng } from '../../../dev/ha-sim/demo-driver.js';
 import { BoundedCache } from './bounded-cache.js';
 import { floatText, isoToNs, isoToNsGeneral } from './line-protocol.js';
 import { isoToMicros } from '../ha/history.js';

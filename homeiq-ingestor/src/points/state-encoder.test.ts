@@ -1,6 +1,6 @@
 /** The cached encoder (StateEncoder, AttributeText, the EventEncoder owning them) against the reference encoder. */
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../../tests/ha-sim/demo-driver.js';
+import { prng } from '../../../dev/ha-sim/demo-driver.js';
 import type { HaEvent } from '../ha/messages.js';
 import { AttributeText } from './attribute-text.js';
 import { EventEncoder } from './event-encoder.js';

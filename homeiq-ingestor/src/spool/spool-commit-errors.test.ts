@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultyDisk, settledWithin } from '../../../tests/harness/faulty-disk.js';
 import { readAll } from '../../../tests/harness/spool-read-all.js';
 import { Spool } from './spool.js';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 
 let dir: string;
 let logged: string[];

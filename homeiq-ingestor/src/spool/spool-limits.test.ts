@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultyDisk, settledWithin } from '../../../tests/harness/faulty-disk.js';
 import { Spool } from './spool.js';
-import { until } from '../../../tests/harness/until.js';
+import { until } from '../../../dev/until.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 let dir: string;

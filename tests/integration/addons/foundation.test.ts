@@ -1,14 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import {
-  buildBundles,
-  imageEnv,
-  productionNodeFlags,
-  startAddon,
-  type AddonName,
-} from '../../harness/addon-process.js';
-import { buildInfluxd } from '../../peers/influxd.js';
-import { until } from '../../harness/until.js';
+import { buildBundles, imageEnv, productionNodeFlags, startAddon, type AddonName } from '../../../dev/addon-process.js';
+import { buildInfluxd } from '../../../dev/peers/influxd.js';
+import { until } from '../../../dev/until.js';
 
 // Each case runs on its own loopback address so the fixed add-on ports never collide.
 const TOKEN = 'foundation-test-supervisor-token-0123456789';

@@ -14,7 +14,7 @@ import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import { entityRows, entitySeries } from '../../../homeiq-admin/src/influx/queries.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
 import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
 
 const HOSTILE = [
   'a\nb',

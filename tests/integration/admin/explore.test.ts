@@ -11,8 +11,14 @@ import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import type { TokenGrant } from '@homeiq/shared/contracts';
 import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
-import { rawTimes, wave, writeHistory, type HistoryEntity, type HistoryOptions } from '../../harness/history.js';
-import { startInfluxd, type RealInfluxd } from '../../peers/influxd.js';
+import {
+  rawTimes,
+  wave,
+  writeHistory,
+  type HistoryEntity,
+  type HistoryOptions,
+} from '../../../dev/synthetic-history.js';
+import { startInfluxd, type RealInfluxd } from '../../../dev/peers/influxd.js';
 
 // Explore's queries against a real influxd: history written in HomeIQ's layout with summaries as the influxdb
 // add-on's tasks compute them, then every value on the chart checked against the points it comes from.

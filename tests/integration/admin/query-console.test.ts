@@ -10,7 +10,7 @@ import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import type { TokenGrant } from '@homeiq/shared/contracts';
 import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
 
 // The query console against a real influxd: answers as tables, InfluxDB's own error messages, what the guard
 // refuses, and the row, time and size limits.

@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { parseFluxCsv } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../supervisor/index.js';
+import {
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from '../../../dev/supervisor/index.js';
 import { AddonRun, call, childPids, CONFIG, prepare, writeOptions } from '../../harness/influxdb-addon.js';
-import { until } from '../../harness/until.js';
+import { until } from '../../../dev/until.js';
 
 // This file's own loopback addresses (other test files use other ones).
 const IP = {

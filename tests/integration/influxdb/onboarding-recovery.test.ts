@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateCredentials } from '../../../homeiq-influxdb/src/credentials.js';
-import { buildInfluxd, startInfluxd, type RealInfluxd } from '../../peers/influxd.js';
+import { buildInfluxd, startInfluxd, type RealInfluxd } from '../../../dev/peers/influxd.js';
 import { DEFAULTS, manager } from './provisioning.js';
 
 const IP = { ours: '127.0.33.5', foreign: '127.0.33.6' };

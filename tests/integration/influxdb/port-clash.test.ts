@@ -7,9 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../supervisor/index.js';
+import {
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from '../../../dev/supervisor/index.js';
 import { AddonRun, call, CONFIG, prepare, writeOptions } from '../../harness/influxdb-addon.js';
-import { until } from '../../harness/until.js';
+import { until } from '../../../dev/until.js';
 
 // Not the addresses of addon.test.ts, which runs at the same time.
 const IP = { influxdb: '127.0.32.1', probe: '127.0.32.9' };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxApi, InfluxApiError, type Bucket } from '../../../homeiq-influxdb/src/influx/api.js';
-import { buildInfluxd, startInfluxd, type RealInfluxd } from '../../peers/influxd.js';
+import { buildInfluxd, startInfluxd, type RealInfluxd } from '../../../dev/peers/influxd.js';
 import { call } from '../../harness/influxdb-addon.js';
 import { DEFAULTS, manager, managerApi } from './provisioning.js';
 

@@ -6,7 +6,11 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../supervisor/index.js';
+import {
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from '../../../dev/supervisor/index.js';
 import {
   AddonRun,
   childPids,
@@ -15,7 +19,7 @@ import {
   processAlive as alive,
   writeOptions,
 } from '../../harness/influxdb-addon.js';
-import { until } from '../../harness/until.js';
+import { until } from '../../../dev/until.js';
 
 const IP = { slow: '127.0.33.8', setup: '127.0.33.9' };
 const OPTIONS = {

@@ -9,7 +9,7 @@ import { httpRequestRaw } from '@homeiq/shared';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
 import {
   buildBundles,
   launchRegistered,
@@ -17,11 +17,15 @@ import {
   startAddon,
   tailOf,
   type AddonProcess,
-} from '../../harness/addon-process.js';
-import { buildInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../supervisor/index.js';
-import { flux } from '../../harness/influx-query.js';
-import { until, type UntilOptions } from '../../harness/until.js';
+} from '../../../dev/addon-process.js';
+import { buildInfluxd } from '../../../dev/peers/influxd.js';
+import {
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from '../../../dev/supervisor/index.js';
+import { flux } from '../../../dev/influx-query.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 const IP = { ingestor: '127.0.52.1', influxdb: '127.0.52.2', admin: '127.0.52.3' };
 const INFLUX = `http://${IP.influxdb}:8086`;

@@ -8,12 +8,16 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../../homeiq-ingestor/src/points/line-protocol.js';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
-import { createEmptyHome, startHaSimulator, type DemoHome, type HaSimulator } from '../../ha-sim/index.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../supervisor/index.js';
-import { flux } from '../../harness/influx-query.js';
-import { until } from '../../harness/until.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { createEmptyHome, startHaSimulator, type DemoHome, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import {
+  startSupervisorEmulator,
+  type RegisteredAddon,
+  type SupervisorEmulator,
+} from '../../../dev/supervisor/index.js';
+import { flux } from '../../../dev/influx-query.js';
+import { until } from '../../../dev/until.js';
 
 let influx: RealInfluxd;
 let setup: InfluxSetup;

@@ -9,14 +9,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../../homeiq-ingestor/src/points/line-protocol.js';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
-import type { InfluxSetup, RealInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator, type RegisteredAddon } from '../../supervisor/index.js';
-import { countPoints, flux } from '../../harness/influx-query.js';
-import { startInfluxd } from '../../peers/influxd.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import type { InfluxSetup, RealInfluxd } from '../../../dev/peers/influxd.js';
+import { startSupervisorEmulator, type RegisteredAddon } from '../../../dev/supervisor/index.js';
+import { countPoints, flux } from '../../../dev/influx-query.js';
+import { startInfluxd } from '../../../dev/peers/influxd.js';
 import { produceStates } from '../../harness/ha-states.js';
-import { until, type UntilOptions } from '../../harness/until.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 const IP = '127.0.0.41';
 /** The admin sibling's address: the only caller the ingestor's API answers besides /health. */

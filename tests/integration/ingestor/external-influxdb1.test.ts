@@ -9,12 +9,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../../homeiq-ingestor/src/points/line-protocol.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
-import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../peers/influxdb1.js';
-import { startSupervisorEmulator, type RegisteredAddon } from '../../supervisor/index.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../../dev/peers/influxdb1.js';
+import { startSupervisorEmulator, type RegisteredAddon } from '../../../dev/supervisor/index.js';
 import { produceStates } from '../../harness/ha-states.js';
-import { until, type UntilOptions } from '../../harness/until.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 const IP = '127.0.71.1';
 const ADMIN_IP = '127.0.71.3';

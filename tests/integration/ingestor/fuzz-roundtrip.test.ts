@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFrame } from '../../../homeiq-ingestor/src/ha/messages.js';
 import { EventEncoder } from '../../../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../../../homeiq-ingestor/src/points/filter.js';
-import { flux } from '../../harness/influx-query.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
+import { flux } from '../../../dev/influx-query.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
 import { frameText, fuzzStates } from './fuzz/generate.js';
 import { expected, timeUs, type Expected } from './fuzz/oracle.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { microsToIso, secondsToMicros } from '../../../homeiq-ingestor/src/ha/history.js';
-import { prng as seeded } from '../../ha-sim/demo-driver.js';
+import { prng as seeded } from '../../../dev/ha-sim/demo-driver.js';
 
 /**
  * HA stamps a live state with `datetime.fromtimestamp(time.time(), UTC)` and its recorder keeps the raw float, which

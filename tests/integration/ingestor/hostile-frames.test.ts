@@ -12,12 +12,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator, type RegisteredAddon } from '../../supervisor/index.js';
-import { flux } from '../../harness/influx-query.js';
-import { until, type UntilOptions } from '../../harness/until.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import { startSupervisorEmulator, type RegisteredAddon } from '../../../dev/supervisor/index.js';
+import { flux } from '../../../dev/influx-query.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
 
 const IP = '127.0.0.51';
 const ADMIN_IP = '127.0.0.53';

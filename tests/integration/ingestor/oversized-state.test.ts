@@ -8,12 +8,12 @@ import { httpRequestRaw } from '@homeiq/shared';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../harness/addon-process.js';
-import { until, type UntilOptions } from '../../harness/until.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator } from '../../supervisor/index.js';
-import { flux } from '../../harness/influx-query.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { until, type UntilOptions } from '../../../dev/until.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import { startSupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { flux } from '../../../dev/influx-query.js';
 
 const IP = '127.0.0.61';
 const ADMIN_IP = '127.0.0.63';

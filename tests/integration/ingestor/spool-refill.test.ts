@@ -13,13 +13,13 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf } from '../../harness/addon-process.js';
-import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../ha-sim/index.js';
-import { RawClient } from '../../ha-sim/test-client.js';
-import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
-import { startSupervisorEmulator } from '../../supervisor/index.js';
-import { flux } from '../../harness/influx-query.js';
-import { until } from '../../harness/until.js';
+import { buildBundles, launchRegistered, REPO_ROOT, tailOf } from '../../../dev/addon-process.js';
+import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
+import { RawClient } from '../../../dev/ha-sim/test-client.js';
+import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import { startSupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { flux } from '../../../dev/influx-query.js';
+import { until } from '../../../dev/until.js';
 
 const IP = '127.0.59.1';
 /** The admin sibling's address: the only caller the ingestor's API answers besides /health. */

@@ -1,5 +1,5 @@
 /**
- * The writer against REAL InfluxDB 1.x servers (tests/peers/influxdb1): Debian's 1.6.7 and 1.8.10 through the
+ * The writer against REAL InfluxDB 1.x servers (dev/peers/influxdb1): Debian's 1.6.7 and 1.8.10 through the
  * 1.x `/write` API, and 1.8.10 through its `/api/v2/write` compatibility API. The same handling as for 2.x:
  * 204 written and acknowledged; 400 (1.x's answer to a bad line and to a field type conflict, a partial write)
  * bisected down to the one line, which goes to the quarantine with the server's reason; wrong credentials,
@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InfluxTarget } from '../../../homeiq-ingestor/src/influx/send.js';
-import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../peers/influxdb1.js';
-import { until } from '../../harness/until.js';
+import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../../dev/peers/influxdb1.js';
+import { until } from '../../../dev/until.js';
 import { writerRig } from './writer-rig.js';
 
 type Flavour = 'v1' | 'v2-compat';

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InfluxTarget, V2Target } from '../../../homeiq-ingestor/src/influx/send.js';
 import { encodeState, type HaState } from '../../../homeiq-ingestor/src/points/state-to-points.js';
-import type { InfluxSetup, RealInfluxd } from '../../peers/influxd.js';
-import { countPoints, flux } from '../../harness/influx-query.js';
-import { startInfluxd } from '../../peers/influxd.js';
+import type { InfluxSetup, RealInfluxd } from '../../../dev/peers/influxd.js';
+import { countPoints, flux } from '../../../dev/influx-query.js';
+import { startInfluxd } from '../../../dev/peers/influxd.js';
 import { writerRig } from './writer-rig.js';
-import { until } from '../../harness/until.js';
+import { until } from '../../../dev/until.js';
 
 let influx: RealInfluxd;
 let setup: InfluxSetup;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { buildInfluxd, startInfluxd, type InfluxSetup, type RealInfluxd } from '../../peers/influxd.js';
+import { buildInfluxd, startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
 
 let influx: RealInfluxd;
 let setup: InfluxSetup;

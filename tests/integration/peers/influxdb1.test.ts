@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../peers/influxdb1.js';
+import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../../../dev/peers/influxdb1.js';
 
 // Both 1.x peers: what the harness promises (loopback, auth on, admin user, v1 write and InfluxQL) and the
 // differences between them that tests rely on (1.8 has the /api/v2/write compatibility API, 1.6.7 does not).

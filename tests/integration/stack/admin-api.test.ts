@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevStack, type DevStack } from '../../dev/stack.js';
-import { DEFAULT_REPOSITORY_URL } from '../../supervisor/index.js';
+import { startDevStack, type DevStack } from '../../../dev/stack.js';
+import { DEFAULT_REPOSITORY_URL } from '../../../dev/supervisor/index.js';
 import type {
   Entities,
   GrafanaInfo,
@@ -13,7 +13,7 @@ import type {
   Storage,
   TaskRunResult,
 } from '../../../homeiq-admin/src/api-types.js';
-import { until } from '../../harness/until.js';
+import { until } from '../../../dev/until.js';
 
 // The panel's API through the ingress emulator, against the whole stack: real InfluxDB, ingestor, demo home.
 let stack: DevStack;

@@ -5,11 +5,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExploreResult } from '../../../homeiq-admin/src/api-types.js';
 import { microsToRfc3339, rfc3339ToMicros } from '../../../homeiq-admin/src/explore/time.js';
-import { startDevStack, type DevStack } from '../../dev/stack.js';
-import { REPO_ROOT } from '../../harness/addon-process.js';
-import { wave, writeHistory, type HistoryEntity } from '../../harness/history.js';
-import { flux } from '../../harness/influx-query.js';
-import { launchChromium } from '../../harness/browser.js';
+import { startDevStack, type DevStack } from '../../../dev/stack.js';
+import { REPO_ROOT } from '../../../dev/addon-process.js';
+import { wave, writeHistory, type HistoryEntity } from '../../../dev/synthetic-history.js';
+import { flux } from '../../../dev/influx-query.js';
+import { launchChromium } from '../../../dev/browser.js';
 
 // Explore and the query console in real Chromium, through the ingress emulator, on the running stack with two
 // weeks of history written into its real influxd (raw points and the summaries the tasks would have made),

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../harness/browser.js';
+import { launchChromium } from '../../../dev/browser.js';
 import type { Entities, ImportView } from '../../../homeiq-admin/src/api-types.js';
-import { startDevStack, type DevStack } from '../../dev/stack.js';
-import { REPO_ROOT } from '../../harness/addon-process.js';
-import { until } from '../../harness/until.js';
+import { startDevStack, type DevStack } from '../../../dev/stack.js';
+import { REPO_ROOT } from '../../../dev/addon-process.js';
+import { until } from '../../../dev/until.js';
 
 // View 5, History import: the panel's /api/import (through the ingress emulator, CSRF-guarded) to the ingestor's
 // import control, against the running stack (simulated home with its recorder, real influxd); then the view in real

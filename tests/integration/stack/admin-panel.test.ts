@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../harness/browser.js';
-import { startDevStack, type DevStack } from '../../dev/stack.js';
-import { REPO_ROOT } from '../../harness/addon-process.js';
+import { launchChromium } from '../../../dev/browser.js';
+import { startDevStack, type DevStack } from '../../../dev/stack.js';
+import { REPO_ROOT } from '../../../dev/addon-process.js';
 
 // The panel in real Chromium (Debian's, scripts/setup-browser.sh), through the ingress emulator's prefix,
 // against the running stack. Screenshots go to .artifacts/screenshots/ (gitignored).

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevStack, type DevStack } from '../../dev/stack.js';
-import { until } from '../../harness/until.js';
+import { startDevStack, type DevStack } from '../../../dev/stack.js';
+import { until } from '../../../dev/until.js';
 
 // `npm start` is this stack plus a printout; here it runs with the simulated demo home.
 let stack: DevStack;
