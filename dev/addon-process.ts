@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { finalStageEnv } from '../scripts/lint/dockerfile.ts';
 import { runScript } from './peers/process.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Node 24 from the npm registry (root devDependency), the production runtime. */
 export const NODE24 = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 
