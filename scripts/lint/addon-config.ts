@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAddonFiles, strayConfigs } from './addon-files.ts';
+import { changelogProblem } from './changelog.ts';
 import { compileLinterSchema, type LinterSchemas, loadLinterSchemas } from './addon-schema.ts';
 import { frenckBuildRules, frenckConfigRules } from './frenck-rules.ts';
 import { listFiles, indexModes } from './git-files.ts';
@@ -117,6 +118,11 @@ function lintAddon({
   }
   for (const rel of ['build.yaml', 'build.yml', 'build.json']) {
     if (existsSync(join(root, dir, rel))) linter.build(read(rel), `${dir}/${rel}`, problems);
+  }
+  if (isObject(config) && existsSync(join(root, dir, 'CHANGELOG.md'))) {
+    const problem = changelogProblem(read('CHANGELOG.md'), config['version']);
+    if (problem)
+      problemSink(`${dir}/CHANGELOG.md`, undefined, problems).error('changelog', problem.message, problem.line);
   }
   checkAddonFiles({ root, dir, files, modes, slug, problems });
 }

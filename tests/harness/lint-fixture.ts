@@ -71,7 +71,8 @@ export function createFixture(): Fixture {
   write(`${ADDON}/config.yaml`, CONFIG);
   write(`${ADDON}/translations/en.yaml`, EN);
   write(`${ADDON}/Dockerfile`, DOCKERFILE);
-  for (const doc of ['DOCS.md', 'README.md', 'CHANGELOG.md']) write(`${ADDON}/${doc}`, `# ${doc}\n`);
+  for (const doc of ['DOCS.md', 'README.md']) write(`${ADDON}/${doc}`, `# ${doc}\n`);
+  write(`${ADDON}/CHANGELOG.md`, '# Changelog\n\n## [1.0.0]\n\n- First version.\n');
   write(`${ADDON}/apparmor.txt`, `#include <tunables/global>\n\nprofile ${ADDON} flags=(attach_disconnected) {\n}\n`);
   write(`${ADDON}/icon.png`, pngHeader(128, 128));
   write(`${ADDON}/logo.png`, pngHeader(250, 100));
