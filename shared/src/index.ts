@@ -48,3 +48,17 @@ export {
   type SupervisorInfo,
 } from './supervisor-client.js';
 export { MAX_JSON_BODY_BYTES, parseInput, readJsonBody } from './http-input.js';
+export {
+  InfluxqlError,
+  readInfluxqlAnswer,
+  type InfluxqlResult,
+  type InfluxqlSeries,
+} from './influxql-answer.js';
+export {
+  migrationProbeSchema,
+  migrationSourceSchema,
+  migrationStartSchema,
+  sourceView,
+  type MigrationSourceConfig,
+  type MigrationStartRequest,
+} from './migration-request.js';

@@ -1,10 +1,13 @@
 import {
   FluxQueryError,
   HttpError,
+  InfluxqlError,
   influxErrorMessage,
   parseJson,
   readFluxTables,
+  readInfluxqlAnswer,
   type FluxTable,
+  type InfluxqlResult,
 } from '@homeiq/shared';
 import type { QueryAnswer, QueryLanguage, QueryTable } from '../api-types.js';
 import type { InfluxReader } from '../influx/flux.js';
@@ -53,18 +56,6 @@ function limitRows(
     out.push({ ...t, rows: take });
   }
   return { tables: out, rows, truncated };
-}
-
-interface V1Series {
-  name?: string;
-  tags?: Record<string, string>;
-  columns?: string[];
-  values?: unknown[][];
-}
-interface V1Result {
-  statement_id?: number;
-  series?: V1Series[];
-  error?: string;
 }
 
 /** A column's type, named as Flux annotates it, from its first value. */
@@ -173,35 +164,36 @@ export class QueryConsole {
     const lines = text.split('\n');
     if (res.truncated) lines.pop();
     const tables = new Map<string, QueryTable>();
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      const doc = parseJson(line) as { results?: V1Result[]; error?: string };
-      if (doc.error) throw influxError(400, doc.error);
-      for (const r of doc.results ?? []) {
-        if (r.error) throw influxError(400, r.error);
-        for (const s of r.series ?? []) {
-          const tags = Object.entries(s.tags ?? {});
-          const name = [s.name ?? '', ...tags.map(([k, v]) => `${k}=${v}`)].join(' ');
-          // A series longer than a chunk arrives in parts (`partial`): they continue one table.
-          const key = JSON.stringify([r.statement_id, name, s.columns]);
-          const values = s.values ?? [];
-          let t = tables.get(key);
-          if (!t) {
-            const columns = (s.columns ?? []).map((c, i) => ({ name: c, type: v1Type(c, values, i), group: false }));
-            t = {
-              result: `statement ${r.statement_id ?? 0}`,
-              table: name,
-              columns: [...columns, ...tags.map(([k]) => ({ name: k, type: 'string', group: true }))],
-              rows: [],
-            };
-            tables.set(key, t);
-          }
-          for (const row of values) {
-            t.rows.push([
-              ...row.map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v))),
-              ...tags.map(([, v]) => v),
-            ]);
-          }
+    let results: InfluxqlResult[];
+    try {
+      results = readInfluxqlAnswer(lines.join('\n'));
+    } catch (err) {
+      if (err instanceof InfluxqlError) throw influxError(400, err.message);
+      throw err;
+    }
+    for (const r of results) {
+      for (const s of r.series ?? []) {
+        const tags = Object.entries(s.tags ?? {});
+        const name = [s.name ?? '', ...tags.map(([k, v]) => `${k}=${v}`)].join(' ');
+        // A series longer than a chunk arrives in parts (`partial`): they continue one table.
+        const key = JSON.stringify([r.statement_id, name, s.columns]);
+        const values = s.values ?? [];
+        let t = tables.get(key);
+        if (!t) {
+          const columns = (s.columns ?? []).map((c, i) => ({ name: c, type: v1Type(c, values, i), group: false }));
+          t = {
+            result: `statement ${r.statement_id ?? 0}`,
+            table: name,
+            columns: [...columns, ...tags.map(([k]) => ({ name: k, type: 'string', group: true }))],
+            rows: [],
+          };
+          tables.set(key, t);
+        }
+        for (const row of values) {
+          t.rows.push([
+            ...row.map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v))),
+            ...tags.map(([, v]) => v),
+          ]);
         }
       }
     }

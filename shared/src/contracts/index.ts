@@ -5,3 +5,12 @@ export type { StreamEvent } from './live-stream.js';
 export { describeTarget, type TargetDescription } from './ingestor-target.js';
 export { ADDON_PORTS } from './addon-ports.js';
 export type { TokenGrant } from './token-grant.js';
+export {
+  MIGRATION_MAX_ENTITIES,
+  type MigrationEntityReport,
+  type MigrationNote,
+  type MigrationProbe,
+  type MigrationSourceView,
+  type MigrationState,
+  type MigrationStatus,
+} from './migration.js';
