@@ -22,6 +22,9 @@ import { Quarantine } from './influx/quarantine.js';
 import { InfluxSender } from './influx/send.js';
 import { ExternalTarget, SiblingTarget } from './influx/targets.js';
 import { InfluxWriter } from './influx/writer.js';
+import { LiveYield } from './migrate/live-yield.js';
+import { MemoryQueue } from './migrate/memory-queue.js';
+import { Migration } from './migrate/migration.js';
 import { ingestorOptionsSchema } from './options.js';
 import { EventEncoder } from './points/event-encoder.js';
 import { EntityFilter } from './points/filter.js';
@@ -34,6 +37,8 @@ import { SelfTelemetry } from './telemetry/self-telemetry.js';
 const STOP_TIMEOUT_MS = 110_000;
 const HTTP_PORT = ADDON_PORTS.ingestorApi;
 const MAX_STRING_LENGTH = 16_384;
+/** The migration's queue budget: it reads a window only while less than half of it waits for InfluxDB. */
+const MIGRATION_BUDGET_BYTES = 16 * 1024 * 1024;
 
 await runMain({
   name: 'homeiq-ingestor',
@@ -58,18 +63,16 @@ await runMain({
       excludeDomains: options.exclude.domains,
       excludeEntities: options.exclude.entity_globs,
     });
-    const encoder = new EventEncoder(
-      {
-        maxStringLength: MAX_STRING_LENGTH,
-        excludeAttributes: new Set(options.exclude.attributes),
-        layout: options.ha_compatible ? 'ha_compatible' : 'homeiq',
-        enrich: enricher.tagsFor,
-      },
-      filter,
-      (problem, sample) =>
-        encoderLog.warn(
-          `input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`,
-        ),
+    const encodeOptions = {
+      maxStringLength: MAX_STRING_LENGTH,
+      excludeAttributes: new Set(options.exclude.attributes),
+      layout: options.ha_compatible ? ('ha_compatible' as const) : ('homeiq' as const),
+      enrich: enricher.tagsFor,
+    };
+    const encoder = new EventEncoder(encodeOptions, filter, (problem, sample) =>
+      encoderLog.warn(
+        `input problem '${problem}' (first seen on ${JSON.stringify(sample)}); counted in /metrics, logged once per kind`,
+      ),
     );
     const spool = new Spool({
       dir: join(env.dataDir, 'spool'),
@@ -118,6 +121,39 @@ await runMain({
       flushIntervalMs: options.flush_interval_ms,
       // Two writes on the wire: replay 137k points/s vs 89k with one, into the real influxd (bench/e2e.ts replay).
       maxInFlight: 2,
+    });
+    // The migration from an existing InfluxDB: its own queue in memory and its own writer, beside live ingestion's
+    // (its health is its own status, not the add-on's).
+    // It yields to live ingestion: slower while live writes are slow (live-yield.ts).
+    const liveYield = new LiveYield({ writer, spool });
+    const migrationQueue = new MemoryQueue((lines) => liveYield.turn(lines));
+    const migrationSender = new InfluxSender({
+      localAddress: options.target === 'auto' ? env.localAddress : undefined,
+    });
+    const migrationWriter = new InfluxWriter({
+      spool: migrationQueue,
+      sender: migrationSender,
+      target,
+      quarantine,
+      health: new Health(),
+      log: log.child({ module: 'migrate/writer' }),
+      batchLines: options.batch_size,
+      batchBytes: options.batch_max_kib * 1024,
+      flushIntervalMs: 50,
+      maxInFlight: 1,
+    });
+    const migration = new Migration({
+      dir: join(env.dataDir, 'migration'),
+      log: log.child({ module: 'migrate' }),
+      encode: encodeOptions,
+      accepts: (id) => filter.accepts(id),
+      queue: migrationQueue,
+      budgetBytes: MIGRATION_BUDGET_BYTES,
+      liveSpool: spool,
+      writer: migrationWriter,
+      pacedTo: () => liveYield.rate,
+      registriesReady: () => enricher.areas() !== undefined,
+      addSecret: (s) => secrets.add(s),
     });
     // Every state, live or from the snapshot/backfill/import, goes through the pipeline: restart-artefact check, encoder, spool.
     const digests = new StateDigests();
@@ -190,6 +226,7 @@ await runMain({
         quarantine,
         stream,
         backfill,
+        migration,
         enricher: options.ha_compatible ? undefined : enricher,
         target: external?.describe() ?? { kind: 'auto' },
         stateReports,
@@ -203,7 +240,10 @@ await runMain({
     const closeSender = {
       name: 'influxdb connections',
       start: async () => undefined,
-      stop: async () => sender.close(),
+      stop: async () => {
+        sender.close();
+        migrationSender.close();
+      },
     };
     const closeStream = { name: 'event stream', start: async () => undefined, stop: async () => stream.close() };
     const telemetry = new SelfTelemetry({
@@ -218,7 +258,20 @@ await runMain({
         `into ${describeTarget(external?.describe() ?? { kind: 'auto' })} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
     // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    const services: Service[] = [closeSender, quarantine, spool, backfill, writer, telemetry, http, closeStream, ha];
+    // The migration's writer stops before the migration, so the windows it confirms last are saved.
+    const services: Service[] = [
+      closeSender,
+      quarantine,
+      spool,
+      backfill,
+      writer,
+      migration,
+      migrationWriter,
+      telemetry,
+      http,
+      closeStream,
+      ha,
+    ];
     if (stateReports) services.push(stateReports);
     return { log, services };
   },

@@ -19,11 +19,13 @@ import type { HaSocket } from '../ha/ha-socket.js';
 import type { Quarantine } from '../influx/quarantine.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { TargetDescription } from '@homeiq/shared/contracts';
+import type { Migration } from '../migrate/migration.js';
 import type { EventEncoder } from '../points/event-encoder.js';
 import type { Spool } from '../spool/spool.js';
 import { makeFilter, type EventStream } from './event-stream.js';
 import type { StateReports } from '../ha/state-reports.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
+import { migrationRoutes } from './migration-routes.js';
 
 export interface AppDeps {
   health: Health;
@@ -45,6 +47,8 @@ export interface AppDeps {
   enricher?: Pick<RegistryEnricher, 'status' | 'areas'> | undefined;
   /** Where the points go (`target` in `/api/status`, so the panel can say where the data is). */
   target?: TargetDescription;
+  /** The migration from an existing InfluxDB (`/api/migration*`); absent = 503 there. */
+  migration?: Pick<Migration, 'probe' | 'begin' | 'resume' | 'cancel' | 'status' | 'report'> | undefined;
 }
 
 /** Quarantine selections may list many entry ids; other bodies stay small. */
@@ -143,6 +147,14 @@ export function createApp(deps: AppDeps): Koa {
     if (!areas) throw new HttpError(503, "Home Assistant's registries have not been read yet");
     ctx.body = { areas };
   });
+  migrationRoutes(
+    router,
+    () => {
+      if (!deps.migration) throw new HttpError(503, 'the migration is not running');
+      return deps.migration;
+    },
+    deps.log,
+  );
   router.get('/metrics', (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
     ctx.body = `${renderMetrics(snapshot())}${renderStreamMetrics(deps.stream)}`;

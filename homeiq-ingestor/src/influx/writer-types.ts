@@ -9,8 +9,11 @@ export interface TargetProvider {
   invalidate(reason: string): void;
 }
 
+/** What the writer reads from: the disk spool, or the migration's queue in memory (migrate/memory-queue.ts). */
+export type WriterSpool = Pick<Spool, 'read' | 'end' | 'waitForData' | 'ackCursor' | 'ack'>;
+
 export interface WriterOptions {
-  spool: Spool;
+  spool: WriterSpool;
   sender: InfluxSender;
   target: TargetProvider;
   quarantine: Quarantine;

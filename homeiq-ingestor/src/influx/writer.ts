@@ -5,7 +5,7 @@ import type { WriteResponse } from './send.js';
 import { CHECK, judge, WriteStatus } from './write-status.js';
 import type { WriterOptions, WriterStats } from './writer-types.js';
 
-export type { TargetProvider, WriterOptions, WriterStats } from './writer-types.js';
+export type { TargetProvider, WriterOptions, WriterSpool, WriterStats } from './writer-types.js';
 
 type Outcome = { kind: 'written' } | { kind: 'rejected'; res: WriteResponse } | { kind: 'stopped' };
 /** How a batch ended: 'failed' is a bug (an unexpected exception), which stops the writer through its fatal path. */

@@ -60,8 +60,9 @@ export class StateEncoder {
     return { heads: this.#heads.stats(), ...this.#attributes.stats() };
   }
 
-  encode(s: HaState, problems: Problem[] = []): Encoded {
-    const ts = this.times.ns(s.last_updated);
+  /** `timestampNs`: the time of `last_updated` as ns digits, when the caller has it already (a migrated point). */
+  encode(s: HaState, problems: Problem[] = [], timestampNs?: string): Encoded {
+    const ts = timestampNs ?? this.times.ns(s.last_updated);
     if (ts === undefined) return { problems: [...problems, 'bad_timestamp'] };
     const attrs = s.attributes;
     const deviceClass = attrs['device_class'];

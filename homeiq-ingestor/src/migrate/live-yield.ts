@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The pace of the migration's writer, so that live ingestion keeps its latency while a migration runs. Both write
+ * to the same InfluxDB on the same few cores: when the live writer's requests get slow (or its spool starts to
+ * fill), the migration's writer halves its rate; while they are fast it raises it by half, up to no limit at all.
+ * Each batch of the migration's writer waits for its turn here (MemoryQueue.read), at most MAX_WAIT_MS at a time.
+ */
+
+export interface LiveSignals {
+  /** The live writer: how many batches it completed, and how long the last one took (request to confirmation). */
+  writer: { stats(): { batches: number; lastBatchMs: number | undefined } };
+  /** Live ingestion's spool: bytes InfluxDB has not confirmed yet. */
+  spool: { stats(): { bytes: number } };
+}
+
+/** A live request slower than this is live ingestion suffering; faster than FAST_MS, it has room. */
+const SLOW_MS = 400;
+const FAST_MS = 200;
+/** A live backlog beyond this means the live writer is falling behind. */
+const BACKLOG_BYTES = 1024 * 1024;
+const MIN_RATE = 200;
+/** Above this the migration's writer runs unpaced again. */
+const UNLIMITED_ABOVE = 1_000_000;
+/** Changes at most this often, so one slow request does not count twice. */
+const STEP_MS = 1000;
+const MAX_WAIT_MS = 2000;
+
+export class LiveYield {
+  /** Lines per second the migration's writer may send; Infinity: no limit. */
+  #rate = Number.POSITIVE_INFINITY;
+  #nextAtMs = 0;
+  #seenBatches = -1;
+  #changedAtMs = 0;
+  /** Lines sent in the current two-second measuring span (for the first halving). */
+  #span = { atMs: Date.now(), lines: 0, rate: 0 };
+
+  constructor(private readonly live: LiveSignals) {}
+
+  /** Lines per second now (Infinity: unpaced), for the status. */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** Waits for the turn of a batch of `lines`. */
+  async turn(lines: number): Promise<void> {
+    const now = Date.now();
+    this.#measure(now, lines);
+    this.#adjust(now);
+    if (!Number.isFinite(this.#rate)) return;
+    const wait = Math.min(MAX_WAIT_MS, this.#nextAtMs - now);
+    if (wait > 0) await sleep(wait);
+    this.#nextAtMs = Math.max(this.#nextAtMs, Date.now()) + (lines / this.#rate) * 1000;
+  }
+
+  #measure(now: number, lines: number): void {
+    const s = this.#span;
+    if (now - s.atMs >= 2000) {
+      s.rate = (s.lines * 1000) / (now - s.atMs);
+      s.atMs = now;
+      s.lines = 0;
+    }
+    s.lines += lines;
+  }
+
+  #adjust(now: number): void {
+    const w = this.live.writer.stats();
+    const fresh = w.batches !== this.#seenBatches;
+    this.#seenBatches = w.batches;
+    const ms = w.lastBatchMs ?? 0;
+    const slow = (fresh && ms > SLOW_MS) || this.live.spool.stats().bytes > BACKLOG_BYTES;
+    if (now - this.#changedAtMs < STEP_MS) return;
+    if (slow) {
+      const from = Number.isFinite(this.#rate) ? this.#rate : Math.max(this.#span.rate, MIN_RATE * 2);
+      this.#rate = Math.max(MIN_RATE, from / 2);
+      this.#changedAtMs = now;
+    } else if (fresh && ms < FAST_MS && Number.isFinite(this.#rate)) {
+      this.#rate = this.#rate * 1.5 > UNLIMITED_ABOVE ? Number.POSITIVE_INFINITY : this.#rate * 1.5;
+      this.#changedAtMs = now;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Logger } from '@homeiq/shared';
+import { nsBefore } from './ha-schema.js';
+import type { MigrationFlow } from './migration-flow.js';
+import type { JobRecord } from './migration-job.js';
+import type { ReportRecord } from './migration-report.js';
+import { SourceError, type MigrationSource, type SourcePoint, type SourceSurvey } from './source-types.js';
+import type { WindowWriter } from './window-writer.js';
+import { WindowSizer } from './windows.js';
+
+/** One run of a migration over its remaining windows (see Migration for what happens around it). */
+export interface RunContext {
+  job: JobRecord;
+  source: MigrationSource;
+  flow: MigrationFlow;
+  writer: WindowWriter;
+  /** Points aimed at per window without a rate limit. */
+  targetPoints: number;
+  log: Logger;
+  alive(): boolean;
+  /** Lines queued since the add-on started (the rate limit counts from the start of this run). */
+  appended(): number;
+  /** Hands a window's lines to the queue, with where it ends and what it counted. */
+  queue(lines: string[], endNs: bigint, spanNs: bigint, delta: ReportRecord): void;
+  windowDone(): Promise<void>;
+}
+
+/**
+ * Reads the windows from the job's position to its end: each is read while the one before is encoded and
+ * queued, and starts only once the flow has room (migration-flow.ts). Returns when every window is queued, or
+ * when the run is no longer alive; throws what the source refused.
+ */
+export async function readWindows(ctx: RunContext): Promise<void> {
+  const { job, flow, alive, log } = ctx;
+  const onRetry = (err: SourceError, inMs: number): void =>
+    log.warn(`the source did not answer (${err.message}); asking again in ${inMs / 1000} s`);
+  const survey = await flow.retrying(() => requireHa(ctx.source), alive, onRetry);
+  const selected = job.entities ? new Set(job.entities) : undefined;
+  // With a rate limit, a window holds about two seconds of work: the saved position then moves as often.
+  const rate = job.maxPointsPerSecond;
+  const target = rate > 0 ? Math.max(50, Math.min(ctx.targetPoints, rate * 2)) : ctx.targetPoints;
+  const sizer = new WindowSizer(BigInt(job.spanNs), target);
+  const to = BigInt(job.toNs);
+  const fetch = (start: bigint, end: bigint): { start: bigint; end: bigint; points: Promise<SourcePoint[]> } => {
+    const points = flow.retrying(() => ctx.source.read(start, end, { entities: selected }, survey), alive, onRetry);
+    points.catch(() => undefined); // awaited when its turn comes; a dropped read-ahead must not be unhandled
+    return { start, end, points };
+  };
+  const paceFrom = { atMs: Date.now(), appended: ctx.appended() };
+  let ahead: ReturnType<typeof fetch> | undefined;
+  for (let cursor = BigInt(job.cursorNs); cursor < to; ) {
+    await flow.room(alive);
+    if (!alive()) return;
+    let w = ahead?.start === cursor ? ahead : fetch(cursor, sizer.end(cursor, to, survey.shards));
+    ahead = undefined;
+    let points: SourcePoint[];
+    try {
+      points = await w.points;
+    } catch (err) {
+      if (!(err instanceof SourceError && err.kind === 'too_big') || w.end - w.start <= 1_000_000_000n) throw err;
+      sizer.tooBig(w.end - w.start);
+      continue;
+    }
+    if (!alive()) return;
+    // Far more points than aimed at (the first window of a dense range): only the first `target` of them, the
+    // rest is read again with the next window, so memory and the work lost to a crash stay bounded.
+    const cut = points.length > 2 * target ? cutAt(points, target) : undefined;
+    if (cut) {
+      w = { ...w, end: cut.end };
+      points = cut.points;
+    }
+    sizer.observed(points.length, w.end - w.start);
+    // The next window is read while this one is encoded and queued.
+    if (w.end < to) ahead = fetch(w.end, sizer.end(w.end, to, survey.shards));
+    const done = ctx.appended() - paceFrom.appended;
+    const out = await ctx.writer.write(points, selected, (n) => flow.pace(rate, done + n, paceFrom.atMs, alive), alive);
+    if (!out || !alive()) return;
+    ctx.queue(out.lines, w.end, sizer.spanNs, out.delta.r);
+    cursor = w.end;
+    await ctx.windowDone();
+  }
+}
+
+/** The points before the time of the `n`th point (in time order), and that time as the window's end. */
+function cutAt(points: SourcePoint[], n: number): { end: bigint; points: SourcePoint[] } | undefined {
+  const sorted = [...points].sort((a, b) => (nsBefore(a.timeNs, b.timeNs) ? -1 : nsBefore(b.timeNs, a.timeNs) ? 1 : 0));
+  const endNs = (sorted[n] as SourcePoint).timeNs;
+  const first = sorted.findIndex((p) => p.timeNs === endNs);
+  // The window ends there, exclusive; when every point before it shares its time there is nothing to cut.
+  return first > 0 ? { end: BigInt(endNs), points: sorted.slice(0, first) } : undefined;
+}
+
+/** The survey, refused when the database holds nothing of HA's schema. */
+export async function requireHa(src: MigrationSource): Promise<SourceSurvey> {
+  const survey = await src.survey();
+  if (survey.series.length === 0) {
+    const names = survey.foreign.map((f) => f.measurement);
+    throw new SourceError(
+      'refused',
+      `the source holds no data written by Home Assistant's influxdb integration: no measurement has the tags domain and entity_id${names.length > 0 ? ` (measurements found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})` : ' (it is empty)'}`,
+    );
+  }
+  return survey;
+}
