@@ -7,6 +7,7 @@ import { ExploreView } from './views/explore.js';
 import { GrafanaView } from './views/grafana.js';
 import { ImportView } from './views/import.js';
 import { LiveView } from './views/live.js';
+import { MigrateView } from './views/migrate.js';
 import { OverviewView } from './views/overview.js';
 import { QuarantineView } from './views/quarantine.js';
 import { StorageView } from './views/storage.js';
@@ -24,6 +25,7 @@ const TABS: Tab[] = [
   { id: 'explore', title: 'Explore', view: () => <ExploreView /> },
   { id: 'storage', title: 'Storage', view: () => <StorageView /> },
   { id: 'import', title: 'History import', view: () => <ImportView /> },
+  { id: 'migrate', title: 'Migrate', view: () => <MigrateView /> },
   { id: 'quarantine', title: 'Quarantine', view: () => <QuarantineView /> },
   { id: 'grafana', title: 'Grafana', view: () => <GrafanaView /> },
 ];

@@ -296,3 +296,11 @@ export interface ApiError {
   error: string;
   details?: unknown;
 }
+
+/** The migration from an existing InfluxDB (the ingestor's `/api/migration*`, relayed), for the Migrate view. */
+export {
+  MIGRATION_MAX_ENTITIES,
+  type MigrationNote,
+  type MigrationProbe,
+  type MigrationStatus,
+} from '@homeiq/shared/contracts';

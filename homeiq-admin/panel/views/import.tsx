@@ -3,10 +3,10 @@ import type { Entities, ImportStatus, ImportView as ImportResponse } from '../..
 import { count } from '../../src/overview/format.js';
 import { api, boot } from '../api.js';
 import { useApi } from '../hooks.js';
+import { EntityChoice, Facts, ProgressBar, when } from '../progress.js';
 import { Card, ErrorBanner, Loading } from '../ui.js';
 
 const PRESETS = [1, 7, 30, 90, 365];
-const SHOWN = 200;
 
 const STATE_TEXT: Record<ImportStatus['state'], string> = {
   off: 'No import has run.',
@@ -17,41 +17,6 @@ const STATE_TEXT: Record<ImportStatus['state'], string> = {
   cancelled: 'Cancelled. What was imported stays.',
 };
 
-function duration(s: number): string {
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
-
-function Progress({ s }: { s: ImportStatus }) {
-  const pct = Math.round(s.progress * 1000) / 10;
-  return (
-    <>
-      <div
-        class="progress"
-        role="progressbar"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={pct}
-        aria-label="import progress"
-      >
-        <span class={`progress-fill ${s.state}`} style={{ width: `${pct}%` }} />
-      </div>
-      <p id="import-progress" class="summary">
-        <strong>{pct}%</strong>
-        {s.state === 'running' && (
-          <span id="import-eta">
-            {s.etaSeconds !== undefined ? `about ${duration(s.etaSeconds)} left` : 'estimating the time left…'}
-          </span>
-        )}
-        <span class="muted">{count(s.points)} new points written</span>
-      </p>
-    </>
-  );
-}
-
 /** View 5: import Home Assistant's recorder history (a range, all or some entities), with progress, ETA and the result. */
 export function ImportView() {
   const { data, error, reload } = useApi<ImportResponse>('api/import', 1000);
@@ -59,14 +24,9 @@ export function ImportView() {
   const [days, setDays] = useState(7);
   const [all, setAll] = useState(true);
   const [picked, setPicked] = useState<Set<string>>(new Set());
-  const [filter, setFilter] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | undefined>();
   const ids = useMemo(() => (entities.data?.entities ?? []).map((e) => e.entityId).sort(), [entities.data]);
-  const shown = useMemo(
-    () => ids.filter((id) => id.includes(filter.trim().toLowerCase())).slice(0, SHOWN),
-    [ids, filter],
-  );
 
   const start = async (): Promise<void> => {
     if (!all && picked.size === 0) return setMessage('Pick at least one entity, or import all of them.');
@@ -95,12 +55,6 @@ export function ImportView() {
     } finally {
       setBusy(false);
     }
-  };
-  const toggle = (id: string): void => {
-    const next = new Set(picked);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setPicked(next);
   };
 
   if (!data) return error ? <ErrorBanner error={error} /> : <Loading what="the history import" />;
@@ -151,35 +105,17 @@ export function ImportView() {
             </label>
           </fieldset>
           <h3>Entities</h3>
-          <div class="choice" role="radiogroup" aria-label="entities">
-            <label>
-              <input type="radio" name="which" checked={all} onChange={() => setAll(true)} /> all
-            </label>
-            <label>
-              <input type="radio" name="which" checked={!all} onChange={() => setAll(false)} /> selected ({picked.size})
-            </label>
-          </div>
-          {!all && (
-            <>
-              <input
-                class="search"
-                type="search"
-                placeholder="Filter entities"
-                aria-label="filter entities"
-                value={filter}
-                onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
-              />
-              <div class="states" id="import-entities">
-                {entities.error && <p class="error">{entities.error}</p>}
-                {shown.map((id) => (
-                  <label key={id} class="pick">
-                    <input type="checkbox" checked={picked.has(id)} onChange={() => toggle(id)} /> <code>{id}</code>
-                  </label>
-                ))}
-                {ids.length === 0 && !entities.error && <p class="muted">No entity has been recorded yet.</p>}
-              </div>
-            </>
-          )}
+          <EntityChoice
+            ids={ids}
+            all={all}
+            setAll={setAll}
+            picked={picked}
+            setPicked={setPicked}
+            listId="import-entities"
+          >
+            {entities.error && <p class="error">{entities.error}</p>}
+            {ids.length === 0 && !entities.error && <p class="muted">No entity has been recorded yet.</p>}
+          </EntityChoice>
           <div class="filters">
             <button
               type="button"
@@ -204,45 +140,33 @@ export function ImportView() {
               ? ' The ingestor is not connected to Home Assistant right now.'
               : ''}
           </p>
-          {s.state !== 'off' && <Progress s={s} />}
+          {s.state !== 'off' && (
+            <ProgressBar
+              progress={s.progress}
+              fill={s.state}
+              running={s.state === 'running'}
+              etaSeconds={s.etaSeconds}
+              label="import progress"
+              idPrefix="import"
+            >
+              <span class="muted">{count(s.points)} new points written</span>
+            </ProgressBar>
+          )}
           {s.lastError && <p class="error">{s.lastError}</p>}
           {s.state !== 'off' && (
-            <dl class="facts" id="import-result">
-              <div>
-                <dt>Range</dt>
-                <dd>
-                  last {s.days} {s.days === 1 ? 'day' : 'days'}
-                </dd>
-              </div>
-              <div>
-                <dt>From</dt>
-                <dd>{when(s.from)}</dd>
-              </div>
-              <div>
-                <dt>To</dt>
-                <dd>{when(s.to)}</dd>
-              </div>
-              <div>
-                <dt>Reached</dt>
-                <dd>{when(s.reached)}</dd>
-              </div>
-              <div>
-                <dt>Entities</dt>
-                <dd>{s.entities ? count(s.entities.length) : 'all'}</dd>
-              </div>
-              <div>
-                <dt>New points written</dt>
-                <dd data-points={s.points}>{count(s.points)}</dd>
-              </div>
-              <div>
-                <dt>Started by</dt>
-                <dd>{s.origin === 'option' ? 'the history_import_days option' : 'the panel'}</dd>
-              </div>
-              <div>
-                <dt>Finished</dt>
-                <dd>{when(s.completedAt)}</dd>
-              </div>
-            </dl>
+            <Facts
+              id="import-result"
+              facts={[
+                { dt: 'Range', dd: `last ${s.days} ${s.days === 1 ? 'day' : 'days'}` },
+                { dt: 'From', dd: when(s.from) },
+                { dt: 'To', dd: when(s.to) },
+                { dt: 'Reached', dd: when(s.reached) },
+                { dt: 'Entities', dd: s.entities ? count(s.entities.length) : 'all' },
+                { dt: 'New points written', dd: count(s.points), data: ['points', String(s.points)] },
+                { dt: 'Started by', dd: s.origin === 'option' ? 'the history_import_days option' : 'the panel' },
+                { dt: 'Finished', dd: when(s.completedAt) },
+              ]}
+            />
           )}
         </Card>
       </div>

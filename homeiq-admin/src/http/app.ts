@@ -34,6 +34,7 @@ import { assetsMiddleware, type PanelAssets } from './assets.js';
 import type { Csrf } from './csrf.js';
 import { ingressOnly, ingressPath, ingressUser } from './ingress.js';
 import type { liveStream } from './live.js';
+import { migrationRoutes } from './migration-routes.js';
 import { panelPage } from './page.js';
 
 export interface AppDeps {
@@ -338,6 +339,8 @@ export function createApp(deps: AppDeps): Koa {
     if (result.cancelled) deps.log.info(`${ingressUser(ctx)?.name ?? 'someone'} cancelled the history import`);
     ctx.body = result;
   });
+
+  migrationRoutes(router, changing, deps.ingestor.migration, deps.log);
 
   router.get('/api/grafana', async (ctx) => {
     ctx.body = await deps.grafana.info();

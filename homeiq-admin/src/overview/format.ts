@@ -35,3 +35,10 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 export function days(n: number): string {
   return n === 0 ? 'forever' : `${n} day${n === 1 ? '' : 's'}`;
 }
+
+/** A length of time in seconds, for "about … left". */
+export function duration(s: number): string {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}

@@ -2,6 +2,7 @@ import { type HealthReport, readTokenGrant } from '@homeiq/shared';
 import { ADDON_PORTS, type TargetDescription, type TokenGrant } from '@homeiq/shared/contracts';
 import * as z from 'zod';
 import type { BucketRow, ImportView, Quarantine, TaskRow, TaskRunResult } from '../api-types.js';
+import { MigrationClient } from './migration-client.js';
 import { SiblingAnswer, type SiblingHttp } from './sibling-http.js';
 
 const INGESTOR_PORT = ADDON_PORTS.ingestorApi;
@@ -58,9 +59,13 @@ const areasAnswer = z.object({
 });
 export type AreaInfo = z.infer<typeof areasAnswer>['areas'][number];
 
-/** The ingestor's internal API (status, quarantine, import, area names). */
+/** The ingestor's internal API (status, quarantine, import, migration, area names). */
 export class IngestorClient {
-  constructor(private readonly http: SiblingHttp) {}
+  readonly migration: MigrationClient;
+
+  constructor(private readonly http: SiblingHttp) {
+    this.migration = new MigrationClient(http);
+  }
 
   status(): Promise<IngestorStatus> {
     return this.http.json('homeiq-ingestor', INGESTOR_PORT, '/api/status', { timeoutMs: 3000 });
