@@ -113,7 +113,17 @@ async function ingestorStatus(): Promise<{ spool: { bytes: number; committed: nu
   return JSON.parse(res.body.toString('utf8')) as never;
 }
 
-async function latencyPart(influx: RealInfluxd, setup: InfluxSetup, ha: HaSimulator, rate: number, seconds: number) {
+/**
+ * HA event → queryable in InfluxDB: `rate` events/s for `during` seconds, or until `during` settles (the
+ * migrate bench measures it while a migration runs). Exported for bench/migrate.ts.
+ */
+export async function latencyPart(
+  influx: RealInfluxd,
+  setup: InfluxSetup,
+  ha: HaSimulator,
+  rate: number,
+  during: number | Promise<unknown>,
+) {
   const setAt = new Map<string, number>();
   const latencies: number[] = [];
   let watermarkNs = BigInt(Date.now() - 5000) * 1_000_000n;
@@ -147,9 +157,9 @@ async function latencyPart(influx: RealInfluxd, setup: InfluxSetup, ha: HaSimula
       await sleep(Math.max(0, POLL_MS - (performance.now() - t0)));
     }
   })();
-  say(`latency: ${rate} events/s for ${seconds} s`);
+  say(`latency: ${rate} events/s ${typeof during === 'number' ? `for ${during} s` : 'meanwhile'}`);
   const d = drive(ha, 'lat', rate, (k, at) => setAt.set(k, at));
-  await sleep(seconds * 1000);
+  await (typeof during === 'number' ? sleep(during * 1000) : during.catch(() => undefined));
   const sent = d.stop();
   const end = Date.now() + 30_000;
   while (setAt.size > 0 && Date.now() < end) await sleep(100);
@@ -262,6 +272,52 @@ async function outagePart(
   };
 }
 
+/**
+ * The raw writer the replay and migrate benches compare with: pre-gzipped bodies POSTed one after the other over
+ * one keep-alive connection into `bucket`; resolves with the seconds it took. Exported for bench/migrate.ts.
+ */
+export async function rawWrite(
+  influx: RealInfluxd,
+  setup: InfluxSetup,
+  bucket: string,
+  bodies: Buffer[],
+): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const u = `${influx.url}/api/v2/write?org=${encodeURIComponent(setup.org)}&bucket=${encodeURIComponent(bucket)}&precision=ns`;
+  const post = (body: Buffer): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        u,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            Authorization: `Token ${setup.token}`,
+            'Content-Encoding': 'gzip',
+            'Content-Type': 'text/plain; charset=utf-8',
+            'Content-Length': String(body.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const t0 = performance.now();
+  try {
+    for (const b of bodies) {
+      const status = await post(b);
+      if (status !== 204) throw new Error(`raw write answered ${status}`);
+    }
+    return (performance.now() - t0) / 1000;
+  } finally {
+    agent.destroy();
+  }
+}
+
 async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: number) {
   const log = createLogger({ level: 'warning', name: 'bench', secrets: new LogSecrets() });
   const encoder = new EventEncoder(
@@ -301,37 +357,7 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
     i += n;
   }
   say(`replay: ${lines.length} points (${bodies.length} batches); raw pre-encoded writer first`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const post = (body: Buffer): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const u = `${influx.url}/api/v2/write?org=${encodeURIComponent(setup.org)}&bucket=bench_raw&precision=ns`;
-      const req = request(
-        u,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            Authorization: `Token ${setup.token}`,
-            'Content-Encoding': 'gzip',
-            'Content-Type': 'text/plain; charset=utf-8',
-            'Content-Length': String(body.length),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const tr = performance.now();
-  for (const b of bodies) {
-    const s = await post(b);
-    if (s !== 204) throw new Error(`raw write answered ${s}`);
-  }
-  const rawS = (performance.now() - tr) / 1000;
-  agent.destroy();
+  const rawS = await rawWrite(influx, setup, 'bench_raw', bodies);
 
   const dir = await mkdtemp(join(tmpdir(), 'homeiq-bench-replay-'));
   const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 8 * 1024 ** 3, log });

@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   e2e: () => import('./e2e.js'),
   footprint: () => import('./footprint.js'),
   'versus-ha': () => import('./versus-ha.js'),
+  migrate: () => import('./migrate.js'),
 };
 
 const name = process.argv[2];
