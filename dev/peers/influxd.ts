@@ -43,6 +43,8 @@ export interface StartInfluxdOptions {
   port?: number;
   /** An existing data dir (e.g. a restored backup); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** More flags, e.g. the influxdb add-on's memory profile (its query memory limit). */
+  args?: readonly string[];
 }
 
 /** The flags that keep influxd inside its data dir, on loopback, and silent towards the internet. */
@@ -71,7 +73,9 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Real
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const c = spawn(binary, influxdArgs(dataDir, host, port), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(binary, [...influxdArgs(dataDir, host, port), ...(opts.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = c;
     c.stdout?.on('data', (d: Buffer) => tail.push(d));
     c.stderr?.on('data', (d: Buffer) => tail.push(d));

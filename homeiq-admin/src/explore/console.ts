@@ -11,7 +11,7 @@ import {
 } from '@homeiq/shared';
 import type { QueryAnswer, QueryLanguage, QueryTable } from '../api-types.js';
 import type { InfluxReader } from '../influx/flux.js';
-import { refusedFlux, refusedInfluxql } from './query-guard.js';
+import { mayCreateEmptyWindows, refusedFlux, refusedInfluxql } from './query-guard.js';
 
 export interface ConsoleRequest {
   language: QueryLanguage;
@@ -33,6 +33,39 @@ const MAX_RUNNING = 2;
 function influxError(status: number, message: string): HttpError {
   return new HttpError(status >= 500 ? 502 : 400, message, { source: 'influxdb', status });
 }
+
+/**
+ * `option planner.disablePhysicalRules = [...]` as a file of the query's package (`extern`): the planner rules
+ * that hand a window aggregate to influxd's storage engine, for programs that may ask for empty windows (see
+ * mayCreateEmptyWindows). Flux then computes the windows itself, within the query's memory limit. The user's
+ * program cannot change it back: `planner` is not a package the guard lets it import.
+ */
+const WINDOWS_IN_FLUX = {
+  type: 'File',
+  package: null,
+  imports: [{ type: 'ImportDeclaration', path: { type: 'StringLiteral', value: 'planner' } }],
+  body: [
+    {
+      type: 'OptionStatement',
+      assignment: {
+        type: 'MemberAssignment',
+        member: {
+          type: 'MemberExpression',
+          object: { type: 'Identifier', name: 'planner' },
+          property: { type: 'Identifier', name: 'disablePhysicalRules' },
+        },
+        init: {
+          type: 'ArrayExpression',
+          elements: [
+            'PushDownWindowAggregateRule',
+            'PushDownAggregateWindowRule',
+            'GroupWindowAggregateTransposeRule',
+          ].map((value) => ({ type: 'StringLiteral', value })),
+        },
+      },
+    },
+  ],
+};
 
 const sizeCut = `the answer passed ${CONSOLE_MAX_ANSWER_BYTES / 1024 / 1024} MB; the query was stopped there`;
 
@@ -108,11 +141,17 @@ export class QueryConsole {
     );
     const parsedText = parsed.body.toString('utf8');
     if (parsed.status !== 200) throw influxError(parsed.status, influxErrorMessage(parsedText));
-    const refusal = refusedFlux((parseJson(parsedText) as { ast?: unknown }).ast);
+    const ast = (parseJson(parsedText) as { ast?: unknown }).ast;
+    const refusal = refusedFlux(ast);
     if (refusal) throw new HttpError(400, refusal, { source: 'console' });
     const res = await this.influx.post(
       '/api/v2/query',
-      { query: req.query, type: 'flux', dialect: { header: true, annotations: ['datatype', 'group', 'default'] } },
+      {
+        query: req.query,
+        ...(mayCreateEmptyWindows(ast) ? { extern: WINDOWS_IN_FLUX } : {}),
+        type: 'flux',
+        dialect: { header: true, annotations: ['datatype', 'group', 'default'] },
+      },
       { timeoutMs: req.timeoutS * 1000, maxBodyBytes: CONSOLE_MAX_ANSWER_BYTES, truncate: true },
     );
     let text = res.body.toString('utf8');

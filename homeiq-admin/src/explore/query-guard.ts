@@ -109,6 +109,68 @@ export function refusedFlux(ast: unknown): string | undefined {
   return refusal;
 }
 
+/**
+ * Whether the program may ask for empty windows: a `createEmpty` that is not plainly `false`, or `aggregateWindow`
+ * (whose default is `true`) called without one or used as a value, or `false` itself redefined. influxd's storage
+ * engine answers a window aggregate with empty windows by listing every window of the range at once, outside the
+ * query's memory limit and deaf to the query being stopped: `aggregateWindow(every: 1ns, fn: count)` over years
+ * grows influxd by gigabytes a minute until the system kills it. Such a program is left to Flux's own window
+ * functions (console.ts), which count their memory against the limit and stop with the query.
+ */
+export function mayCreateEmptyWindows(ast: unknown): boolean {
+  let found = false;
+  const isFalse = (v: unknown): boolean => isNode(v) && v['type'] === 'Identifier' && v['name'] === 'false';
+  const isAggregateWindow = (v: unknown): boolean =>
+    isNode(v) &&
+    ((v['type'] === 'Identifier' && v['name'] === 'aggregateWindow') ||
+      (v['type'] === 'MemberExpression' && nameOf(v['property']) === 'aggregateWindow'));
+  const visit = (node: unknown): void => {
+    if (found) return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (!isNode(node)) return;
+    switch (node['type']) {
+      case 'CallExpression': {
+        const args = Array.isArray(node['arguments']) ? node['arguments'] : [];
+        const props = args.flatMap((a) => (isNode(a) && Array.isArray(a['properties']) ? a['properties'] : []));
+        const callee = node['callee'];
+        if (isAggregateWindow(callee)) {
+          // The argument itself is checked as a Property below.
+          if (!props.some((p) => isNode(p) && nameOf(p['key']) === 'createEmpty')) found = true;
+          if (isNode(callee) && callee['type'] === 'MemberExpression') visit(callee['object']);
+        } else visit(callee);
+        visit(args);
+        return;
+      }
+      case 'Property': {
+        const key = nameOf(node['key']);
+        if ((key === 'createEmpty' && !isFalse(node['value'])) || key === 'false') found = true;
+        visit(node['value']);
+        return;
+      }
+      case 'VariableAssignment':
+        if (nameOf(node['id']) === 'false') found = true;
+        visit(node['init']);
+        return;
+      case 'ImportDeclaration':
+        if (nameOf(node['as']) === 'false') found = true;
+        return;
+      case 'Identifier':
+      case 'MemberExpression':
+        if (isAggregateWindow(node)) found = true;
+        else if (node['type'] === 'MemberExpression') visit(node['object']);
+        return;
+      default:
+        break;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'location') visit(v);
+  };
+  visit(ast);
+  return found;
+}
+
 /** The InfluxQL statements that read. */
 const READ_STATEMENTS: ReadonlySet<string> = new Set(['SELECT', 'SHOW', 'EXPLAIN']);
 

@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { createLogger, HttpError, LogSecrets } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_MAX_ANSWER_BYTES, QueryConsole } from '../../../homeiq-admin/src/explore/console.js';
+import { mayCreateEmptyWindows } from '../../../homeiq-admin/src/explore/query-guard.js';
 import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import type { TokenGrant } from '@homeiq/shared/contracts';
 import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import { influxdTuning } from '../../../homeiq-influxdb/src/influxd/memory-profile.js';
 
 // The query console against a real influxd: answers as tables, InfluxDB's own error messages, what the guard
 // refuses, and the row, time and size limits.
@@ -50,7 +52,8 @@ async function listen(s: Server): Promise<number> {
 let console_: QueryConsole;
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
+  // As the influxdb add-on runs it by default: each query within a memory limit.
+  influxd = await startInfluxd({ args: influxdTuning('small').args });
   setup = await influxd.setup({ bucket: 'homeassistant' });
   dir = await mkdtemp(join(tmpdir(), 'homeiq-console-'));
   const t0 = Date.UTC(2025, 0, 1);
@@ -170,6 +173,51 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
     const cols = ok.tables[0]?.columns.map((c) => c.name) ?? [];
     const row = ok.tables[0]?.rows[0] ?? [];
     expect(Object.fromEntries(cols.map((c, i) => [c, row[i]]))).toEqual({ to: '2', host: 'a' });
+  });
+
+  it('leaves windows that may be empty to Flux, which keeps to the memory limit', async () => {
+    const ast = async (query: string): Promise<unknown> => {
+      const res = await fetch(`${influxd.url}/api/v2/query/ast`, {
+        method: 'POST',
+        headers: { Authorization: `Token ${setup.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return ((await res.json()) as { ast: unknown }).ast;
+    };
+    for (const [query, may] of [
+      ['x |> aggregateWindow(every: 1m, fn: mean, createEmpty: false)', false],
+      ['x |> window(every: 1m) |> count()', false],
+      ['x |> aggregateWindow(every: 1m, fn: mean)', true],
+      ['x |> window(every: 1m, createEmpty: true) |> count()', true],
+      ['e = true\nx |> aggregateWindow(every: 1m, fn: mean, createEmpty: e)', true],
+      ['aw = aggregateWindow\nx |> aw(every: 1m, fn: mean, createEmpty: false)', true],
+      ['import "universe"\nx |> universe.aggregateWindow(every: 1m, fn: mean)', true],
+      ['false = true\nx |> aggregateWindow(every: 1m, fn: mean, createEmpty: false)', true],
+      ['f = (false=true) => x |> aggregateWindow(every: 1m, fn: mean, createEmpty: false)\nf()', true],
+    ] as const)
+      expect(mayCreateEmptyWindows(await ast(query)), query).toBe(may);
+    // Left to the storage engine, these 9.5e17 windows are listed at once, past the memory limit (gigabytes a
+    // minute), and the listing goes on after the console stops waiting. Flux refuses them.
+    const e = await refusal(
+      'from(bucket: "homeassistant") |> range(start: 2000-01-01T00:00:00Z, stop: 2030-01-01T00:00:00Z) |> aggregateWindow(every: 1ns, fn: count)',
+    );
+    expect(e).toMatchObject({ status: 400, details: { source: 'influxdb', status: 400 } });
+    expect(e.message).toMatch(/^memory allocation limit reached/);
+    // Counted by Flux or by the storage engine, the windows come out the same.
+    const counts = async (createEmpty: string) =>
+      (
+        await flux(`from(bucket: "homeassistant")
+  |> range(start: 2025-01-01T00:00:00Z, stop: 2025-01-01T03:00:00Z)
+  |> filter(fn: (r) => r._field == "value")
+  |> aggregateWindow(every: 1h, fn: count${createEmpty})`)
+      ).tables.map((t) => {
+        const [ti, vi] = ['_time', '_value'].map((n) => t.columns.findIndex((c) => c.name === n));
+        return t.rows.map((r) => [r[ti ?? -1], r[vi ?? -1]]);
+      });
+    const byFlux = await counts('');
+    expect(byFlux).toHaveLength(3);
+    expect(byFlux[0]?.map((r) => r[1])).toEqual(['20', '20', '20']);
+    expect(await counts(', createEmpty: false')).toEqual(byFlux);
   });
 
   it('InfluxQL: series as tables with their tags, long series whole across chunks, the databases', async () => {
