@@ -71,7 +71,12 @@ export function refusedFlux(ast: unknown): string | undefined {
       }
       case 'Identifier': {
         const name = nameOf(node) ?? '';
-        if (!isKey && WRITERS.has(name)) refusal = writes(name);
+        if (isKey) return;
+        if (WRITERS.has(name)) refusal = writes(name);
+        // `e = experimental` then `e.to(…)`: a package held in a variable, a record or an argument hides what is
+        // called on it; packages are only used as `package.function`.
+        else if (packages.has(name))
+          refusal = `the console only runs packages' functions as ${name}.function(…), not ${name} as a value`;
         return;
       }
       case 'Property':
@@ -80,8 +85,9 @@ export function refusedFlux(ast: unknown): string | undefined {
         visit(node['value']);
         return;
       case 'MemberExpression': {
-        visit(node['object']);
         const object = nameOf(node['object']);
+        if (!(isNode(node['object']) && node['object']['type'] === 'Identifier' && packages.has(object ?? '')))
+          visit(node['object']);
         const name = nameOf(node['property']) ?? '';
         if (WRITERS.has(name) && object !== undefined && packages.has(object)) refusal = writes(`${object}.${name}`);
         return;
@@ -102,8 +108,11 @@ export function refusedFlux(ast: unknown): string | undefined {
     }
     for (const [k, v] of Object.entries(node)) if (k !== 'location') visit(v);
   };
+  // Without the syntax tree there is nothing to check: refuse rather than run unchecked.
+  if (!isNode(ast) || !Array.isArray(ast['files']))
+    return 'InfluxDB did not answer with the syntax tree of the program, so the console cannot check it';
   // Imports first, so that a package's alias is known wherever the body uses it.
-  const files = isNode(ast) && Array.isArray(ast['files']) ? ast['files'] : [ast];
+  const files = ast['files'];
   for (const f of files) if (isNode(f)) visit(f['imports']);
   visit(ast);
   return refusal;

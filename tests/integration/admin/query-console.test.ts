@@ -161,6 +161,16 @@ describe('query console on a real influxd', () => {
         'import e "experimental"\nfrom(bucket: "homeassistant") |> range(start: -1h) |> e.to(bucket: "x")',
         'e.to() writes',
       ],
+      // A package in a variable or an argument: what is called on it cannot be seen (InfluxDB runs both).
+      [
+        'import "experimental"\ne = experimental\nfrom(bucket: "homeassistant") |> range(start: -1h) |> e.to(bucket: "x")',
+        'not experimental as a value',
+      ],
+      [
+        'import "experimental"\nw = (p) => from(bucket: "homeassistant") |> range(start: -1h) |> p.to(bucket: "x")\nw(p: experimental)',
+        'not experimental as a value',
+      ],
+      ['import u "universe"\nx = {p: u}\nx.p.to(bucket: "x")', 'not u as a value'],
     ] as const) {
       const e = await refusal(query);
       expect(e.status, query).toBe(400);
@@ -289,6 +299,21 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
     // Three entities, one point a minute in turn: 960 rows each over the two days.
     expect(a.tables.map((t) => t.rows.length)).toEqual([960, 540]);
     expect(a.truncated).toBe('the first 1500 rows (the row limit)');
+  });
+
+  it('runs no Flux whose syntax tree it did not get', async () => {
+    const noTree = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    try {
+      const c = new QueryConsole(reader('127.0.0.1', await listen(noTree)));
+      const e = await c.run({ language: 'flux', query: 'x', rows: 10, timeoutS: 5 }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ status: 400, details: { source: 'console' } });
+      expect((e as Error).message).toContain('did not answer with the syntax tree');
+    } finally {
+      noTree.close();
+    }
   });
 
   it('stops at the time limit, and at the answer size limit with the rows read so far', async () => {
