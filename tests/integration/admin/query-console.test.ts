@@ -276,6 +276,10 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
       ['SHOW DATABASES; DELETE FROM "sensor"', 'DELETE is not'],
       ['SELECT * INTO "copy" FROM "sensor"', 'SELECT … INTO writes data'],
       ['-- a comment\nCREATE DATABASE x', 'CREATE is not'],
+      // A quote inside a regular expression starts no string for InfluxDB (these parse, and with a token that
+      // may write, the DROP runs).
+      [`SELECT /a'/ INTO "x'" FROM "sensor"`, 'SELECT … INTO writes data'],
+      [`SELECT * FROM /x'/; DROP MEASUREMENT "sensor"; SELECT * FROM "a'"`, 'DROP is not'],
     ] as const) {
       expect(await err(query), query).toMatchObject({ status: 400, details: { source: 'console' } });
       expect(((await err(query)) as HttpError).message).toContain(why);
@@ -288,6 +292,14 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
       timeoutS: 30,
     });
     expect(ok.rows).toBe(0);
+    // Patterns with quotes, and `/` that divides.
+    const re = await console_.run({
+      language: 'influxql',
+      query: `SELECT "value" / 2 FROM /sens'?or/ WHERE "entity_id" =~ /t'?0/ AND time < '2025-01-01T00:05:00Z'`,
+      rows: 10,
+      timeoutS: 30,
+    });
+    expect(re.tables[0]?.rows.map((r) => r[1])).toEqual(['10', '11.5']);
   });
 
   it('stops at the row limit and says so', async () => {
