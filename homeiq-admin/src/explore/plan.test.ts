@@ -36,6 +36,9 @@ describe('Explore plan', () => {
   it('takes overrides, and refuses those that cannot be honoured', () => {
     expect(plan(30 * D, { source: 'raw' })).toMatchObject({ source: 'raw', every: '1h', auto: false });
     expect(plan(30 * D, { every: '6h' })).toMatchObject({ source: '1h', every: '6h' });
+    // Windows over summaries hold whole periods: 90 minutes from the 5-minute ones, 7 minutes from raw.
+    expect(plan(30 * D, { every: '90m' })).toMatchObject({ source: '5m', every: '90m' });
+    expect(plan(7 * D, { every: '7m' })).toMatchObject({ source: 'raw', every: '7m' });
     expect(plan(H, { every: 'none' })).toMatchObject({ source: 'raw', every: undefined });
     expect(plan(H, { every: 'none' }).label).toBe('raw points from homeassistant, not aggregated');
     expect(plan(30 * D, { source: '1h', every: 'none' })).toMatchObject({ source: '1h', every: undefined });
@@ -50,6 +53,9 @@ describe('Explore plan', () => {
     };
     expect(refused({ source: '1h', every: '5m' })).toBe(
       'the hourly summaries cannot be shown per 5m; choose 1h or longer',
+    );
+    expect(refused({ source: '1h', every: '90m' })).toBe(
+      'the hourly summaries cannot be shown per 90m; choose a multiple of 1h',
     );
     expect(refused({ every: '1s' })).toBe(
       '30 days per 1s is more than 20,000 points per entity; choose a longer window',

@@ -62,12 +62,14 @@ export function planExplore(i: PlanInput): Plan {
         `${spanText(span)} per ${i.every} is more than ${MAX_WINDOWS.toLocaleString('en-US')} points per entity; choose a longer window`,
       );
   }
-  const has = (s: '5m' | '1h'): boolean => summaryBucket(i.buckets.downsampled, s) !== undefined;
+  // A window over summaries must hold whole periods: 90m windows over hourly summaries would put the hour
+  // 01:00–02:00 in the window ending 03:00 (the summary is stamped 02:00), not in the one ending 01:30.
+  const fits = (s: '5m' | '1h'): boolean =>
+    everyMs !== undefined && everyMs % PERIOD_MS[s] === 0 && summaryBucket(i.buckets.downsampled, s) !== undefined;
   let source: 'raw' | '5m' | '1h';
   if (i.source !== 'auto') source = i.source;
-  else if (everyMs === undefined) source = 'raw';
-  else if (everyMs >= PERIOD_MS['1h'] && has('1h')) source = '1h';
-  else if (everyMs >= PERIOD_MS['5m'] && has('5m')) source = '5m';
+  else if (fits('1h')) source = '1h';
+  else if (fits('5m')) source = '5m';
   else source = 'raw';
   const bucket = source === 'raw' ? i.buckets.raw : summaryBucket(i.buckets.downsampled, source);
   if (!bucket) throw new HttpError(400, `HomeIQ InfluxDB has no bucket of ${NAMES[source]}`);
@@ -77,6 +79,8 @@ export function planExplore(i: PlanInput): Plan {
       throw new HttpError(400, `the ${NAMES[source]} cannot be shown per ${i.every}; choose ${source} or longer`);
     everyMs = periodMs;
   }
+  if (everyMs !== undefined && periodMs > 0 && everyMs % periodMs !== 0)
+    throw new HttpError(400, `the ${NAMES[source]} cannot be shown per ${i.every}; choose a multiple of ${source}`);
   // A summary per its own period is the summary itself: aggregating again would only move it.
   if (everyMs === periodMs && periodMs > 0) everyMs = undefined;
   const every = everyMs === undefined ? undefined : (WINDOWS.find((w) => durationMs(w) === everyMs) ?? i.every);

@@ -184,6 +184,13 @@ describe('Explore on a real influxd', () => {
     expectWindowMeans(b as NonNullable<typeof b>, D);
   });
 
+  it('a window that is not whole hours comes from summaries it holds whole', async () => {
+    const r = await run({ entities: ['sensor.b_humidity'], startMs: NOW - 10 * D, every: '90m' });
+    expect(r.plan).toMatchObject({ source: '5m', every: '90m' });
+    expect(r.series[0]?.times.length).toBe(160);
+    expectWindowMeans(r.series[0] as NonNullable<ExploreResult['series'][0]>, 90 * 60_000);
+  });
+
   it('2 days: 5-minute summaries; 6 hours: raw means per 30 s; no window: the stored points exactly', async () => {
     const two = await run({ entities: ['sensor.b_humidity'], startMs: NOW - 2 * D - 5 * H, endMs: NOW - 5 * H });
     expect(two.plan).toMatchObject({ source: '5m', every: undefined });
