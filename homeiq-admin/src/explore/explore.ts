@@ -2,7 +2,7 @@ import type { ExploreResult, ExploreSeries, ExploreSource } from '../api-types.j
 import type { InfluxReader } from '../influx/flux.js';
 import type { StoredExploreEntity } from './catalog.js';
 import { planExplore, type Plan } from './plan.js';
-import { readStates, readValues } from './series.js';
+import { readStates, readValues, type Values } from './series.js';
 import { microsToRfc3339 } from './time.js';
 
 export interface ExploreRequest {
@@ -126,14 +126,18 @@ async function numericSeries(
     if (first / 1000 - windowMs > startMs) heads.set(id, first);
     tails.set(id, last);
   }
-  // Window starts (ms) of the first summary of the latest-starting entity and the last one of the earliest-ending.
-  const headStop = Math.max(...[...heads.values()].map((t) => t / 1000 - windowMs));
-  const tailStart = Math.max(startMs, Math.min(...[...tails.values()].map((t) => t / 1000 - windowMs)));
-  const lagging = [...tails.keys()];
+  // Raw before an entity's first summary window, and from its last one up to the guess, each over that entity's
+  // own gap: a sensor added last month, or removed a year ago, must not have the others' raw points read for
+  // years to no use. Entities with the same gap share a query.
+  const headGaps = new Map([...heads].map(([id, first]): [string, Gap] => [id, [startMs, first / 1000 - windowMs]]));
+  const tailGaps = new Map(
+    [...tails].map(([id, last]): [string, Gap] => [id, [Math.max(startMs, last / 1000 - windowMs), guess]]),
+  );
+  const perGap = (gaps: Map<string, Gap>) => rawPerGap(gaps, (which, s, e) => rawQuery(which, s, e, every));
   const [full, head, tailMore] = await Promise.all([
     missing.length > 0 ? rawQuery(missing, startMs, endMs, every) : undefined,
-    heads.size > 0 ? rawQuery([...heads.keys()], startMs, headStop, every) : undefined,
-    tails.size > 0 && tailStart < guess ? rawQuery(lagging, tailStart, guess, every) : undefined,
+    perGap(headGaps),
+    perGap(tailGaps),
   ]);
   const name = SUMMARIES[plan.source];
   return ids.map((id) => {
@@ -147,7 +151,7 @@ async function numericSeries(
     const first = heads.get(id);
     if (first !== undefined) {
       let filled = 0;
-      for (const [t, v] of head?.values.get(id) ?? []) {
+      for (const [t, v] of head.get(id) ?? []) {
         if (t < first && !merged.has(t)) {
           merged.set(t, v);
           filled++;
@@ -156,10 +160,32 @@ async function numericSeries(
       if (filled > 0) notes.push(`before ${microsToRfc3339(first)} (where the ${name} start): raw values`);
     }
     const last = tails.get(id) as number;
-    for (const part of [tailMore, tailGuess])
-      for (const [t, v] of part?.values.get(id) ?? []) if (t >= last) merged.set(t, v);
+    for (const part of [tailMore.get(id), tailGuess?.values.get(id)])
+      for (const [t, v] of part ?? []) if (t >= last) merged.set(t, v);
     return series(id, merged, notes, false);
   });
+}
+
+/** A range in Unix ms, [from, to). */
+type Gap = [number, number];
+
+/** `read` over each entity's own gap (empty gaps skipped), one query per distinct gap; values per entity. */
+async function rawPerGap(
+  gaps: ReadonlyMap<string, Gap>,
+  read: (ids: string[], fromMs: number, toMs: number) => Promise<{ values: Values }>,
+): Promise<Values> {
+  const groups = new Map<string, { ids: string[]; gap: Gap }>();
+  for (const [id, gap] of gaps) {
+    if (!(gap[0] < gap[1])) continue;
+    const key = gap.join('/');
+    const g = groups.get(key) ?? { ids: [], gap };
+    g.ids.push(id);
+    groups.set(key, g);
+  }
+  const out: Values = new Map();
+  for (const r of await Promise.all([...groups.values()].map((g) => read(g.ids, ...g.gap))))
+    for (const [id, m] of r.values) out.set(id, m);
+  return out;
 }
 
 function series(

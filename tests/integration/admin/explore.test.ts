@@ -7,7 +7,7 @@ import type { ExploreResult } from '../../../homeiq-admin/src/api-types.js';
 import { exploreCatalog, type StoredExploreEntity } from '../../../homeiq-admin/src/explore/catalog.js';
 import { explore, type ExploreRequest } from '../../../homeiq-admin/src/explore/explore.js';
 import { microsToRfc3339 } from '../../../homeiq-admin/src/explore/time.js';
-import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
+import { type FluxParam, InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import type { TokenGrant } from '@homeiq/shared/contracts';
 import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
@@ -174,6 +174,44 @@ describe('Explore on a real influxd', () => {
     expect(c?.notes).toEqual(['no hourly summaries in this range: raw values, mean per 1h']);
     expect(b?.times.length).toBe(30 * 24);
     expectWindowMeans(b as NonNullable<typeof b>, H);
+  });
+
+  it("reads each entity's raw points only over its own gaps in the summaries", async () => {
+    // sensor.a's summaries end 5 hours before NOW, sensor.b's 2 hours: only sensor.a needs raw hours before
+    // the last three, which are read for both beside the summaries.
+    const reads: Array<{ ids: string[]; start: string }> = [];
+    const watched = {
+      grant: () => reader.grant(),
+      query: (flux: string, params: Record<string, FluxParam>, read?: Parameters<InfluxReader['query']>[2]) => {
+        if (params['bucket'] === 'homeassistant')
+          reads.push({
+            ids: Object.entries(params)
+              .filter(([k]) => /^e\d+$/.test(k))
+              .map(([, v]) => String(v)),
+            start: String(params['start']),
+          });
+        return reader.query(flux, params, read);
+      },
+    } as unknown as InfluxReader;
+    const r = await explore(watched, known, {
+      entities: ['sensor.a_temperature', 'sensor.b_humidity'],
+      startMs: NOW - 30 * D,
+      endMs: NOW,
+      widthPx: 1000,
+      source: 'auto',
+      every: 'auto',
+      compare: false,
+    });
+    const tail = new Date(NOW - 3 * H).toISOString();
+    const head = new Date(NOW - 30 * D).toISOString();
+    expect(reads.filter((x) => x.ids.includes('sensor.b_humidity')).map((x) => x.start)).toEqual(
+      expect.arrayContaining([tail, head]),
+    );
+    expect(reads.filter((x) => x.ids.includes('sensor.b_humidity'))).toHaveLength(2);
+    expect(reads.filter((x) => x.ids.includes('sensor.a_temperature')).map((x) => x.start)).toEqual(
+      expect.arrayContaining([tail, head, new Date(NOW - 6 * H).toISOString()]),
+    );
+    for (const s of r.series) expectWindowMeans(s, H);
   });
 
   it('a day window over hourly summaries puts each summary in the day it summarises', async () => {
