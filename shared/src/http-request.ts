@@ -26,6 +26,13 @@ export interface HttpResponse {
 
 export class HttpRequestError extends Error {
   override readonly name = 'HttpRequestError';
+  constructor(
+    message: string,
+    /** Set when the server did answer: too slowly, or too much. */
+    readonly reason?: 'timeout' | 'too-large',
+  ) {
+    super(message);
+  }
 }
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
@@ -64,7 +71,7 @@ export function httpRequestRaw(url: string, opts: HttpRequestOptions = {}): Prom
               req.destroy();
               return;
             }
-            req.destroy(new HttpRequestError(`${u.pathname}: response larger than ${maxBody} bytes`));
+            req.destroy(new HttpRequestError(`${u.pathname}: response larger than ${maxBody} bytes`, 'too-large'));
             return;
           }
           size += c.length;
@@ -77,7 +84,9 @@ export function httpRequestRaw(url: string, opts: HttpRequestOptions = {}): Prom
       },
     );
     req.on('timeout', () =>
-      req.destroy(new HttpRequestError(`${u.host}${u.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`)),
+      req.destroy(
+        new HttpRequestError(`${u.host}${u.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`, 'timeout'),
+      ),
     );
     req.on('error', reject);
     req.end(opts.body);

@@ -147,10 +147,14 @@ export class InfluxReader {
         onTooLarge: opts.truncate ? 'truncate' : 'error',
       });
     } catch (err) {
-      // A slow query is not a lost sibling: say what happened and keep its address.
-      if (err instanceof HttpRequestError && err.message.includes('no answer within')) {
+      // A slow query or a large answer is not a lost sibling: say what happened and keep its address.
+      if (err instanceof HttpRequestError && err.reason === 'timeout')
         throw new HttpError(504, `InfluxDB did not answer within ${opts.timeoutMs / 1000} s`);
-      }
+      if (err instanceof HttpRequestError && err.reason === 'too-large')
+        throw new HttpError(
+          502,
+          `InfluxDB's answer passed ${opts.maxBodyBytes / 1024 / 1024} MB, more than is read at once; ask for less (fewer entities, a shorter range or a longer window)`,
+        );
       this.opts.locator.forget('homeiq-influxdb');
       throw new SiblingUnavailable(
         'homeiq-influxdb',

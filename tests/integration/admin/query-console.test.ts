@@ -22,7 +22,12 @@ let dir: string;
 let stall: Server;
 let flood: Server;
 
-function reader(host: string, port: number, grant: Partial<TokenGrant> = {}): InfluxReader {
+function reader(
+  host: string,
+  port: number,
+  grant: Partial<TokenGrant> = {},
+  forget: (sibling: string) => void = () => {},
+): InfluxReader {
   const g: TokenGrant = {
     sibling: 'homeiq-admin',
     token: setup.token,
@@ -36,7 +41,7 @@ function reader(host: string, port: number, grant: Partial<TokenGrant> = {}): In
   };
   return new InfluxReader({
     manager: { token: async () => g } as unknown as ManagerClient,
-    locator: { address: async () => host, forget: () => {} } as unknown as SiblingLocator,
+    locator: { address: async () => host, forget } as unknown as SiblingLocator,
     tokenFile: join(dir, `token-${port}.json`),
     localAddress: undefined,
     secrets: new LogSecrets(),
@@ -372,5 +377,12 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
     // Every row kept is whole and in order: the cut one was dropped.
     expect(rows.every((r, k) => r[0] === String(k))).toBe(true);
     await expect.poll(() => closed).toBe(true);
+    // Explore's reader does not cut: too large an answer says so, and does not pass for a lost InfluxDB.
+    const forgot: string[] = [];
+    const r = reader('127.0.0.1', (flood.address() as AddressInfo).port, {}, (s) => forgot.push(s));
+    const tooLarge = await r.query('x', {}).catch((x: unknown) => x);
+    expect(tooLarge).toMatchObject({ status: 502 });
+    expect((tooLarge as Error).message).toMatch(/^InfluxDB's answer passed 32 MB/);
+    expect(forgot).toEqual([]);
   });
 });
