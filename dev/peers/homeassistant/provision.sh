@@ -5,7 +5,7 @@
 #
 # The role (default main) picks a line of ./VERSIONS: the Home Assistant
 # version, the Python minor version it runs on, and the pip cutoff date. Builds
-# ${HOMEIQ_CACHE:-$HOME/.cache/homeiq}/homeassistant/<version>-py<python>/venv
+# ${HOMEIQ_CACHE:-$HOME/.cache/homeiq}/homeassistant/<version>-py<python>/<fingerprint>/venv
 # with homeassistant==<version> plus the PyPI requirements of every integration
 # that config/configuration.yaml makes Home Assistant load, and of those the
 # tests set up at run time (EXTRA_INTEGRATIONS below), so that
@@ -21,9 +21,14 @@
 # the newest pyenv-installed <X.Y>.z. Each candidate must really be Python X.Y
 # with the venv module; if none is, one line says what to install or set.
 #
-# A marker file in the venv records a fingerprint of the inputs; a complete
-# venv with a matching marker is reused (takes well under a second). Otherwise
-# the venv is rebuilt from scratch. Concurrent runs serialize on a lock file.
+# Each venv lives in a folder named after a fingerprint of its inputs (this
+# script, integration_requirements.py and the config template, comments left
+# out, plus the role's line), so checkouts whose inputs differ keep one venv
+# each instead of rebuilding a shared one in turn, and a rebuild that fails
+# (offline, say) never takes away a venv that works. A complete venv (its
+# marker holds the fingerprint) is reused in well under a second; venvs of the
+# same version unused for PRUNE_DAYS are removed after a build. Concurrent runs
+# serialize on a lock file.
 #
 # Progress: "[ha-provision] <elapsed>s ..." lines on stderr. pip output goes to
 # <cache>/provision.log. On success the only stdout line is the venv's python.
@@ -38,6 +43,7 @@ PIP_VERSION="26.3" # first pip line with --uploaded-prior-to is 26.x
 # Integrations tests set up at run time through the UI/config entries or their own config, so not in the
 # template: `influxdb` (the incumbent in `npm run bench -- versus-ha`, and its sensor platform) and `mqtt`.
 EXTRA_INTEGRATIONS="influxdb,mqtt"
+PRUNE_DAYS=2
 
 log() {
   printf '[ha-provision] %4ss %s\n' "$SECONDS" "$*" >&2
@@ -120,21 +126,22 @@ read -r VERSION PYTHON_MINOR CUTOFF <<<"$(read_role "$ROLE")"
 CONFIG_TEMPLATE="$HERE/config/configuration.yaml"
 REQ_SCRIPT="$HERE/integration_requirements.py"
 
-CACHE_DIR="${HOMEIQ_CACHE:-$HOME/.cache/homeiq}/homeassistant/$VERSION-py$PYTHON_MINOR"
-VENV="$CACHE_DIR/venv"
-VPY="$VENV/bin/python"
-MARKER="$VENV/.homeiq-provisioned"
-LOG="$CACHE_DIR/provision.log"
-
-mkdir -p "$CACHE_DIR" || die "cannot create cache dir $CACHE_DIR"
-
-# Everything that changes what ends up in the venv.
+# Everything that changes what ends up in the venv; whole-line comments and blank lines do not.
 FINGERPRINT="$(
   {
     printf 'version=%s python=%s cutoff=%s pip=%s extra=%s\n' "$VERSION" "$PYTHON_MINOR" "$CUTOFF" "$PIP_VERSION" "$EXTRA_INTEGRATIONS"
-    cat "$0" "$REQ_SCRIPT" "$CONFIG_TEMPLATE"
+    grep -hvE '^[[:space:]]*(#|$)' "${BASH_SOURCE[0]}" "$REQ_SCRIPT" "$CONFIG_TEMPLATE"
   } | sha256sum | cut -d' ' -f1
 )"
+
+CACHE_DIR="${HOMEIQ_CACHE:-$HOME/.cache/homeiq}/homeassistant/$VERSION-py$PYTHON_MINOR"
+HOME_DIR="$CACHE_DIR/${FINGERPRINT:0:16}"
+VENV="$HOME_DIR/venv"
+VPY="$VENV/bin/python"
+MARKER="$VENV/.homeiq-provisioned"
+LOG="$HOME_DIR/provision.log"
+
+mkdir -p "$HOME_DIR" || die "cannot create cache dir $HOME_DIR"
 
 exec 9>"$CACHE_DIR/.lock"
 if ! flock -n 9; then
@@ -145,6 +152,7 @@ fi
 if [[ "$FORCE" == 0 && -x "$VPY" && -f "$MARKER" ]] &&
   [[ "$(cat "$MARKER")" == "$FINGERPRINT" ]]; then
   log "reusing $VENV (homeassistant $VERSION, $ROLE)"
+  touch "$HOME_DIR/last-used"
   printf '%s\n' "$VPY"
   exit 0
 fi
@@ -167,14 +175,14 @@ CONSTRAINTS="$("$VPY" -c 'import homeassistant, pathlib; print(pathlib.Path(home
   die "cannot locate package_constraints.txt; see $LOG"
 step "install homeassistant dependencies" "${PIP[@]}" -c "$CONSTRAINTS" "homeassistant==$VERSION"
 
-REQS="$CACHE_DIR/integration-requirements.txt"
+REQS="$HOME_DIR/integration-requirements.txt"
 step "resolve integration requirements" \
   to_file "$REQS" "$VPY" "$REQ_SCRIPT" "$CONFIG_TEMPLATE" --also "$EXTRA_INTEGRATIONS"
 log "integration requirements: $(paste -sd' ' "$REQS")"
 step "install integration requirements" "${PIP[@]}" -c "$CONSTRAINTS" -r "$REQS"
 
 step "pip check" "$VPY" -m pip check
-DOMAINS="$CACHE_DIR/integration-domains.txt"
+DOMAINS="$HOME_DIR/integration-domains.txt"
 step "list integrations" \
   to_file "$DOMAINS" "$VPY" "$REQ_SCRIPT" "$CONFIG_TEMPLATE" --also "$EXTRA_INTEGRATIONS" --domains
 step "import $(wc -l <"$DOMAINS") integrations" "$VPY" - "$DOMAINS" <<'PY'
@@ -190,5 +198,20 @@ sys.exit(1 if failed else 0)
 PY
 
 printf '%s\n' "$FINGERPRINT" >"$MARKER"
+touch "$HOME_DIR/last-used"
 log "done: $(du -sh "$VENV" | cut -f1) in $VENV"
+
+# Venvs of this version (other fingerprints) that no checkout has used for PRUNE_DAYS, each ~600 MB; a build
+# that never completed counts from its log.
+for dir in "$CACHE_DIR"/*/; do
+  dir="${dir%/}"
+  [[ "$(basename "$dir")" =~ ^[0-9a-f]{16}$ && "$dir" != "$HOME_DIR" ]] || continue
+  stamp="$dir/last-used"
+  [[ -e "$stamp" ]] || stamp="$dir/provision.log"
+  [[ -e "$stamp" ]] || stamp="$dir"
+  if [[ -n "$(find "$stamp" -maxdepth 0 -mtime "+$PRUNE_DAYS" -print)" ]]; then
+    log "removing $dir, unused for more than $PRUNE_DAYS days"
+    rm -rf "$dir"
+  fi
+done
 printf '%s\n' "$VPY"

@@ -46,7 +46,7 @@ export interface ProvisionedHa extends HaVersion {
 
 /**
  * Runs provision.sh for `role`: builds or reuses the cached venv
- * (`${HOMEIQ_CACHE:-~/.cache/homeiq}/homeassistant/<version>-py<python>/venv`). Its `[ha-provision]` progress
+ * (`${HOMEIQ_CACHE:-~/.cache/homeiq}/homeassistant/<version>-py<python>/<fingerprint>/venv`). Its `[ha-provision]` progress
  * lines go to this process's stderr. Takes ~20 ms when the venv is complete, 1.5-3 min when it has to be built.
  */
 export async function provisionHomeAssistant(role: HaRole = 'main'): Promise<ProvisionedHa> {
