@@ -189,7 +189,10 @@ await runMain({
         pipeline.onEvent(event);
       },
       // Snapshot, gap backfill and import run beside the reader (never in its way), feeding the spool.
-      onConnected: (session) => backfill.onConnected(session),
+      onConnected: (session) => {
+        backfill.onConnected(session);
+        stateReports?.onConnected(session);
+      },
       onRegistryEvent: () => enricher.onRegistryEvent(),
     });
     const stateReports =
@@ -198,6 +201,7 @@ await runMain({
             intervalMs: options.state_reports_interval_s * 1000,
             haVersion: () => (ha.stats().connected ? ha.stats().haVersion : undefined),
             write: (state) => pipeline.writeReport(state),
+            accepts: (id) => filter.accepts(id),
             log: log.child({ module: 'ha/reports' }),
             // HA's REST API through the Supervisor's Core proxy (config.yaml homeassistant_api).
             render: async (template, variables) => {

@@ -57,7 +57,16 @@ export const ingestorOptionsSchema = z
     /** Do not write HA restart artefacts (re-added entities equal to what we last wrote). */
     skip_restart_duplicates: z.boolean().default(true),
     /** Seconds between looks for states reported unchanged (HA 2024.4+ `last_reported`); 0 = off. */
-    state_reports_interval_s: z.number().int().min(0).max(3600).default(0),
+    state_reports_interval_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .refine(
+        (s) => s === 0 || s >= 10,
+        'must be 0 (off) or at least 10 seconds: each look is a pass over every state inside Home Assistant',
+      )
+      .default(0),
     include: z
       .object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]) })
       .default({ domains: [], entity_globs: [] }),

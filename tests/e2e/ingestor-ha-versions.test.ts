@@ -9,7 +9,9 @@ import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } 
 import { isoNs } from '../../dev/ha-recorder.js';
 import { flux } from '../../dev/influx-query.js';
 import { until } from '../../dev/until.js';
-import { haRest, wsCommand } from '../../dev/peers/homeassistant.js';
+import { createLogger, LogSecrets } from '@homeiq/shared';
+import { StateReports } from '../../homeiq-ingestor/src/ha/state-reports.js';
+import { haRest, wsCommand, type HaEndpoint } from '../../dev/peers/homeassistant.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../dev/peers/influxd.js';
 import { startSupervisorEmulator, type SupervisorEmulator } from '../../dev/supervisor/index.js';
 
@@ -46,6 +48,7 @@ describe.each(PEERS)('the ingestor against real Home Assistant $role ($ha.versio
   const bucket = `versions_${peer.role}`;
   let supervisor: SupervisorEmulator;
   let proc: AddonProcess;
+  let scheduleId: string | undefined;
 
   beforeAll(async () => {
     const res = await fetch(`${influx.url}/api/v2/buckets`, {
@@ -86,7 +89,7 @@ describe.each(PEERS)('the ingestor against real Home Assistant $role ($ha.versio
         target: 'external',
         external: { url: influx.url, org: setup.org, bucket, token: setup.token },
         flush_interval_ms: 200,
-        state_reports_interval_s: 1,
+        state_reports_interval_s: 10,
       },
     });
     supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: peer.admin });
@@ -95,6 +98,7 @@ describe.each(PEERS)('the ingestor against real Home Assistant $role ($ha.versio
   }, 120_000);
 
   afterAll(async () => {
+    if (peer.reports) await forgetReported(ha, scheduleId);
     await proc?.stop('SIGTERM');
     await supervisor?.stop();
     if (proc) await rm(proc.dataDir, { recursive: true, force: true });
@@ -125,31 +129,131 @@ describe.each(PEERS)('the ingestor against real Home Assistant $role ($ha.versio
     expect(sun?.['device_id']).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it(
-    peer.reports
-      ? 'records an unchanged report at its last_reported (state_reports_interval_s)'
-      : 'says that state reports are off: this Home Assistant has no last_reported',
-    async () => {
-      const entity = 'input_number.test_humidity';
-      const now = await haRest<{ state: string; last_updated: string }>(ha, 'GET', `/api/states/${entity}`);
-      await haRest(ha, 'POST', '/api/services/input_number/set_value', { entity_id: entity, value: Number(now.state) });
-      if (!peer.reports) {
-        await proc.waitForLine(/has no last_reported \(2024\.4\+\); off/, 10_000);
-        return;
-      }
-      // Templates see the real last_reported (the state's JSON keeps the change's).
-      const reportedAt = await haRest<string>(ha, 'POST', '/api/template', {
-        template: `{{ states.${entity}.last_reported.isoformat() }}`,
+  it(peer.reports
+    ? 'records an unchanged report at its last_reported (state_reports_interval_s), beside many reported states and one with a datetime attribute'
+    : 'says that state reports are off: this Home Assistant has no last_reported', async () => {
+    const entity = 'input_number.test_humidity';
+    const now = await haRest<{ state: string; last_updated: string }>(ha, 'GET', `/api/states/${entity}`);
+    if (!peer.reports) {
+      await haRest(ha, 'POST', '/api/services/input_number/set_value', {
+        entity_id: entity,
+        value: Number(now.state),
       });
-      expect(reportedAt > now.last_updated).toBe(true);
-      const point = await until('the report point', async () => (await points(bucket, entity)).get(isoNs(reportedAt)), {
+      await proc.waitForLine(/has no last_reported \(2024\.4\+\); off/, 10_000);
+      return;
+    }
+    // Reported beside it: more states than one template answer can list with their attributes (HA cuts a
+    // rendering at 256 KiB), and a schedule, whose next_event attribute is a datetime (a template's to_json
+    // refuses those).
+    await reportMany(ha);
+    scheduleId = await reportSchedule(ha);
+    await haRest(ha, 'POST', '/api/services/input_number/set_value', { entity_id: entity, value: Number(now.state) });
+    // Templates see the real last_reported (the state's JSON keeps the change's).
+    const reportedAt = await haRest<string>(ha, 'POST', '/api/template', {
+      template: `{{ states.${entity}.last_reported.isoformat() }}`,
+    });
+    expect(reportedAt > now.last_updated).toBe(true);
+    const point = await until('the report point', async () => (await points(bucket, entity)).get(isoNs(reportedAt)), {
+      ms: 30_000,
+      everyMs: 200,
+      context: () => tailOf(proc),
+    });
+    expect(point['_value']).toBe(now.state);
+    // The change before it keeps its own point.
+    expect((await points(bucket, entity)).has(isoNs(now.last_updated))).toBe(true);
+    // The others' reports too, each at its own last_reported.
+    for (const other of [MANY[MANY.length - 1] as string, SCHEDULE]) {
+      const at = await haRest<string>(ha, 'POST', '/api/template', {
+        template: `{{ states.${other}.last_reported.isoformat() }}`,
+      });
+      await until(`the report point of ${other}`, async () => (await points(bucket, other)).has(isoNs(at)), {
         ms: 30_000,
         everyMs: 200,
         context: () => tailOf(proc),
       });
-      expect(point['_value']).toBe(now.state);
-      // The change before it keeps its own point.
-      expect((await points(bucket, entity)).has(isoNs(now.last_updated))).toBe(true);
-    },
-  );
+    }
+    // The same look, a few rows a page, against this Home Assistant's own templates: each report found once.
+    const found = await lookPaged(ha);
+    for (const id of [...MANY, SCHEDULE, entity])
+      expect(found.get(id), id).toBe(
+        await haRest<string>(ha, 'POST', '/api/template', {
+          template: `{{ states.${id}.last_reported.isoformat() }}`,
+        }),
+      );
+  }, 120_000);
 });
+
+/** One StateReports look with 7 rows a page, rendering through HA's REST API and reading get_states from it. */
+async function lookPaged(ha: Ha): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const looker = new StateReports({
+    intervalMs: 60_000,
+    pageRows: 7,
+    haVersion: () => ha.version,
+    write: (s) => {
+      expect(found.has(s.entity_id), s.entity_id).toBe(false);
+      found.set(s.entity_id, s.last_reported);
+    },
+    render: async (template, variables) => {
+      const res = await fetch(`${ha.url}/api/template`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ha.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ template, variables }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${text}`);
+      return text;
+    },
+    log: createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() }),
+  });
+  looker.onConnected({
+    connection: 1,
+    closed: false,
+    ended: new Promise<void>(() => undefined),
+    command: async <T>(msg: Record<string, unknown>) => (await wsCommand(ha.wsUrl, ha.token, msg)) as T,
+  });
+  await looker.poll();
+  expect(looker.stats()).toMatchObject({ polls: 1, failures: 0 });
+  return found;
+}
+
+/** Flat sensors written twice with the same content (the second write is a report), ~5 KiB of attributes each. */
+const MANY = Array.from({ length: 60 }, (_, i) => `sensor.versions_flat_${i}`);
+const SCHEDULE = 'schedule.versions_reports';
+
+type Ha = HaEndpoint & { wsUrl: string; version: string };
+
+async function reportMany(ha: Ha): Promise<void> {
+  const attributes = { unit_of_measurement: 'W', note: 'x'.repeat(5000) };
+  for (let write = 0; write < 2; write += 1)
+    await Promise.all(MANY.map((id, i) => haRest(ha, 'POST', `/api/states/${id}`, { state: String(i), attributes })));
+}
+
+/** A schedule (a storage helper), then a refresh that writes it unchanged: a report of a datetime attribute. */
+async function reportSchedule(ha: Ha): Promise<string> {
+  const day = [{ from: '07:00:00', to: '08:00:00' }];
+  const created = await wsCommand(ha.wsUrl, ha.token, {
+    type: 'schedule/create',
+    name: 'Versions reports',
+    ...Object.fromEntries(
+      ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, day]),
+    ),
+  });
+  await until(
+    'the schedule',
+    () =>
+      haRest(ha, 'GET', `/api/states/${SCHEDULE}`).then(
+        () => true,
+        () => false,
+      ),
+    10_000,
+  );
+  await haRest(ha, 'POST', '/api/services/homeassistant/update_entity', { entity_id: SCHEDULE });
+  return (created as { id: string }).id;
+}
+
+/** The shared Home Assistant as it was: the flat sensors and the schedule go. */
+async function forgetReported(ha: Ha, scheduleId: string | undefined): Promise<void> {
+  await Promise.all(MANY.map((id) => haRest(ha, 'DELETE', `/api/states/${id}`).catch(() => undefined)));
+  if (scheduleId) await wsCommand(ha.wsUrl, ha.token, { type: 'schedule/delete', schedule_id: scheduleId });
+}
