@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../../homeiq-ingestor/src/spool/spool.js';
+import { until } from '../../../dev/until.js';
 import { readAll } from '../../harness/spool-read-all.js';
 
 // The spool's durability promise against a real crash: a child process appends and reports what is fsynced, and
@@ -39,7 +40,10 @@ describe('Spool after a crash', () => {
         const m = /durable (\d+)\n(?![\s\S]*durable)/.exec(d.toString());
         if (m) durable = Number(m[1]);
       });
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+      // Kill it mid-append at a random moment once it has made something durable (its start-up takes longer on
+      // a loaded machine than any fixed delay would allow for).
+      await until('the child to report a durable append', () => durable > 0, 20_000);
+      await new Promise((r) => setTimeout(r, Math.random() * 700));
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
