@@ -5,16 +5,15 @@
  * writer turns `\n` into `\r\n` and drops `\r`; without `fluxExact` these come back altered. The manager and
  * the sibling locator stand in for the influxdb add-on (they only hand over the token and the address).
  */
-import { createLogger, FluxQueryError, LogSecrets, parseFluxCsv } from '@homeiq/shared';
+import { FluxQueryError, parseFluxCsv } from '@homeiq/shared';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
+import type { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import { entityRows, entitySeries } from '../../../homeiq-admin/src/influx/queries.js';
-import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
-import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
+import { adminReader } from '../../harness/admin-reader.js';
 
 const HOSTILE = [
   'a\nb',
@@ -52,27 +51,7 @@ beforeAll(async () => {
     body: lines.join('\n'),
   });
   expect(res.status, await res.text()).toBe(204);
-  const manager = {
-    token: async () => ({
-      sibling: 'homeiq-admin',
-      token: setup.token,
-      org: setup.org,
-      orgId: setup.orgId,
-      bucket: setup.bucket,
-      buckets: { raw: setup.bucket, downsampled: [] },
-      port: influx.port,
-      influxdbVersion: '2.9.1',
-    }),
-  } as unknown as ManagerClient;
-  const locator = { address: async () => influx.host, forget: () => undefined } as unknown as SiblingLocator;
-  reader = new InfluxReader({
-    manager,
-    locator,
-    tokenFile: join(dir, 'token.json'),
-    localAddress: undefined,
-    secrets: new LogSecrets(),
-    log: createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() }),
-  });
+  reader = adminReader({ setup, host: influx.host, port: influx.port, dir });
 }, 600_000);
 
 afterAll(async () => {

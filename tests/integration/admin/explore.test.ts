@@ -1,16 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, LogSecrets } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExploreResult } from '../../../homeiq-admin/src/api-types.js';
 import { exploreCatalog, type StoredExploreEntity } from '../../../homeiq-admin/src/explore/catalog.js';
 import { explore, type ExploreRequest } from '../../../homeiq-admin/src/explore/explore.js';
 import { microsToRfc3339 } from '../../../homeiq-admin/src/explore/time.js';
-import { type FluxParam, InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
-import type { TokenGrant } from '@homeiq/shared/contracts';
-import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
-import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
+import type { FluxParam, InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
+import { adminReader } from '../../harness/admin-reader.js';
 import {
   rawTimes,
   wave,
@@ -81,24 +78,12 @@ beforeAll(async () => {
     },
   );
   dir = await mkdtemp(join(tmpdir(), 'homeiq-explore-'));
-  const grant: TokenGrant = {
-    sibling: 'homeiq-admin',
-    token: s.token,
-    org: s.org,
-    orgId: s.orgId,
-    bucket: s.bucket,
-    buckets: { raw: s.bucket, downsampled: ['homeassistant_5m', 'homeassistant_1h'] },
+  reader = adminReader({
+    setup: s,
+    host: influxd.host,
     port: influxd.port,
-    influxdbVersion: '2.9.1',
-  };
-  reader = new InfluxReader({
-    // The token hand-over is the manager's (tested in tests/influxdb); here the operator token stands in.
-    manager: { token: async () => grant } as unknown as ManagerClient,
-    locator: { address: async () => influxd.host, forget: () => {} } as unknown as SiblingLocator,
-    tokenFile: join(dir, 'token.json'),
-    localAddress: undefined,
-    secrets: new LogSecrets(),
-    log: createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets(), write: () => {} }),
+    dir,
+    downsampled: ['homeassistant_5m', 'homeassistant_1h'],
   });
   known = new Map((await exploreCatalog(reader)).map((e) => [e.entityId, e]));
 }, 600_000);

@@ -3,14 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, HttpError, LogSecrets } from '@homeiq/shared';
+import { HttpError } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_MAX_ANSWER_BYTES, QueryConsole } from '../../../homeiq-admin/src/explore/console.js';
 import { mayCreateEmptyWindows } from '../../../homeiq-admin/src/explore/query-guard.js';
-import { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
-import type { TokenGrant } from '@homeiq/shared/contracts';
-import type { ManagerClient } from '../../../homeiq-admin/src/siblings/clients.js';
-import type { SiblingLocator } from '../../../homeiq-admin/src/siblings/locator.js';
+import type { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
+import { adminReader } from '../../harness/admin-reader.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../../../dev/peers/influxd.js';
 import { influxdTuning } from '../../../homeiq-influxdb/src/influxd/memory-profile.js';
 
@@ -22,31 +20,8 @@ let dir: string;
 let stall: Server;
 let flood: Server;
 
-function reader(
-  host: string,
-  port: number,
-  grant: Partial<TokenGrant> = {},
-  forget: (sibling: string) => void = () => {},
-): InfluxReader {
-  const g: TokenGrant = {
-    sibling: 'homeiq-admin',
-    token: setup.token,
-    org: setup.org,
-    orgId: setup.orgId,
-    bucket: setup.bucket,
-    buckets: { raw: setup.bucket, downsampled: [] },
-    port,
-    influxdbVersion: '2.9.1',
-    ...grant,
-  };
-  return new InfluxReader({
-    manager: { token: async () => g } as unknown as ManagerClient,
-    locator: { address: async () => host, forget } as unknown as SiblingLocator,
-    tokenFile: join(dir, `token-${port}.json`),
-    localAddress: undefined,
-    secrets: new LogSecrets(),
-    log: createLogger({ level: 'fatal', name: 't', secrets: new LogSecrets(), write: () => {} }),
-  });
+function reader(host: string, port: number, forget?: (sibling: string) => void): InfluxReader {
+  return adminReader({ setup, host, port, dir, ...(forget ? { forget } : {}) });
 }
 
 async function listen(s: Server): Promise<number> {
@@ -379,7 +354,7 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
     await expect.poll(() => closed).toBe(true);
     // Explore's reader does not cut: too large an answer says so, and does not pass for a lost InfluxDB.
     const forgot: string[] = [];
-    const r = reader('127.0.0.1', (flood.address() as AddressInfo).port, {}, (s) => forgot.push(s));
+    const r = reader('127.0.0.1', (flood.address() as AddressInfo).port, (s) => forgot.push(s));
     const tooLarge = await r.query('x', {}).catch((x: unknown) => x);
     expect(tooLarge).toMatchObject({ status: 502 });
     expect((tooLarge as Error).message).toMatch(/^InfluxDB's answer passed 32 MB/);
