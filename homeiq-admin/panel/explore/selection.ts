@@ -1,4 +1,4 @@
-import { ENTITY_ID, EXPLORE_SOURCES, type ExploreSource } from '../../src/api-types.js';
+import { ENTITY_ID, EXPLORE_MAX_ENTITIES, EXPLORE_SOURCES, type ExploreSource } from '../../src/api-types.js';
 
 /**
  * What an Explore chart shows, kept in the URL's fragment (`#/explore?e=…&r=7d`) so that a view can be
@@ -45,7 +45,10 @@ const EVERY = /^(auto|none|[1-9]\d{0,5}[smhdw])$/;
 /** The selection in `query` (the fragment after `?`); anything unreadable falls back to the default. */
 export function parseSelection(query: string): Selection {
   const p = new URLSearchParams(query);
-  const entities = [...new Set((p.get('e') ?? '').split(',').filter((e) => ENTITY_ID.test(e)))].slice(0, 50);
+  const entities = [...new Set((p.get('e') ?? '').split(',').filter((e) => ENTITY_ID.test(e)))].slice(
+    0,
+    EXPLORE_MAX_ENTITIES,
+  );
   const r = p.get('r') ?? '';
   const from = Date.parse(p.get('from') ?? '');
   const to = Date.parse(p.get('to') ?? '');

@@ -322,6 +322,16 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
     const e = await slow.run({ language: 'flux', query: 'x', rows: 10, timeoutS: 1 }).catch((x: unknown) => x);
     expect(e).toMatchObject({ status: 504, message: 'InfluxDB did not answer within 1 s' });
     expect(Date.now() - t0).toBeLessThan(10_000);
+    // Two at once at most: a third is told to wait rather than queued.
+    const two = [1, 2].map(() =>
+      slow.run({ language: 'flux', query: 'x', rows: 10, timeoutS: 2 }).catch((x: unknown) => x),
+    );
+    const third = await slow.run({ language: 'flux', query: 'x', rows: 10, timeoutS: 2 }).catch((x: unknown) => x);
+    expect(third).toMatchObject({
+      status: 429,
+      message: '2 console queries are running already; wait for one to finish',
+    });
+    expect(await Promise.all(two)).toMatchObject([{ status: 504 }, { status: 504 }]);
     let closed = false;
     flood = createServer((req, res) => {
       if (req.url?.startsWith('/api/v2/query/ast')) return astOk(res);
