@@ -4,26 +4,18 @@ import Koa from 'koa';
 import * as z from 'zod';
 import {
   ENTITY_ID,
-  EXPLORE_MAX_ENTITIES,
-  EXPLORE_SOURCES,
   IMPORT_MAX_DAYS,
-  QUERY_LANGUAGES,
-  QUERY_LIMITS,
   IMPORT_MAX_ENTITIES,
   RANGES,
   type Entities,
-  type ExploreCatalog,
-  type QueryInfo,
   type Overview,
   type SiblingSummary,
   type Storage,
 } from '../api-types.js';
+import type { QueryConsole } from '../explore/console.js';
 import { entityRows, entitySeries, ENTITY_WINDOW, topMeasurements, TOP_WINDOW } from '../influx/queries.js';
 import type { InfluxReader } from '../influx/flux.js';
 import { elsewhere } from '../overview/elsewhere.js';
-import { exploreCatalog, withPlaceNames } from '../explore/catalog.js';
-import type { QueryConsole } from '../explore/console.js';
-import { explore } from '../explore/explore.js';
 import type { OverviewService } from '../overview/overview.js';
 import type { GrafanaService } from '../grafana.js';
 import { withAreaNames, type AreaNames } from '../siblings/area-names.js';
@@ -34,6 +26,7 @@ import { assetsMiddleware, type PanelAssets } from './assets.js';
 import type { Csrf } from './csrf.js';
 import { ingressOnly, ingressPath, ingressUser } from './ingress.js';
 import type { liveStream } from './live.js';
+import { exploreRoutes } from './explore-routes.js';
 import { migrationRoutes } from './migration-routes.js';
 import { panelPage } from './page.js';
 
@@ -79,51 +72,6 @@ const importBody = z
     entities: z.array(z.string().regex(ENTITY_ID, 'is not an entity id')).min(1).max(IMPORT_MAX_ENTITIES).optional(),
   })
   .strict();
-/** Unix ms up to the last time InfluxDB can store (2262). */
-const unixMs = z.coerce.number().int().min(0).max(9_200_000_000_000);
-/** An Explore chart: the entities (comma-separated ids), the range in Unix ms, the chart's width, the overrides. */
-const exploreQuery = z
-  .object({
-    entities: z
-      .string()
-      .max(EXPLORE_MAX_ENTITIES * 322)
-      .transform((s) => [...new Set(s.split(','))])
-      .pipe(
-        z
-          .array(z.string().regex(ENTITY_ID, 'is not an entity id'))
-          .min(1)
-          .max(EXPLORE_MAX_ENTITIES, `at most ${EXPLORE_MAX_ENTITIES} entities at once`),
-      ),
-    start: unixMs,
-    end: unixMs,
-    width: z.coerce.number().int().min(100).max(8000).default(1000),
-    source: z.enum(EXPLORE_SOURCES).default('auto'),
-    every: z
-      .string()
-      .regex(/^(auto|none|[1-9]\d{0,5}[smhdw])$/, 'is not auto, none or a window such as 5m')
-      .default('auto'),
-    compare: z
-      .enum(['0', '1'])
-      .default('0')
-      .transform((v) => v === '1'),
-  })
-  .strict()
-  .refine((q) => q.end - q.start >= 1000, { message: 'the range must end at least a second after it starts' });
-/** A console query; the body limit leaves room for JSON escapes of the longest query. */
-const queryBody = z
-  .object({
-    language: z.enum(QUERY_LANGUAGES).default('flux'),
-    query: z.string().trim().min(1, 'is empty').max(QUERY_LIMITS.maxQueryChars),
-    /** InfluxQL's database: a bucket-like name. */
-    database: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'is not a database name')
-      .optional(),
-    rows: z.number().int().min(1).max(QUERY_LIMITS.maxRows).default(QUERY_LIMITS.defaultRows),
-    timeoutS: z.number().int().min(1).max(QUERY_LIMITS.maxTimeoutS).default(QUERY_LIMITS.defaultTimeoutS),
-  })
-  .strict();
-const QUERY_BODY_BYTES = 8 * QUERY_LIMITS.maxQueryChars;
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
 const CSP =
@@ -136,7 +84,6 @@ export function createApp(deps: AppDeps): Koa {
   const changing = deps.csrf.guard();
   const storageTop = new Cached(() => topMeasurements(deps.influx), 30_000);
   const entities = new Cached(() => entityRows(deps.influx), 10_000);
-  const catalog = new Cached(() => exploreCatalog(deps.influx), 60_000);
   const siblingCache = new Cached(
     () => Promise.all([deps.siblings.read('homeiq-ingestor'), deps.siblings.read('homeiq-influxdb')]),
     2000,
@@ -228,72 +175,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = await entitySeries(deps.influx, entity, range);
   });
 
-  router.get('/api/explore/entities', async (ctx) => {
-    const [o, areas, status] = await Promise.all([catalog.get(), deps.areaNames.areas(), deps.overview.status.get()]);
-    const note = elsewhere(status);
-    if (!o.ok && !note) throw o.error;
-    const body: ExploreCatalog = o.ok
-      ? {
-          entities: withPlaceNames(o.value, areas.ok ? areas.value : undefined),
-          problems:
-            !areas.ok && o.value.some((e) => e.area !== undefined)
-              ? [{ sibling: 'homeiq-ingestor', what: 'area names', why: `${areas.error.message}; ids are shown` }]
-              : [],
-          elsewhere: note,
-        }
-      : {
-          entities: [],
-          problems: [{ sibling: 'homeiq-influxdb', what: 'entities', why: o.error.message }],
-          elsewhere: note,
-        };
-    ctx.body = body;
-  });
-
-  router.get('/api/explore', async (ctx) => {
-    const q = parseInput(exploreQuery, ctx.query);
-    const known = await catalog.get();
-    ctx.body = await explore(deps.influx, new Map(known.ok ? known.value.map((e) => [e.entityId, e]) : []), {
-      entities: q.entities,
-      startMs: q.start,
-      endMs: q.end,
-      widthPx: q.width,
-      source: q.source,
-      every: q.every,
-      compare: q.compare,
-    });
-  });
-
-  router.get('/api/query', async (ctx) => {
-    const [g, databases, status] = await Promise.all([
-      deps.influx.grant().then(
-        (v) => ({ ok: true as const, v }),
-        (error: Error) => ({ ok: false as const, error }),
-      ),
-      deps.console.databases(),
-      deps.overview.status.get(),
-    ]);
-    const note = elsewhere(status);
-    // Writing elsewhere, the HomeIQ InfluxDB may well be missing: the note says where the data is, not an error.
-    if (!g.ok && !note) throw g.error;
-    const body: QueryInfo = {
-      elsewhere: note,
-      buckets: g.ok ? [g.v.buckets.raw, ...g.v.buckets.downsampled] : [],
-      databases,
-      defaultDatabase: g.ok ? g.v.buckets.raw : '',
-      languages: [...QUERY_LANGUAGES],
-      limits: QUERY_LIMITS,
-    };
-    ctx.body = body;
-  });
-
-  // A POST with the panel's CSRF token, though it changes nothing: another site must not make InfluxDB work.
-  router.post('/api/query', changing, async (ctx) => {
-    const q = parseInput(queryBody, await readJsonBody(ctx, QUERY_BODY_BYTES));
-    deps.log.info(
-      `${ingressUser(ctx)?.name ?? 'someone'} ran a ${q.language} query in the console (${q.query.length} characters)`,
-    );
-    ctx.body = await deps.console.run(q);
-  });
+  exploreRoutes(router, changing, deps);
 
   router.get('/api/quarantine', async (ctx) => {
     const { limit } = parseInput(limitQuery, ctx.query);
