@@ -11,7 +11,7 @@ const result: ExploreResult = {
     { entityId: 'sensor.a', unit: '°C', times: [T + 1, T + 60e6], values: [21.5, 22], notes: [], truncated: false },
     { entityId: 'sensor.b', unit: '%', times: [T + 60e6], values: [40], notes: [], truncated: false },
   ],
-  bands: [{ entityId: 'select.mode', times: [T, T + 120e6], states: ['eco', 'a "quoted", mode'], truncated: false }],
+  bands: [{ entityId: 'select.mode', times: [T, T + 120e6], states: ['eco', 'a "quoted", mode\r\nover two lines'], truncated: false }],
   previous: {
     start: 0,
     end: 0,
@@ -28,7 +28,8 @@ describe('Explore export', () => {
       '2026-01-01T00:00:00Z,,,eco,',
       '2026-01-01T00:00:00.000001Z,21.5,,,',
       '2026-01-01T00:01:00Z,22,40,,20',
-      '2026-01-01T00:02:00Z,,,"a ""quoted"", mode",',
+      '2026-01-01T00:02:00Z,,,"a ""quoted"", mode',
+      'over two lines",',
       '',
     ]);
   });
