@@ -11,7 +11,14 @@ const result: ExploreResult = {
     { entityId: 'sensor.a', unit: '°C', times: [T + 1, T + 60e6], values: [21.5, 22], notes: [], truncated: false },
     { entityId: 'sensor.b', unit: '%', times: [T + 60e6], values: [40], notes: [], truncated: false },
   ],
-  bands: [{ entityId: 'select.mode', times: [T, T + 120e6], states: ['eco', 'a "quoted", mode\r\nover two lines'], truncated: false }],
+  bands: [
+    {
+      entityId: 'select.mode',
+      times: [T, T + 120e6],
+      states: ['eco', 'a "quoted", mode\r\nover two lines'],
+      truncated: false,
+    },
+  ],
   previous: {
     start: 0,
     end: 0,
