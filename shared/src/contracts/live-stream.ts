@@ -1,5 +1,5 @@
 /**
- * One event on the ingestor's `GET /api/events/stream` (documented in its DOCS.md "Live event stream"), as the
+ * One event on the ingestor's `GET /api/events/stream` (documented in docs/INGESTOR.md "Live event stream"), as the
  * panel's Live events view reads it. `state`/`old_state` are null when the entity was added/removed; strings are
  * capped at 256 characters.
  */
