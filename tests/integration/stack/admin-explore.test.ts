@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../../dev/addon-process.js';
 import { wave, writeHistory, type HistoryEntity } from '../../../dev/synthetic-history.js';
 import { flux } from '../../../dev/influx-query.js';
 import { launchChromium } from '../../../dev/browser.js';
+import { openPanel, type PanelWatch } from '../../harness/panel-page.js';
 
 // Explore and the query console in real Chromium, through the ingress emulator, on the running stack with two
 // weeks of history written into its real influxd (raw points and the summaries the tasks would have made),
@@ -49,8 +50,7 @@ let stack: DevStack;
 let dataRoot: string;
 let browser: Browser;
 let influx: { url: string; token: string; org: string };
-const pageErrors: string[] = [];
-const foreignRequests: string[] = [];
+const watch: PanelWatch = { pageErrors: [], foreignRequests: [] };
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
@@ -74,19 +74,12 @@ afterAll(async () => {
 });
 
 async function open(hash: string, opts: { viewport?: typeof DESKTOP; dark?: boolean } = {}): Promise<Page> {
-  const page = await browser.newPage({
+  const page = await openPanel(browser, stack.panelUrl, hash, watch, {
+    ...opts,
     viewport: opts.viewport ?? DESKTOP,
-    colorScheme: opts.dark ? 'dark' : 'light',
     acceptDownloads: true,
   });
   page.setDefaultTimeout(20_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('request', (r) => {
-    const url = r.url();
-    if (!url.startsWith(stack.panelUrl) && !url.startsWith('data:') && !url.startsWith('blob:'))
-      foreignRequests.push(url);
-  });
-  await page.goto(`${stack.panelUrl}${hash}`);
   return page;
 }
 
@@ -356,7 +349,7 @@ describe('Explore in Chromium', () => {
   });
 
   it('loaded nothing outside the ingress prefix and threw no errors', () => {
-    expect(foreignRequests).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    expect(watch.pageErrors).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../dev/browser.js';
 import { startDevStack, type DevStack } from '../../../dev/stack.js';
 import { REPO_ROOT } from '../../../dev/addon-process.js';
+import { openPanel, type PanelWatch } from '../../harness/panel-page.js';
 
 // The panel in real Chromium (Debian's, scripts/setup-browser.sh), through the ingress emulator's prefix,
 // against the running stack. Screenshots go to .artifacts/screenshots/ (gitignored).
@@ -18,8 +19,7 @@ const FITS = 'document.documentElement.scrollWidth <= window.innerWidth';
 let stack: DevStack;
 let dataRoot: string;
 let browser: Browser;
-const pageErrors: string[] = [];
-const foreignRequests: string[] = [];
+const watch: PanelWatch = { pageErrors: [], foreignRequests: [] };
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
@@ -34,15 +34,8 @@ afterAll(async () => {
   await rm(dataRoot, { recursive: true, force: true });
 });
 
-async function open(view: string, opts: { viewport?: typeof DESKTOP; dark?: boolean } = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport: opts.viewport ?? DESKTOP, colorScheme: opts.dark ? 'dark' : 'light' });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // Everything the panel loads must stay under the ingress prefix (the iframe's only route to the add-on).
-  page.on('request', (r) => {
-    if (!r.url().startsWith(stack.panelUrl) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
-  });
-  await page.goto(`${stack.panelUrl}#/${view}`);
-  return page;
+function open(view: string, opts: { viewport?: typeof DESKTOP; dark?: boolean } = {}): Promise<Page> {
+  return openPanel(browser, stack.panelUrl, `#/${view}`, watch, { ...opts, viewport: opts.viewport ?? DESKTOP });
 }
 
 const shot = (page: Page, name: string): Promise<Buffer> =>
@@ -212,7 +205,7 @@ describe('the panel in Chromium', () => {
   });
 
   it('loaded nothing outside the ingress prefix and threw no errors', () => {
-    expect(foreignRequests).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    expect(watch.pageErrors).toEqual([]);
   });
 });
