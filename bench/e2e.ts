@@ -23,7 +23,7 @@
 // start, middle and end of the outage (for finding what grows; taking one inflates RSS, so don't read RSS then).
 // `--memory-usage` preloads a module into the ingestor that prints process.memoryUsage() every 5 s, and adds
 // heapTotal/heapUsed/external (MiB) to each sample: is what grows the V8 heap or memory outside it?
-import { createLogger, Health, LogSecrets, httpRequestRaw } from '@homeiq/shared';
+import { createLogger, Health, LogSecrets } from '@homeiq/shared';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,7 @@ import { Spool } from '../homeiq-ingestor/src/spool/spool.js';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from '../dev/ha-sim/index.js';
 import { buildBundles, REPO_ROOT, startAddon, type AddonProcess } from '../dev/addon-process.js';
 import { flux } from '../dev/influx-query.js';
+import { ingestorStatus } from '../dev/ingestor-status.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../dev/peers/influxd.js';
 import { startSupervisorEmulator } from '../dev/supervisor/index.js';
 import { makeFrames } from './ingest.js';
@@ -105,13 +106,8 @@ async function rssKiB(pid: number): Promise<number> {
   return Number(m?.[1] ?? NaN);
 }
 
-async function ingestorStatus(): Promise<{ spool: { bytes: number; committed: number }; writer: { written: number } }> {
-  const res = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, {
-    localAddress: IP.admin,
-    timeoutMs: 10_000,
-  });
-  return JSON.parse(res.body.toString('utf8')) as never;
-}
+const status = () =>
+  ingestorStatus<{ spool: { bytes: number; committed: number }; writer: { written: number } }>(IP.ingestor, IP.admin);
 
 /**
  * HA event → queryable in InfluxDB: `rate` events/s for `during` seconds, or until `during` settles (the
@@ -217,7 +213,7 @@ async function outagePart(
       process.kill(pid, 'SIGUSR2');
       say(`  heap snapshot requested at t=${Math.round((Date.now() - t0) / 1000)}s`);
     }
-    const st = await ingestorStatus();
+    const st = await status();
     const mem = memory();
     samples.push({
       s: Math.round((Date.now() - t0) / 1000),
@@ -233,7 +229,7 @@ async function outagePart(
   }
   const sent = d.stop();
   await sleep(1000);
-  const spooled = await ingestorStatus();
+  const spooled = await status();
   const half = samples.slice(Math.floor(samples.length / 2));
   // Least-squares slope of RSS over the second half, MiB per minute.
   const mx = half.reduce((n, x) => n + x.s, 0) / half.length;
@@ -247,14 +243,14 @@ async function outagePart(
   await influx.start();
   // The writer retries on its backoff (up to 60 s), so the first write after the restart is timed apart from the drain.
   const tBack = performance.now();
-  const written0 = (await ingestorStatus()).writer.written;
-  while ((await ingestorStatus()).writer.written === written0) await sleep(20);
+  const written0 = (await status()).writer.written;
+  while ((await status()).writer.written === written0) await sleep(20);
   const firstWriteAfterRestartS = (performance.now() - tBack) / 1000;
-  const written1 = (await ingestorStatus()).writer.written;
+  const written1 = (await status()).writer.written;
   const tDrain = performance.now();
-  while ((await ingestorStatus()).spool.bytes > 0) await sleep(50);
+  while ((await status()).spool.bytes > 0) await sleep(50);
   const drainS = (performance.now() - tDrain) / 1000;
-  const drained = (await ingestorStatus()).writer.written - written1;
+  const drained = (await status()).writer.written - written1;
   return {
     minutes,
     eventsDuringOutage: sent,

@@ -17,12 +17,11 @@
 //
 // Last line: one JSON object, per scenario { recorder, homeiq, homeiqMissing, homeiqWrong, homeiqExtra,
 // haIntegration, haIntegrationMissing, haIntegrationWrong, haIntegrationExtra }, and `cpu`.
-import { httpRequestRaw } from '@homeiq/shared';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../dev/addon-process.js';
+import { buildBundles, REPO_ROOT, type AddonProcess } from '../dev/addon-process.js';
 import { recordedChanges } from '../dev/ha-recorder.js';
-import { until } from '../dev/until.js';
+import { launchIngestorConnected } from '../dev/ingestor-status.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
@@ -183,26 +182,15 @@ export async function run(): Promise<void> {
   supervisor.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
   let proc: AddonProcess | undefined;
   let dataDir: string | undefined;
-  const connected = async (): Promise<boolean> => {
-    const res = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, {
-      localAddress: IP.admin,
-      timeoutMs: 10_000,
-    });
-    return (JSON.parse(res.body.toString('utf8')) as { homeAssistant: { connected: boolean } }).homeAssistant.connected;
-  };
   const startIngestor = async (): Promise<void> => {
-    proc = await launchRegistered({
-      name: 'ingestor',
+    proc = await launchIngestorConnected({
       supervisorUrl: supervisor.url,
       addon,
+      adminIp: IP.admin,
+      everyMs: 200,
       ...(dataDir ? { dataDir } : {}),
     });
     dataDir = proc.dataDir;
-    await until('the ingestor connected to Home Assistant', connected, {
-      ms: 60_000,
-      everyMs: 200,
-      context: () => tailOf(proc),
-    });
   };
   const rig: Rig = {
     ha,

@@ -1,30 +1,11 @@
-/**
- * Issue 4's proof against a REAL Home Assistant: the current HA Core (role `main` of dev/peers/homeassistant/VERSIONS,
- * its own instance: one scenario restarts it, so the shared one from global-setup stays undisturbed) → Supervisor emulator (Core WebSocket proxy) → the built
- * ingestor bundle on Node 24 → a real influxd. Helper entities are driven through HA's REST API at a modest rate;
- * for every scenario, what HA's recorder holds for the scenario's window (REST `/api/history/period`, every change,
- * full rows) must equal what InfluxDB holds for the same window: the same (entity, last_updated to the µs, state)
- * set, so counts and values per entity are equal too.
- *
- * Choices:
- * - target `external` to a real influxd from startInfluxd(): the test owns the influxd process, so "stopped" and
- *   "SIGKILL" are exactly that. With `auto`, influxd is a child of the homeiq-influxdb add-on whose manager restarts
- *   it; stopping it would test the manager rather than the ingestor. (`auto` is covered by tests/integration/ingestor/auto-target.test.ts.)
- * - `skip_restart_duplicates: false`: the option deliberately drops HA restart artefacts (re-added entities equal to
- *   what we last wrote) that HA's recorder does keep; with it on, "recorder == InfluxDB" would not hold by design.
- * - the socket drop: HA is reached through a loopback TCP relay owned by the test (the emulator's Core target);
- *   destroying its connections really drops the emulator's upstream socket, so the emulator closes the ingestor's
- *   WebSocket, as the real Supervisor does when Core's side goes away. (`setCore(undefined)` only affects new
- *   connections, and a stopped emulator cannot come back with the same add-on tokens.)
- */
-import { httpRequestRaw } from '@homeiq/shared';
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../dev/addon-process.js';
+import { buildBundles, REPO_ROOT, tailOf, type AddonProcess } from '../../dev/addon-process.js';
 import { isoNs as ns, recordedChanges } from '../../dev/ha-recorder.js';
 import { flux } from '../../dev/influx-query.js';
+import { ingestorStatus, launchIngestorConnected } from '../../dev/ingestor-status.js';
 import {
   createStateDriver,
   DEFAULT_DRIVER_ENTITIES,
@@ -109,21 +90,17 @@ interface Status {
   spool: { committed: number; bytes: number };
   writer: { written: number };
 }
-async function status(): Promise<Status> {
-  const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
-  return JSON.parse(res.body.toString('utf8')) as Status;
-}
+const status = (): Promise<Status> => ingestorStatus<Status>(IP, ADMIN_IP);
 const connects = async (): Promise<number> => (await status()).homeAssistant.connects;
 
 async function startIngestor(): Promise<void> {
-  proc = await launchRegistered({
-    name: 'ingestor',
+  proc = await launchIngestorConnected({
     supervisorUrl: supervisor.url,
     addon,
+    adminIp: ADMIN_IP,
     ...(dataDir ? { dataDir } : {}),
   });
   dataDir = proc.dataDir;
-  await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected, INGESTOR);
 }
 
 /** What HA's recorder holds in (start, end) for the driven entities: `entity@ns` → state. */

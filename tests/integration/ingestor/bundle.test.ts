@@ -9,11 +9,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToNs } from '../../../homeiq-ingestor/src/points/line-protocol.js';
-import { buildBundles, launchRegistered, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
+import { buildBundles, REPO_ROOT, tailOf, type AddonProcess } from '../../../dev/addon-process.js';
 import { createEmptyHome, startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
 import type { InfluxSetup, RealInfluxd } from '../../../dev/peers/influxd.js';
 import { startSupervisorEmulator, type RegisteredAddon } from '../../../dev/supervisor/index.js';
 import { countPoints, flux } from '../../../dev/influx-query.js';
+import { ingestorStatus, launchIngestorConnected } from '../../../dev/ingestor-status.js';
 import { startInfluxd } from '../../../dev/peers/influxd.js';
 import { produceStates } from '../../harness/ha-states.js';
 import { until, type UntilOptions } from '../../../dev/until.js';
@@ -32,26 +33,25 @@ let proc: AddonProcess | undefined;
 /** Waits show the ingestor's last output lines when they time out. */
 const INGESTOR: UntilOptions = { ms: 30_000, everyMs: 50, context: () => tailOf(proc) };
 
-async function status(): Promise<{
-  homeAssistant: { connected: boolean };
-  spool: { committed: number; bytes: number };
-  writer: { written: number };
-}> {
-  const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
-  return JSON.parse(res.body.toString('utf8')) as never;
-}
+const status = () =>
+  ingestorStatus<{
+    homeAssistant: { connected: boolean };
+    spool: { committed: number; bytes: number };
+    writer: { written: number };
+  }>(IP, ADMIN_IP);
 
 /** Starts the bundle the way the Supervisor does (options rendered by the emulator), on the same data dir each time. */
 async function startIngestor(): Promise<void> {
   const subscribed = ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length;
-  proc = await launchRegistered({
-    name: 'ingestor',
+  proc = await launchIngestorConnected({
     supervisorUrl: supervisor.url,
     addon,
+    adminIp: ADMIN_IP,
+    waitMs: 30_000,
+    everyMs: 50,
     ...(dataDir ? { dataDir } : {}),
   });
   dataDir = proc.dataDir;
-  await until('the ingestor connected to HA', async () => (await status()).homeAssistant.connected, INGESTOR);
   await until(
     'the state_changed subscription',
     () => ha.received.filter((r) => (r.msg as { type?: string }).type === 'subscribe_events').length > subscribed,

@@ -1,10 +1,3 @@
-/**
- * `target: external` with a real InfluxDB 1.x, end to end: HA simulator → Supervisor emulator → the built ingestor
- * bundle → InfluxDB 1.x, through the 1.x `/write` API (Debian's 1.6.7 and 1.8.10, the community add-on's release)
- * and through 1.8's `/api/v2/write` compatibility API. Every state arrives with its value and exact timestamp;
- * InfluxDB stopped for a while loses nothing; the password never reaches the log.
- */
-import { httpRequestRaw } from '@homeiq/shared';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +8,7 @@ import { startInfluxdb1, type Influxdb1Release, type RealInfluxdb1 } from '../..
 import { startSupervisorEmulator, type RegisteredAddon } from '../../../dev/supervisor/index.js';
 import { produceStates } from '../../harness/ha-states.js';
 import { until, type UntilOptions } from '../../../dev/until.js';
+import { ingestorStatus } from '../../../dev/ingestor-status.js';
 
 const IP = '127.0.71.1';
 const ADMIN_IP = '127.0.71.3';
@@ -44,10 +38,7 @@ describe.each<[Influxdb1Release, Flavour]>([
   const INGESTOR: UntilOptions = { ms: 30_000, everyMs: 50, context: () => tailOf(proc, 40) };
 
   // biome-ignore lint/suspicious/noExplicitAny: the test reads a few fields of the status answer
-  async function status(): Promise<any> {
-    const res = await httpRequestRaw(`http://${IP}:8325/api/status`, { localAddress: ADMIN_IP, timeoutMs: 10_000 });
-    return JSON.parse(res.body.toString('utf8'));
-  }
+  const status = (): Promise<any> => ingestorStatus(IP, ADMIN_IP);
 
   beforeAll(async () => {
     influx = await startInfluxdb1({ release });
