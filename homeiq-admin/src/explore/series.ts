@@ -24,6 +24,12 @@ export interface ValueQuery {
   summaries: boolean;
 }
 
+/**
+ * The earliest time InfluxDB stores: where "the state before the range" is looked for. Not 0: a range that
+ * starts at 1970 would ask for the empty range [0, 0), which Flux refuses, failing the whole chart.
+ */
+const EARLIEST = '1677-09-21T00:12:43.145224194Z';
+
 /** Per entity: window end (or point time) in Unix µs → value. */
 export type Values = Map<string, Map<number, number>>;
 
@@ -130,7 +136,7 @@ export async function readStates(
   |> filter(fn: (r) => r._field == "state" and (${filter}))
 data ${shape} |> keep(columns: ["_time", "_value", "entity_id"]) |> yield(name: "states")
 from(bucket: params.bucket)
-  |> range(start: 0, stop: time(v: params.start))
+  |> range(start: ${EARLIEST}, stop: time(v: params.start))
   |> filter(fn: (r) => r._field == "state" and (${filter}))
   |> last()
   |> keep(columns: ["_time", "_value", "entity_id"])

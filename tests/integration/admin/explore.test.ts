@@ -242,6 +242,12 @@ describe('Explore on a real influxd', () => {
     expect(d?.times.length).toBe(4);
   });
 
+  it('a range from 1970 on (start 0) charts too', async () => {
+    const r = await run({ entities: ['switch.d', 'sensor.b_humidity'], startMs: 0 });
+    expect(r.bands[0]?.states.length).toBeGreaterThan(0);
+    expect(r.series[0]?.times.length).toBeGreaterThan(0);
+  });
+
   it('compare: the previous period, shifted onto this one', async () => {
     const r = await run({ entities: ['sensor.b_humidity'], startMs: NOW - 7 * D, compare: true });
     expect(r.previous).toMatchObject({ start: NOW - 14 * D, end: NOW - 7 * D, shiftMs: 7 * D });
