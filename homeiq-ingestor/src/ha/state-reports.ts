@@ -206,7 +206,8 @@ export class StateReports implements Service {
       if (!page) throw new Error(`unexpected answer: ${text.slice(0, 120)}`);
       now ??= page.now;
       reports.push(...page.reports);
-      // Positions only grow, so this ends; a page that does not move on would be a template bug.
+      // Positions only grow, so this ends; a page that does not move on would be a template bug. A state removed
+      // between two pages shifts the rest by one: at worst one report is missed until that entity reports again.
       if (page.next === null || page.next <= start) return { now, reports };
       start = page.next;
     }
