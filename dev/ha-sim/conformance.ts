@@ -87,6 +87,31 @@ const RULES: Record<string, ShapeRules> = {
 };
 
 /**
+ * The same value written again (2024.4+: a report, not a change). Behaviour, not shape, so it is recorded as keys
+ * that are there only when something happened: `state_changed` if the subscriber got one for it, and
+ * `last_reported_moved` if the state's JSON shows a last_reported after its last_updated. Neither HA version does
+ * either (2025.4.4 caches the state's JSON at the change; 2024.3.3 does nothing at all), so each side records `{}`.
+ */
+async function unchangedWrite(
+  client: ScriptClient,
+  command: (step: string | null, body: Msg) => Promise<Msg | null>,
+  sub: number,
+  value: number,
+): Promise<Msg> {
+  await command(null, {
+    type: 'call_service',
+    domain: 'input_number',
+    service: 'set_value',
+    service_data: { entity_id: CONFORMANCE_LEVEL, value },
+  });
+  const changed = await client.next(eventFor(sub, changedEntity(CONFORMANCE_LEVEL)), 500);
+  const states = (await command(null, { type: 'get_states' }))?.['result'];
+  const level = (Array.isArray(states) ? (states as Msg[]) : []).find((s) => s['entity_id'] === CONFORMANCE_LEVEL);
+  const moved = level !== undefined && 'last_reported' in level && level['last_reported'] !== level['last_updated'];
+  return { ...(changed ? { state_changed: changed } : {}), ...(moved ? { last_reported_moved: true } : {}) };
+}
+
+/**
  * Drives the conformance script against `wsUrl` and records the shape of
  * every reply. Needs `input_boolean.conformance_switch` and
  * `input_number.conformance_level` (min 0, max 100) on the target.
@@ -146,6 +171,7 @@ export async function runConformanceScript(
       service_data: { entity_id: CONFORMANCE_LEVEL, value: (Math.round(level) + 7) % 100 },
     });
     record('state_changed.set_value', await client.next(eventFor(sub, changedEntity(CONFORMANCE_LEVEL)), timeoutMs));
+    record('unchanged_write', await unchangedWrite(client, command, sub, (Math.round(level) + 7) % 100));
     await command('unsubscribe_events', { type: 'unsubscribe_events', subscription: sub });
     // Refused since state_reported exists (2024.4); accepted by 2024.3, where no such event ever fires.
     const reported = await command('subscribe_events.state_reported', {
