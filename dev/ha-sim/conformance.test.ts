@@ -2,13 +2,8 @@
 // with the real Home Assistants is tests/e2e/ha-conformance.test.ts, in the e2e project that provides them.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  compareShapes,
-  runConformanceScript,
-  unusedTolerances,
-  VERSION_DIFFERENCES,
-  type ShapeLog,
-} from './conformance';
+import { compareShapes, runConformanceScript, unusedTolerances, type ShapeLog } from './conformance';
+import { VERSION_DIFFERENCES } from './version-differences';
 import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator, type HaSimulator } from './index';
 import type { Shape } from './shapes';
 

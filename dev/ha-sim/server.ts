@@ -34,7 +34,7 @@ export interface HaSimulatorOptions {
   home?: DemoHome;
   /**
    * Behave like HA 2024.3.3, the oldest release the ingestor supports: no last_reported or state_reported, fewer
-   * registry and config keys (conformance.ts VERSION_DIFFERENCES). Default: 2025.4.4.
+   * registry and config keys (version-differences.ts). Default: 2025.4.4.
    */
   legacy?: boolean;
   /** Recorder rows kept for history queries. */

@@ -2,13 +2,8 @@
 // simulator, which speaks each: 2025.4.4 by default, 2024.3.3 in legacy mode. Each real version must match its
 // simulated one exactly; the two real versions must differ by exactly VERSION_DIFFERENCES, every entry needed.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  compareShapes,
-  runConformanceScript,
-  unusedTolerances,
-  VERSION_DIFFERENCES,
-  type ShapeLog,
-} from '../../dev/ha-sim/conformance.js';
+import { compareShapes, runConformanceScript, unusedTolerances, type ShapeLog } from '../../dev/ha-sim/conformance.js';
+import { VERSION_DIFFERENCES } from '../../dev/ha-sim/version-differences.js';
 import { DEFAULT_HA_VERSION, LEGACY_HA_VERSION, startHaSimulator } from '../../dev/ha-sim/index.js';
 import { wsCommand } from '../../dev/peers/homeassistant.js';
 
