@@ -1,10 +1,12 @@
-// `npm run peers`: provisions (or reuses) the real peers and prints one JSON line saying what and where.
+// `npm run peers`: provisions (or reuses) the real peers (influxd, both Home Assistant venvs, InfluxDB 1.x,
+// Debian's mosquitto) and prints one JSON line saying what and where.
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { provisionHomeAssistant, type HaRole } from './homeassistant.js';
 import { buildInfluxd } from './influxd.js';
 import { provisionInfluxdb1 } from './influxdb1.js';
+import { installMosquitto } from './mosquitto.js';
 
 const run = promisify(execFile);
 
@@ -31,6 +33,7 @@ const floor = await homeAssistant('floor');
 const v1Started = Date.now();
 const influxdb1 = { debian: await provisionInfluxdb1('debian'), '1.8': await provisionInfluxdb1('1.8') };
 const v1Seconds = (Date.now() - v1Started) / 1000;
+const mosquitto = await installMosquitto();
 
 console.log(
   JSON.stringify({
@@ -38,5 +41,6 @@ console.log(
     homeAssistant: main,
     homeAssistantFloor: floor,
     influxdb1: { binaries: influxdb1, seconds: v1Seconds },
+    mosquitto,
   }),
 );
