@@ -11,9 +11,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { until } from '../until.js';
+import type { RegisteredAddon, SupervisorEmulator } from '../supervisor/index.js';
 import { freePort, runScript, stopChild, TailBuffer } from './process.js';
 
-const INSTALL_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'mosquitto', 'install.sh');
+const HERE = join(dirname(fileURLToPath(import.meta.url)), 'mosquitto');
+const INSTALL_SCRIPT = join(HERE, 'install.sh');
 const run = promisify(execFile);
 
 /** Installs Debian's mosquitto when it is missing (idempotent); returns the broker's path. */
@@ -125,4 +127,28 @@ function accepts(host: string, port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * What the Mosquitto add-on does with the Supervisor when it starts: registers as the MQTT provider and writes the
+ * broker's address and a user for other add-ons (`POST /services/mqtt`). Returns its registration.
+ */
+export async function provideMqttService(
+  supervisor: SupervisorEmulator,
+  broker: Pick<Mosquitto, 'host' | 'port' | 'username' | 'password'>,
+  ip?: string,
+): Promise<RegisteredAddon> {
+  const addon = supervisor.registerAddon({ configPath: join(HERE, 'addon.yaml'), ...(ip ? { ip } : {}) });
+  const res = await fetch(`${supervisor.url}/services/mqtt`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${addon.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      host: broker.host,
+      port: broker.port,
+      username: broker.username,
+      password: broker.password,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`POST /services/mqtt answered ${res.status}: ${await res.text()}`);
+  return addon;
 }

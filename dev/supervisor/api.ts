@@ -7,6 +7,7 @@ import { MAX_BODY_BYTES, type EmulatorContext } from './context.js';
 import { BodyTooLargeError, readBody, sendApiError, sendOk, sendPlainStatus } from './http-util.js';
 import { addonInfo, addonListEntry, renderOptions, supervisorInfo } from './info.js';
 import { RE_SLUG, type Addon } from './registry.js';
+import { handleServices, servicesRole } from './services.js';
 
 const ADDON_ROUTE = new RegExp(`^/addons/(${RE_SLUG})/(info|options|options/config)$`);
 
@@ -87,6 +88,15 @@ export async function handleSupervisorApi(
     return only('GET', () =>
       sendOk(res, { addons: ctx.registry.list().map((a) => addonListEntry(a, ctx.registry.repoHash)) }),
     );
+  }
+
+  if ((path === '/services' || path.startsWith('/services/')) && caller) {
+    const providers = (name: string): string[] =>
+      ctx.registry
+        .list()
+        .filter((a) => servicesRole(a).get(name) === 'provide')
+        .map((a) => a.slug);
+    return handleServices(req, res, path, caller, ctx.services, providers, MAX_BODY_BYTES);
   }
 
   const match = ADDON_ROUTE.exec(path);

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AddonRegistry } from './registry.js';
+import type { ServiceRegistry } from './services.js';
 import type { CoreTarget, IngressUser, RequestLogEntry } from './types.js';
 
 export interface EmulatorContext {
@@ -12,6 +13,8 @@ export interface EmulatorContext {
   /** Base URL once listening. */
   readonly url: string;
   readonly registry: AddonRegistry;
+  /** What service providers (a broker add-on, a database add-on) registered with `POST /services/<name>`. */
+  readonly services: ServiceRegistry;
   readonly core: CoreTarget | undefined;
   readonly ingressUser: IngressUser | null;
   readonly wsAuthTimeoutMs: number;

@@ -14,6 +14,7 @@ import { rejectUpgrade, sendPlainStatus } from './http-util.js';
 import { createIngressWsServer, handleIngressHttp, handleIngressUpgrade, INGRESS_PREFIX } from './ingress.js';
 import { decideAccess, extractSupervisorToken, isFilteredRequest } from './permissions.js';
 import { AddonRegistry, ingressEntryOf, type Addon } from './registry.js';
+import { ServiceRegistry } from './services.js';
 import type {
   CoreTarget,
   IngressUser,
@@ -143,6 +144,7 @@ export async function startSupervisorEmulator(opts: StartOptions = {}): Promise<
   const ctx: EmulatorContext = {
     host,
     registry,
+    services: new ServiceRegistry(),
     get url() {
       return url;
     },
