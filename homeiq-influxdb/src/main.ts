@@ -20,6 +20,7 @@ import { InfluxdProcess } from './influxd/process.js';
 import { Management, TaskWatch } from './management.js';
 import { influxdbOptionsSchema } from './options.js';
 import { Provisioning } from './provisioning.js';
+import { Summary } from './summary.js';
 import { TokenIssuer } from './tokens.js';
 import { ADDON_PORTS } from '@homeiq/shared/contracts';
 
@@ -93,6 +94,12 @@ await runMain({
         tokens,
         influxqlUsers: new InfluxqlUsers(compat, secrets, log.child({ module: 'tokens' })),
         management,
+        summary: new Summary({
+          health,
+          provisioned: provisioning.current.bind(provisioning),
+          version: () => influxd.version,
+          enginePath: join(influxDir, 'engine'),
+        }),
         influx: () => ({ port: INFLUXD_PORT, version: influxd.version }),
         publishedPort: async () => supervisor.publishedPort(`${INFLUXD_PORT}/tcp`),
         log: log.child({ module: 'http' }),

@@ -44,6 +44,7 @@ export {
   SupervisorClient,
   SupervisorError,
   type AddonInfo,
+  type MqttServiceInfo,
   type SupervisorClientOptions,
   type SupervisorInfo,
 } from './supervisor-client.js';

@@ -26,6 +26,18 @@ export interface SupervisorInfo {
   timezone: string;
 }
 
+/** `GET /services/mqtt`: the broker a provider add-on (Mosquitto) registered, with a user for add-ons. */
+export interface MqttServiceInfo {
+  host: string;
+  port: number;
+  ssl?: boolean;
+  protocol?: string;
+  username?: string;
+  password?: string;
+  /** The provider's slug, e.g. `core_mosquitto`. */
+  addon?: string;
+}
+
 export class SupervisorError extends Error {
   override readonly name = 'SupervisorError';
   constructor(
@@ -78,6 +90,38 @@ export class SupervisorClient {
   async publishedPort(containerPort: string): Promise<number | null> {
     const port = (await this.selfInfo()).network?.[containerPort];
     return typeof port === 'number' && port > 0 ? port : null;
+  }
+
+  /**
+   * The MQTT broker the Supervisor offers (needs `services: [mqtt:want]` in config.yaml), or undefined when no
+   * broker add-on registered one (the Supervisor answers 400 `Service not enabled` then).
+   */
+  async mqttService(): Promise<MqttServiceInfo | undefined> {
+    try {
+      return await this.get<MqttServiceInfo>('/services/mqtt');
+    } catch (err) {
+      if (err instanceof SupervisorError && err.status === 400) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * One call to Home Assistant's REST API through the Supervisor's Core proxy (`homeassistant_api: true`), e.g.
+   * `coreRequest('POST', '/states/sensor.x', {...})`. Resolves with whatever HA (or the proxy: 502 while Core is
+   * not running) answered; rejects only when the Supervisor cannot be reached.
+   */
+  async coreRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await httpRequestRaw(`${this.coreApiUrl()}${path}`, {
+      method,
+      headers,
+      localAddress: this.opts.localAddress,
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      maxBodyBytes: 1024 * 1024,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: res.body.toString('utf8') };
   }
 
   /** `ws://supervisor/core/websocket` in production: HA's WebSocket API behind the Supervisor's handshake. */

@@ -15,6 +15,7 @@ import { CALLERS, type Caller } from '../callers.js';
 import { INFLUXQL_USER, type InfluxqlUsers } from '../influxql-credentials.js';
 import type { Management } from '../management.js';
 import type { Provisioning } from '../provisioning.js';
+import type { Summary } from '../summary.js';
 import type { TokenIssuer } from '../tokens.js';
 
 export interface AppDeps {
@@ -24,6 +25,7 @@ export interface AppDeps {
   tokens: TokenIssuer;
   influxqlUsers: InfluxqlUsers;
   management: Management;
+  summary: Pick<Summary, 'get'>;
   /** Port and version the siblings connect to. */
   influx: () => { port: number; version: string };
   /** The host port 8086/tcp is published on (null: not published); for the Grafana token's URL hint. */
@@ -104,6 +106,13 @@ export function createApp(deps: AppDeps): Koa {
       ...(await reach()),
       databases: s.databases,
     };
+  });
+
+  // Health, disk use and the last downsampling run: the ingestor shows them in Home Assistant.
+  router.get('/api/summary', async (ctx) => {
+    await deps.identity.require(ctx.socket.remoteAddress, CALLERS);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.summary.get();
   });
 
   router.get('/api/buckets', async (ctx) => {

@@ -325,6 +325,21 @@ describe('homeiq-influxdb with a real influxd', () => {
     );
   }, 60_000);
 
+  it('summarises health, disk use and the last downsampling run for the siblings only', async () => {
+    expect((await call(`${MANAGER}/api/summary`, IP.stranger)).status).toBe(403);
+    const admin = await call(`${MANAGER}/api/summary`, IP.admin);
+    expect(admin.status, admin.text).toBe(200);
+    const r = await call(`${MANAGER}/api/summary`, IP.ingestor);
+    expect(r.status, r.text).toBe(200);
+    const s = r.json();
+    expect(s.health.status).toBe('green');
+    expect(s.version).toMatch(/^2\.\d+\.\d+/);
+    expect(s.diskBytes).toBeGreaterThan(0);
+    expect(s.downsampling).toMatchObject({ tasks: 2, failed: 0, lastRunStatus: 'success' });
+    expect(['homeiq-downsample-5m', 'homeiq-downsample-1h']).toContain(s.downsampling.lastRunTask);
+    expect(Date.now() - Date.parse(s.downsampling.lastRunAt)).toBeLessThan(2 * 3600_000);
+  });
+
   it('lists buckets with retention, size and cardinality, and changes a retention for the admin only', async () => {
     const r = await call(`${MANAGER}/api/buckets`, IP.admin);
     expect(r.status, r.text).toBe(200);

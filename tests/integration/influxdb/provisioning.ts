@@ -15,6 +15,7 @@ import type { InfluxqlUsers } from '../../../homeiq-influxdb/src/influxql-creden
 import { Management } from '../../../homeiq-influxdb/src/management.js';
 import type { InfluxdbOptions } from '../../../homeiq-influxdb/src/options.js';
 import { Provisioning } from '../../../homeiq-influxdb/src/provisioning.js';
+import { Summary } from '../../../homeiq-influxdb/src/summary.js';
 import type { TokenIssuer } from '../../../homeiq-influxdb/src/tokens.js';
 
 export const DEFAULTS: InfluxdbOptions = {
@@ -32,6 +33,8 @@ export interface Manager {
   api: InfluxApi;
   store: CredentialsStore;
   management: Management;
+  /** `<data dir>/influxdb2/engine`. */
+  enginePath: string;
   /** Options the Supervisor was asked to save. */
   saved: Partial<InfluxdbOptions>[];
   lines: string[];
@@ -66,8 +69,9 @@ export function manager(
     revokeSiblingTokens: async () => 0,
     saveOptions: o.saveOptions ?? (async (c) => saved.push(c)),
   });
-  const management = new Management(api, compat, provisioning, new Health(), join(dataDir, 'influxdb2', 'engine'));
-  return { provisioning, api, store, management, saved, lines };
+  const enginePath = join(dataDir, 'influxdb2', 'engine');
+  const management = new Management(api, compat, provisioning, new Health(), enginePath);
+  return { provisioning, api, store, management, enginePath, saved, lines };
 }
 
 /** The manager API of `m` on `host` (port chosen by the kernel), every caller taken for the admin panel. */
@@ -80,6 +84,12 @@ export async function managerApi(m: Manager, host: string): Promise<{ url: strin
     tokens: {} as TokenIssuer,
     influxqlUsers: {} as InfluxqlUsers,
     management: m.management,
+    summary: new Summary({
+      health: new Health(),
+      provisioned: () => m.provisioning.current(),
+      version: () => '2.9.1',
+      enginePath: m.enginePath,
+    }),
     influx: () => ({ port: 8086, version: '2.9.1' }),
     publishedPort: async () => null,
     log,
