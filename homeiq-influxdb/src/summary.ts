@@ -42,7 +42,7 @@ export class Summary {
 
   async #diskBytes(): Promise<number | null> {
     const now = this.#now();
-    if (this.#disk && now - this.#disk.at < (this.deps.diskCacheMs ?? 60_000)) return this.#disk.bytes;
+    if (this.#disk && now - this.#disk.at < (this.deps.diskCacheMs ?? 30_000)) return this.#disk.bytes;
     const bytes = await dirSize(this.deps.enginePath).catch(() => null);
     this.#disk = { bytes, at: now };
     return bytes;

@@ -30,6 +30,9 @@ import { EventEncoder } from './points/event-encoder.js';
 import { EntityFilter } from './points/filter.js';
 import { StateDigests } from './points/restart-digest.js';
 import { StatePipeline } from './points/state-pipeline.js';
+import { FigureSampler } from './report/figures.js';
+import { Reporter } from './report/reporter.js';
+import { Siblings } from './report/siblings.js';
 import { Spool } from './spool/spool.js';
 import { SelfTelemetry } from './telemetry/self-telemetry.js';
 
@@ -175,6 +178,28 @@ await runMain({
       refill: { maxBytes: options.spool_max_mb * 1024 * 1024, health },
     });
     const stream = new EventStream();
+    const reporter = new Reporter({
+      sampler: new FigureSampler({
+        counter,
+        spool,
+        quarantine,
+        writer,
+        health,
+        backfill,
+        spoolMaxBytes: options.spool_max_mb * 1024 * 1024,
+        rateWindowMs: options.ha_entities_interval_s * 1000,
+      }),
+      siblings: new Siblings({ supervisor, localAddress: env.localAddress }),
+      supervisor,
+      log: log.child({ module: 'report' }),
+      stateFile: join(env.dataDir, 'alerts.json'),
+      notifications: options.notifications,
+      graceMs: options.notify_after_s * 1000,
+      entities: options.ha_entities,
+      entityIntervalMs: options.ha_entities_interval_s * 1000,
+      sibling: external === undefined,
+      localAddress: env.localAddress,
+    });
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
       token: env.supervisorToken,
@@ -192,6 +217,7 @@ await runMain({
       onConnected: (session) => {
         backfill.onConnected(session);
         stateReports?.onConnected(session);
+        reporter.onConnected(session);
       },
       onRegistryEvent: () => enricher.onRegistryEvent(),
     });
@@ -231,6 +257,7 @@ await runMain({
         stream,
         backfill,
         migration,
+        reporter,
         enricher: options.ha_compatible ? undefined : enricher,
         target: external?.describe() ?? { kind: 'auto' },
         stateReports,
@@ -261,8 +288,9 @@ await runMain({
         `${stateReports ? `, unchanged reports every ${options.state_reports_interval_s} s` : ''} ` +
         `into ${describeTarget(external?.describe() ?? { kind: 'auto' })} (${options.ha_compatible ? 'ha_compatible' : 'HomeIQ'} layout)`,
     );
-    // Stop order (reverse): HA first (no new events), then the spool flush, then the writer's last request.
-    // The migration's writer stops before the migration, so the windows it confirms last are saved.
+    // Stop order (reverse): the entities' offline message first, then HA (no new events), then the spool flush,
+    // then the writer's last request. The migration's writer stops before the migration, so the windows it
+    // confirms last are saved.
     const services: Service[] = [
       closeSender,
       quarantine,
@@ -277,6 +305,7 @@ await runMain({
       ha,
     ];
     if (stateReports) services.push(stateReports);
+    services.push(reporter);
     return { log, services };
   },
 });

@@ -67,6 +67,14 @@ export const ingestorOptionsSchema = z
         'must be 0 (off) or at least 10 seconds: each look is a pass over every state inside Home Assistant',
       )
       .default(0),
+    /** Home Assistant persistent notifications while a problem puts data at risk. */
+    notifications: z.boolean().default(true),
+    /** How long a problem must last before it is notified, and be over before the notification goes. */
+    notify_after_s: z.number().int().min(5).max(86_400).default(120),
+    /** HomeIQ's figures as Home Assistant entities (MQTT discovery, or REST-set states without a broker). */
+    ha_entities: z.boolean().default(true),
+    /** Seconds between entity updates. */
+    ha_entities_interval_s: z.number().int().min(5).max(3600).default(30),
     include: z
       .object({ domains: z.array(domain).default([]), entity_globs: z.array(glob).default([]) })
       .default({ domains: [], entity_globs: [] }),

@@ -21,6 +21,7 @@ import type { InfluxWriter } from '../influx/writer.js';
 import type { TargetDescription } from '@homeiq/shared/contracts';
 import type { Migration } from '../migrate/migration.js';
 import type { EventEncoder } from '../points/event-encoder.js';
+import type { Reporter } from '../report/reporter.js';
 import type { Spool } from '../spool/spool.js';
 import { makeFilter, type EventStream } from './event-stream.js';
 import type { StateReports } from '../ha/state-reports.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   backfill?: Pick<Backfill, 'status' | 'requestImport' | 'cancelImport'> | undefined;
   /** Option state_reports_interval_s; absent when it is 0. */
   stateReports?: Pick<StateReports, 'stats'> | undefined;
+  /** What is told to Home Assistant: the entities' transport and the raised alerts. */
+  reporter?: Pick<Reporter, 'status'> | undefined;
   /** Registry enrichment status and the area names (ha_compatible runs without it). */
   enricher?: Pick<RegistryEnricher, 'status' | 'areas'> | undefined;
   /** Where the points go (`target` in `/api/status`, so the panel can say where the data is). */
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): Koa {
       enrichment: deps.enricher?.status() ?? null,
       target: deps.target ?? { kind: 'auto' },
       stateReports: s.stateReports ?? null,
+      homeAssistantReporting: deps.reporter?.status() ?? null,
       health: deps.health.report(),
     };
   });
