@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startHomeAssistant, type HaRole, type RealHa } from '../../dev/peers/homeassistant.js';
 import { buildInfluxd } from '../../dev/peers/influxd.js';
 import { provisionInfluxdb1 } from '../../dev/peers/influxdb1.js';
+import { installMosquitto } from '../../dev/peers/mosquitto.js';
 
 /** What a test gets of a shared Home Assistant. */
 interface SharedHa {
@@ -36,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Cached after the first run; provisioned here so a failure stops the run with its reason, before any test.
   await provisionInfluxdb1('debian');
   await provisionInfluxdb1('1.8');
+  await installMosquitto();
   // One after the other: provisioning a cold venv keeps both cores busy, and the starts are short.
   const main = await start('main');
   let floor: RealHa;
