@@ -30,6 +30,7 @@ import { EventEncoder } from './points/event-encoder.js';
 import { EntityFilter } from './points/filter.js';
 import { StateDigests } from './points/restart-digest.js';
 import { StatePipeline } from './points/state-pipeline.js';
+import { reportedEntityIds } from './report/entities.js';
 import { FigureSampler } from './report/figures.js';
 import { Reporter } from './report/reporter.js';
 import { Siblings } from './report/siblings.js';
@@ -65,6 +66,7 @@ await runMain({
       includeEntities: options.include.entity_globs,
       excludeDomains: options.exclude.domains,
       excludeEntities: options.exclude.entity_globs,
+      ownEntities: reportedEntityIds(),
     });
     const encodeOptions = {
       maxStringLength: MAX_STRING_LENGTH,

@@ -12,6 +12,8 @@ export interface FilterRules {
   includeEntities: readonly string[];
   excludeDomains: readonly string[];
   excludeEntities: readonly string[];
+  /** Exact entity ids never recorded, whatever the rules: HomeIQ's own entities (their figures are self-telemetry). */
+  ownEntities?: ReadonlySet<string>;
 }
 
 export class EntityFilter {
@@ -19,6 +21,7 @@ export class EntityFilter {
   readonly #excludeDomains: ReadonlySet<string>;
   readonly #include: readonly string[];
   readonly #exclude: readonly string[];
+  readonly #own: ReadonlySet<string>;
   /** No rule at all (the default): everything passes. */
   readonly #everything: boolean;
   /** Decisions by entity_id: every event asks, and each decision walks every glob. */
@@ -29,11 +32,14 @@ export class EntityFilter {
     this.#excludeDomains = new Set(rules.excludeDomains);
     this.#include = [...rules.includeEntities];
     this.#exclude = [...rules.excludeEntities];
+    this.#own = rules.ownEntities ?? new Set();
     this.#everything =
       this.#includeDomains.size + this.#excludeDomains.size + this.#include.length + this.#exclude.length === 0;
   }
 
   accepts(entityId: string): boolean {
+    // One Set lookup, before the no-rules fast path: recording them would feed their own updates back as events.
+    if (this.#own.has(entityId)) return false;
     if (this.#everything) return true;
     let accepted = this.#decisions.get(entityId);
     if (accepted === undefined) {

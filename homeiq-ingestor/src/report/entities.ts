@@ -104,6 +104,11 @@ export const ENTITIES: readonly EntityDef[] = [
   },
 ];
 
+/** The entity ids HomeIQ's entities have in Home Assistant, by MQTT discovery (`homeiq_`) or REST (`homeiq_rest_`). */
+export function reportedEntityIds(): Set<string> {
+  return new Set(ENTITIES.flatMap((e) => [`${e.component}.homeiq_${e.key}`, `${e.component}.homeiq_rest_${e.key}`]));
+}
+
 /** Entity values (null = unknown) and extra attributes, by key; what MQTT publishes as one JSON. */
 export interface EntityState {
   values: Record<string, string | number | null>;

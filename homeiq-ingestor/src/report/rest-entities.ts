@@ -1,7 +1,10 @@
 import type { Logger, SupervisorClient } from '@homeiq/shared';
 import { ENTITIES, type EntityDef, type EntityState } from './entities.js';
 
-/** Not the MQTT entities' ids: HA would give MQTT ones `_2` while these are still in its state machine. */
+/**
+ * Not the MQTT entities' ids: HA would give MQTT ones `_2` while these are still in its state machine.
+ * (entities.ts reportedEntityIds() lists both forms.)
+ */
 export const restEntityId = (e: EntityDef): string => `${e.component}.homeiq_rest_${e.key}`;
 
 export interface RestEntitiesOptions {
