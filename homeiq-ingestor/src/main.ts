@@ -190,6 +190,7 @@ await runMain({
         backfill,
         spoolMaxBytes: options.spool_max_mb * 1024 * 1024,
         rateWindowMs: options.ha_entities_interval_s * 1000,
+        flushIntervalMs: options.flush_interval_ms,
       }),
       siblings: new Siblings({ supervisor, localAddress: env.localAddress }),
       supervisor,

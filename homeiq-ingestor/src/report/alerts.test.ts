@@ -33,7 +33,15 @@ function figures(over: Partial<Figures> = {}, checks: HealthCheck[] = []): Figur
     at: NOW,
     eventsPerSecond: 12.345,
     lastEventAgeS: 0.4,
-    spool: { bytes: 0, maxBytes: 1024 * MB, full: false, oldestUnsentAgeS: 0, commitError: undefined },
+    spool: {
+      bytes: 0,
+      maxBytes: 1024 * MB,
+      full: false,
+      oldestUnsentAgeS: 0,
+      settledBytes: 0,
+      settledAgeS: 0,
+      commitError: undefined,
+    },
     quarantine: { count: 0, bytes: 0, dropped: 0 },
     writer: { failingSince: undefined, lastError: undefined },
     health: { status: 'green', checks: [check('influxdb-writes', 'green', 'writing to InfluxDB'), ...checks] },
@@ -53,7 +61,15 @@ describe('detectAlerts', () => {
 
   it('InfluxDB failing with points waiting: numbers, what the InfluxDB add-on says, what to do, the panel link', () => {
     const f = figures({
-      spool: { bytes: 12 * MB, maxBytes: 1024 * MB, full: false, oldestUnsentAgeS: 240, commitError: undefined },
+      spool: {
+        bytes: 12 * MB,
+        maxBytes: 1024 * MB,
+        full: false,
+        oldestUnsentAgeS: 240,
+        settledBytes: 12 * MB,
+        settledAgeS: 240,
+        commitError: undefined,
+      },
       writer: { failingSince: '2025-05-01T11:56:00Z', lastError: 'connect ECONNREFUSED 127.0.0.12:8086' },
       health: { status: 'amber', checks: [check('influxdb-writes', 'amber', 'InfluxDB answered 503')] },
       influxdb: { ok: false, error: 'connect ECONNREFUSED 127.0.0.12:8326' },
@@ -85,6 +101,8 @@ describe('detectAlerts', () => {
           maxBytes: 1024 * MB,
           full: false,
           oldestUnsentAgeS: 0,
+          settledBytes: 0,
+          settledAgeS: 0,
           commitError: undefined,
         },
       });
@@ -97,7 +115,15 @@ describe('detectAlerts', () => {
   it('quarantined points, a failed import, a spool disk error and a failed downsampling task each have their own', () => {
     const f = figures({
       quarantine: { count: 3, bytes: 900, dropped: 0 },
-      spool: { bytes: 0, maxBytes: 1024 * MB, full: false, oldestUnsentAgeS: 0, commitError: 'ENOSPC: no space left' },
+      spool: {
+        bytes: 0,
+        maxBytes: 1024 * MB,
+        full: false,
+        oldestUnsentAgeS: 0,
+        settledBytes: 0,
+        settledAgeS: 0,
+        commitError: 'ENOSPC: no space left',
+      },
       import: {
         state: 'failed',
         days: 30,

@@ -17,7 +17,19 @@ export interface Figures {
   eventsPerSecond: number | undefined;
   /** Since the last event from Home Assistant (its `time_fired`); undefined before the first. */
   lastEventAgeS: number | undefined;
-  spool: { bytes: number; maxBytes: number; full: boolean; oldestUnsentAgeS: number; commitError: string | undefined };
+  spool: {
+    bytes: number;
+    maxBytes: number;
+    full: boolean;
+    oldestUnsentAgeS: number;
+    /**
+     * `bytes` and `oldestUnsentAgeS` once the oldest unsent point has waited longer than a point on its way does
+     * (the flush interval plus 10 s), else 0: a backlog, not the batch in flight. The entities show these.
+     */
+    settledBytes: number;
+    settledAgeS: number;
+    commitError: string | undefined;
+  };
   quarantine: { count: number; bytes: number; dropped: number };
   writer: { failingSince: string | undefined; lastError: string | undefined };
   /** The ingestor's own checks. */
@@ -37,7 +49,12 @@ export interface FigureSources {
   spoolMaxBytes: number;
   /** The events/s figure is the average over this long (default 30 s). */
   rateWindowMs?: number;
+  /** Option flush_interval_ms: how long a point may wait for its batch in normal operation (default 1000). */
+  flushIntervalMs?: number;
 }
+
+/** Beyond the flush interval, how long a point on its way may take (a commit, a write under load) before it counts as backlog. */
+const IN_FLIGHT_MARGIN_MS = 10_000;
 
 /** Reads the figures from the running parts; cheap (counters and a cursor comparison), taken every second. */
 export class FigureSampler {
@@ -52,12 +69,14 @@ export class FigureSampler {
     const events = s.counter.counts();
     const spool = s.spool.stats();
     const writer = s.writer.stats();
+    const ageS = this.#age.sample(s.spool.end, s.spool.ackCursor, spool.bytes, now) / 1000;
     // A counter that went back (cannot happen within one process) would give a negative rate: start over.
     if ((this.#totals.at(-1)?.total ?? 0) > events.total) this.#totals = [];
     this.#totals.push({ at: now, total: events.total });
-    const window = this.src.rateWindowMs ?? 30_000;
-    while (this.#totals.length > 2 && (this.#totals[1] as { at: number }).at <= now - window) this.#totals.shift();
+    const span = this.src.rateWindowMs ?? 30_000;
+    while (this.#totals.length > 2 && (this.#totals[1] as { at: number }).at <= now - span) this.#totals.shift();
     const oldest = this.#totals[0] as { at: number; total: number };
+    const backlog = ageS * 1000 > (this.src.flushIntervalMs ?? 1000) + IN_FLIGHT_MARGIN_MS;
     const last = events.lastEventAt ? Date.parse(events.lastEventAt) : Number.NaN;
     return {
       at: now,
@@ -67,7 +86,9 @@ export class FigureSampler {
         bytes: spool.bytes,
         maxBytes: s.spoolMaxBytes,
         full: spool.full,
-        oldestUnsentAgeS: this.#age.sample(s.spool.end, s.spool.ackCursor, spool.bytes, now) / 1000,
+        oldestUnsentAgeS: ageS,
+        settledBytes: backlog ? spool.bytes : 0,
+        settledAgeS: backlog ? ageS : 0,
         commitError: spool.commitError,
       },
       quarantine: s.quarantine.stats(),
