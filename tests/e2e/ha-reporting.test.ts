@@ -168,8 +168,12 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
       identifiers: [['mqtt', 'homeiq']],
       configuration_url: `homeassistant://hassio/ingress/${addon.admin?.slug}`,
     });
-    expect(await value('binary_sensor.homeiq_ingestion_problem')).toBe('off');
-    expect(await value('sensor.homeiq_influxdb_status')).toBe('ok');
+    await until('InfluxDB ok', async () => (await value('sensor.homeiq_influxdb_status')) === 'ok', 30_000);
+    await until(
+      'no ingestion problem',
+      async () => (await value('binary_sensor.homeiq_ingestion_problem')) === 'off',
+      30_000,
+    );
     expect(await number('sensor.homeiq_last_event_age')).toBeLessThan(30);
     expect(await number('sensor.homeiq_quarantined_points')).toBe(0);
     // The InfluxDB add-on measures its disk use at most every 30 s: the first figure may predate any data.
@@ -317,7 +321,15 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
   it('InfluxDB back: the backlog returns to 0, the notification is dismissed, the entities say ok', async () => {
     const from = watch.events.length;
     await start('influxdb');
-    await until('the backlog sent', async () => (await number('sensor.homeiq_spool_backlog')) === 0, 90_000);
+    await until('the backlog sent', async () => (await number('sensor.homeiq_spool_backlog')) === 0, 90_000).catch(
+      async (err: unknown) => {
+        const st = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, { localAddress: IP.admin });
+        const j = JSON.parse(st.body.toString('utf8'));
+        throw new Error(
+          `${(err as Error).message}\nHA: ${await value('sensor.homeiq_spool_backlog')}\nspool ${JSON.stringify(j.spool)} writer ${JSON.stringify(j.writer)}`,
+        );
+      },
+    );
     await until(
       'the notification dismissed',
       () => watch.about('homeiq_influxdb', from).some((e) => e.type === 'removed'),
@@ -391,8 +403,13 @@ describe('without an MQTT broker and without the admin add-on', () => {
       unit_of_measurement: 'events/s',
       state_class: 'measurement',
     });
-    expect(await value('binary_sensor.homeiq_rest_ingestion_problem')).toBe('off');
-    expect(await value('sensor.homeiq_rest_influxdb_status')).toBe('ok');
+    // Known once the first batch was written.
+    await until('InfluxDB ok', async () => (await value('sensor.homeiq_rest_influxdb_status')) === 'ok', 30_000);
+    await until(
+      'no ingestion problem',
+      async () => (await value('binary_sensor.homeiq_rest_ingestion_problem')) === 'off',
+      30_000,
+    );
     // An external InfluxDB has no disk use or downsampling to show.
     expect(await state('sensor.homeiq_rest_influxdb_disk_use')).toBeUndefined();
     const registry = (await wsCommand(ha.wsUrl, ha.token, { type: 'config/entity_registry/list' })) as Array<{
