@@ -2,7 +2,6 @@ import {
   Health,
   HttpService,
   createLogger,
-  httpRequestRaw,
   loadOptions,
   runMain,
   type Service,
@@ -234,16 +233,15 @@ await runMain({
             log: log.child({ module: 'ha/reports' }),
             // HA's REST API through the Supervisor's Core proxy (config.yaml homeassistant_api).
             render: async (template, variables) => {
-              const res = await httpRequestRaw(`${supervisor.coreApiUrl()}/template`, {
-                method: 'POST',
-                headers: { Authorization: `Bearer ${env.supervisorToken}`, 'Content-Type': 'application/json' },
-                body: JSON.stringify({ template, variables }),
-                localAddress: env.localAddress,
-                timeoutMs: 30_000,
-              });
-              const text = res.body.toString('utf8');
-              if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
-              return text;
+              // The answer lists every entity reported unchanged: allow it more time and room than a state update.
+              const res = await supervisor.coreRequest(
+                'POST',
+                '/template',
+                { template, variables },
+                { timeoutMs: 30_000, maxBodyBytes: 8 * 1024 * 1024 },
+              );
+              if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+              return res.body;
             },
           })
         : undefined;

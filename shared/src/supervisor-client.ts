@@ -110,15 +110,20 @@ export class SupervisorClient {
    * `coreRequest('POST', '/states/sensor.x', {...})`. Resolves with whatever HA (or the proxy: 502 while Core is
    * not running) answered; rejects only when the Supervisor cannot be reached.
    */
-  async coreRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  async coreRequest(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    limits: { timeoutMs?: number; maxBodyBytes?: number } = {},
+  ): Promise<{ status: number; body: string }> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await httpRequestRaw(`${this.coreApiUrl()}${path}`, {
       method,
       headers,
       localAddress: this.opts.localAddress,
-      timeoutMs: this.opts.timeoutMs ?? 10_000,
-      maxBodyBytes: 1024 * 1024,
+      timeoutMs: limits.timeoutMs ?? this.opts.timeoutMs ?? 10_000,
+      maxBodyBytes: limits.maxBodyBytes ?? 1024 * 1024,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, body: res.body.toString('utf8') };
