@@ -28,7 +28,7 @@ async function sourceAnswer<T>(log: Logger, what: string, step: () => Promise<T>
 }
 
 /**
- * The migration from an existing InfluxDB (docs/migration.md): probe a source, start, resume, cancel, status
+ * The migration from an existing InfluxDB (docs/MIGRATION.md): probe a source, start, resume, cancel, status
  * and the full per-entity report. Mounted on the ingestor's internal API (admin sibling only).
  */
 export function migrationRoutes(

@@ -4,7 +4,7 @@ import { looksLikeContainer, parsePythonLiteral } from './python-literal.js';
 import type { SourcePoint } from './source-types.js';
 
 /**
- * HA's influxdb integration schema read back into the states it was written from (docs/migration.md has the
+ * HA's influxdb integration schema read back into the states it was written from (docs/MIGRATION.md has the
  * rules with examples). With its default options a state becomes one point:
  * - measurement = the `unit_of_measurement` when it has one, else the full entity id; tags `domain` and
  *   `entity_id` (the object id, without the domain), plus any configured static or attribute tags;
