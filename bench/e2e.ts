@@ -43,6 +43,7 @@ import { flux } from '../dev/influx-query.js';
 import { ingestorStatus } from '../dev/ingestor-status.js';
 import { startInfluxd, type InfluxSetup, type RealInfluxd } from '../dev/peers/influxd.js';
 import { startSupervisorEmulator } from '../dev/supervisor/index.js';
+import { until } from '../dev/until.js';
 import { makeFrames } from './ingest.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
 
@@ -244,11 +245,14 @@ async function outagePart(
   // The writer retries on its backoff (up to 60 s), so the first write after the restart is timed apart from the drain.
   const tBack = performance.now();
   const written0 = (await status()).writer.written;
-  while ((await status()).writer.written === written0) await sleep(20);
+  await until('the first write after InfluxDB is back', async () => (await status()).writer.written !== written0, {
+    ms: 120_000,
+    everyMs: 20,
+  });
   const firstWriteAfterRestartS = (performance.now() - tBack) / 1000;
   const written1 = (await status()).writer.written;
   const tDrain = performance.now();
-  while ((await status()).spool.bytes > 0) await sleep(50);
+  await until('the spool drained', async () => (await status()).spool.bytes === 0, { ms: 30 * 60_000, everyMs: 50 });
   const drainS = (performance.now() - tDrain) / 1000;
   const drained = (await status()).writer.written - written1;
   return {
@@ -381,7 +385,10 @@ async function replayPart(influx: RealInfluxd, setup: InfluxSetup, events: numbe
   say('replay: the ingestor writer from the spool');
   const tp = performance.now();
   await writer.start();
-  while (writer.stats().written < lines.length) await sleep(5);
+  await until(`the replay of ${lines.length} lines`, () => writer.stats().written >= lines.length, {
+    ms: 30 * 60_000,
+    everyMs: 5,
+  });
   const replayS = (performance.now() - tp) / 1000;
   await writer.stop();
   await spool.stop();
@@ -454,7 +461,11 @@ export async function run(): Promise<void> {
   if (heapDir) say(`heap snapshots go to ${heapDir}`);
   try {
     await ingestor.waitForLine(/ INFO {2}started$/, 60_000);
-    while (!ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events')) await sleep(50);
+    await until(
+      'the ingestor subscribed to events',
+      () => ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events'),
+      { ms: 30_000, everyMs: 50 },
+    );
     await sleep(500);
     const latency = want.has('latency') ? await latencyPart(influx, setup, ha, rate, seconds) : undefined;
     if (latency) say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.measured} events`);

@@ -29,6 +29,7 @@ import { buildBundles, REPO_ROOT, startAddon } from '../dev/addon-process.js';
 import { startInfluxd } from '../dev/peers/influxd.js';
 import { startInfluxdb1, type RealInfluxdb1 } from '../dev/peers/influxdb1.js';
 import { startSupervisorEmulator } from '../dev/supervisor/index.js';
+import { until } from '../dev/until.js';
 import { latencyPart, rawWrite } from './e2e.js';
 import { makeFrames } from './ingest.js';
 
@@ -182,7 +183,11 @@ export async function run(): Promise<void> {
     ingestorDir = ingestor.dataDir;
     stopIngestor = async () => void (await ingestor.stop('SIGTERM'));
     await ingestor.waitForLine(/ INFO {2}started$/, 60_000);
-    while (!ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events')) await sleep(50);
+    await until(
+      'the ingestor subscribed to events',
+      () => ha.received.some((r) => (r.msg as { type?: string }).type === 'subscribe_events'),
+      { ms: 30_000, everyMs: 50 },
+    );
     await sleep(2000);
 
     say(`migration: ${points} points through the ingestor's API, ${liveRate} live state changes/s meanwhile`);
@@ -191,13 +196,15 @@ export async function run(): Promise<void> {
       source: { kind: 'influxdb1', url: v1.url, database: DATABASE, ...v1.admin },
     });
     if (started.status !== 202) throw new Error(`the migration did not start: ${started.body.error}`);
-    const done = (async (): Promise<MigrationStatus> => {
-      for (;;) {
-        const s = (await api<MigrationStatus>('GET', '/api/migration')).body;
-        if (s.state === 'done' || s.state === 'failed') return s;
-        await sleep(100);
-      }
-    })();
+    const done = until(
+      'the migration to finish',
+      async () => (await api<MigrationStatus>('GET', '/api/migration')).body,
+      {
+        ok: (s) => s.state === 'done' || s.state === 'failed',
+        ms: 60 * 60_000,
+        everyMs: 100,
+      },
+    );
     const [live, final] = await Promise.all([latencyPart(influx, setup, ha, liveRate, done), done]);
     const migrateSeconds = (performance.now() - t0) / 1000;
     if (final.state !== 'done') throw new Error(`the migration failed: ${final.lastError}`);
