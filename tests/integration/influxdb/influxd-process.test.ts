@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backoff, createLogger, Health, LogSecrets, ServiceGroup } from '@homeiq/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../dev/until.js';
 import { processAlive as alive } from '../../harness/influxdb-addon.js';
 import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from '../../../homeiq-influxdb/src/influxd/process.js';
 import { influxdTuning } from '../../../homeiq-influxdb/src/influxd/memory-profile.js';
@@ -50,9 +51,7 @@ async function slowInfluxd(delayMs: number, ignoreSigint = false): Promise<strin
 }
 
 async function spawned(p: InfluxdProcess): Promise<number> {
-  for (let i = 0; i < 100 && p.pid === undefined; i++) await new Promise((r) => setTimeout(r, 20));
-  expect(p.pid).toBeGreaterThan(0);
-  return p.pid as number;
+  return until('the stand-in influxd to be spawned', () => p.pid, { ms: 2000, everyMs: 20 });
 }
 
 function processFor(binary: string, health: Health, extra: Partial<InfluxdProcessOptions> = {}): InfluxdProcess {

@@ -212,7 +212,8 @@ describe("spool full (spool_max_mb 16): the states it refused are recovered from
 
     // 1. InfluxDB answers 503: fill the spool to 15 MiB with 8 KB states (paced, so HA never cuts the ingestor off).
     let i = 0;
-    for (; (await metric('spool_bytes')) < 15 * MIB; ) {
+    for (let n = 0; (await metric('spool_bytes')) < 15 * MIB; n += 1) {
+      if (n > 600) throw new Error('the spool never held 15 MiB (120 MB of states sent)');
       for (let k = 0; k < 25; k += 1, i += 1)
         ha.setState(`sensor.fill_${i % 10}`, String(i), { pad: `${i}:`.padEnd(8000, 'x') });
       await sleep(30);
