@@ -77,4 +77,16 @@ describe('renderMetrics', () => {
     expect(value(text, 'refill_failures_total')).toBe('3');
     expect(renderMetrics({ ...s, refill: undefined })).not.toMatch(/homeiq_refill_/);
   });
+
+  it('writes a labelled counter once per key, with its HELP and TYPE once and the label value escaped', () => {
+    const s = snapshot();
+    s.encoder.problems = { attribute_renamed: 2, 'odd"kind\\': 1 };
+    const text = renderMetrics(s);
+    expect(text.match(/^# TYPE homeiq_input_problems_total counter$/gm)).toHaveLength(1);
+    expect(text.match(/^# HELP homeiq_input_problems_total /gm)).toHaveLength(1);
+    expect(text).toMatch(/^homeiq_input_problems_total\{kind="attribute_renamed"\} 2$/m);
+    expect(text).toContain('homeiq_input_problems_total{kind="odd\\"kind\\\\"} 1');
+    expect(text).toMatch(/^# TYPE homeiq_ha_invalid_messages_total counter$/m);
+    expect(text).not.toMatch(/^homeiq_ha_invalid_messages_total\{/m);
+  });
 });

@@ -27,12 +27,12 @@ export function renderMetrics(m: MetricsSnapshot): string {
   const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
     out.push(`# HELP homeiq_${name} ${help}`, `# TYPE homeiq_${name} ${type}`, `homeiq_${name}${labels} ${value}`);
   };
-  out.push(
-    '# HELP homeiq_events_received_total Events received from Home Assistant, by type.',
-    '# TYPE homeiq_events_received_total counter',
-  );
-  for (const [type, n] of Object.entries(m.events.byType))
-    out.push(`homeiq_events_received_total{event_type="${esc(type)}"} ${n}`);
+  /** A counter with one sample per key of `counts`, labelled `label="<key>"`. */
+  const byLabel = (name: string, help: string, label: string, counts: Record<string, number>): void => {
+    out.push(`# HELP homeiq_${name} ${help}`, `# TYPE homeiq_${name} counter`);
+    for (const [key, n] of Object.entries(counts)) out.push(`homeiq_${name}{${label}="${esc(key)}"} ${n}`);
+  };
+  byLabel('events_received_total', 'Events received from Home Assistant, by type.', 'event_type', m.events.byType);
   metric('points_encoded_total', 'counter', 'Events encoded into points.', m.encoder.encoded);
   metric('events_filtered_total', 'counter', 'Events excluded by include/exclude options.', m.encoder.filtered);
   metric(
@@ -41,12 +41,7 @@ export function renderMetrics(m: MetricsSnapshot): string {
     'Events that produced no point (removed entities, malformed events).',
     m.encoder.dropped,
   );
-  out.push(
-    '# HELP homeiq_input_problems_total Input that had to be sanitised or refused, by kind.',
-    '# TYPE homeiq_input_problems_total counter',
-  );
-  for (const [kind, n] of Object.entries(m.encoder.problems))
-    out.push(`homeiq_input_problems_total{kind="${esc(kind)}"} ${n}`);
+  byLabel('input_problems_total', 'Input that had to be sanitised or refused, by kind.', 'kind', m.encoder.problems);
   metric('points_spooled_total', 'counter', 'Points durably in the spool (fsynced).', m.spool.committed);
   metric('points_refused_total', 'counter', 'Points refused because the spool was full.', m.spool.refused);
   metric(
@@ -138,12 +133,12 @@ export function renderMetrics(m: MetricsSnapshot): string {
   metric('ha_connected', 'gauge', '1 while connected to Home Assistant.', m.ha.connected ? 1 : 0);
   metric('ha_reconnects_total', 'counter', 'Reconnections to Home Assistant.', m.ha.reconnects);
   metric('ha_bad_frames_total', 'counter', 'WebSocket frames that were not Home Assistant messages.', m.ha.badFrames);
-  out.push(
-    '# HELP homeiq_ha_invalid_messages_total Home Assistant messages left out because they lacked the shape of their type, by kind.',
-    '# TYPE homeiq_ha_invalid_messages_total counter',
+  byLabel(
+    'ha_invalid_messages_total',
+    'Home Assistant messages left out because they lacked the shape of their type, by kind.',
+    'kind',
+    m.ha.invalidMessages,
   );
-  for (const [kind, n] of Object.entries(m.ha.invalidMessages))
-    out.push(`homeiq_ha_invalid_messages_total{kind="${esc(kind)}"} ${n}`);
   metric(
     'ha_handler_errors_total',
     'counter',
