@@ -1,4 +1,5 @@
 import { httpRequestRaw, siblingSlug, SupervisorError, type SupervisorClient } from '@homeiq/shared';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 import { z } from 'zod';
 import type { AlertLinks } from './alerts.js';
 import type { SiblingView } from './figures.js';
@@ -80,12 +81,15 @@ export class Siblings {
       const self = this.#self?.slug ?? (await this.opts.supervisor.selfInfo()).slug;
       const info = await this.opts.supervisor.addonInfo(siblingSlug(self, 'homeiq-ingestor', 'homeiq-influxdb'));
       if (info.state !== 'started' || !info.ip_address) return { ok: false, error: `the add-on is ${info.state}` };
-      const res = await httpRequestRaw(`http://${info.ip_address}:${this.opts.managerPort ?? 8326}/api/summary`, {
-        headers: { Accept: 'application/json' },
-        localAddress: this.opts.localAddress,
-        timeoutMs: 10_000,
-        maxBodyBytes: 256 * 1024,
-      });
+      const res = await httpRequestRaw(
+        `http://${info.ip_address}:${this.opts.managerPort ?? ADDON_PORTS.influxdbManager}/api/summary`,
+        {
+          headers: { Accept: 'application/json' },
+          localAddress: this.opts.localAddress,
+          timeoutMs: 10_000,
+          maxBodyBytes: 256 * 1024,
+        },
+      );
       if (res.status !== 200) return { ok: false, error: `it answered ${res.status}` };
       const parsed = summarySchema.safeParse(JSON.parse(res.body.toString('utf8')));
       if (!parsed.success) return { ok: false, error: 'its summary has an unexpected shape' };
