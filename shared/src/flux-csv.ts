@@ -92,14 +92,18 @@ export function parseCsvRecords(text: string): string[][] {
   let field = '';
   let i = 0;
   const n = text.length;
+  // The next `"` and `\r\n` at or after `i` (-1: none; -2: not looked for yet), looked for again only once `i` has
+  // passed them: a field of many line ends or quotes, or a record of many quoted fields, is read in one pass.
+  let q = -2;
+  let cr = -2;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */ && field === '') {
       // A quoted field: copy runs of plain text between the special characters.
       i++;
       for (;;) {
-        const q = text.indexOf('"', i);
-        const cr = text.indexOf('\r\n', i);
+        if (q !== -1 && q < i) q = text.indexOf('"', i);
+        if (cr !== -1 && cr < i) cr = text.indexOf('\r\n', i);
         if (cr !== -1 && (q === -1 || cr < q)) {
           field += `${text.slice(i, cr)}\n`;
           i = cr + 2;
