@@ -147,6 +147,17 @@ describe('runMain', () => {
     expect(events).toEqual(['start a', 'starting b', 'start b interrupted', 'stop b', 'stop a']);
   });
 
+  it('an uncaught exception: the exit code is 1 even if the stop never ends and nothing keeps the process up', async () => {
+    const proc = fakeProc();
+    // A stop waiting on a promise no handle will ever settle: the real event loop would run dry, and Node.js
+    // end the process with process.exitCode (0 before this was set) without the deadline's exit(1).
+    const stuck: Service = { name: 'stuck', start: async () => undefined, stop: () => new Promise(() => undefined) };
+    await main(proc, [stuck]);
+    proc.emit('uncaughtException', new Error('planted'));
+    expect(proc.exitCode).toBe(1);
+    expect(proc.exits).toEqual([]);
+  });
+
   it('a start-up failure not caused by a stop exits 1 after stopping what had started', async () => {
     const events: string[] = [];
     const proc = fakeProc();

@@ -152,6 +152,9 @@ export async function runMain(opts: MainOptions): Promise<void> {
   };
   const shutdown = (code: number, why: string, withinMs = opts.stopTimeoutMs): void => {
     exitCode = Math.max(exitCode, code);
+    // Should the stop wait on something that holds no handle, the event loop runs dry before any exit() below
+    // (the deadline timer is unref'd); the process then ends with this code, not 0.
+    proc.exitCode = exitCode;
     exitBy(withinMs);
     if (stopping) return;
     stopping = true;
