@@ -46,6 +46,11 @@ function formatTime(ms: number): string {
   );
 }
 
+/** A record is one line whatever its texts hold (an error message from outside may carry line ends). */
+function oneLine(s: string): string {
+  return /[\r\n]/.test(s) ? s.replace(/\r\n|\r|\n/g, '\\n') : s;
+}
+
 function formatValue(v: unknown): string {
   if (typeof v === 'string') return /[\s="]/.test(v) || v === '' ? JSON.stringify(v) : v;
   return JSON.stringify(v) ?? String(v);
@@ -71,7 +76,7 @@ export function formatRecord(json: string, secrets: LogSecrets, stacks?: (stack:
   const level = LEVEL_NAMES[Number(rec['level'])] ?? 'INFO ';
   const time = typeof rec['time'] === 'number' ? formatTime(rec['time']) : formatTime(Date.now());
   const module = typeof rec['module'] === 'string' ? ` [${rec['module']}]` : '';
-  let line = `${time} ${level}${module} ${String(rec['msg'] ?? '')}`;
+  let line = `${time} ${level}${module} ${oneLine(String(rec['msg'] ?? ''))}`;
   const extras: string[] = [];
   for (const [k, v] of Object.entries(rec)) {
     if (!RESERVED.has(k) && v !== undefined) extras.push(`${k}=${formatValue(v)}`);
@@ -79,8 +84,8 @@ export function formatRecord(json: string, secrets: LogSecrets, stacks?: (stack:
   if (extras.length > 0) line += ` (${extras.join(' ')})`;
   const err = rec['err'] as ErrRecord | undefined;
   if (err && typeof err === 'object') {
-    line += `: ${err.type ?? 'Error'}: ${err.message ?? ''}`;
+    line += `: ${oneLine(`${err.type ?? 'Error'}: ${err.message ?? ''}`)}`;
     if (err.stack && stacks) line += `\n${stacks(err.stack)}`;
-  }
+  } else if (err !== undefined) line += `: ${oneLine(formatValue(err))}`; // something thrown that is not an Error
   return `${secrets.scrub(line)}\n`;
 }

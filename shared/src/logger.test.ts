@@ -42,6 +42,17 @@ describe('logger', () => {
     expect(all.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('keeps a record on one line whatever its message and error hold, and shows a thrown non-Error', () => {
+    const { log, lines } = capture('info');
+    log.fatal({ err: new Error('first\r\nsecond\nthird\rfourth') }, 'uncaught exception\nin a handler');
+    log.fatal({ err: 'a thrown string' }, 'uncaught exception');
+    expect(lines).toEqual([
+      expect.stringMatching(/FATAL uncaught exception\\nin a handler: Error: first\\nsecond\\nthird\\nfourth\n$/),
+      expect.stringMatching(/FATAL uncaught exception: "a thrown string"\n$/),
+    ]);
+    expect(lines.join('').split('\n')).toHaveLength(3);
+  });
+
   it('shows error stacks only at debug and below', () => {
     const info = capture('info');
     info.log.error({ err: new Error('bad') }, 'op failed');
