@@ -56,10 +56,11 @@ export class PendingRecords {
     if (line.length === 0) return 'empty';
     // UTF-16 code units → at most 3 UTF-8 bytes each: reserve the worst case, write, then know the real size.
     // A code unit is at least one byte: a line that cannot fit is refused before any work.
+    // Too big is decided before room: a line that can never be a record must not make a nearly full spool full.
     if (HEADER_BYTES + line.length > MAX_RECORD_BYTES) return 'too_big';
-    if (HEADER_BYTES + line.length > room) return 'no_room';
     const worst = HEADER_BYTES + line.length * 3;
     if (worst > MAX_RECORD_BYTES && HEADER_BYTES + Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) return 'too_big';
+    if (HEADER_BYTES + line.length > room) return 'no_room';
     let ch = this.#chunks.at(-1);
     if (ch === undefined || ch.buf.length - ch.used < worst) {
       ch = { buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, worst)), starts: [], used: 0, done: 0 };

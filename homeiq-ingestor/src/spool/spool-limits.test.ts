@@ -33,6 +33,17 @@ describe('Spool limits and states', () => {
     await spool.stop();
   });
 
+  it('a point too big in UTF-8 bytes (not in characters) is too big, also when it is larger than the room left', async () => {
+    const changes: boolean[] = [];
+    // 4 MiB of room, and 6 Mi characters of 3-byte text: fewer characters than a record's 16 MiB, more bytes.
+    const spool = new Spool({ dir, maxBytes: 4 << 20, log, onFullChange: (f) => changes.push(f) });
+    await spool.start();
+    expect(spool.append(`m v="${'€'.repeat(6 << 20)}" 1`)).toBe(false);
+    expect(spool.stats()).toMatchObject({ tooBig: 1, refused: 0, full: false });
+    expect(changes).toEqual([]);
+    await spool.stop();
+  });
+
   it('a point larger than the room left is refused as full (the spool is within that point of its limit)', async () => {
     const changes: boolean[] = [];
     const spool = new Spool({ dir, maxBytes: 1000, log, onFullChange: (f) => changes.push(f) });
