@@ -12,10 +12,7 @@ import { SpoolRefill, type SpoolRefillOptions } from '../../homeiq-ingestor/src/
 import { StateReplay } from '../../homeiq-ingestor/src/backfill/state-replay.js';
 import type { HaSession } from '../../homeiq-ingestor/src/ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../../homeiq-ingestor/src/ha/history.js';
-import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
-import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
-import { StateDigests } from '../../homeiq-ingestor/src/points/restart-digest.js';
-import { StatePipeline } from '../../homeiq-ingestor/src/points/state-pipeline.js';
+import { testPipeline } from './state-pipeline.js';
 
 export const S = 1_000_000;
 export const NOW = 1_795_000_000_000_000;
@@ -132,13 +129,7 @@ export function expected(rows: Rows, fromUs: number, toUs: number): string[] {
 
 export function pipelineRig() {
   const spool = new FakeSpool();
-  const encoder = new EventEncoder(
-    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
-    () => undefined,
-  );
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({ encoder, sink: spool, digests, skipRestartDuplicates: true });
+  const { digests, pipeline } = testPipeline({ sink: spool });
   const logs: string[] = [];
   const log = createLogger({
     level: 'debug',

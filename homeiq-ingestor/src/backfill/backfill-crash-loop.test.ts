@@ -14,14 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../../../dev/until.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 import { Backfill } from './backfill.js';
 import { MAX_HISTORY_CALLS_PER_WINDOW } from './state-replay.js';
 import type { HaSession } from '../ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../ha/history.js';
-import { EventEncoder } from '../points/event-encoder.js';
-import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const S = 1_000_000;
@@ -83,6 +80,44 @@ class Recorder {
   }
 }
 
+/**
+ * One life of the ingestor on `dir`: the real Backfill and StatePipeline writing into `written` (`entity@ns`),
+ * connected to `ha` as connection `n`; no periodic save (a crash comes before it: kills every 8–12 s vs 10 s).
+ */
+async function startRun(
+  dir: string,
+  ha: Recorder,
+  n: number,
+  written: Set<string>,
+  now: () => number,
+  recorderSettleMs = 60_000, // killed before the tail pass, every time
+) {
+  const sink = {
+    append: (l: string) => {
+      const m = / (\d+)$/.exec(l);
+      written.add(`${/entity_id=([^, ]+)/.exec(l)?.[1]}@${m?.[1]}`);
+      return true;
+    },
+  };
+  const { digests, pipeline } = testPipeline({ sink });
+  const backfill = new Backfill({
+    dir,
+    pipeline,
+    digests,
+    accepts: () => true,
+    spool: { sync: async () => undefined },
+    log,
+    historyImportDays: 0,
+    now,
+    saveIntervalMs: 3_600_000,
+    recorderSettleMs,
+  });
+  await backfill.start();
+  const conn = ha.session(n, 2);
+  backfill.onConnected(conn.session);
+  return { backfill, pipeline, conn };
+}
+
 describe('backfill in a crash loop', () => {
   it('bounds history calls per connection and never re-reads from the first crash', async () => {
     dir = await mkdtemp(join(tmpdir(), 'homeiq-crash-loop-'));
@@ -93,42 +128,7 @@ describe('backfill in a crash loop', () => {
     const written = new Set<string>();
     const runs: Array<{ connectedUs: number; calls: number; firstStart: number | undefined }> = [];
 
-    const start = async (n: number) => {
-      const encoder = new EventEncoder(
-        { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-        new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
-        () => undefined,
-      );
-      const digests = new StateDigests();
-      const pipeline = new StatePipeline({
-        encoder,
-        sink: {
-          append: (l) => {
-            const m = / (\d+)$/.exec(l);
-            written.add(`${/entity_id=([^, ]+)/.exec(l)?.[1]}@${m?.[1]}`);
-            return true;
-          },
-        },
-        digests,
-        skipRestartDuplicates: true,
-      });
-      const backfill = new Backfill({
-        dir: dir as string,
-        pipeline,
-        digests,
-        accepts: () => true,
-        spool: { sync: async () => undefined },
-        log,
-        historyImportDays: 0,
-        now: () => now,
-        saveIntervalMs: 3_600_000, // no periodic save: a crash comes before it (kills every 8–12 s vs 10 s)
-        recorderSettleMs: 60_000, // killed before the tail pass, every time
-      });
-      await backfill.start();
-      const conn = ha.session(n, 2);
-      backfill.onConnected(conn.session);
-      return { backfill, pipeline, conn };
-    };
+    const start = (n: number) => startRun(dir as string, ha, n, written, () => now);
 
     // Run 1: a fresh install; its snapshot and live events write every entity.
     let r = await start(1);

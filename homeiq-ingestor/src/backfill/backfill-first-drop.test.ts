@@ -12,12 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Backfill } from './backfill.js';
 import { HaSocket } from '../ha/ha-socket.js';
 import { isoToNs } from '../points/line-protocol.js';
-import { EventEncoder } from '../points/event-encoder.js';
-import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
 import { createEmptyHome, startHaSimulator } from '../../../dev/ha-sim/index.js';
 import { until } from '../../../dev/until.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -36,24 +33,7 @@ describe('fresh install, first connection lost before its snapshot', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
 
     const lines: string[] = [];
-    const filter = new EntityFilter({
-      includeDomains: [],
-      includeEntities: [],
-      excludeDomains: [],
-      excludeEntities: [],
-    });
-    const encoder = new EventEncoder(
-      { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-      filter,
-      () => undefined,
-    );
-    const digests = new StateDigests();
-    const pipeline = new StatePipeline({
-      encoder,
-      sink: { append: (l) => lines.push(l) > 0 },
-      digests,
-      skipRestartDuplicates: true,
-    });
+    const { digests, pipeline } = testPipeline({ sink: { append: (l) => lines.push(l) > 0 } });
     const backfill = new Backfill({
       dir,
       pipeline,

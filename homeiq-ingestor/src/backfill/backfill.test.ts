@@ -8,10 +8,7 @@ import { Backfill } from './backfill.js';
 import { batches, planWindows } from './chunks.js';
 import type { HaSession } from '../ha/ha-session.js';
 import { historyCommand, historyRowToState, isoToMicros, microsToIso, secondsToMicros } from '../ha/history.js';
-import { EventEncoder } from '../points/event-encoder.js';
-import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const H = 3_600_000_000;
@@ -131,18 +128,7 @@ async function rig(days: number, now: number, dir?: string, extra: { recorderSet
   const d = dir ?? (await mkdtemp(join(tmpdir(), 'homeiq-backfill-')));
   if (!dir) dirs.push(d);
   const lines: string[] = [];
-  const encoder = new EventEncoder(
-    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-    new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] }),
-    () => undefined,
-  );
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({
-    encoder,
-    sink: { append: (l) => lines.push(l) > 0 },
-    digests,
-    skipRestartDuplicates: true,
-  });
+  const { digests, pipeline } = testPipeline({ sink: { append: (l) => lines.push(l) > 0 } });
   const backfill = new Backfill({
     dir: d,
     pipeline,

@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HaSession } from '../ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../ha/history.js';
-import { EventEncoder } from '../points/event-encoder.js';
-import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
 import { Backfill } from './backfill.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 
 const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 const H = 3_600_000_000;
@@ -58,19 +55,7 @@ function session(failAfter?: number): HaSession {
 /** The add-on's backfill with `history_import_days` = days, started at `now` on `dir` (a restart reuses it). */
 async function rig(days: number, dir: string, now: number): Promise<{ backfill: Backfill; lines: string[] }> {
   const lines: string[] = [];
-  const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-  const encoder = new EventEncoder(
-    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-    filter,
-    () => undefined,
-  );
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({
-    encoder,
-    sink: { append: (l) => lines.push(l) > 0 },
-    digests,
-    skipRestartDuplicates: true,
-  });
+  const { digests, pipeline } = testPipeline({ sink: { append: (l) => lines.push(l) > 0 } });
   const backfill = new Backfill({
     dir,
     pipeline,

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HaSession } from '../ha/ha-session.js';
-import { EventEncoder } from '../points/event-encoder.js';
-import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
+import type { StatePipeline } from '../points/state-pipeline.js';
 import { StateReplay } from './state-replay.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 
 /**
  * Raw time.time() floats as HA's recorder keeps them, with the ISO HA put on the live event for each
@@ -19,19 +17,7 @@ const RAW: ReadonlyArray<[number, string]> = [
 
 function rig(skipRestartDuplicates: boolean): { lines: string[]; pipeline: StatePipeline; replay: StateReplay } {
   const lines: string[] = [];
-  const filter = new EntityFilter({ includeDomains: [], includeEntities: [], excludeDomains: [], excludeEntities: [] });
-  const encoder = new EventEncoder(
-    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-    filter,
-    () => undefined,
-  );
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({
-    encoder,
-    sink: { append: (l) => lines.push(l) > 0 },
-    digests,
-    skipRestartDuplicates,
-  });
+  const { digests, pipeline } = testPipeline({ sink: { append: (l) => lines.push(l) > 0 }, skipRestartDuplicates });
   return { lines, pipeline, replay: new StateReplay({ pipeline, digests, spool: { sync: async () => undefined } }) };
 }
 

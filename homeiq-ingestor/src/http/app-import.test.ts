@@ -23,11 +23,9 @@ import type { HaSession } from '../ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../ha/history.js';
 import { createApp } from './app.js';
 import { EventStream } from './event-stream.js';
-import { EventEncoder } from '../points/event-encoder.js';
 import { EntityFilter } from '../points/filter.js';
-import { StateDigests } from '../points/restart-digest.js';
-import { StatePipeline } from '../points/state-pipeline.js';
 import { startSupervisorEmulator, type SupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 import { until, type UntilOptions } from '../../../dev/until.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -126,18 +124,7 @@ beforeAll(async () => {
     excludeDomains: [],
     excludeEntities: ['sensor.c'],
   });
-  const encoder = new EventEncoder(
-    { maxStringLength: 1000, excludeAttributes: new Set(), layout: 'homeiq' },
-    filter,
-    () => undefined,
-  );
-  const digests = new StateDigests();
-  const pipeline = new StatePipeline({
-    encoder,
-    sink: { append: (l) => lines.push(l) > 0 },
-    digests,
-    skipRestartDuplicates: true,
-  });
+  const { digests, pipeline } = testPipeline({ sink: { append: (l) => lines.push(l) > 0 }, filter });
   backfill = new Backfill({
     dir: join(dir, 'backfill'),
     pipeline,
