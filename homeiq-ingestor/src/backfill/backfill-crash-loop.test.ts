@@ -6,7 +6,8 @@
  * - history calls per connection are bounded (MAX_HISTORY_CALLS_PER_WINDOW per window, whatever the entities);
  * - each restart's gap starts at the last durable position (the last window done, or the tail of the last gap
  *   done), never back at the first crash: the re-read range does not grow with the number of crashes;
- * - every change HA recorded meanwhile is written.
+ * - every change HA recorded meanwhile is written, also one its recorder committed only after the window holding
+ *   it was read (the position saved per window stops short of the last minutes before the connection).
  */
 import { createLogger, LogSecrets } from '@homeiq/shared';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,7 +40,12 @@ class Recorder {
     r.push(us);
     this.rows.set(id, r);
   }
-  session(n: number, delayMs: number): { session: HaSession; close(): void; history: Array<{ start: number }> } {
+  /** `answered`: history calls answered; later ones wait until the connection closes (a kill in the middle). */
+  session(
+    n: number,
+    delayMs: number,
+    answered = Infinity,
+  ): { session: HaSession; close(): void; history: Array<{ start: number }> } {
     let closed = false;
     const history: Array<{ start: number }> = [];
     const session: HaSession = {
@@ -62,6 +68,8 @@ class Recorder {
         const start = isoToMicros(msg['start_time'] as string) as number;
         const end = msg['end_time'] === undefined ? Infinity : (isoToMicros(msg['end_time'] as string) as number);
         history.push({ start });
+        while (history.length > answered && !closed) await new Promise((r) => setTimeout(r, 5));
+        if (closed) throw new Error('Home Assistant connection closed');
         const out: Record<string, unknown[]> = {};
         for (const id of msg['entity_ids'] as string[]) {
           const r = (this.rows.get(id) ?? [])
@@ -90,7 +98,7 @@ async function startRun(
   n: number,
   written: Set<string>,
   now: () => number,
-  recorderSettleMs = 60_000, // killed before the tail pass, every time
+  extra: { recorderSettleMs?: number; answered?: number } = {},
 ) {
   const sink = {
     append: (l: string) => {
@@ -110,10 +118,10 @@ async function startRun(
     historyImportDays: 0,
     now,
     saveIntervalMs: 3_600_000,
-    recorderSettleMs,
+    recorderSettleMs: extra.recorderSettleMs ?? 60_000, // killed before the tail pass, every time
   });
   await backfill.start();
-  const conn = ha.session(n, 2);
+  const conn = ha.session(n, 2, extra.answered);
   backfill.onConnected(conn.session);
   return { backfill, pipeline, conn };
 }
@@ -172,6 +180,50 @@ describe('backfill in a crash loop', () => {
     // Nothing HA recorded is missing.
     for (const [id, rows] of ha.rows)
       for (const us of rows) expect(written.has(`${id}@${us}000`), `${id}@${us}`).toBe(true);
+  }, 60_000);
+
+  it("never saves a position inside the recorder's last minutes: a change HA commits late is re-read after a crash", async () => {
+    const dir2 = await mkdtemp(join(tmpdir(), 'homeiq-crash-tail-'));
+    try {
+      const ha = new Recorder();
+      const few = ids.slice(0, 10);
+      let now = 1_795_000_000 * S;
+      for (const id of few) ha.record(id, now - 10 * MIN);
+      const written = new Set<string>();
+      const start = (n: number, extra = {}) => startRun(dir2, ha, n, written, () => now, extra);
+
+      // Run 1 (fresh install) sees every entity live: the last event seen is L = now - 10 min.
+      let r = await start(1);
+      for (const id of few) r.pipeline.onEvent(liveEvent(id, now - 10 * MIN));
+      await until('run 1 done', () => r.backfill.status().phase === 'done', 10_000);
+      await r.backfill.save();
+      r.conn.close();
+
+      // Run 2 connects at L + 62 min. Its gap [L - 2 s, now) is one whole window of an hour, ending 2 min 2 s
+      // before it connected, then an open one. A change 3 minutes before the connection is in that first window,
+      // but HA's recorder commits it only after the window was read (it commits every few seconds, and a
+      // connection's first minutes are why the gap's tail is read again later). Run 2 is killed while it asks
+      // for the open window, after it saved the first one.
+      now += 52 * MIN;
+      const late = now - 3 * MIN;
+      r = await start(2, { answered: 1 });
+      const run2 = r;
+      await until('run 2 read its first window and saved', () => run2.conn.history.length >= 2, 10_000);
+      ha.record(few[3] as string, late);
+      r.conn.close(); // killed before the tail pass
+
+      // Run 3, a minute later, lives to the end of its gap and tail. The entity changed again meanwhile, so
+      // only the history has the late change (the snapshot shows the newer state).
+      now += MIN;
+      ha.record(few[3] as string, now - 10 * S);
+      r = await start(3, { recorderSettleMs: 0 });
+      const run3 = r;
+      await until('run 3 done', () => run3.backfill.status().phase === 'done', 10_000);
+      r.conn.close();
+      expect(written.has(`${few[3]}@${late}000`), 'the change committed late').toBe(true);
+    } finally {
+      await rm(dir2, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

@@ -35,7 +35,7 @@ import { newestUpdate, StateReplay } from './state-replay.js';
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
  * `state.json` (last event seen or a fresh install's first connection, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
  * as soon as a gap window is in the spool (so a crash loop re-reads only from the last window done, not from its first
- * crash), at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
+ * crash; never past the tail, see TAIL_US), at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
  * and how far it got) after every window.
  */
 
@@ -259,8 +259,9 @@ export class Backfill implements Service {
           if (!alive()) return;
           g.windowsDone += 1;
           if (w.endUs !== undefined) {
-            // The window is in the spool (fsynced): a crash from here on re-reads only what follows it.
-            this.#state.gapFromUs = w.endUs;
+            // The window is in the spool (fsynced): a crash from here on re-reads only what follows it, but never
+            // less than the tail (HA's recorder may not have committed its last changes when the window was read).
+            this.#state.gapFromUs = Math.max(gapFrom, Math.min(w.endUs, connectedUs - TAIL_US));
             await this.#saveProgress();
           }
         }
