@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import { ConnectionHealth } from './connection-health.js';
 import { Session, type HaSession } from './ha-session.js';
 import { Heartbeat } from './heartbeat.js';
-import { parseFrame, type HaEvent, type InvalidKind, type ServerMessage } from './messages.js';
+import { InputProblems, type InputProblemCounts } from './input-problems.js';
+import { parseFrame, type HaEvent, type ServerMessage } from './messages.js';
 
 export interface HaSocketOptions {
   /** `ws://supervisor/core/websocket` in production. */
@@ -38,18 +39,11 @@ export interface HaSocketOptions {
   stableMs?: number;
 }
 
-export interface HaSocketStats {
+export interface HaSocketStats extends InputProblemCounts {
   connected: boolean;
   haVersion: string | undefined;
   connects: number;
   reconnects: number;
-  /** Frames that are not JSON, or neither a message nor an array of messages. */
-  badFrames: number;
-  /** Messages left out because they lack the shape of their type, by kind (see InvalidKind). */
-  invalidMessages: Partial<Record<InvalidKind, number>>;
-  /** Messages whose handling failed (a bug on our side; logged once per message type). */
-  handlerErrors: number;
-  unknownMessages: number;
   lastError: string | undefined;
 }
 
@@ -68,15 +62,11 @@ export const REGISTRY_EVENTS = [
  */
 export class HaSocket implements Service {
   readonly name = 'home-assistant connection';
-  readonly #stats: HaSocketStats = {
+  readonly #stats: Omit<HaSocketStats, keyof InputProblemCounts> = {
     connected: false,
     haVersion: undefined,
     connects: 0,
     reconnects: 0,
-    badFrames: 0,
-    invalidMessages: {},
-    handlerErrors: 0,
-    unknownMessages: 0,
     lastError: undefined,
   };
   #ws: WebSocket | undefined;
@@ -86,17 +76,7 @@ export class HaSocket implements Service {
   #stableTimer: NodeJS.Timeout | undefined;
   readonly #heartbeat = new Heartbeat();
   readonly #health: ConnectionHealth;
-  #seenUnknown = new Set<string>();
-  /** Message types whose handler failed, logged once each (bounded like #seenUnknown). */
-  #seenHandlerErrors = new Set<string>();
-  readonly #onInvalid = (kind: InvalidKind): void => {
-    const n = this.#stats.invalidMessages[kind] ?? 0;
-    this.#stats.invalidMessages[kind] = n + 1;
-    if (n === 0)
-      this.opts.log.warn(
-        `received a malformed '${kind}' message from Home Assistant; leaving such messages out (counted in /metrics, logged once per kind)`,
-      );
-  };
+  readonly #problems: InputProblems;
   #session: Session | undefined;
   #recorded: ReadonlySet<string>;
   readonly #registryEvents: ReadonlySet<string> = new Set(REGISTRY_EVENTS);
@@ -106,10 +86,11 @@ export class HaSocket implements Service {
     this.#backoff = opts.backoff ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
     this.#recorded = new Set(['state_changed', ...opts.eventTypes]);
     this.#health = new ConnectionHealth(opts.health, opts.graceMs ?? 60_000);
+    this.#problems = new InputProblems(opts.log);
   }
 
   stats(): Readonly<HaSocketStats> {
-    return { ...this.#stats, invalidMessages: { ...this.#stats.invalidMessages } };
+    return { ...this.#stats, ...this.#problems.counts() };
   }
 
   async start(): Promise<void> {
@@ -162,13 +143,9 @@ export class HaSocket implements Service {
       ws.terminate();
     }, this.opts.authTimeoutMs ?? 15_000);
     ws.on('message', (data, isBinary) => {
-      const messages = isBinary ? undefined : parseFrame(data.toString(), this.#onInvalid);
+      const messages = isBinary ? undefined : parseFrame(data.toString(), this.#problems.invalid);
       if (!messages) {
-        this.#stats.badFrames += 1;
-        if (this.#stats.badFrames === 1)
-          this.opts.log.warn(
-            'received a frame that is not a Home Assistant message; counting and ignoring such frames',
-          );
+        this.#problems.badFrame();
         return;
       }
       for (const m of messages) {
@@ -176,7 +153,7 @@ export class HaSocket implements Service {
         try {
           this.#handle(ws, m, authTimer);
         } catch (err) {
-          this.#handlerFailed(m.type, err);
+          this.#problems.handlerFailed(m.type, err);
         }
       }
     });
@@ -243,26 +220,9 @@ export class HaSocket implements Service {
             `Home Assistant refused a command: ${m.error?.message ?? ''}`,
           );
         return;
-      default: {
-        this.#stats.unknownMessages += 1;
-        const type = String((m as { type: unknown }).type).slice(0, 40);
-        if (!this.#seenUnknown.has(type) && this.#seenUnknown.size < 100) {
-          this.#seenUnknown.add(type);
-          this.opts.log.info(`ignoring unknown message type '${type}' (logged once per type)`);
-        }
-      }
+      default:
+        this.#problems.unknown((m as { type: unknown }).type);
     }
-  }
-
-  #handlerFailed(type: string, err: unknown): void {
-    this.#stats.handlerErrors += 1;
-    const t = String(type).slice(0, 40);
-    if (this.#seenHandlerErrors.has(t) || this.#seenHandlerErrors.size >= 100) return;
-    this.#seenHandlerErrors.add(t);
-    this.opts.log.error(
-      { err },
-      `handling a '${t}' message from Home Assistant failed; the message is left out and the connection kept (counted in /metrics, logged once per type)`,
-    );
   }
 
   #onReady(haVersion: string | undefined): void {
