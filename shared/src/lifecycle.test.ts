@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { jsonParseHasKeyBug } from './json-text.js';
 import { createLogger, LogSecrets } from './logger.js';
 import { runMain, ServiceGroup, type Composition, type Service } from './lifecycle.js';
 
@@ -156,6 +157,17 @@ describe('runMain', () => {
     proc.emit('uncaughtException', new Error('planted'));
     expect(proc.exitCode).toBe(1);
     expect(proc.exits).toEqual([]);
+  });
+
+  it("logs at start, once, whether this runtime's JSON.parse has the escaped-key bug", async () => {
+    const lines: string[] = [];
+    const captured = createLogger({ level: 'info', name: 't', secrets: new LogSecrets(), write: (l) => lines.push(l) });
+    const proc = fakeProc();
+    await runMain({ name: 't', stopTimeoutMs: 5_000, proc, compose: async () => ({ log: captured, services: [] }) });
+    const said = lines.filter((l) => /has V8's JSON\.parse escaped-key bug/.test(l));
+    expect(said).toHaveLength(jsonParseHasKeyBug() ? 1 : 0);
+    // Node 24, the production runtime (and the one the project installs for its tests), has it.
+    if (process.versions.node.startsWith('24.')) expect(said).toHaveLength(1);
   });
 
   it('a start-up failure not caused by a stop exits 1 after stopping what had started', async () => {
