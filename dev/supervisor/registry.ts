@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AddonState, RegisterAddonOptions } from './types.js';
 
 /** Slug characters the Supervisor accepts (`RE_SLUG`). */

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HttpError } from './http-server.js';
 import { parseJson } from './json-text.js';
 

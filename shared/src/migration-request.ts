@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MIGRATION_MAX_ENTITIES, type MigrationSourceView } from './contracts/migration.js';
 
 /**

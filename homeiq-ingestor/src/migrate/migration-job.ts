@@ -1,6 +1,6 @@
 import { migrationSourceSchema, parseJson, writeFileAtomic, type MigrationSourceConfig } from '@homeiq/shared';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ReportRecord } from './migration-report.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert } from './alerts.js';
 
 /** One alert's life: detected, raised after the grace, cleared after the condition stayed away as long. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@homeiq/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HaSession } from '../ha/ha-session.js';
 import { ALERT_PREFIX, type Alert } from './alerts.js';
 

@@ -1,6 +1,6 @@
 import { httpRequestRaw, siblingSlug, SupervisorError, type SupervisorClient } from '@homeiq/shared';
 import { ADDON_PORTS } from '@homeiq/shared/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertLinks } from './alerts.js';
 import type { SiblingView } from './figures.js';
 import type { DeviceInfo } from './mqtt-entities.js';
