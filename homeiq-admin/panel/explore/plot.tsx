@@ -2,18 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { type PlotBand, chartPng, cssVar, drawBands } from './bands.js';
 import { num, stats } from './export.js';
-
-/** A line: times in Unix µs. Series of one unit share a y-axis. */
-export interface PlotSeries {
-  key: string;
-  label: string;
-  unit: string;
-  color: string;
-  times: number[];
-  values: number[];
-  /** The previous period, drawn dashed. */
-  dashed?: boolean;
-}
+import type { PlotSeries } from './series.js';
 
 export interface PlotHandle {
   /** The chart, its bands and its legend as one PNG, under `title`. */
@@ -30,22 +19,6 @@ export interface PlotProps {
   onZoom?: ((startMs: number, endMs: number) => void) | undefined;
   handle?: ((h: PlotHandle | undefined) => void) | undefined;
 }
-
-/** Distinct in light and dark; the n-th entity picked keeps the n-th colour. */
-export const PALETTE = [
-  '#039be5',
-  '#fb8c00',
-  '#43a047',
-  '#e53935',
-  '#8e24aa',
-  '#00897b',
-  '#fdd835',
-  '#3949ab',
-  '#6d4c41',
-  '#d81b60',
-  '#7cb342',
-  '#00acc1',
-];
 
 /** The index of the last time ≤ t (−1 before the first). */
 function before(times: readonly number[], t: number): number {

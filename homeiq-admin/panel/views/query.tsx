@@ -1,19 +1,15 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { QueryAnswer, QueryInfo, QueryLanguage, QueryTable } from '../../src/api-types.js';
-import { rfc3339ToMicros } from '../../src/explore/time.js';
 import { count } from '../../src/overview/format.js';
 import { ApiFailure, api, boot } from '../api.js';
-import { PALETTE, Plot, type PlotSeries } from '../explore/plot.js';
+import { Plot } from '../explore/plot.js';
+import { answerSeries, NUMERIC } from '../explore/series.js';
 import { LAST_QUERY, remember, remembered } from '../explore/storage.js';
 import { useApi } from '../hooks.js';
 import { Card, ErrorBanner, Notice } from '../ui.js';
 
 /** Rows drawn in the page; the answer may hold more (the row limit is the server's). */
 const ROWS_SHOWN = 500;
-const MAX_SERIES = 20;
-const NUMERIC = new Set(['double', 'long', 'unsignedLong']);
-/** Group columns that are the same in every table of a Flux answer and say nothing in a label. */
-const QUIET = new Set(['_start', '_stop']);
 
 function example(lang: QueryLanguage, bucket: string): string {
   return lang === 'flux'
@@ -22,59 +18,6 @@ function example(lang: QueryLanguage, bucket: string): string {
   |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value")
   |> aggregateWindow(every: 1m, fn: mean, createEmpty: false)`
     : `SELECT mean("value") FROM "sensor" WHERE time > now() - 1h GROUP BY time(1m), "entity_id"`;
-}
-
-/** The answer's numeric columns over time, one line per table and column, labelled by the table's group key. */
-export function answerSeries(tables: readonly QueryTable[]): PlotSeries[] {
-  const out: PlotSeries[] = [];
-  for (const t of tables) {
-    const ti = t.columns.findIndex((c) => (c.name === '_time' || c.name === 'time') && c.type.startsWith('dateTime'));
-    if (ti < 0) continue;
-    const groupValue = (name: string): string => {
-      const i = t.columns.findIndex((c) => c.group && c.name === name);
-      return i < 0 ? '' : (t.rows[0]?.[i] ?? '');
-    };
-    // HomeIQ's series are best named by entity (and field, unless it is the usual `value`); others by the group key.
-    const entity = groupValue('entity_id');
-    const field = groupValue('_field');
-    const key = entity
-      ? [entity, field === 'value' ? '' : field].filter(Boolean).join(' ')
-      : t.columns
-          .filter((c) => c.group && !QUIET.has(c.name))
-          .map((c) => t.rows[0]?.[t.columns.indexOf(c)] ?? '')
-          .filter(Boolean)
-          .join(' ');
-    const numeric = t.columns.filter((c) => NUMERIC.has(c.type) && c.name !== 'table');
-    for (const c of numeric) {
-      if (out.length >= MAX_SERIES) return out;
-      const ci = t.columns.indexOf(c);
-      const times: number[] = [];
-      const values: number[] = [];
-      for (const r of t.rows) {
-        const us = rfc3339ToMicros(r[ti] ?? '');
-        const v = Number(r[ci]);
-        if (Number.isFinite(us) && r[ci] !== '' && Number.isFinite(v)) {
-          times.push(us);
-          values.push(v);
-        }
-      }
-      if (times.length === 0) continue;
-      // Without a group key: InfluxQL's series name, or Flux's yield.
-      const fallback = Number.isNaN(Number(t.table)) ? t.table : t.result;
-      const label = [key || fallback, numeric.length > 1 || c.name !== '_value' ? c.name : '']
-        .filter(Boolean)
-        .join(' · ');
-      out.push({
-        key: `${t.result}/${t.table}/${c.name}`,
-        label,
-        unit: '',
-        color: PALETTE[out.length % PALETTE.length] as string,
-        times,
-        values,
-      });
-    }
-  }
-  return out;
 }
 
 function ResultTable({ t, shown }: { t: QueryTable; shown: number }) {
