@@ -1,4 +1,5 @@
 import { HttpError } from '@homeiq/shared';
+import { ADDON_PORTS } from '@homeiq/shared/contracts';
 import type { GrafanaInfo } from './api-types.js';
 import type { InfluxReader } from './influx/flux.js';
 import type { InfluxqlSetup, ManagerClient } from './siblings/clients.js';
@@ -24,15 +25,15 @@ export class GrafanaService {
       }),
     ]);
     // The Supervisor's info lists the add-on's ports and their host mapping (null: not published).
-    const network = (info as unknown as { network?: Record<string, number | null> }).network ?? {};
-    const hostPort = network['8086/tcp'];
+    const port = `${ADDON_PORTS.influxd}/tcp`;
+    const hostPort = info.network?.[port];
     const buckets = [grant.buckets.raw, ...grant.buckets.downsampled];
     const hourly = grant.buckets.downsampled.find((b) => b.endsWith('_1h')) ?? grant.buckets.raw;
     return {
       url: `http://${info.hostname}:${grant.port}`,
       hostPortNote: hostPort
-        ? `From outside Home Assistant: http://<your Home Assistant host>:${hostPort} (port 8086 is published as ${hostPort}).`
-        : "From outside Home Assistant: publish port 8086/tcp in the Network section of HomeIQ InfluxDB's Configuration tab first.",
+        ? `From outside Home Assistant: http://<your Home Assistant host>:${hostPort} (port ${ADDON_PORTS.influxd} is published as ${hostPort}).`
+        : `From outside Home Assistant: publish port ${port} in the Network section of HomeIQ InfluxDB's Configuration tab first.`,
       org: grant.org,
       buckets,
       tokenAvailable: true,
