@@ -1,4 +1,4 @@
-// Migration bench: InfluxDB 1.8 (the community add-on's release, a real one from tests/peers) → the HomeIQ layout in a
+// Migration bench: InfluxDB 1.8 (the community add-on's release, a real one from dev/peers) → the HomeIQ layout in a
 // real influxd, against writing the very same points straight into that influxd.
 //
 // 1. Source: `--points` (default 1,000,000) points of HA's schema written into the 1.x database `home_assistant`, as
