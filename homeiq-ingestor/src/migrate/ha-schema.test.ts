@@ -3,16 +3,20 @@
  * encoder, itself checked against HA's code) are read back into states, and those encode in HomeIQ's layout to the
  * lines the original states give, apart from the losses the schema forces (documented in ha-schema.ts).
  */
+import { prng } from '../../../dev/ha-sim/demo-driver.js';
 import { describe, expect, it } from 'vitest';
 import { encodeHaCompatible } from '../points/ha-compatible.js';
-import type { FieldValue } from '../points/line-protocol.js';
+import { isoToNsGeneral } from '../points/line-protocol.js';
 import { StateEncoder } from '../points/state-encoder.js';
 import type { EncodeOptions, HaState } from '../points/state-model.js';
 import { HaStateReader, haEntityId, nsBefore, nsToIso, type MappingNote } from './ha-schema.js';
+import { TimeReader } from './source-time.js';
 import type { SourcePoint } from './source-types.js';
 
 const TS = '2026-09-01T10:01:00.123456+00:00';
 const NS = '1788256860123456000';
+/** NS as InfluxDB prints it. */
+const TIME = '2026-09-01T10:01:00.123456Z';
 const haOpts: EncodeOptions = { maxStringLength: 16_384, excludeAttributes: new Set(), layout: 'ha_compatible' };
 const homeiq: EncodeOptions = { maxStringLength: 16_384, excludeAttributes: new Set(), layout: 'homeiq' };
 
@@ -39,26 +43,44 @@ function split(s: string, sep: string): string[] {
 }
 const unescapeKey = (s: string): string => s.replace(/\\(.)/g, '$1');
 
-/** A line of ours as InfluxDB would store it. */
+/** A line of ours as InfluxDB would store it, as a source reads it (time text first). */
 function parseLine(line: string): SourcePoint {
-  const [series = '', fieldText = '', timeNs = ''] = split(line, ' ');
-  const [measurement = '', ...tagParts] = split(series, ',');
+  const [seriesText = '', fieldText = '', timeNs = ''] = split(line, ' ');
+  const [measurement = '', ...tagParts] = split(seriesText, ',');
   const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const t of tagParts) {
     const [k = '', v = ''] = split(t, '=');
     tags[unescapeKey(k)] = unescapeKey(v);
   }
-  const fields = new Map<string, FieldValue>();
+  const fields = ['time'];
+  const values: unknown[] = [TIME];
+  const ints = new Set<number>();
   for (const f of split(fieldText, ',')) {
     const eq = split(f, '=');
-    const key = unescapeKey(eq[0] ?? '');
     const v = eq.slice(1).join('=');
-    if (v.startsWith('"')) fields.set(key, { type: 'string', value: v.slice(1, -1).replace(/\\(["\\])/g, '$1') });
-    else if (v === 'true' || v === 'false') fields.set(key, { type: 'bool', value: v === 'true' });
-    else if (v.endsWith('i')) fields.set(key, { type: 'int', value: Number(v.slice(0, -1)) });
-    else fields.set(key, { type: 'float', value: Number(v) });
+    fields.push(unescapeKey(eq[0] ?? ''));
+    if (v.startsWith('"')) values.push(v.slice(1, -1).replace(/\\(["\\])/g, '$1'));
+    else if (v === 'true' || v === 'false') values.push(v === 'true');
+    else if (v.endsWith('i')) {
+      ints.add(values.length);
+      values.push(Number(v.slice(0, -1)));
+    } else values.push(Number(v));
   }
-  return { measurement: unescapeKey(measurement), tags, fields, timeNs };
+  const series = { measurement: unescapeKey(measurement), tags, fields, ints, entityId: haEntityId(tags) };
+  return { series, values, timeNs };
+}
+
+/** A point of series `sensor.t` in `measurement` with the given fields. */
+function point(measurement: string, fields: Record<string, unknown>, tags: Record<string, string> = {}): SourcePoint {
+  const all = { domain: 'sensor', entity_id: 't', ...tags };
+  const series = {
+    measurement,
+    tags: all,
+    fields: ['time', ...Object.keys(fields)],
+    ints: new Set<number>(),
+    entityId: haEntityId(all),
+  };
+  return { series, values: [TIME, ...Object.values(fields)], timeNs: NS };
 }
 
 const st = (entity_id: string, state: string, attributes: Record<string, unknown> = {}): HaState => ({
@@ -72,8 +94,7 @@ function roundTrip(s: HaState): { back: HaState | undefined; notes: MappingNote[
   const line = encodeHaCompatible(s, TS, haOpts).line as string;
   const p = parseLine(line);
   const notes: MappingNote[] = [];
-  const id = haEntityId(p.tags) as string;
-  return { back: new HaStateReader().read(p, id, TS, notes), notes };
+  return { back: new HaStateReader().read(p, p.series.entityId as string, notes), notes };
 }
 
 /** The HomeIQ line of a state, fields sorted (their order means nothing to InfluxDB). */
@@ -158,45 +179,29 @@ describe('reading HA schema points back into states', () => {
   it('units: the measurement unless it is the entity id; measurement_attr layouts read the unit field', () => {
     const reader = new HaStateReader();
     const notes: MappingNote[] = [];
-    const point = (measurement: string, fields: Array<[string, FieldValue]>): SourcePoint => ({
-      measurement,
-      tags: { domain: 'sensor', entity_id: 't' },
-      fields: new Map(fields),
-      timeNs: NS,
+    const attrs = (p: SourcePoint): Record<string, unknown> | undefined =>
+      reader.read(p, 'sensor.t', notes)?.attributes;
+    expect(attrs(point('sensor.t', { value: 3 }))).toEqual({});
+    expect(attrs(point('W', { value: 3 }))).toEqual({ unit_of_measurement: 'W' });
+    expect(attrs(point('sensor__power', { value: 3, unit_of_measurement_str: 'W' }))).toEqual({
+      device_class: 'power',
+      unit_of_measurement: 'W',
     });
-    const v: [string, FieldValue] = ['value', { type: 'float', value: 3 }];
-    expect(reader.read(point('sensor.t', [v]), 'sensor.t', TS, notes)?.attributes).toEqual({});
-    expect(reader.read(point('W', [v]), 'sensor.t', TS, notes)?.attributes).toEqual({ unit_of_measurement: 'W' });
-    expect(
-      reader.read(
-        point('sensor__power', [v, ['unit_of_measurement_str', { type: 'string', value: 'W' }]]),
-        'sensor.t',
-        TS,
-        notes,
-      )?.attributes,
-    ).toEqual({ device_class: 'power', unit_of_measurement: 'W' });
-    expect(
-      reader.read(
-        point('sensor.t', [v, ['unit_of_measurement_str', { type: 'string', value: 'W' }]]),
-        'sensor.t',
-        TS,
-        notes,
-      )?.attributes,
-    ).toEqual({ unit_of_measurement: 'W' });
-    expect(
-      reader.read(point('sensor.t', [['friendly_name_str', { type: 'string', value: 'x' }]]), 'sensor.t', TS, notes),
-    ).toBe(undefined);
+    expect(attrs(point('sensor.t', { value: 3, unit_of_measurement_str: 'W' }))).toEqual({ unit_of_measurement: 'W' });
+    expect(attrs(point('sensor.t', { value: 3, friendly_name_str: null }))).toEqual({});
+    expect(reader.read(point('sensor.t', { friendly_name_str: 'x' }), 'sensor.t', notes)).toBe(undefined);
+    expect(reader.read(point('sensor.t', { value: null, state: undefined }), 'sensor.t', notes)).toBe(undefined);
+    // The time is the source's text; integers beyond 2^53 arrive as bigint.
+    expect(reader.read(point('sensor.t', { value: 2n ** 60n }), 'sensor.t', notes)).toMatchObject({
+      state: String(2n ** 60n),
+      last_updated: TIME,
+    });
   });
 
   it('extra tags become text attributes; only domain + entity_id tags make an HA series', () => {
-    const p: SourcePoint = {
-      measurement: 'W',
-      tags: { domain: 'sensor', entity_id: 'plug', source: 'ha', __proto__: 'x' } as Record<string, string>,
-      fields: new Map([['value', { type: 'float', value: 1 }]]),
-      timeNs: NS,
-    };
+    const p = point('W', { value: 1 }, { entity_id: 'plug', source: 'ha' });
     const notes: MappingNote[] = [];
-    expect(new HaStateReader().read(p, 'sensor.plug', TS, notes)?.attributes).toMatchObject({ source: 'ha' });
+    expect(new HaStateReader().read(p, 'sensor.plug', notes)?.attributes).toMatchObject({ source: 'ha' });
     expect(notes).toContain('tag_as_attribute');
     expect(haEntityId({ domain: 'sensor' })).toBeUndefined();
     expect(haEntityId({ domain: 'Sensor', entity_id: 'x' })).toBeUndefined();
@@ -210,9 +215,27 @@ describe('times', () => {
     expect(nsToIso('1788256860123456789')).toBe('2026-09-01T10:01:00.123456789Z');
     expect(nsToIso(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
     expect(nsToIso('5')).toBe('1970-01-01T00:00:00.000000005Z');
-    const r = new HaStateReader();
-    expect(r.iso(NS)).toBe(nsToIso(NS));
-    expect(r.iso('1788256861000000001')).toBe('2026-09-01T10:01:01.000000001Z');
+    const times = new TimeReader();
+    for (const t of [
+      TIME,
+      '2026-09-01T10:01:00Z',
+      '1970-01-01T00:00:01.5Z',
+      '2262-01-01T00:00:00Z',
+      '2026-09-01 10:01:00Z',
+    ])
+      expect(times.ns(t), t).toBe(isoToNsGeneral(t));
+    // Random times of the last 60 years, a few per minute, with 0 to 9 fraction digits.
+    const rnd = prng(7);
+    for (let i = 0; i < 2000; i += 1) {
+      const ms = Date.UTC(1970, 0, 1) + Math.floor(rnd() * 60 * 365 * 86_400_000);
+      const digits = Math.floor(rnd() * 10);
+      const frac = String(Math.floor(rnd() * 1e9))
+        .padStart(9, '0')
+        .slice(0, digits);
+      const t = `${new Date(ms).toISOString().slice(0, 19)}${digits ? `.${frac}` : ''}Z`;
+      expect(times.ns(t), t).toBe(isoToNsGeneral(t));
+      expect(nsToIso(times.ns(t) as string), t).toBe(nsToIso(isoToNsGeneral(t) as string));
+    }
   });
 
   it('compares ns digits like numbers', () => {

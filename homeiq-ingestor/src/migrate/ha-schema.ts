@@ -1,7 +1,6 @@
-import type { FieldValue } from '../points/line-protocol.js';
 import type { HaState } from '../points/state-model.js';
 import { looksLikeContainer, parsePythonLiteral } from './python-literal.js';
-import type { SourcePoint } from './source-types.js';
+import type { SourcePoint, SourceSeries } from './source-types.js';
 
 /**
  * HA's influxdb integration schema read back into the states it was written from (docs/MIGRATION.md has the
@@ -77,13 +76,16 @@ export function nsBefore(a: string, b: string): boolean {
   return a.length !== b.length ? a.length < b.length : a < b;
 }
 
-function text(f: FieldValue): string {
-  return f.type === 'string' ? f.value : f.type === 'bool' ? (f.value ? 'True' : 'False') : String(f.value);
+/** A stored value as HA's text for it (a number's text, Python's True/False). */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
 }
 
-function scalar(f: FieldValue): unknown {
-  return f.type === 'int' ? Number(f.value) : f.value;
+function scalar(v: unknown): unknown {
+  return typeof v === 'bigint' ? Number(v) : v;
 }
+
+const isSet = (v: unknown): boolean => v !== null && v !== undefined;
 
 /** A `<name>_str` text as the attribute value it was written from (see the top). */
 function fromText(s: string, notes: MappingNote[]): unknown {
@@ -101,109 +103,137 @@ function fromText(s: string, notes: MappingNote[]): unknown {
   return v;
 }
 
-/** What the measurement says about the state: its unit, or (`measurement_attr: domain__device_class`) its device class. */
-function measurementMeaning(
-  m: string,
-  entityId: string,
-  domain: string,
-  fields: Map<string, FieldValue>,
-  notes: MappingNote[],
-): { unit?: string; deviceClass?: string } {
-  if (m === entityId) return {};
-  if (m === domain || (m.startsWith(`${domain}__`) && !fields.has('device_class_str'))) {
-    notes.push('measurement_layout');
-    return m === domain ? {} : { deviceClass: m.slice(domain.length + 2) };
+/** Where a series' fields are, worked out once per series (SourceSeries). */
+interface Plan {
+  state: number;
+  value: number;
+  deviceClassStr: number;
+  unitStr: number;
+  /**
+   * `<name>_str` fields with their name, and the last text read back there (most attributes keep their text from
+   * one state to the next: a list of options is parsed once).
+   */
+  texts: Array<{ at: number; name: string; text?: string; value?: unknown; notes?: MappingNote[] }>;
+  others: Array<{ at: number; name: string }>;
+  domain: string;
+  /** Tags other than HA's own. */
+  extraTags: Array<[string, string]>;
+}
+
+function planOf(series: SourceSeries, entityId: string): Plan {
+  const f = series.fields;
+  const plan: Plan = {
+    state: f.indexOf('state'),
+    value: f.indexOf('value'),
+    deviceClassStr: f.indexOf('device_class_str'),
+    unitStr: f.indexOf('unit_of_measurement_str'),
+    texts: [],
+    others: [],
+    domain: entityId.slice(0, entityId.indexOf('.')),
+    extraTags: Object.entries(series.tags).filter(([k]) => !HA_TAGS.has(k)),
+  };
+  for (let i = 1; i < f.length; i += 1) {
+    const name = f[i] as string;
+    if (i === plan.state || i === plan.value) continue;
+    if (name.endsWith('_str')) plan.texts.push({ at: i, name: name.slice(0, -4) });
+    plan.others.push({ at: i, name });
   }
-  if (fields.get('unit_of_measurement_str')?.type === 'string') {
-    // `measurement_attr: entity_id` or an override: the unit is an attribute field.
-    notes.push('measurement_layout');
-    return {};
-  }
-  return { unit: m };
+  return plan;
 }
 
 /**
- * Reads points of HA's schema back into states (see the top). One per migration: it keeps a scratch set and the
- * ISO text of the last second it printed (a window's points of one series are close in time).
+ * Reads points of HA's schema back into states (see the top). One per migration: it keeps each series' plan and a
+ * scratch set.
  */
 export class HaStateReader {
   readonly #fromStr = new Set<string>();
-  #isoSecond = '';
-  #isoBase = '';
-
-  /** `nsToIso`, for the positive 19-digit times of any HA point, with the second's text cached. */
-  iso(ns: string): string {
-    if (ns.length !== 19) return nsToIso(ns);
-    const sec = ns.slice(0, 10);
-    if (sec !== this.#isoSecond) {
-      this.#isoSecond = sec;
-      this.#isoBase = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
-    }
-    const frac = ns.slice(10);
-    return `${this.#isoBase}.${frac.endsWith('000') ? frac.slice(0, 6) : frac}Z`;
-  }
+  readonly #plans = new WeakMap<SourceSeries, Plan>();
 
   /**
    * The HA state a point of HA's schema was written from (see the top), or undefined when it has neither a
    * `state` nor a `value` field. `notes` receives one entry per approximation made.
    */
-  read(p: SourcePoint, entityId: string, lastUpdated: string, notes: MappingNote[]): HaState | undefined {
-    const fields = p.fields;
-    const stateField = fields.get('state');
-    const valueField = fields.get('value');
+  read(p: SourcePoint, entityId: string, notes: MappingNote[]): HaState | undefined {
+    let plan = this.#plans.get(p.series);
+    if (!plan) {
+      plan = planOf(p.series, entityId);
+      this.#plans.set(p.series, plan);
+    }
+    const v = p.values;
+    const sv = plan.state > 0 ? v[plan.state] : undefined;
+    const vv = plan.value > 0 ? v[plan.value] : undefined;
+    const hasState = isSet(sv);
+    const hasValue = isSet(vv);
     let state: string;
     /** Fields that are attributes despite their name (`state`/`value` where HA writes no such field). */
-    let stateAttr: FieldValue | undefined;
-    let valueAttr: FieldValue | undefined;
-    if (stateField?.type === 'string') {
-      state = stateField.value;
+    let stateAttr: unknown;
+    let valueAttr: unknown;
+    if (typeof sv === 'string') {
+      state = sv;
       // HA writes `value` beside a text state only for the states it counts as 0/1.
-      if (valueField !== undefined && !BOOLEAN_LIKE.has(state)) valueAttr = valueField;
-    } else if (valueField !== undefined) {
-      notes.push(valueField.type === 'string' ? 'unexpected_type' : 'state_from_value');
-      state = text(valueField);
-      stateAttr = stateField; // a number `state` beside a number state: an attribute called state
-    } else if (stateField !== undefined) {
+      if (hasValue && !BOOLEAN_LIKE.has(state)) valueAttr = vv;
+    } else if (hasValue) {
+      notes.push(typeof vv === 'string' ? 'unexpected_type' : 'state_from_value');
+      state = text(vv);
+      stateAttr = sv; // a number `state` beside a number state: an attribute called state
+    } else if (hasState) {
       notes.push('unexpected_type');
-      state = text(stateField);
+      state = text(sv);
     } else return undefined;
 
-    const domain = entityId.slice(0, entityId.indexOf('.'));
     // No prototype: an attribute may be called `__proto__` or `constructor`.
     const attributes = Object.create(null) as Record<string, unknown>;
-    const meaning = measurementMeaning(p.measurement, entityId, domain, fields, notes);
-    if (meaning.unit !== undefined) attributes['unit_of_measurement'] = meaning.unit;
-    if (meaning.deviceClass !== undefined) attributes['device_class'] = meaning.deviceClass;
+    const m = p.series.measurement;
+    if (m !== entityId) {
+      const domain = plan.domain;
+      if (
+        m === domain ||
+        (m.startsWith(`${domain}__`) && !(plan.deviceClassStr > 0 && isSet(v[plan.deviceClassStr])))
+      ) {
+        notes.push('measurement_layout');
+        if (m !== domain) attributes['device_class'] = m.slice(domain.length + 2);
+      } else if (plan.unitStr > 0 && typeof v[plan.unitStr] === 'string') {
+        // `measurement_attr: entity_id` or an override: the unit is an attribute field.
+        notes.push('measurement_layout');
+      } else attributes['unit_of_measurement'] = m;
+    }
     // Texts first: a float field named like a `<name>_str` text is its digit tail, not an attribute.
     const fromStr = this.#fromStr;
     fromStr.clear();
-    for (const [key, f] of fields) {
-      if (f.type !== 'string' || !key.endsWith('_str')) continue;
-      const name = attributeName(key.slice(0, -4), fields);
+    for (const t of plan.texts) {
+      const value = v[t.at];
+      if (typeof value !== 'string') continue;
+      const name = attributeName(t.name, hasState, hasValue);
       fromStr.add(name);
-      const value = fromText(f.value, notes);
-      if (value !== undefined) attributes[name] = value;
+      if (t.text !== value) {
+        t.notes = [];
+        t.value = fromText(value, t.notes);
+        t.text = value;
+      }
+      for (const n of t.notes ?? []) notes.push(n);
+      if (t.value !== undefined) attributes[name] = t.value;
     }
-    if (stateAttr !== undefined) attributes['state'] = scalar(stateAttr);
-    if (valueAttr !== undefined) attributes['value'] = scalar(valueAttr);
-    for (const [key, f] of fields) {
-      if (key === 'state' || key === 'value' || (f.type === 'string' && key.endsWith('_str'))) continue;
-      const name = attributeName(key, fields);
+    if (isSet(stateAttr)) attributes['state'] = scalar(stateAttr);
+    if (isSet(valueAttr)) attributes['value'] = scalar(valueAttr);
+    for (const o of plan.others) {
+      const value = v[o.at];
+      if (!isSet(value) || (typeof value === 'string' && o.name.endsWith('_str'))) continue;
+      const name = attributeName(o.name, hasState, hasValue);
       if (fromStr.has(name)) continue;
-      if (f.type === 'string') notes.push('unexpected_type');
-      attributes[name] = scalar(f);
+      if (typeof value === 'string') notes.push('unexpected_type');
+      attributes[name] = scalar(value);
     }
-    for (const tag in p.tags) {
-      if (HA_TAGS.has(tag) || tag in attributes) continue;
+    for (const [tag, value] of plan.extraTags) {
+      if (tag in attributes) continue;
       notes.push('tag_as_attribute');
-      attributes[tag] = p.tags[tag];
+      attributes[tag] = value;
     }
-    return { entity_id: entityId, state, attributes, last_updated: lastUpdated };
+    return { entity_id: entityId, state, attributes, last_updated: v[0] as string };
   }
 }
 
 /** An attribute called `state` or `value` was written as `state_`/`value_` beside the field of that name. */
-function attributeName(key: string, fields: Map<string, FieldValue>): string {
-  if ((key === 'state_' && fields.has('state')) || (key === 'value_' && fields.has('value'))) return key.slice(0, -1);
+function attributeName(key: string, hasState: boolean, hasValue: boolean): string {
+  if ((key === 'state_' && hasState) || (key === 'value_' && hasValue)) return key.slice(0, -1);
   return key;
 }

@@ -5,7 +5,8 @@ import {
   type InfluxqlSeries,
   type MigrationSourceConfig,
 } from '@homeiq/shared';
-import { isoToNsGeneral, type FieldValue } from '../points/line-protocol.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { isoToNsGeneral } from '../points/line-protocol.js';
 import { haEntityId } from './ha-schema.js';
 import { parseSeriesKey } from './series-key.js';
 import { answerMessage, origin, sourceRequest } from './source-http.js';
@@ -15,9 +16,11 @@ import {
   type MigrationSource,
   type ReadSelection,
   type SourcePoint,
+  type SourceSeries,
   type SourceSurvey,
   objectIds,
 } from './source-types.js';
+import { TimeReader } from './source-time.js';
 import { defaultShardDuration, NS_PER_S } from './windows.js';
 
 type V1Config = Extract<MigrationSourceConfig, { kind: 'influxdb1' }>;
@@ -58,6 +61,8 @@ export function goDurationNs(s: string): bigint {
  * numbers cannot carry).
  */
 export class InfluxqlSource implements MigrationSource {
+  /** The answer is parsed chunk by chunk, yielding in between. */
+  readonly windowPoints = 20_000;
   #rp: string | undefined;
 
   constructor(readonly config: V1Config) {}
@@ -99,7 +104,18 @@ export class InfluxqlSource implements MigrationSource {
         `the source InfluxDB answered ${res.status} to ${q.split(' ').slice(0, 2).join(' ')}: ${answerMessage(res)}`,
       );
     try {
-      return readInfluxqlAnswer(res.body.toString('utf8'));
+      const text = res.body.toString('utf8');
+      if (!opts.chunked) return readInfluxqlAnswer(text);
+      // One chunk (at most CHUNK_ROWS rows) at a time, yielding in between: live events are read meanwhile.
+      const out: InfluxqlResult[] = [];
+      for (let at = 0; at < text.length; ) {
+        const nl = text.indexOf('\n', at);
+        const end = nl < 0 ? text.length : nl;
+        for (const r of readInfluxqlAnswer(text.slice(at, end))) out.push(r);
+        at = end + 1;
+        await yieldToLoop();
+      }
+      return out;
     } catch (err) {
       if (!(err instanceof InfluxqlError)) throw err;
       if (err.kind === 'not_json') throw new SourceError('bad_answer', `the source sent ${err.message}`);
@@ -258,12 +274,13 @@ export class InfluxqlSource implements MigrationSource {
       return `SELECT * FROM ${ident(this.#rp ?? 'autogen')}.${ident(m)} WHERE time >= ${startNs} AND time < ${endNs} AND ${HA_SERIES}${only} GROUP BY *`;
     });
     const out: SourcePoint[] = [];
+    const times = new TimeReader();
     for (let i = 0; i < statements.length; ) {
       let q = '';
       for (let n = 0; i < statements.length && n < STATEMENTS_PER_REQUEST && q.length < 256 * 1024; n += 1, i += 1)
         q += `${q === '' ? '' : ';'}${statements[i]}`;
       const results = await this.#query(q, { chunked: true, maxBodyBytes: MAX_WINDOW_BODY - out.length * 200 });
-      for (const r of results) for (const s of r.series ?? []) rowsToPoints(s, survey, out);
+      for (const r of results) for (const s of r.series ?? []) rowsToPoints(s, survey, times, out);
     }
     return out;
   }
@@ -272,27 +289,21 @@ export class InfluxqlSource implements MigrationSource {
 /** Series of HA's schema only: both tags present (InfluxQL's `!= ''` is "the tag is set"). */
 const HA_SERIES = `"domain" != '' AND "entity_id" != ''`;
 
-function rowsToPoints(s: InfluxqlSeries, survey: SourceSurvey, out: SourcePoint[]): void {
+/** An answer's series into points: the row is the point's values as it is (`columns[0]` is `time`). */
+function rowsToPoints(s: InfluxqlSeries, survey: SourceSurvey, times: TimeReader, out: SourcePoint[]): void {
   const measurement = String(s.name ?? '');
-  const columns = s.columns ?? [];
+  const fields = s.columns ?? [];
   const types = survey.fieldTypes.get(measurement);
   const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(s.tags ?? {})) if (typeof v === 'string' && v !== '') tags[k] = v;
+  const ints = new Set<number>();
+  for (let i = 1; i < fields.length; i += 1) {
+    const t = types?.get(fields[i] as string);
+    if (t?.includes('integer') && !t.includes('float')) ints.add(i);
+  }
+  const series: SourceSeries = { measurement, tags, fields, ints, entityId: haEntityId(tags) };
   for (const row of s.values ?? []) {
-    const timeNs = typeof row[0] === 'string' ? isoToNsGeneral(row[0]) : undefined;
-    if (timeNs === undefined) continue;
-    const fields = new Map<string, FieldValue>();
-    for (let i = 1; i < columns.length; i += 1) {
-      const v = row[i];
-      const name = columns[i] as string;
-      if (typeof v === 'string') fields.set(name, { type: 'string', value: v });
-      else if (typeof v === 'boolean') fields.set(name, { type: 'bool', value: v });
-      else if (typeof v === 'number') {
-        const t = types?.get(name);
-        const int = t?.includes('integer') === true && !t.includes('float') && Number.isSafeInteger(v);
-        fields.set(name, int ? { type: 'int', value: v } : { type: 'float', value: v });
-      }
-    }
-    if (fields.size > 0) out.push({ measurement, tags, fields, timeNs });
+    const timeNs = typeof row[0] === 'string' ? times.ns(row[0]) : undefined;
+    if (timeNs !== undefined) out.push({ series, values: row, timeNs });
   }
 }

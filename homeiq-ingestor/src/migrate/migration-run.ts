@@ -13,8 +13,8 @@ export interface RunContext {
   source: MigrationSource;
   flow: MigrationFlow;
   writer: WindowWriter;
-  /** Points aimed at per window without a rate limit. */
-  targetPoints: number;
+  /** Points aimed at per window without a rate limit (default: what the source reads best). */
+  targetPoints: number | undefined;
   log: Logger;
   alive(): boolean;
   /** Lines queued since the add-on started (the rate limit counts from the start of this run). */
@@ -37,7 +37,8 @@ export async function readWindows(ctx: RunContext): Promise<void> {
   const selected = job.entities ? new Set(job.entities) : undefined;
   // With a rate limit, a window holds about two seconds of work: the saved position then moves as often.
   const rate = job.maxPointsPerSecond;
-  const target = rate > 0 ? Math.max(50, Math.min(ctx.targetPoints, rate * 2)) : ctx.targetPoints;
+  const most = ctx.targetPoints ?? ctx.source.windowPoints;
+  const target = rate > 0 ? Math.max(50, Math.min(most, rate * 2)) : most;
   const sizer = new WindowSizer(BigInt(job.spanNs), target);
   const to = BigInt(job.toNs);
   const fetch = (start: bigint, end: bigint): { start: bigint; end: bigint; points: Promise<SourcePoint[]> } => {

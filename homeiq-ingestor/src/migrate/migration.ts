@@ -43,7 +43,7 @@ export interface MigrationOptions {
   /** Makes the logger redact a password or token. */
   addSecret(secret: string): void;
   open?: (config: MigrationSourceConfig) => MigrationSource;
-  /** Points aimed at per window (default 20,000). */
+  /** Points aimed at per window (default: the source's `windowPoints`). */
   targetPoints?: number;
   flow?: Partial<FlowOptions>;
 }
@@ -254,7 +254,7 @@ export class Migration implements Service {
       source: this.#open(job.source),
       flow: this.#flow,
       writer: this.#writer,
-      targetPoints: this.opts.targetPoints ?? 20_000,
+      targetPoints: this.opts.targetPoints,
       log,
       alive,
       appended: () => this.#appended,

@@ -1,14 +1,31 @@
 import type { MigrationSourceConfig } from '@homeiq/shared';
-import type { FieldValue } from '../points/line-protocol.js';
 
 /** What a migration reads from the old InfluxDB and how it talks about it; see influxql-source.ts and flux-source.ts. */
 
-/** One stored point, with each field in the type InfluxDB holds it in. */
-export interface SourcePoint {
+/**
+ * The series of some of a window's points: its measurement and tags, and the names of the fields their `values`
+ * hold. Shared by the points (a source builds one per series and answer, the InfluxQL answer's `columns` as they
+ * are), so a point costs one array.
+ */
+export interface SourceSeries {
   measurement: string;
   tags: Record<string, string>;
-  fields: Map<string, FieldValue>;
-  /** Nanoseconds since the epoch, as decimal digits. */
+  /** `fields[i]` names `values[i]` of each point; `fields[0]` is the time. */
+  fields: readonly string[];
+  /** Indexes of fields InfluxDB holds as integers: a number there is written as an integer. */
+  ints: ReadonlySet<number>;
+  /** `domain.object_id`, or undefined when the tags are not HA's (haEntityId, once per series). */
+  entityId: string | undefined;
+}
+
+/**
+ * One stored point: `values[i]` is the field `series.fields[i]`, a string, number, bigint (an integer beyond 2^53)
+ * or boolean in the type InfluxDB holds it in; null or undefined where the point has no such field. `values[0]` is
+ * the time as the source printed it (RFC 3339), `timeNs` the same in nanoseconds.
+ */
+export interface SourcePoint {
+  series: SourceSeries;
+  values: readonly unknown[];
   timeNs: string;
 }
 
@@ -71,6 +88,11 @@ export function objectIds(entities: Iterable<string>): string[] {
 
 export interface MigrationSource {
   readonly config: MigrationSourceConfig;
+  /**
+   * Points a window of this source should hold at most: its answer is read whole and parsed in the ingestor's
+   * one thread, so the size bounds how long live ingestion waits behind it.
+   */
+  readonly windowPoints: number;
   /** Reaches the server, checks the credentials and the database or bucket, and surveys HA's series. */
   survey(): Promise<SourceSurvey>;
   /**

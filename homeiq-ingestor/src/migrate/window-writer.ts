@@ -1,8 +1,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { encodePoint } from '../points/line-protocol.js';
+import { encodePoint, type FieldValue } from '../points/line-protocol.js';
 import { StateEncoder } from '../points/state-encoder.js';
 import type { EncodeOptions, Problem } from '../points/state-model.js';
-import { HaStateReader, haEntityId, nsBefore, type MappingNote } from './ha-schema.js';
+import { HaStateReader, nsBefore, type MappingNote } from './ha-schema.js';
 import { ReportDelta } from './migration-report.js';
 import type { SourcePoint } from './source-types.js';
 
@@ -26,6 +26,22 @@ export interface WindowOutcome {
 }
 
 const YIELD_EVERY = 500;
+
+/** A point's fields as InfluxDB holds them (ha_compatible copies them as they are). */
+function storedFields(p: SourcePoint): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+  const { fields, ints } = p.series;
+  for (let i = 1; i < fields.length; i += 1) {
+    const v = p.values[i];
+    const name = fields[i] as string;
+    if (typeof v === 'string') out[name] = { type: 'string', value: v };
+    else if (typeof v === 'boolean') out[name] = { type: 'bool', value: v };
+    else if (typeof v === 'bigint') out[name] = { type: 'int', value: v };
+    else if (typeof v === 'number')
+      out[name] = ints.has(i) && Number.isSafeInteger(v) ? { type: 'int', value: v } : { type: 'float', value: v };
+  }
+  return out;
+}
 
 export class WindowWriter {
   readonly #encoder: StateEncoder;
@@ -57,7 +73,7 @@ export class WindowWriter {
         if (!alive()) return undefined;
       }
       const p = points[i] as SourcePoint;
-      const entityId = haEntityId(p.tags);
+      const entityId = p.series.entityId;
       if (entityId === undefined || (selected && !selected.has(entityId))) continue;
       r.read += 1;
       if (!this.opts.accepts(entityId)) {
@@ -71,15 +87,15 @@ export class WindowWriter {
       if (e.last === undefined || nsBefore(e.last, p.timeNs)) e.last = p.timeNs;
       notes.length = 0;
       problems.length = 0;
-      const iso = this.#reader.iso(p.timeNs);
+      const iso = p.values[0] as string;
       let line: string | undefined;
       if (this.opts.encode.layout === 'ha_compatible') {
         line = encodePoint(
-          { measurement: p.measurement, tags: p.tags, fields: Object.fromEntries(p.fields), timestampNs: p.timeNs },
+          { measurement: p.series.measurement, tags: p.series.tags, fields: storedFields(p), timestampNs: p.timeNs },
           problems,
         );
       } else {
-        const state = this.#reader.read(p, entityId, iso, notes);
+        const state = this.#reader.read(p, entityId, notes);
         if (state === undefined) {
           e.unmapped += 1;
           delta.unmapped('no_state', `${entityId} at ${iso}`);
