@@ -76,6 +76,13 @@ export class InfluxWriter implements Service {
     return { ...this.#stats, ...this.#status.stats() };
   }
 
+  /** Requests on the wire now (the migration's writer waits for live ingestion's: migrate/live-yield.ts). */
+  inFlight(): number {
+    let n = 0;
+    for (const b of this.#window) if (b.result && b.outcome === undefined) n += 1;
+    return n;
+  }
+
   async start(): Promise<void> {
     this.#stopped = false;
     this.#failure = undefined;
