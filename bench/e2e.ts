@@ -128,12 +128,23 @@ export async function latencyPart(
   let polls = 0;
   let queryMsTotal = 0;
   let queryMsMax = 0;
+  let queryErrors = 0;
+  let lastQueryError: string | undefined;
   const q = (startNs: bigint): string =>
     `import "strings"\nfrom(bucket: "${setup.bucket}") |> range(start: time(v: ${startNs})) |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value" and strings.hasPrefix(v: r.entity_id, prefix: "sensor.lat_")) |> keep(columns: ["_time", "entity_id"])`;
   const poller = (async () => {
     while (polling) {
       const t0 = performance.now();
-      const rows = await flux(influx.url, setup.org, setup.token, q(watermarkNs - 3_000_000_000n));
+      let rows: Array<Record<string, string>>;
+      try {
+        rows = await flux(influx.url, setup.org, setup.token, q(watermarkNs - 3_000_000_000n));
+      } catch (err) {
+        // A poll that fails (influxd busy, a connection refused) is counted and polled again; it is not the bench's end.
+        queryErrors += 1;
+        lastQueryError = (err as Error).message;
+        await sleep(POLL_MS);
+        continue;
+      }
       const now = Date.now();
       const qms = performance.now() - t0;
       polls += 1;
@@ -182,6 +193,8 @@ export async function latencyPart(
     pollIntervalMs: POLL_MS,
     queryMsMean: Math.round(queryMsTotal / Math.max(1, polls)),
     queryMsMax: Math.round(queryMsMax),
+    queryErrors,
+    ...(lastQueryError ? { lastQueryError } : {}),
   };
 }
 

@@ -7,15 +7,18 @@
 // 2. Raw: the points read back and encoded into exactly the lines the migration writes (untimed), batched as the
 //    ingestor's writer batches (5000 lines / 1 MiB) and gzipped (untimed); then POSTed one after the other over one
 //    keep-alive connection into a fresh bucket (timed): `rawWritePointsPerSec`.
+//    Before it and before the migration, the peers are left to finish compacting what was written (at most 2 min).
 // 3. Migration: the built ingestor bundle (default options, target external to the same influxd, its Core the HA
 //    simulator) migrates the database through its `/api/migration` API, from the POST to the state `done` (every
 //    point confirmed by InfluxDB): `migratePointsPerSec`. Meanwhile the simulator changes `--live-rate` states/s
-//    (default 100) and the latency of each (HA event → queryable in InfluxDB, e2e.ts's method) gives `liveP99Ms`.
+//    (default 100) and the latency of each (HA event → queryable in InfluxDB, e2e.ts's method) gives `liveP99Ms`;
+//    the same live load alone for 20 s just before gives `liveAloneP99Ms`, what this machine does without a migration.
 //
-//   npm run bench -- migrate [--points 1000000] [--live-rate 100]
+//   npm run bench -- migrate [--points 1000000] [--live-rate 100] [--trace]
+// `--trace` prints the migration's status every 3 s, and the ingestor's warnings and errors at the end.
 import { httpRequestRaw } from '@homeiq/shared';
 import type { MigrationStatus } from '@homeiq/shared/contracts';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseFrame } from '../homeiq-ingestor/src/ha/messages.js';
@@ -38,6 +41,8 @@ const GOALS = { ratio: 0.5, liveP99Ms: 1500 };
 const DATABASE = 'home_assistant';
 const BATCH_LINES = 5000;
 const BATCH_BYTES = 1024 * 1024;
+/** Seconds of live load alone before the migration (the machine's own latency). */
+const BASELINE_S = 20;
 const say = (m: string): void => console.log(`[migrate] ${m}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -119,6 +124,37 @@ async function encodeRaw(v1: RealInfluxdb1): Promise<{ bodies: Buffer[]; lines: 
   return { bodies, lines };
 }
 
+/** CPU seconds used so far by the processes whose command line names `dir` (a peer's data dir). */
+async function cpuSeconds(dir: string): Promise<number> {
+  let total = 0;
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(dir)) continue;
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * Waits until the peers in `dirs` are idle (under a tenth of a core over two seconds: their compactions of what
+ * was just written are done), at most two minutes, so a timed phase does not pay for the one before it.
+ */
+async function settle(dirs: string[]): Promise<number> {
+  const t0 = Date.now();
+  for (let before = await Promise.all(dirs.map(cpuSeconds)); Date.now() - t0 < 120_000; ) {
+    await sleep(2000);
+    const now = await Promise.all(dirs.map(cpuSeconds));
+    const busy = now.reduce((n, c, i) => n + c - (before[i] ?? 0), 0) / 2;
+    before = now;
+    if (busy < 0.1) break;
+  }
+  return Math.round((Date.now() - t0) / 1000);
+}
+
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await httpRequestRaw(`http://${IP.ingestor}:8325${path}`, {
     method,
@@ -132,6 +168,8 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
 export async function run(): Promise<void> {
   const n = arg('points', 1_000_000);
   const liveRate = arg('live-rate', 100);
+  const trace = process.argv.includes('--trace');
+  let tracedAt = 0;
   say('starting InfluxDB 1.8 (the source) and influxd (HomeIQ); building the ingestor bundle');
   const [v1, influx] = await Promise.all([
     startInfluxdb1({ release: '1.8' }),
@@ -162,11 +200,12 @@ export async function run(): Promise<void> {
       body: JSON.stringify({ orgID: setup.orgId, name: 'bench_raw', retentionRules: [] }),
     });
     if (res.status !== 201) throw new Error(`create bucket: ${res.status}`);
+    say(`settling: ${await settle([v1.dataDir, influx.dataDir])} s until InfluxDB 1.8 and influxd were idle`);
     const rawSeconds = await rawWrite(influx, setup, 'bench_raw', raw.bodies);
     const rawRate = raw.lines / rawSeconds;
     say(`raw: ${Math.round(rawRate)} points/s (${rawSeconds.toFixed(1)} s)`);
-    // Let influxd settle (the raw bucket's first compactions) before the timed migration.
-    await sleep(5000);
+    // influxd compacts what the raw writer wrote: done before the live baseline and the timed migration.
+    say(`settling: ${await settle([v1.dataDir, influx.dataDir])} s until InfluxDB 1.8 and influxd were idle`);
 
     const reg = emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
     emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
@@ -190,6 +229,9 @@ export async function run(): Promise<void> {
     );
     await sleep(2000);
 
+    // The same live load alone first: what the latency is on this machine without a migration.
+    const baseline = await latencyPart(influx, setup, ha, liveRate, BASELINE_S);
+    say(`live alone: p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms over ${baseline.measured} events`);
     say(`migration: ${points} points through the ingestor's API, ${liveRate} live state changes/s meanwhile`);
     const t0 = performance.now();
     const started = await api<MigrationStatus & { error?: string }>('POST', '/api/migration', {
@@ -198,7 +240,15 @@ export async function run(): Promise<void> {
     if (started.status !== 202) throw new Error(`the migration did not start: ${started.body.error}`);
     const done = until(
       'the migration to finish',
-      async () => (await api<MigrationStatus>('GET', '/api/migration')).body,
+      async () => {
+        const s = (await api<MigrationStatus>('GET', '/api/migration')).body;
+        if (trace && Date.now() - tracedAt >= 3000) {
+          tracedAt = Date.now();
+          const { state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress } = s;
+          say(`status ${JSON.stringify({ state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress })}`);
+        }
+        return s;
+      },
       {
         ok: (s) => s.state === 'done' || s.state === 'failed',
         ms: 60 * 60_000,
@@ -207,6 +257,8 @@ export async function run(): Promise<void> {
     );
     const [live, final] = await Promise.all([latencyPart(influx, setup, ha, liveRate, done), done]);
     const migrateSeconds = (performance.now() - t0) / 1000;
+    if (trace)
+      for (const l of ingestor.lines.filter((x) => / (WARN|ERROR|FATAL) /.test(x)).slice(-30)) say(`ingestor: ${l}`);
     if (final.state !== 'done') throw new Error(`the migration failed: ${final.lastError}`);
     const migrateRate = final.counts.written / migrateSeconds;
     const ratio = migrateRate / rawRate;
@@ -228,6 +280,8 @@ export async function run(): Promise<void> {
         ratio: Number(ratio.toFixed(3)),
         liveP99Ms: live.p99Ms,
         live: { ratePerSec: liveRate, ...live },
+        liveAloneP99Ms: baseline.p99Ms,
+        liveAlone: { seconds: BASELINE_S, ...baseline },
         counts: final.counts,
         goals: GOALS,
         meets: { ratio: ratio >= GOALS.ratio, liveP99Ms: live.p99Ms <= GOALS.liveP99Ms },
