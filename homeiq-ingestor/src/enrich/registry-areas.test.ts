@@ -3,43 +3,25 @@
  * from the registries it reads on connecting, reads them again after a registry change, and the endpoint
  * answers only the admin sibling (the real identity check, through the Supervisor emulator).
  */
-import {
-  createLogger,
-  Health,
-  HttpService,
-  httpRequestRaw,
-  LogSecrets,
-  SiblingIdentity,
-  SupervisorClient,
-} from '@homeiq/shared';
-import { join } from 'node:path';
+import { Health } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryEnricher, type AreaName } from './registry.js';
 import { HaSocket } from '../ha/ha-socket.js';
-import { createApp } from '../http/app.js';
 import { EventStream } from '../http/event-stream.js';
-import { REPO_ROOT } from '../../../dev/addon-process.js';
 import { startHaSimulator, type HaSimulator } from '../../../dev/ha-sim/index.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../../../dev/supervisor/index.js';
+import { quietLog as log, serveIngestorApi, type IngestorApi } from '../../../tests/harness/ingestor-api.js';
 import { until } from '../../../dev/until.js';
 
 const IP = { ingestor: '127.0.58.1', influxdb: '127.0.58.2', admin: '127.0.58.3', stranger: '127.0.58.4' };
-const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
 
 let ha: HaSimulator;
-let emulator: SupervisorEmulator;
 let socket: HaSocket;
 let enricher: RegistryEnricher;
 let stream: EventStream;
-let http: HttpService;
+let api: IngestorApi;
 
 beforeAll(async () => {
   ha = await startHaSimulator({ warn: () => undefined });
-  emulator = await startSupervisorEmulator({});
-  const self = emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
-  emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-admin/config.yaml'), ip: IP.admin });
-  emulator.registerAddon({ configPath: join(REPO_ROOT, 'homeiq-influxdb/config.yaml'), ip: IP.influxdb });
-  const supervisor = new SupervisorClient({ baseUrl: emulator.url, token: self.token, localAddress: IP.ingestor });
   const health = new Health();
   enricher = new RegistryEnricher({ log, debounceMs: 50 });
   // As main.ts wires it (there through the backfill, which reads the registries first on every connection).
@@ -55,43 +37,30 @@ beforeAll(async () => {
   });
   stream = new EventStream();
   const none = { stats: () => ({}) as never };
-  http = new HttpService({
-    name: 'http',
-    host: IP.ingestor,
-    port: 0,
-    log,
-    app: createApp({
-      health,
-      log,
-      stream,
-      enricher,
-      ha: socket,
-      identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
-      counter: { counts: () => ({}) as never },
-      encoder: none,
-      writer: none,
-      spool: { ...none, append: () => false, sync: async () => undefined },
-      quarantine: { ...none, entries: async () => [], remove: async () => 0 },
-    }),
+  api = await serveIngestorApi(IP, {
+    health,
+    stream,
+    enricher,
+    ha: socket,
+    counter: { counts: () => ({}) as never },
+    encoder: none,
+    writer: none,
+    spool: { ...none, append: () => false, sync: async () => undefined },
+    quarantine: { ...none, entries: async () => [], remove: async () => 0 },
   });
-  await http.start();
 }, 60_000);
 
 afterAll(async () => {
   enricher?.stop();
   await socket?.stop();
   stream?.close();
-  await http?.stop();
-  await emulator?.stop();
+  await api?.stop();
   await ha?.stop();
 });
 
 async function areas(from = IP.admin): Promise<{ status: number; body: { areas?: AreaName[]; error?: string } }> {
-  const res = await httpRequestRaw(`http://${IP.ingestor}:${http.port()}/api/registry/areas`, {
-    localAddress: from,
-    timeoutMs: 10_000,
-  });
-  return { status: res.status, body: JSON.parse(res.body.toString('utf8')) as never };
+  const res = await api.call('/api/registry/areas', from);
+  return { status: res.status, body: res.json() };
 }
 
 describe('ingestor API: area names', () => {

@@ -3,121 +3,36 @@
  * and enrichment status in `/api/status`: the real app and the real Backfill, a scripted HA session (history answered
  * like HA's recorder, exclusive bounds), the identity check against the Supervisor emulator (admin sibling only).
  */
-import {
-  createLogger,
-  Health,
-  HttpService,
-  httpRequestRaw,
-  LogSecrets,
-  SiblingIdentity,
-  SupervisorClient,
-} from '@homeiq/shared';
+import { Health } from '@homeiq/shared';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backfill } from '../backfill/backfill.js';
-import { EventCounter } from '../event-counter.js';
-import type { HaSession } from '../ha/ha-session.js';
 import { isoToMicros, microsToIso } from '../ha/history.js';
-import { createApp } from './app.js';
 import { EventStream } from './event-stream.js';
 import { EntityFilter } from '../points/filter.js';
-import { startSupervisorEmulator, type SupervisorEmulator } from '../../../dev/supervisor/index.js';
+import {
+  idleCounters,
+  idleHaStats,
+  quietLog as log,
+  serveIngestorApi,
+  type IngestorApi,
+} from '../../../tests/harness/ingestor-api.js';
+import { DAY, H, historyAsked, inDays, NOW, scripted } from '../../../tests/harness/scripted-recorder.js';
 import { testPipeline } from '../../../tests/harness/state-pipeline.js';
 import { until, type UntilOptions } from '../../../dev/until.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const IP = { ingestor: '127.0.52.1', admin: '127.0.52.3', influxdb: '127.0.52.2' };
-const log = createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() });
-const H = 3_600_000_000;
-const DAY = 24 * H;
-const NOW = 1_795_000_000_000_000;
 
-/** HA's recorder in this test: one change per entity every 2 hours over the last 5 days (sensor.c excluded by the filter). */
-const ROWS: Record<string, Array<{ s: string; lu: number }>> = {};
-for (const id of ['sensor.a', 'sensor.b', 'sensor.c', 'light.d']) {
-  ROWS[id] = [];
-  for (let t = NOW - 5 * DAY + 1000; t < NOW; t += 2 * H) ROWS[id].push({ s: String(t % 97), lu: t / 1e6 });
-}
-/** Rows an import of `days` writes: those in range, but the newest (the get_states snapshot wrote it already). */
-const inDays = (id: string, days: number): number =>
-  (ROWS[id] ?? []).slice(0, -1).filter((r) => r.lu * 1e6 > NOW - days * DAY - 1).length;
-
-interface Scripted {
-  session: HaSession;
-  asked: Array<Record<string, unknown>>;
-  /** Most history commands in flight at once (one import at a time). */
-  maxInFlight: number;
-  close(): void;
-}
-
-/** A scripted HA session; every history command takes `delayMs`. */
-function scripted(connection: number, delayMs = 0): Scripted {
-  let closed = false;
-  let inFlight = 0;
-  const s: Scripted = {
-    asked: [],
-    maxInFlight: 0,
-    close: () => (closed = true),
-    session: {
-      connection,
-      get closed() {
-        return closed;
-      },
-      ended: new Promise(() => undefined),
-      async command<T>(msg: Record<string, unknown>): Promise<T> {
-        if (closed) throw new Error('Home Assistant connection closed');
-        s.asked.push(msg);
-        if (msg['type'] === 'get_states') {
-          return Object.entries(ROWS).map(([id, r]) => ({
-            entity_id: id,
-            state: r.at(-1)?.s,
-            attributes: {},
-            last_updated: microsToIso(Math.round((r.at(-1)?.lu ?? 0) * 1e6)),
-          })) as T;
-        }
-        if (msg['type'] !== 'history/history_during_period') return [] as T;
-        inFlight += 1;
-        s.maxInFlight = Math.max(s.maxInFlight, inFlight);
-        try {
-          if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-          if (closed) throw new Error('Home Assistant connection closed');
-          const start = isoToMicros(msg['start_time'] as string) as number;
-          const end = msg['end_time'] === undefined ? Infinity : (isoToMicros(msg['end_time'] as string) as number);
-          const out: Record<string, unknown[]> = {};
-          for (const id of msg['entity_ids'] as string[]) {
-            const r = (ROWS[id] ?? []).filter((x) => Math.round(x.lu * 1e6) > start && Math.round(x.lu * 1e6) < end);
-            if (r.length) out[id] = r;
-          }
-          return out as T;
-        } finally {
-          inFlight -= 1;
-        }
-      },
-    },
-  };
-  return s;
-}
-const historyAsked = (s: Scripted): Array<Record<string, unknown>> =>
-  s.asked.filter((m) => m['type'] === 'history/history_during_period');
-
-let emulator: SupervisorEmulator;
 let dir: string;
-let http: HttpService;
+let api: IngestorApi;
 let backfill: Backfill;
-let base: string;
 const lines: string[] = [];
 const ha = { connected: false };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'homeiq-http-import-'));
-  emulator = await startSupervisorEmulator({});
-  const self = emulator.registerAddon({ configPath: join(root, 'homeiq-ingestor/config.yaml'), ip: IP.ingestor });
-  emulator.registerAddon({ configPath: join(root, 'homeiq-admin/config.yaml'), ip: IP.admin });
-  emulator.registerAddon({ configPath: join(root, 'homeiq-influxdb/config.yaml'), ip: IP.influxdb });
-  const supervisor = new SupervisorClient({ baseUrl: emulator.url, token: self.token, localAddress: IP.ingestor });
   const filter = new EntityFilter({
     includeDomains: [],
     includeEntities: [],
@@ -140,45 +55,22 @@ beforeAll(async () => {
     recorderSettleMs: 0,
   });
   await backfill.start();
-  const stats = <T>(v: () => T) => ({ stats: v });
-  http = new HttpService({
-    name: 'http',
-    host: IP.ingestor,
-    port: 0,
-    log,
-    app: createApp({
-      health: new Health(),
-      identity: new SiblingIdentity(supervisor, 'homeiq-ingestor', ['homeiq-admin']),
-      counter: new EventCounter(),
-      ha: stats(() => ({
-        connected: ha.connected,
-        connects: 1,
-        reconnects: 0,
-        badFrames: 0,
-        invalidMessages: {},
-        handlerErrors: 0,
-        unknownMessages: 0,
-        lastError: undefined,
-        haVersion: '2024.3.3',
-      })),
-      encoder: stats(() => ({ encoded: 0, filtered: 0, dropped: 0, problems: {} }) as never),
-      writer: stats(() => ({}) as never),
-      spool: { stats: () => ({}) as never, append: () => true, sync: async () => undefined },
-      quarantine: { stats: () => ({}) as never, entries: async () => [], remove: async () => 0 },
-      stream: new EventStream({ bufferSize: 10, maxQueuedBytes: 1024, heartbeatMs: 60_000 }),
-      backfill,
-      enricher: { status: () => ({ entitiesTagged: 3 }) as never, areas: () => undefined },
-      log,
-    }),
+  api = await serveIngestorApi(IP, {
+    ...idleCounters(),
+    health: new Health(),
+    ha: { stats: () => ({ ...idleHaStats(), connected: ha.connected }) },
+    writer: { stats: () => ({}) as never },
+    spool: { stats: () => ({}) as never, append: () => true, sync: async () => undefined },
+    quarantine: { stats: () => ({}) as never, entries: async () => [], remove: async () => 0 },
+    stream: new EventStream({ bufferSize: 10, maxQueuedBytes: 1024, heartbeatMs: 60_000 }),
+    backfill,
+    enricher: { status: () => ({ entitiesTagged: 3 }) as never, areas: () => undefined },
   });
-  await http.start();
-  base = `http://${IP.ingestor}:${http.port()}`;
 }, 60_000);
 
 afterAll(async () => {
   await backfill?.stop();
-  await http?.stop();
-  await emulator?.stop();
+  await api?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -202,17 +94,10 @@ async function call(
   path: string,
   body?: unknown,
   from = IP.admin,
-  contentType = 'application/json',
+  type = 'application/json',
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await httpRequestRaw(`${base}${path}`, {
-    method,
-    localAddress: from,
-    timeoutMs: 10_000,
-    ...(body === undefined
-      ? {}
-      : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } }),
-  });
-  return { status: res.status, json: JSON.parse(res.body.toString('utf8') || '{}') as Record<string, unknown> };
+  const res = await api.call(path, from, { method, body, type });
+  return { status: res.status, json: res.json() as Record<string, unknown> };
 }
 const importStatus = async (): Promise<ImportStatus> =>
   (await call('GET', '/api/import')).json['import'] as ImportStatus;

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EventCounter } from '../event-counter.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
+import { idleEncoderStats, idleHaStats, idleWriterStats } from '../../../tests/harness/ingestor-api.js';
 
 /** A snapshot of an idle ingestor; each test changes what it is about. */
 function snapshot(): MetricsSnapshot {
   return {
     events: new EventCounter().counts(),
-    ha: {
-      connected: true,
-      haVersion: '2024.3.3',
-      connects: 1,
-      reconnects: 0,
-      badFrames: 0,
-      invalidMessages: {},
-      handlerErrors: 0,
-      unknownMessages: 0,
-      lastError: undefined,
-    },
-    encoder: { encoded: 0, filtered: 0, dropped: 0, problems: {} },
+    ha: idleHaStats(),
+    encoder: idleEncoderStats(),
     spool: {
       appended: 0,
       committed: 0,
@@ -29,18 +20,7 @@ function snapshot(): MetricsSnapshot {
       commits: 0,
       commitError: undefined,
     },
-    writer: {
-      written: 0,
-      batches: 0,
-      requests: 0,
-      retries: 0,
-      bisections: 0,
-      quarantined: 0,
-      lastError: undefined,
-      lastSuccessAt: undefined,
-      lastBatchMs: undefined,
-      failingSince: undefined,
-    },
+    writer: idleWriterStats(),
     quarantine: { count: 0, bytes: 0, dropped: 0 },
     refill: {
       state: 'idle',
