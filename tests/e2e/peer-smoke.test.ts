@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
+import { wsCommand } from '../../dev/peers/homeassistant/onboarding.js';
 import { startSupervisorEmulator } from '../../dev/supervisor/index.js';
 import type { RegisteredAddon, SupervisorEmulator } from '../../dev/supervisor/types.js';
 
@@ -87,6 +88,16 @@ describe.each(PEERS)('real Home Assistant ($role, $ha.version) through the Super
     expect(data.new_state.state).not.toBe(data.old_state.state);
     expect(Date.parse(data.new_state.last_updated)).toBeGreaterThan(Date.now() - 60_000);
     ws.close();
+  });
+
+  it('started with no configuration error (no "Invalid config" notification)', async () => {
+    // HA raises `invalid_config` at start for every integration that failed to set up, even one we do not use
+    // (2025.4's analytics did, without a multicast route); the screenshots show HA's notification drawer.
+    const notifications = (await wsCommand(ha.wsUrl, ha.token, { type: 'persistent_notification/get' })) as Array<{
+      notification_id: string;
+      message: string;
+    }>;
+    expect(notifications.filter((n) => n.notification_id === 'invalid_config')).toEqual([]);
   });
 
   it('refuses a token the Supervisor does not know', async () => {

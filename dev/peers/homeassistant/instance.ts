@@ -232,6 +232,14 @@ export async function startHomeAssistant(opts: StartHomeAssistantOptions = {}): 
     join(configDir, '.storage', 'onboarding'),
     JSON.stringify({ version: 4, minor_version: 1, key: 'onboarding', data: { done: ['core_config'] } }, null, 2),
   );
+  // The network integration's adapter choice (Settings > System > Network), set to loopback only: otherwise
+  // HA 2025.x's HTTP client sets up mDNS on the default interface, which fails in a namespace with no
+  // multicast route (`analytics` then fails to set up: an "Invalid config" notification). Also keeps HA from
+  // multicasting on a CI runner's network.
+  await writeFile(
+    join(configDir, '.storage', 'core.network'),
+    JSON.stringify({ version: 1, minor_version: 1, key: 'core.network', data: { configured_adapters: ['lo'] } }),
+  );
 
   let token: string;
   let version: string;
