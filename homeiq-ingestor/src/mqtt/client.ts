@@ -34,6 +34,9 @@ export interface MqttClientOptions {
   keepaliveS?: number;
   connectTimeoutMs?: number;
   backoff?: Backoff;
+  /** The retry delay starts over only once a connection has lasted this long (default 60 s), so a broker that
+   * accepts and hangs up at once is retried ever more slowly, not every second. */
+  stableMs?: number;
   /** Bytes waiting in the socket beyond which publish() drops messages (counted) instead of queueing them. */
   maxQueuedBytes?: number;
 }
@@ -57,6 +60,7 @@ export class MqttClient {
   #stopped = true;
   #retry: NodeJS.Timeout | undefined;
   #ping: NodeJS.Timeout | undefined;
+  #stable: NodeJS.Timeout | undefined;
   #backoff: Backoff;
   /** The error last logged, so a broker that stays away is logged once, not on every attempt. */
   #logged: string | undefined;
@@ -95,6 +99,7 @@ export class MqttClient {
     this.#stopped = true;
     clearTimeout(this.#retry);
     clearInterval(this.#ping);
+    clearTimeout(this.#stable);
     const s = this.#socket;
     this.#socket = undefined;
     this.#stats.connected = false;
@@ -119,26 +124,29 @@ export class MqttClient {
       o.connectTimeoutMs ?? 10_000,
     );
     socket.once('connect', () =>
-      socket.write(
-        encodeConnect({
-          clientId: o.clientId,
-          keepaliveS: o.keepaliveS ?? 15,
-          username: o.username,
-          password: o.password,
-          will: o.will,
-        }),
+      this.#guard(socket, () =>
+        socket.write(
+          encodeConnect({
+            clientId: o.clientId,
+            keepaliveS: o.keepaliveS ?? 15,
+            username: o.username,
+            password: o.password,
+            will: o.will,
+          }),
+        ),
       ),
     );
+    // Whether this connection's CONNACK accepted us; anything else first, or a second CONNACK, is a protocol error.
+    const session = { accepted: false };
     socket.on('data', (chunk: Buffer) => {
       lastHeard = Date.now();
-      let packets: Incoming[];
-      try {
-        packets = reader.push(chunk);
-      } catch (err) {
-        socket.destroy(err as Error);
-        return;
-      }
-      for (const p of packets) this.#handle(socket, p, timeout, () => lastHeard);
+      this.#guard(socket, () => {
+        for (const p of reader.push(chunk)) {
+          // A packet after one that ended the connection (a refusal, a protocol error) is not acted on.
+          if (socket.destroyed) return;
+          this.#handle(socket, session, p, timeout, () => lastHeard);
+        }
+      });
     });
     socket.on('error', (err) => {
       this.#stats.lastError = err.message;
@@ -147,6 +155,7 @@ export class MqttClient {
       clearTimeout(timeout);
       if (this.#socket !== socket) return;
       clearInterval(this.#ping);
+      clearTimeout(this.#stable);
       this.#socket = undefined;
       const was = this.#stats.connected;
       this.#stats.connected = false;
@@ -161,7 +170,27 @@ export class MqttClient {
     });
   }
 
-  #handle(socket: Socket, p: Incoming, timeout: NodeJS.Timeout, lastHeard: () => number): void {
+  /** Runs `fn` for this socket; whatever it throws (a broken packet, a bug of the owner) ends the connection. */
+  #guard(socket: Socket, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      socket.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #handle(
+    socket: Socket,
+    session: { accepted: boolean },
+    p: Incoming,
+    timeout: NodeJS.Timeout,
+    lastHeard: () => number,
+  ): void {
+    if (session.accepted === (p.type === PacketType.Connack)) {
+      const what = session.accepted ? 'a second CONNACK' : `packet type ${p.type} before CONNACK`;
+      socket.destroy(new Error(`protocol error: the broker sent ${what}`));
+      return;
+    }
     switch (p.type) {
       case PacketType.Connack: {
         clearTimeout(timeout);
@@ -170,10 +199,13 @@ export class MqttClient {
           socket.destroy(new Error(`the broker refused the connection: ${connackReason(code)}`));
           return;
         }
+        session.accepted = true;
         this.#stats.connected = true;
         this.#stats.connects += 1;
         this.#stats.lastError = undefined;
-        this.#backoff.reset();
+        clearTimeout(this.#stable);
+        this.#stable = setTimeout(() => this.#backoff.reset(), this.opts.stableMs ?? 60_000);
+        this.#stable.unref();
         if (this.#logged !== undefined || this.#stats.connects === 1)
           this.opts.log.info(`connected to the MQTT broker ${this.opts.host}:${this.opts.port}`);
         this.#logged = undefined;
