@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { DISCONNECT, encodeConnect, encodePublish, encodeSubscribe, PacketReader, PINGREQ } from './packets.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  DISCONNECT,
+  decodePublish,
+  encodeConnect,
+  encodePublish,
+  encodeSubscribe,
+  PacketReader,
+  PINGREQ,
+} from './packets.js';
 
 // The framing, byte by byte; the client against a real broker is tests/integration/ingestor/mqtt-client.test.ts.
 describe('MQTT packets', () => {
@@ -47,5 +55,44 @@ describe('MQTT packets', () => {
     expect(body.subarray(0, 7).toString('latin1')).toBe('\u0000\u0004MQTT\u0004');
     expect(body[7]).toBe(0x80 | 0x40 | 0x20 | 0x04 | 0x02);
     expect(body.readUInt16BE(8)).toBe(15);
+  });
+
+  it("encodes the remaining length in one to four bytes at the standard's edges, and reads it back", () => {
+    // §2.2.3: 127 | 128, 16 383 | 16 384, 2 097 151 | 2 097 152 bytes (topic "t": 3 bytes before the payload).
+    const edges: Array<[number, number[]]> = [
+      [127, [0x7f]],
+      [128, [0x80, 0x01]],
+      [16_383, [0xff, 0x7f]],
+      [16_384, [0x80, 0x80, 0x01]],
+      [2_097_151, [0xff, 0xff, 0x7f]],
+      [2_097_152, [0x80, 0x80, 0x80, 0x01]],
+    ];
+    for (const [length, bytes] of edges) {
+      const p = encodePublish('t', 'x'.repeat(length - 3), false);
+      expect([...p.subarray(1, 1 + bytes.length)]).toEqual(bytes);
+      const [read] = new PacketReader(length).push(p);
+      expect(read?.body.length).toBe(length);
+    }
+  });
+
+  it('counts UTF-8 strings in bytes: a topic of multibyte characters round-trips', () => {
+    const topic = 'homeiq/é/ü/😀';
+    const [p] = new PacketReader().push(encodePublish(topic, 'ünï', true));
+    expect(p?.body.readUInt16BE(0)).toBe(Buffer.byteLength(topic));
+    expect(decodePublish(p as NonNullable<typeof p>)).toEqual({ topic, payload: 'ünï' });
+  });
+
+  it('joins a packet that trickles in byte by byte once, not once per byte', () => {
+    const packet = encodePublish('t', 'z'.repeat(60_000), false);
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      const r = new PacketReader();
+      const got = [...packet].flatMap((byte) => r.push(Buffer.from([byte])));
+      expect(got.map((p) => p.body.length)).toEqual([packet.length - 4]);
+      const joined = concat.mock.results.reduce((sum, res) => sum + (res.value as Buffer).length, 0);
+      expect(joined).toBeLessThan(4 * packet.length);
+    } finally {
+      concat.mockRestore();
+    }
   });
 });

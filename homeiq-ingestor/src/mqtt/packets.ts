@@ -119,10 +119,15 @@ export function decodePublish(p: Incoming): { topic: string; payload: string } |
 /**
  * Splits the byte stream into packets. Packets larger than `maxPacketBytes` are skipped as they stream past
  * (counted in `skipped`), so a large retained message on a subscribed topic costs neither memory nor the
- * connection. A remaining length longer than four bytes is a protocol error (thrown).
+ * connection. A remaining length longer than four bytes is a protocol error (thrown). Chunks of a packet are
+ * joined once, when the last one arrives, so a packet trickling in byte by byte costs its size, not its square.
  */
 export class PacketReader {
-  #buf: Buffer = Buffer.alloc(0);
+  /** Received, not yet framed, in arrival order. */
+  #parts: Buffer[] = [];
+  #have = 0;
+  /** Bytes the packet in front needs in all (header included), once its header is known; else 0. */
+  #need = 0;
   #skip = 0;
   skipped = 0;
 
@@ -135,38 +140,47 @@ export class PacketReader {
       this.#skip -= n;
       data = data.subarray(n);
     }
-    this.#buf = this.#buf.length === 0 ? data : Buffer.concat([this.#buf, data]);
+    if (data.length === 0) return [];
+    this.#parts.push(data);
+    this.#have += data.length;
+    if (this.#have < Math.max(this.#need, 2)) return [];
+    let buf = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts, this.#have);
     const out: Incoming[] = [];
+    this.#need = 0;
     for (;;) {
-      const head = this.#header();
+      const head = header(buf);
       if (!head) break;
       const { first, length, headerBytes } = head;
       if (length > this.maxPacketBytes) {
         this.skipped += 1;
-        const here = Math.min(length, this.#buf.length - headerBytes);
+        const here = Math.min(length, buf.length - headerBytes);
         this.#skip = length - here;
-        this.#buf = this.#buf.subarray(headerBytes + here);
+        buf = buf.subarray(headerBytes + here);
         continue;
       }
-      if (this.#buf.length < headerBytes + length) break;
-      out.push({ type: first >> 4, flags: first & 0x0f, body: this.#buf.subarray(headerBytes, headerBytes + length) });
-      this.#buf = this.#buf.subarray(headerBytes + length);
+      if (buf.length < headerBytes + length) {
+        this.#need = headerBytes + length;
+        break;
+      }
+      out.push({ type: first >> 4, flags: first & 0x0f, body: buf.subarray(headerBytes, headerBytes + length) });
+      buf = buf.subarray(headerBytes + length);
     }
-    // A copy: the packets above keep slices of the old buffer, the rest of it need not stay alive.
-    if (this.#buf.length > 0) this.#buf = Buffer.from(this.#buf);
+    // A copy: the packets above keep slices of the joined buffer, the rest of it need not stay alive.
+    this.#parts = buf.length > 0 ? [Buffer.from(buf)] : [];
+    this.#have = buf.length;
     return out;
   }
+}
 
-  #header(): { first: number; length: number; headerBytes: number } | undefined {
-    const b = this.#buf;
-    if (b.length < 2) return undefined;
-    let length = 0;
-    for (let i = 1; i <= 4; i++) {
-      if (i >= b.length) return undefined;
-      const byte = b[i] as number;
-      length += (byte & 0x7f) * 128 ** (i - 1);
-      if ((byte & 0x80) === 0) return { first: b[0] as number, length, headerBytes: i + 1 };
-    }
-    throw new Error('malformed MQTT packet: remaining length longer than four bytes');
+/** The fixed header: its first byte, the remaining length (§2.2.3) and the header's size; undefined while partial. */
+function header(b: Buffer): { first: number; length: number; headerBytes: number } | undefined {
+  if (b.length < 2) return undefined;
+  let length = 0;
+  for (let i = 1; i <= 4; i++) {
+    if (i >= b.length) return undefined;
+    const byte = b[i] as number;
+    length += (byte & 0x7f) * 128 ** (i - 1);
+    if ((byte & 0x80) === 0) return { first: b[0] as number, length, headerBytes: i + 1 };
   }
+  throw new Error('malformed MQTT packet: remaining length longer than four bytes');
 }
