@@ -196,6 +196,7 @@ await runMain({
       siblings: new Siblings({ supervisor, localAddress: env.localAddress }),
       supervisor,
       log: log.child({ module: 'report' }),
+      addSecret: (s) => secrets.add(s),
       stateFile: join(env.dataDir, 'alerts.json'),
       notifications: options.notifications,
       graceMs: options.notify_after_s * 1000,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { httpRequestRaw } from './http-request.js';
 import { parseJson } from './json-text.js';
 
@@ -37,6 +38,17 @@ export interface MqttServiceInfo {
   /** The provider's slug, e.g. `core_mosquitto`. */
   addon?: string;
 }
+
+/** Checked when read: its strings go into MQTT's 16-bit length-prefixed fields, its port into a socket. */
+const mqttServiceSchema = z.looseObject({
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65_535),
+  ssl: z.boolean().optional(),
+  protocol: z.string().max(20).optional(),
+  username: z.string().max(1024).optional(),
+  password: z.string().max(1024).optional(),
+  addon: z.string().max(100).optional(),
+});
 
 export class SupervisorError extends Error {
   override readonly name = 'SupervisorError';
@@ -97,12 +109,20 @@ export class SupervisorClient {
    * broker add-on registered one (the Supervisor answers 400 `Service not enabled` then).
    */
   async mqttService(): Promise<MqttServiceInfo | undefined> {
+    let data: unknown;
     try {
-      return await this.get<MqttServiceInfo>('/services/mqtt');
+      data = await this.get<unknown>('/services/mqtt');
     } catch (err) {
       if (err instanceof SupervisorError && err.status === 400) return undefined;
       throw err;
     }
+    const parsed = mqttServiceSchema.safeParse(data);
+    // The fields' names only: their values may be credentials.
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(the whole answer)'))];
+      throw new Error(`GET /services/mqtt: unexpected ${fields.join(', ')}`);
+    }
+    return parsed.data;
   }
 
   /**

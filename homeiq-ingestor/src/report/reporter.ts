@@ -15,6 +15,8 @@ export interface ReporterOptions {
   siblings: Siblings;
   supervisor: Pick<SupervisorClient, 'mqttService' | 'coreRequest'>;
   log: Logger;
+  /** Makes the log redact a value wherever it appears: the broker's password. */
+  addSecret?: (secret: string) => void;
   /** `<data dir>/alerts.json`: the raised alerts, so a restart neither repeats nor loses them. */
   stateFile: string;
   /** Option `notifications`. */
@@ -148,6 +150,7 @@ export class Reporter implements Service {
       return rest(`the Supervisor did not say whether there is an MQTT broker (${(err as Error).message})`);
     }
     if (!broker) return rest('no MQTT broker add-on is installed');
+    if (broker.password) o.addSecret?.(broker.password);
     if (broker.ssl) return rest(`the MQTT broker ${broker.host}:${broker.port} wants TLS, which HomeIQ does not speak`);
     o.log.info(`HomeIQ entities go to Home Assistant by MQTT discovery through ${broker.host}:${broker.port}`);
     return new MqttEntities({
