@@ -6,6 +6,7 @@ import { entitiesEvent, compressedAdd, type EntityCompressed } from './compresse
 import type { Command } from './connection';
 import { historyCommands } from './commands-history';
 import { registryCommands } from './commands-registry';
+import { notificationCommands } from './commands-notifications';
 import { bool, CommandError, dict, dictOfInt, entityIds, isDict, positiveInt, str, type Check } from './schema';
 
 const filterSpec: Check = (v) =>
@@ -180,5 +181,7 @@ export const coreCommands: Record<string, Command> = {
 
 /** Every command the emulated version knows (2024.3.3 and 2025.4.4 answer the same ones). */
 export function buildCommands(): ReadonlyMap<string, Command> {
-  return new Map<string, Command>(Object.entries({ ...coreCommands, ...historyCommands, ...registryCommands }));
+  return new Map<string, Command>(
+    Object.entries({ ...coreCommands, ...historyCommands, ...registryCommands, ...notificationCommands }),
+  );
 }

@@ -76,6 +76,9 @@ const RULES: Record<string, ShapeRules> = {
   'subscribe_entities.diff': { maps: ['event.c'], opaque: ['event.c{}.+.a'] },
   'config/entity_registry/list': { opaque: ['result[].options', 'result[].categories'] },
   'config/device_registry/list': { maps: ['result[].config_entries_subentries'] },
+  'persistent_notification.current': { maps: ['event.notifications'] },
+  'persistent_notification.added': { maps: ['event.notifications'] },
+  'persistent_notification.removed': { maps: ['event.notifications'] },
   'config/entity_registry/list_for_display': { maps: ['result.entity_categories'] },
 };
 
@@ -102,6 +105,52 @@ async function unchangedWrite(
   const level = (Array.isArray(states) ? (states as Msg[]) : []).find((s) => s['entity_id'] === CONFORMANCE_LEVEL);
   const moved = level !== undefined && 'last_reported' in level && level['last_reported'] !== level['last_updated'];
   return { ...(changed ? { state_changed: changed } : {}), ...(moved ? { last_reported_moved: true } : {}) };
+}
+
+/** Not `homeiq_…`: an ingestor sharing the real peer dismisses notifications of that prefix it did not raise. */
+const NOTIFICATION_ID = 'conformance_notification';
+
+/**
+ * Persistent notifications as the ingestor uses them (and its tests watch them): subscribe, create, get, a create
+ * the schema refuses, dismissing an unknown id (no error) and a shown one. Each subscriber event is recorded.
+ */
+async function notificationSteps(
+  client: ScriptClient,
+  command: (step: string | null, body: Msg) => Promise<Msg | null>,
+  record: (step: string, msg: Msg | null) => void,
+  sub: number,
+  timeoutMs: number,
+): Promise<void> {
+  const ours = (type: string) =>
+    eventFor(sub, (e) => e['type'] === type && NOTIFICATION_ID in ((e['notifications'] as Msg | undefined) ?? {}));
+  const service = (service: string, data: Msg): Msg => ({
+    type: 'call_service',
+    domain: 'persistent_notification',
+    service,
+    service_data: data,
+  });
+  await command('persistent_notification/subscribe', { type: 'persistent_notification/subscribe' });
+  record(
+    'persistent_notification.current',
+    await client.next(
+      eventFor(sub, (e) => e['type'] === 'current'),
+      timeoutMs,
+    ),
+  );
+  await command(
+    'call_service.notification_create',
+    service('create', { notification_id: NOTIFICATION_ID, title: 'Conformance', message: 'Shown by the script.' }),
+  );
+  record('persistent_notification.added', await client.next(ours('added'), timeoutMs));
+  await command('persistent_notification/get', { type: 'persistent_notification/get' });
+  await command('call_service.notification_no_message', service('create', { title: 'no message' }));
+  await command(
+    'call_service.notification_dismiss_unknown',
+    service('dismiss', { notification_id: 'conformance_none' }),
+  );
+  await command('call_service.notification_dismiss', service('dismiss', { notification_id: NOTIFICATION_ID }));
+  record('persistent_notification.removed', await client.next(ours('removed'), timeoutMs));
+  await command(null, { type: 'unsubscribe_events', subscription: sub });
 }
 
 /**
@@ -174,6 +223,7 @@ export async function runConformanceScript(
     if (reported?.['success'] === true)
       await command(null, { type: 'unsubscribe_events', subscription: reported['id'] as number });
     await command('ping', { type: 'ping' });
+    await notificationSteps(client, command, record, id + 1, timeoutMs);
 
     await new Promise((r) => setTimeout(r, options.settleMs ?? 1500));
     const history = {

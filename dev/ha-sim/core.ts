@@ -4,6 +4,7 @@
 import { EventBus } from './bus';
 import { Clock, randomHex, ulidAt } from './clock';
 import { Recorder } from './history';
+import { PersistentNotifications } from './notifications';
 import { Registries } from './registries';
 import { Services } from './services';
 import { StateMachine } from './states';
@@ -39,6 +40,7 @@ export class SimCore {
   readonly recorder: Recorder;
   readonly registries: Registries;
   readonly services: Services;
+  readonly notifications: PersistentNotifications;
   /** The owner account every valid token belongs to (an admin, as long-lived tokens usually are). */
   readonly userId = randomHex();
   coreState: CoreState = 'NOT_RUNNING';
@@ -51,7 +53,13 @@ export class SimCore {
     this.states = new StateMachine(this.clock, this.bus, !options.legacy);
     this.recorder = new Recorder(this.bus, options.historyLimit);
     this.registries = new Registries(this.clock, (type, data) => this.fire(type, data), options.legacy);
-    this.services = new Services(this.states, this.registries, (type, data, ctx) => this.fire(type, data, ctx));
+    this.notifications = new PersistentNotifications(this.clock, options.legacy);
+    this.services = new Services(
+      this.states,
+      this.registries,
+      (type, data, ctx) => this.fire(type, data, ctx),
+      this.notifications,
+    );
   }
 
   warn(line: string): void {

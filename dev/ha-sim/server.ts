@@ -196,6 +196,8 @@ export async function startHaSimulator(opts: HaSimulatorOptions = {}): Promise<H
       dropAll();
       await closeServer(server);
       const survivors = core.states.clear();
+      // Persistent notifications live in memory only: a restarted HA shows none.
+      core.notifications.clear();
       core.coreState = 'NOT_RUNNING';
       await sleep(downMs);
       if (stopped) return;

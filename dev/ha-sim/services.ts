@@ -1,7 +1,8 @@
 // The handful of services the simulator implements: the input helpers,
-// counter, light/switch/climate basics and homeassistant.*. Each one changes
-// states the way the real integration does.
+// counter, light/switch/climate basics, homeassistant.* and persistent_notification.*. Each one changes
+// states (or notifications) the way the real integration does.
 
+import { PersistentNotifications } from './notifications';
 import type { Registries } from './registries';
 import { CommandError, isDict } from './schema';
 import { domainOf, type StateMachine, type StateRecord } from './states';
@@ -175,9 +176,11 @@ export class Services {
     private readonly states: StateMachine,
     private readonly registries: Registries,
     private readonly fire: (eventType: string, data: Record<string, unknown>, context: Context) => void,
+    private readonly notifications: PersistentNotifications,
   ) {}
 
   has(domain: string, service: string): boolean {
+    if (domain === 'persistent_notification') return PersistentNotifications.has(service);
     return domain === 'homeassistant'
       ? ['turn_on', 'turn_off', 'toggle', 'update_entity'].includes(service)
       : Boolean(DOMAINS[domain]?.[service]);
@@ -186,18 +189,19 @@ export class Services {
   /** `get_services`: a small description per service, shaped like HA's. */
   describe(): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
-    const add = (domain: string, service: string, fields: string[]) => {
+    const add = (domain: string, service: string, fields: string[], targeted = true) => {
       out[domain] ??= {};
       out[domain][service] = {
         name: service.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
         description: `${service} for ${domain}`,
         fields: Object.fromEntries(fields.map((f) => [f, { required: false, selector: { text: {} } }])),
-        target: { entity: [{ domain: domain === 'homeassistant' ? [] : [domain] }] },
+        ...(targeted ? { target: { entity: [{ domain: domain === 'homeassistant' ? [] : [domain] }] } } : {}),
       };
     };
     for (const [domain, services] of Object.entries(DOMAINS))
       for (const [svc, def] of Object.entries(services)) add(domain, svc, def.fields);
     for (const svc of ['turn_on', 'turn_off', 'toggle', 'update_entity']) add('homeassistant', svc, []);
+    for (const [svc, fields] of PersistentNotifications.fields()) add('persistent_notification', svc, fields, false);
     return out;
   }
 
@@ -205,6 +209,13 @@ export class Services {
   call(call: ServiceCall): StateRecord[] {
     const { domain, service, context } = call;
     if (!this.has(domain, service)) throw new CommandError('not_found', `Service ${domain}.${service} not found.`);
+    if (domain === 'persistent_notification') {
+      // Its schema is checked before the call_service event, as HA's ServiceRegistry does; no state changes.
+      const run = this.notifications.validate(service, { ...(call.serviceData ?? {}) });
+      this.fire('call_service', { domain, service, service_data: { ...(call.serviceData ?? {}) } }, context);
+      run();
+      return [];
+    }
     const data = { ...(call.serviceData ?? {}) };
     const target: Record<string, unknown> = isDict(call.target) ? { ...call.target } : {};
     for (const key of TARGET_KEYS) if (key in data) target[key] = data[key];

@@ -54,4 +54,12 @@ describe('npm start stack', () => {
     const ingestor = last.siblings.find((s) => s.slug === 'homeiq-ingestor');
     expect(ingestor?.health?.checks.find((c) => c.name === 'home-assistant')?.status).toBe('green');
   });
+
+  it("the simulated home answers the ingestor's notification calls (no retry every 30 s)", async () => {
+    // The reporter reads Home Assistant's notifications each second once connected (above): give it a few.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(stack.addons.ingestor.lines.filter((l) => /cannot update Home Assistant's notifications/.test(l))).toEqual(
+      [],
+    );
+  });
 });
