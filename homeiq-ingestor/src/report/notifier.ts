@@ -10,6 +10,8 @@ const listSchema = z.array(
 
 /** A refused or failed call is tried again after this long (or on the next connection). */
 const RETRY_MS = 30_000;
+/** While ours are shown, HA's list is read this often (at most) to notice the ones the user dismissed. */
+const CHECK_MS = 30_000;
 
 interface Shown {
   title: string;
@@ -33,7 +35,8 @@ export interface NotifierOptions {
  * created (after an HA restart), stale ones of ours dismissed (problems that ended meanwhile, or in a previous
  * run of the add-on). Ids are stable (`homeiq_<problem>`), so creating one again replaces it: no duplicates.
  * One that disappears while its problem lasts and HA stayed connected was dismissed by the user: reported
- * through `onDismissed`, not shown again for this problem.
+ * through `onDismissed`, not shown again for this problem. HA tells no one of a dismissal, so while ours are
+ * shown its list is read again every CHECK_MS (and before any update), also for a text that never changes.
  */
 export class HaNotifier {
   #session: HaSession | undefined;
@@ -43,6 +46,8 @@ export class HaNotifier {
   #lastError: string | undefined;
   /** After a failure, no call before this (epoch ms), unless a new connection comes first. */
   #retryAt = 0;
+  /** When HA's list was last read (epoch ms). */
+  #checkedAt = 0;
 
   constructor(private readonly opts: NotifierOptions) {}
 
@@ -62,17 +67,24 @@ export class HaNotifier {
       this.#shown ??= await this.#read(session, now);
       const shown = this.#shown;
       const wanted = new Map(alerts.map((a) => [a.id, a]));
-      for (const a of alerts) {
+      const due = (a: Alert): boolean => {
         const s = shown.get(a.id);
-        if (s && s.title === a.title && s.message === a.message) continue;
-        if (s && now - s.at < this.opts.updateEveryMs) continue;
-        // Before replacing one we showed: did the user dismiss it meanwhile? Then leave it dismissed.
-        if (s && !(await this.#read(session, now)).has(a.id)) {
-          shown.delete(a.id);
-          this.opts.log.info(`notification ${a.id} was dismissed in Home Assistant; not shown again for this problem`);
-          this.opts.onDismissed(a.id);
-          continue;
+        return !s || ((s.title !== a.title || s.message !== a.message) && now - s.at >= this.opts.updateEveryMs);
+      };
+      // Ours that HA no longer shows were dismissed by the user: leave them dismissed (checked before replacing one).
+      if (shown.size > 0 && (now - this.#checkedAt >= CHECK_MS || alerts.some((a) => shown.has(a.id) && due(a)))) {
+        const inHa = await this.#read(session, now);
+        for (const id of [...shown.keys()]) {
+          if (inHa.has(id)) continue;
+          shown.delete(id);
+          if (!wanted.delete(id)) continue;
+          this.opts.log.info(`notification ${id} was dismissed in Home Assistant; not shown again for this problem`);
+          this.opts.onDismissed(id);
         }
+      }
+      for (const a of wanted.values()) {
+        const s = shown.get(a.id);
+        if (!due(a)) continue;
         await this.#call(session, 'create', { notification_id: a.id, title: a.title, message: a.message });
         shown.set(a.id, { title: a.title, message: a.message, at: now });
         if (!s) this.opts.log.info(`notified Home Assistant: ${a.title} (${a.id})`);
@@ -101,6 +113,7 @@ export class HaNotifier {
   async #read(session: HaSession, now: number): Promise<Map<string, Shown>> {
     const parsed = listSchema.safeParse(await session.command({ type: 'persistent_notification/get' }, 30_000));
     if (!parsed.success) throw new Error('persistent_notification/get answered something that is not a list');
+    this.#checkedAt = now;
     const shown = new Map<string, Shown>();
     for (const n of parsed.data)
       if (n.notification_id.startsWith(ALERT_PREFIX))
