@@ -14,12 +14,15 @@ export interface TrackedAlert {
   dismissed: boolean;
 }
 
-/** What survives a restart of the add-on: the raised alerts (a pending one starts its grace again). */
+/**
+ * What survives a restart of the add-on: the raised alerts (a pending one starts its grace again). Ids are ours
+ * (alerts.ts): one of another shape would make the notifier create or dismiss someone else's notification.
+ */
 export const persistedAlertsSchema = z.object({
   alerts: z
     .array(
       z.object({
-        id: z.string().max(200),
+        id: z.string().regex(/^homeiq_[a-z0-9_]{1,200}$/),
         title: z.string().max(500),
         message: z.string().max(10_000),
         since: z.number(),

@@ -1,8 +1,8 @@
-import { writeFileAtomic, type Logger, type Service, type SupervisorClient } from '@homeiq/shared';
-import { readFile } from 'node:fs/promises';
+import type { Logger, Service, SupervisorClient } from '@homeiq/shared';
 import type { HaSession } from '../ha/ha-session.js';
-import { AlertTracker, persistedAlertsSchema } from './alert-tracker.js';
+import { AlertTracker } from './alert-tracker.js';
 import { detectAlerts } from './alerts.js';
+import { readAlertsFile, writeAlertsFile } from './alerts-file.js';
 import { entityState } from './entities.js';
 import type { FigureSampler, SiblingView } from './figures.js';
 import { MqttEntities } from './mqtt-entities.js';
@@ -84,7 +84,8 @@ export class Reporter implements Service {
 
   async start(): Promise<void> {
     const o = this.opts;
-    await this.#restore();
+    const restored = await readAlertsFile(o.stateFile, o.log);
+    if (restored) this.#tracker.restore(restored);
     await o.siblings.refresh();
     this.#sink = o.entities ? await this.#chooseSink() : undefined;
     await this.#sink?.start();
@@ -162,23 +163,7 @@ export class Reporter implements Service {
     });
   }
 
-  async #restore(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.opts.stateFile, 'utf8');
-    } catch {
-      return; // first start
-    }
-    try {
-      this.#tracker.restore(persistedAlertsSchema.parse(JSON.parse(text)));
-    } catch (err) {
-      this.opts.log.warn(`ignoring ${this.opts.stateFile}: ${(err as Error).message.slice(0, 200)}`);
-    }
-  }
-
-  async #save(): Promise<void> {
-    await writeFileAtomic(this.opts.stateFile, JSON.stringify(this.#tracker.persisted())).catch((err: unknown) =>
-      this.opts.log.warn(`cannot save the raised alerts: ${(err as Error).message}`),
-    );
+  #save(): Promise<void> {
+    return writeAlertsFile(this.opts.stateFile, this.#tracker.persisted(), this.opts.log);
   }
 }
