@@ -28,20 +28,24 @@ const summary = (checks: HealthCheck[] = []): InfluxdbSummary => ({
   },
 });
 
+/** An empty spool of 1 GiB, with `over` changed. */
+const spool = (over: Partial<Figures['spool']> = {}): Figures['spool'] => ({
+  bytes: 0,
+  maxBytes: 1024 * MB,
+  full: false,
+  oldestUnsentAgeS: 0,
+  settledBytes: 0,
+  settledAgeS: 0,
+  commitError: undefined,
+  ...over,
+});
+
 function figures(over: Partial<Figures> = {}, checks: HealthCheck[] = []): Figures {
   return {
     at: NOW,
     eventsPerSecond: 12.345,
     lastEventAgeS: 0.4,
-    spool: {
-      bytes: 0,
-      maxBytes: 1024 * MB,
-      full: false,
-      oldestUnsentAgeS: 0,
-      settledBytes: 0,
-      settledAgeS: 0,
-      commitError: undefined,
-    },
+    spool: spool(),
     quarantine: { count: 0, bytes: 0, dropped: 0 },
     writer: { failingSince: undefined, lastError: undefined },
     health: { status: 'green', checks: [check('influxdb-writes', 'green', 'writing to InfluxDB'), ...checks] },
@@ -61,15 +65,7 @@ describe('detectAlerts', () => {
 
   it('InfluxDB failing with points waiting: numbers, what the InfluxDB add-on says, what to do, the panel link', () => {
     const f = figures({
-      spool: {
-        bytes: 12 * MB,
-        maxBytes: 1024 * MB,
-        full: false,
-        oldestUnsentAgeS: 240,
-        settledBytes: 12 * MB,
-        settledAgeS: 240,
-        commitError: undefined,
-      },
+      spool: spool({ bytes: 12 * MB, oldestUnsentAgeS: 240, settledBytes: 12 * MB, settledAgeS: 240 }),
       writer: { failingSince: '2025-05-01T11:56:00Z', lastError: 'connect ECONNREFUSED 127.0.0.12:8086' },
       health: { status: 'amber', checks: [check('influxdb-writes', 'amber', 'InfluxDB answered 503')] },
       influxdb: { ok: false, error: 'connect ECONNREFUSED 127.0.0.12:8326' },
@@ -94,18 +90,7 @@ describe('detectAlerts', () => {
   });
 
   it('spool: raised at 80 %, held down to 70 % once raised (hysteresis), cleared below', () => {
-    const at = (fill: number) =>
-      figures({
-        spool: {
-          bytes: Math.ceil(fill * 1024 * MB),
-          maxBytes: 1024 * MB,
-          full: false,
-          oldestUnsentAgeS: 0,
-          settledBytes: 0,
-          settledAgeS: 0,
-          commitError: undefined,
-        },
-      });
+    const at = (fill: number) => figures({ spool: spool({ bytes: Math.ceil(fill * 1024 * MB) }) });
     expect(ids(at(SPOOL_RAISE - 0.01))).toEqual([]);
     expect(ids(at(SPOOL_RAISE))).toEqual(['spool_full']);
     expect(ids(at(SPOOL_CLEAR + 0.01), ['homeiq_spool_full'])).toEqual(['spool_full']);
@@ -115,15 +100,7 @@ describe('detectAlerts', () => {
   it('quarantined points, a failed import, a spool disk error and a failed downsampling task each have their own', () => {
     const f = figures({
       quarantine: { count: 3, bytes: 900, dropped: 0 },
-      spool: {
-        bytes: 0,
-        maxBytes: 1024 * MB,
-        full: false,
-        oldestUnsentAgeS: 0,
-        settledBytes: 0,
-        settledAgeS: 0,
-        commitError: 'ENOSPC: no space left',
-      },
+      spool: spool({ commitError: 'ENOSPC: no space left' }),
       import: {
         state: 'failed',
         days: 30,
