@@ -3,6 +3,7 @@
 // two can be compared without caring about values.
 
 import WebSocket from 'ws';
+import { byId, changedEntity, eventFor, type Msg, ScriptClient } from './conformance-client';
 import { CONFORMANCE_LEVEL, CONFORMANCE_SWITCH } from './demo-home';
 import type { Tolerance } from './version-differences';
 import { diffShapes, pathMatches, shapeOf, type Shape, type ShapeDifference, type ShapeRules } from './shapes';
@@ -18,51 +19,6 @@ export interface ConformanceOptions {
   /** Pause before the history queries so a real recorder has committed (commit_interval 1 s). */
   settleMs?: number;
 }
-
-type Msg = Record<string, unknown>;
-
-class ScriptClient {
-  private readonly inbox: Msg[] = [];
-  private waiters: Array<() => void> = [];
-
-  constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const parsed: unknown = JSON.parse(data.toString());
-      // Coalesced frames are arrays; the script looks at messages, not frames.
-      for (const m of Array.isArray(parsed) ? parsed : [parsed]) this.inbox.push(m as Msg);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  /** The first unconsumed message matching `pred`, or null after the timeout. */
-  async next(pred: (m: Msg) => boolean, timeoutMs: number): Promise<Msg | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.inbox.findIndex(pred);
-      if (i >= 0) return this.inbox.splice(i, 1)[0] as Msg;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-}
-
-const byId = (id: number) => (m: Msg) => m['id'] === id && m['type'] !== 'event';
-const eventFor =
-  (sub: number, pred: (e: Msg) => boolean = () => true) =>
-  (m: Msg) =>
-    m['id'] === sub && m['type'] === 'event' && pred(m['event'] as Msg);
-const changedEntity = (entityId: string) => (e: Msg) => (e['data'] as Msg | undefined)?.['entity_id'] === entityId;
 
 // What to treat as data-keyed maps or not to descend into, per step.
 const ATTRS: ShapeRules = { opaque: ['*.attributes'] };
