@@ -3,49 +3,38 @@
  * Mosquitto (Debian's), the Supervisor emulator offering that broker as its MQTT service, the real InfluxDB add-on
  * (influxd built from source) and the ingestor, both from their bundles. What HomeIQ tells the user is read back
  * from Home Assistant itself: its persistent notifications (subscribed as the frontend does), its entity and
- * device registries and its states. The steps share one installation and run in order; the second part runs
- * the ingestor without a broker and without the admin add-on.
+ * device registries and its states. The steps share one installation and run in order. Without a broker:
+ * ha-reporting-rest.test.ts.
  */
-import { httpRequestRaw } from '@homeiq/shared';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENTITIES } from '../../homeiq-ingestor/src/report/entities.js';
 import { buildBundles, launchRegistered, REPO_ROOT, type AddonProcess } from '../../dev/addon-process.js';
-import {
-  createStateDriver,
-  HA_TEST_USER,
-  haRest,
-  HaHttpError,
-  startHomeAssistant,
-  type RealHa,
-  type StateDriver,
-} from '../../dev/peers/homeassistant.js';
-import { wsCommand } from '../../dev/peers/homeassistant/onboarding.js';
+import { HA_TEST_USER, startHomeAssistant, type RealHa } from '../../dev/peers/homeassistant.js';
 import { setUpMqttIntegration } from '../../dev/peers/homeassistant/mqtt.js';
-import { startInfluxd, type RealInfluxd } from '../../dev/peers/influxd.js';
 import { provideMqttService, startMosquitto, type Mosquitto } from '../../dev/peers/mosquitto.js';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../dev/supervisor/index.js';
 import { launchChromium } from '../../dev/browser.js';
-import { NotificationWatch, type Notification } from '../harness/ha-notifications.js';
+import type { NotificationWatch } from '../harness/ha-notifications.js';
+import { call } from '../harness/influxdb-addon.js';
+import { GRACE_S, type HaReader, observe, type Observed, REPORTING_OPTIONS, waiter } from '../harness/ha-reporting.js';
 
-/** Short on purpose: the option's minimum is 5 s; users get 120 s. */
-const GRACE_S = 10;
-const ENTITY_S = 5;
 const IP = {
   influxdb: '127.0.46.1',
   ingestor: '127.0.46.2',
   admin: '127.0.46.3',
   broker: '127.0.46.4',
-  lone: '127.0.46.5',
 };
 const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 
 let ha: RealHa;
+let read: HaReader;
+let ours: Observed['ours'];
+let stopObserving: Observed['stop'] | undefined;
 let broker: Mosquitto;
 let supervisor: SupervisorEmulator;
-let driver: StateDriver;
 let watch: NotificationWatch;
 /** The HomeIQ device in HA's device registry. */
 let deviceId = '';
@@ -53,41 +42,15 @@ const addon: Partial<Record<'influxdb' | 'ingestor' | 'admin', RegisteredAddon>>
 const proc: Partial<Record<'influxdb' | 'ingestor', AddonProcess>> = {};
 const dataDirs: Partial<Record<'influxdb' | 'ingestor', string>> = {};
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (
-    !(await Promise.resolve()
-      .then(cond)
-      .catch(() => false))
-  ) {
-    if (Date.now() - start > ms)
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${what}\n--- ingestor ---\n${proc.ingestor?.lines.slice(-40).join('\n') ?? ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return Date.now() - start;
-}
-
-interface HaState {
-  entity_id: string;
-  state: string;
-  attributes: Record<string, unknown>;
-}
-async function state(id: string): Promise<HaState | undefined> {
-  try {
-    return await haRest<HaState>(ha, 'GET', `/api/states/${id}`);
-  } catch (err) {
-    if (err instanceof HaHttpError && err.status === 404) return undefined;
-    throw err;
-  }
-}
-const value = async (id: string): Promise<string | undefined> => (await state(id))?.state;
-const number = async (id: string): Promise<number> => Number(await value(id));
-
-async function ours(): Promise<Notification[]> {
-  return (await watch.list()).filter((n) => n.notification_id.startsWith('homeiq_'));
-}
+/** On a timeout: the ingestor's log tail and what its status API says of the spool and the writer. */
+const until = waiter(async () => {
+  const st = await call(`http://${IP.ingestor}:8325/api/status`, IP.admin).then(
+    (r) => r.json(),
+    () => ({}),
+  );
+  const tail = proc.ingestor?.lines.slice(-40).join('\n') ?? '';
+  return `--- ingestor ---\n${tail}\nspool ${JSON.stringify(st.spool)} writer ${JSON.stringify(st.writer)}`;
+});
 
 async function start(name: 'influxdb' | 'ingestor'): Promise<AddonProcess> {
   const p = await launchRegistered({
@@ -120,20 +83,17 @@ beforeAll(async () => {
   addon.ingestor = supervisor.registerAddon({
     configPath: config('ingestor'),
     ip: IP.ingestor,
-    options: { notify_after_s: GRACE_S, ha_entities_interval_s: ENTITY_S, flush_interval_ms: 200 },
+    options: REPORTING_OPTIONS,
   });
   // Installed (its panel is where the notifications link to), not running: the ingestor must not need it.
   addon.admin = supervisor.registerAddon({ configPath: config('admin'), ip: IP.admin });
   await start('influxdb');
   await start('ingestor');
-  driver = createStateDriver(ha, { ratePerSecond: 4, durationMs: 30 * 60_000 });
-  driver.start();
-  watch = await NotificationWatch.start(ha);
+  ({ read, watch, ours, stop: stopObserving } = await observe(ha));
 }, 600_000);
 
 afterAll(async () => {
-  watch?.close();
-  await driver?.stop();
+  await stopObserving?.();
   await proc.ingestor?.stop('SIGTERM');
   await proc.influxdb?.stop('SIGTERM');
   await supervisor?.stop();
@@ -144,22 +104,20 @@ afterAll(async () => {
 
 describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
   it('MQTT discovery: every entity with a unique id under one HomeIQ device; values follow the stack', async () => {
-    await until('events/s > 0 in HA', async () => (await number('sensor.homeiq_events_per_second')) > 0, 90_000);
-    const registry = (await wsCommand(ha.wsUrl, ha.token, { type: 'config/entity_registry/list' })) as Array<{
+    await until('events/s > 0 in HA', async () => (await read.number('sensor.homeiq_events_per_second')) > 0, 90_000);
+    const registry = await read.registry<{
       entity_id: string;
       unique_id: string;
       platform: string;
       device_id: string | null;
-    }>;
+    }>('entity');
     const mine = registry.filter((e) => e.platform === 'mqtt' && e.unique_id.startsWith('homeiq_'));
     expect(mine.map((e) => e.unique_id).sort()).toEqual(ENTITIES.map((e) => `homeiq_${e.key}`).sort());
     expect(mine.map((e) => e.entity_id).sort()).toEqual(ENTITIES.map((e) => `${e.component}.homeiq_${e.key}`).sort());
     const deviceIds = new Set(mine.map((e) => e.device_id));
     expect(deviceIds.size).toBe(1);
     deviceId = mine[0]?.device_id ?? '';
-    const devices = (await wsCommand(ha.wsUrl, ha.token, { type: 'config/device_registry/list' })) as Array<
-      Record<string, unknown>
-    >;
+    const devices = await read.registry<Record<string, unknown>>('device');
     expect(devices.find((d) => deviceIds.has(d['id'] as string))).toMatchObject({
       name: 'HomeIQ',
       manufacturer: 'HomeIQ',
@@ -168,37 +126,32 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
       identifiers: [['mqtt', 'homeiq']],
       configuration_url: `homeassistant://hassio/ingress/${addon.admin?.slug}`,
     });
-    await until('InfluxDB ok', async () => (await value('sensor.homeiq_influxdb_status')) === 'ok', 30_000);
+    await until('InfluxDB ok', async () => (await read.value('sensor.homeiq_influxdb_status')) === 'ok', 30_000);
     await until(
       'no ingestion problem',
-      async () => (await value('binary_sensor.homeiq_ingestion_problem')) === 'off',
+      async () => (await read.value('binary_sensor.homeiq_ingestion_problem')) === 'off',
       30_000,
     );
-    expect(await number('sensor.homeiq_last_event_age')).toBeLessThan(30);
-    expect(await number('sensor.homeiq_quarantined_points')).toBe(0);
+    expect(await read.number('sensor.homeiq_last_event_age')).toBeLessThan(30);
+    expect(await read.number('sensor.homeiq_quarantined_points')).toBe(0);
     // The InfluxDB add-on measures its disk use at most every 30 s: the first figure may predate any data.
-    await until('InfluxDB disk use', async () => (await number('sensor.homeiq_influxdb_disk_use')) > 0, 90_000);
-    const events = await state('sensor.homeiq_events_per_second');
+    await until('InfluxDB disk use', async () => (await read.number('sensor.homeiq_influxdb_disk_use')) > 0, 90_000);
+    const events = await read.state('sensor.homeiq_events_per_second');
     expect(events?.attributes).toMatchObject({ unit_of_measurement: 'events/s', state_class: 'measurement' });
 
     // A downsampling run (started through the manager API as the panel does) shows up as the last run.
-    const manager = `http://${IP.influxdb}:8326`;
-    const tasks = JSON.parse(
-      (await httpRequestRaw(`${manager}/api/tasks`, { localAddress: IP.admin })).body.toString('utf8'),
-    ) as { tasks: Array<{ id: string; name: string }> };
-    const task = tasks.tasks.find((t) => t.name === 'homeiq-downsample-5m');
-    const run = await httpRequestRaw(`${manager}/api/tasks/${task?.id}/run?wait=1`, {
-      method: 'POST',
-      localAddress: IP.admin,
-      timeoutMs: 60_000,
-    });
-    expect(run.status, run.body.toString('utf8')).toBe(200);
+    const tasks = `http://${IP.influxdb}:8326/api/tasks`;
+    const task = ((await call(tasks, IP.admin)).json() as { tasks: Array<{ id: string; name: string }> }).tasks.find(
+      (t) => t.name === 'homeiq-downsample-5m',
+    );
+    const run = await call(`${tasks}/${task?.id}/run?wait=1`, IP.admin, { method: 'POST' });
+    expect(run.status, run.text).toBe(200);
     await until(
       'the last downsampling run in HA',
-      async () => Date.now() - Date.parse((await value('sensor.homeiq_last_downsampling_run')) ?? '') < 3600_000,
+      async () => Date.now() - Date.parse((await read.value('sensor.homeiq_last_downsampling_run')) ?? '') < 3600_000,
       45_000,
     );
-    expect((await state('sensor.homeiq_last_downsampling_run'))?.attributes).toMatchObject({
+    expect((await read.state('sensor.homeiq_last_downsampling_run'))?.attributes).toMatchObject({
       task: 'homeiq-downsample-5m',
       status: 'success',
     });
@@ -206,7 +159,7 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
 
   let outageAt = 0;
   it('InfluxDB stopped: one notification after the grace period, with numbers, updated while it lasts', async () => {
-    const before = await number('sensor.homeiq_spool_backlog');
+    const before = await read.number('sensor.homeiq_spool_backlog');
     outageAt = Date.now();
     await proc.influxdb?.stop('SIGTERM');
     const took = await until(
@@ -226,17 +179,17 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
     // The entities show the outage: the backlog grows, InfluxDB is not ok, ingestion has a problem.
     await until(
       'the backlog to grow',
-      async () => (await number('sensor.homeiq_spool_backlog')) > Math.max(before, 0) + 1000,
+      async () => (await read.number('sensor.homeiq_spool_backlog')) > Math.max(before, 0) + 1000,
       30_000,
     );
     await until(
       'InfluxDB unreachable',
-      async () => ['unreachable', 'failing'].includes((await value('sensor.homeiq_influxdb_status')) ?? ''),
+      async () => ['unreachable', 'failing'].includes((await read.value('sensor.homeiq_influxdb_status')) ?? ''),
       30_000,
     );
-    expect(await value('sensor.homeiq_influxdb_disk_use')).toBe('unknown');
-    expect(await value('binary_sensor.homeiq_ingestion_problem')).toBe('on');
-    expect(await number('sensor.homeiq_spool_backlog_age')).toBeGreaterThan(0);
+    expect(await read.value('sensor.homeiq_influxdb_disk_use')).toBe('unknown');
+    expect(await read.value('binary_sensor.homeiq_ingestion_problem')).toBe('on');
+    expect(await read.number('sensor.homeiq_spool_backlog_age')).toBeGreaterThan(0);
 
     // Updated while it lasts: the same id again, with new numbers, no sooner than the grace period.
     await until(
@@ -282,7 +235,7 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
     expect((await ours()).map((n) => n.notification_id)).toEqual(['homeiq_influxdb']);
     await until(
       'the entities again after the HA restart',
-      async () => (await number('sensor.homeiq_spool_backlog')) > 0,
+      async () => (await read.number('sensor.homeiq_spool_backlog')) > 0,
       60_000,
     );
   }, 120_000);
@@ -292,25 +245,25 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
     await proc.ingestor?.stop('SIGTERM');
     await until(
       'unavailable after a clean stop',
-      async () => (await value('sensor.homeiq_events_per_second')) === 'unavailable',
+      async () => (await read.value('sensor.homeiq_events_per_second')) === 'unavailable',
       15_000,
     );
     await start('ingestor');
     await until(
       'available again',
-      async () => !['unavailable', undefined].includes(await value('sensor.homeiq_events_per_second')),
+      async () => !['unavailable', undefined].includes(await read.value('sensor.homeiq_events_per_second')),
       30_000,
     );
     await proc.ingestor?.stop('SIGKILL');
     await until(
       'unavailable after a crash (the last will)',
-      async () => (await value('binary_sensor.homeiq_ingestion_problem')) === 'unavailable',
+      async () => (await read.value('binary_sensor.homeiq_ingestion_problem')) === 'unavailable',
       15_000,
     );
     await start('ingestor');
     await until(
       'available again',
-      async () => (await value('binary_sensor.homeiq_ingestion_problem')) === 'on',
+      async () => (await read.value('binary_sensor.homeiq_ingestion_problem')) === 'on',
       30_000,
     );
     // The alert survived both restarts: never dismissed meanwhile, still exactly one.
@@ -321,130 +274,23 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
   it('InfluxDB back: the backlog returns to 0, the notification is dismissed, the entities say ok', async () => {
     const from = watch.events.length;
     await start('influxdb');
-    await until('the backlog sent', async () => (await number('sensor.homeiq_spool_backlog')) === 0, 90_000).catch(
-      async (err: unknown) => {
-        const st = await httpRequestRaw(`http://${IP.ingestor}:8325/api/status`, { localAddress: IP.admin });
-        const j = JSON.parse(st.body.toString('utf8'));
-        throw new Error(
-          `${(err as Error).message}\nHA: ${await value('sensor.homeiq_spool_backlog')}\nspool ${JSON.stringify(j.spool)} writer ${JSON.stringify(j.writer)}`,
-        );
-      },
-    );
+    await until('the backlog sent', async () => (await read.number('sensor.homeiq_spool_backlog')) === 0, 90_000);
     await until(
       'the notification dismissed',
       () => watch.about('homeiq_influxdb', from).some((e) => e.type === 'removed'),
       (GRACE_S + 30) * 1000,
     );
     expect(await ours()).toEqual([]);
-    await until('InfluxDB ok', async () => (await value('sensor.homeiq_influxdb_status')) === 'ok', 30_000);
+    await until('InfluxDB ok', async () => (await read.value('sensor.homeiq_influxdb_status')) === 'ok', 30_000);
     await until(
       'no ingestion problem',
-      async () => (await value('binary_sensor.homeiq_ingestion_problem')) === 'off',
+      async () => (await read.value('binary_sensor.homeiq_ingestion_problem')) === 'off',
       30_000,
     );
     console.log(`ha-reporting: outage to recovery ${Math.round((Date.now() - outageAt) / 1000)} s`);
   }, 180_000);
-});
 
-describe('without an MQTT broker and without the admin add-on', () => {
-  let lone: SupervisorEmulator;
-  let influx: RealInfluxd;
-  let ingestor: AddonProcess | undefined;
-  let self: RegisteredAddon;
-  let dir: string | undefined;
-
-  const launch = async (): Promise<void> => {
-    ingestor = await launchRegistered({
-      name: 'ingestor',
-      supervisorUrl: lone.url,
-      addon: self,
-      ...(dir ? { dataDir: dir } : {}),
-    });
-    dir = ingestor.dataDir;
-    await ingestor.waitForLine(/ INFO {2}started$/, 60_000);
-  };
-
-  beforeAll(async () => {
-    // One HomeIQ per Home Assistant: the first part's ingestor goes.
-    await proc.ingestor?.stop('SIGTERM');
-    proc.ingestor = undefined;
-    influx = await startInfluxd({ binary: inject('influxdBinary') });
-    const s = await influx.setup();
-    lone = await startSupervisorEmulator({ core: { url: ha.url, token: ha.token, version: ha.version } });
-    self = lone.registerAddon({
-      configPath: join(REPO_ROOT, 'homeiq-ingestor', 'config.yaml'),
-      ip: IP.lone,
-      options: {
-        target: 'external',
-        external: { url: influx.url, org: s.org, bucket: s.bucket, token: s.token },
-        notify_after_s: GRACE_S,
-        ha_entities_interval_s: ENTITY_S,
-        flush_interval_ms: 200,
-      },
-    });
-    await launch();
-  }, 180_000);
-
-  afterAll(async () => {
-    await ingestor?.stop('SIGTERM');
-    await lone?.stop();
-    await influx?.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  it("Home Assistant logged no problem with HomeIQ's discovery payloads or values", async () => {
+    expect(await read.complaints()).toEqual([]);
   });
-
-  it('the figures as REST-set states: no unique id, set again after an HA restart, unavailable on stop', async () => {
-    await until(
-      'REST-set events/s > 0',
-      async () => (await number('sensor.homeiq_rest_events_per_second')) > 0,
-      60_000,
-    );
-    expect((await state('sensor.homeiq_rest_events_per_second'))?.attributes).toMatchObject({
-      friendly_name: 'HomeIQ Events per second',
-      unit_of_measurement: 'events/s',
-      state_class: 'measurement',
-    });
-    // Known once the first batch was written.
-    await until('InfluxDB ok', async () => (await value('sensor.homeiq_rest_influxdb_status')) === 'ok', 30_000);
-    await until(
-      'no ingestion problem',
-      async () => (await value('binary_sensor.homeiq_rest_ingestion_problem')) === 'off',
-      30_000,
-    );
-    // An external InfluxDB has no disk use or downsampling to show.
-    expect(await state('sensor.homeiq_rest_influxdb_disk_use')).toBeUndefined();
-    const registry = (await wsCommand(ha.wsUrl, ha.token, { type: 'config/entity_registry/list' })) as Array<{
-      entity_id: string;
-    }>;
-    expect(registry.filter((e) => e.entity_id.includes('homeiq_rest_'))).toEqual([]);
-
-    await ha.restart();
-    await watch.reconnect();
-    await until(
-      'the REST-set states again after the HA restart',
-      async () => (await value('sensor.homeiq_rest_events_per_second')) !== undefined,
-      60_000,
-    );
-    await ingestor?.stop('SIGTERM');
-    ingestor = undefined;
-    expect(await value('sensor.homeiq_rest_events_per_second')).toBe('unavailable');
-    await launch();
-  }, 180_000);
-
-  it('notifications without the admin add-on: the link goes to the log; dismissed when InfluxDB is back', async () => {
-    const from = watch.events.length;
-    await influx.stop();
-    await until('the notification', async () => (await ours()).length > 0, (GRACE_S + 20) * 1000);
-    const [n] = await ours();
-    expect(n?.notification_id).toBe('homeiq_influxdb');
-    expect(n?.message).not.toContain('/hassio/ingress/');
-    expect(n?.message).toContain(`(/hassio/addon/${self.slug}/logs)`);
-    expect(n?.message).toContain('Check that your InfluxDB is running and reachable');
-    await influx.start();
-    await until(
-      'the notification dismissed',
-      () => watch.about('homeiq_influxdb', from).some((e) => e.type === 'removed'),
-      (GRACE_S + 60) * 1000,
-    );
-    expect(await ours()).toEqual([]);
-  }, 180_000);
 });
