@@ -65,18 +65,17 @@ describe('slow consumers', () => {
     const slow = await RawClient.connect(sim.wsUrl, sim.token);
     await slow.subscribe({ type: 'subscribe_events', event_type: 'burst' });
     socketOf(slow).pause();
-    // ~20 MB: far more than the socket buffers hold, so the queue ends up well past the peak.
+    // ~20 MB: far more than the socket buffers hold, so the queue ends up well past the peak. The peak timer starts
+    // with the first batch; on a busy machine the flood itself can outlast the peak time, so it stops at the cut-off.
+    const startedAt = Date.now();
     let fired = 0;
-    while (fired < 10_000) {
+    while (fired < 10_000 && sim.clients() === 1) {
       for (let i = 0; i < 1000; i++) sim.fireEvent('burst', { n: fired++, payload: PAYLOAD });
       await sleep(1);
     }
-    const floodedAt = Date.now();
-    // The hard limit was never reached, so the client is still there...
-    expect(sim.clients()).toBe(1);
-    // ...until the peak timer notices the queue never came down.
+    // The hard limit (1 000 000) is never reached: the peak timer cuts the client, and not before the peak time.
     await until('peak cut-off', () => sim.clients() === 0, 5000);
-    expect(Date.now() - floodedAt).toBeLessThan(1500);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
     socketOf(slow).resume();
     await slow.closed;
   });
