@@ -1,12 +1,15 @@
 import { EXPLORE_MAX_POINTS, type ExploreBand } from '../api-types.js';
+import type { FluxRow } from '@homeiq/shared';
 import type { FluxParam, InfluxReader } from '../influx/flux.js';
+import { entityFilter, ID_COLUMNS, rowEntityId } from './layouts.js';
 import { rfc3339ToMicros } from './time.js';
 
 /**
  * The Flux behind an Explore chart. Entity ids, buckets, times and windows are `params.*` (values in the query's
  * syntax tree, see influx/flux.ts); the query text depends only on how many entities there are. Each query
  * filters then aggregates per series, the shape the storage engine answers itself (no `group()` before the
- * aggregate), and several series of one entity (its tags changed) are merged here.
+ * aggregate), and several series of one entity (its tags changed, or points in both layouts: layouts.ts) are
+ * merged here.
  */
 
 export interface ValueQuery {
@@ -37,24 +40,23 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** One nanosecond after `ms`, in RFC 3339. */
 const isoPlusNs = (ms: number): string => `${iso(ms).slice(0, -1)}000001Z`;
 
-function idFilter(ids: readonly string[], params: Record<string, FluxParam>): string {
-  ids.forEach((id, i) => {
-    params[`e${i}`] = id;
-  });
-  return ids.map((_, i) => `r.entity_id == params.e${i}`).join(' or ');
-}
-
 export async function readValues(
   influx: InfluxReader,
   q: ValueQuery,
 ): Promise<{ values: Values; capped: Set<string> }> {
+  const { flux, params } = valueFlux(q);
+  return valuesFromRows(await influx.query(flux, params, { timeoutMs: 60_000 }), q.every === undefined);
+}
+
+/** Pure: the query of `readValues`. */
+export function valueFlux(q: ValueQuery): { flux: string; params: Record<string, FluxParam> } {
   const params: Record<string, FluxParam> = {
     bucket: q.bucket,
     field: q.field,
     start: q.summaries ? isoPlusNs(q.startMs) : iso(q.startMs),
     stop: q.summaries ? isoPlusNs(q.endMs) : iso(q.endMs),
   };
-  const filter = idFilter(q.ids, params);
+  const filter = entityFilter(q.ids, params);
   let shape: string;
   if (q.every) {
     params['every'] = q.every;
@@ -65,21 +67,25 @@ export async function readValues(
     params['cap'] = EXPLORE_MAX_POINTS + 1;
     shape = '|> limit(n: params.cap)';
   }
-  const rows = await influx.query(
-    `from(bucket: params.bucket)
+  const flux = `from(bucket: params.bucket)
   |> range(start: time(v: params.start), stop: time(v: params.stop))
   |> filter(fn: (r) => r._field == params.field and (${filter}))
   ${shape}
-  |> keep(columns: ["_time", "_value", "entity_id"])`,
-    params,
-    { timeoutMs: 60_000 },
-  );
+  |> keep(columns: ["_time", "_value", ${ID_COLUMNS}])`;
+  return { flux, params };
+}
+
+/**
+ * Pure: rows of `valueFlux` → values per whole entity id, the rows of one time averaged (an entity with several
+ * series); `capped`: the stored points of an entity past EXPLORE_MAX_POINTS are cut.
+ */
+export function valuesFromRows(rows: readonly FluxRow[], capped: boolean): { values: Values; capped: Set<string> } {
   const sums = new Map<string, Map<number, [number, number]>>();
   for (const r of rows) {
-    const id = r['entity_id'] ?? '';
+    const id = rowEntityId(r);
     const t = rfc3339ToMicros(r['_time'] ?? '');
     const v = Number(r['_value']);
-    if (!Number.isFinite(t) || !Number.isFinite(v) || r['_value'] === '') continue;
+    if (id === undefined || !Number.isFinite(t) || !Number.isFinite(v) || r['_value'] === '') continue;
     let m = sums.get(id);
     if (!m) {
       m = new Map();
@@ -92,11 +98,11 @@ export async function readValues(
     } else m.set(t, [v, 1]);
   }
   const values: Values = new Map();
-  const capped = new Set<string>();
+  const cut = new Set<string>();
   for (const [id, m] of sums) {
     let times = [...m.keys()].sort((a, b) => a - b);
-    if (!q.every && times.length > EXPLORE_MAX_POINTS) {
-      capped.add(id);
+    if (capped && times.length > EXPLORE_MAX_POINTS) {
+      cut.add(id);
       times = times.slice(0, EXPLORE_MAX_POINTS);
     }
     const out = new Map<number, number>();
@@ -106,7 +112,7 @@ export async function readValues(
     }
     values.set(id, out);
   }
-  return { values, capped };
+  return { values, capped: cut };
 }
 
 /**
@@ -121,8 +127,20 @@ export async function readStates(
   endMs: number,
   every: string | undefined,
 ): Promise<ExploreBand[]> {
+  const { flux, params } = stateFlux(bucket, ids, startMs, endMs, every);
+  return bandsFromRows(await influx.query(flux, params, { timeoutMs: 60_000 }), ids, startMs, every === undefined);
+}
+
+/** Pure: the query of `readStates`. */
+export function stateFlux(
+  bucket: string,
+  ids: readonly string[],
+  startMs: number,
+  endMs: number,
+  every: string | undefined,
+): { flux: string; params: Record<string, FluxParam> } {
   const params: Record<string, FluxParam> = { bucket, start: iso(startMs), stop: iso(endMs) };
-  const filter = idFilter(ids, params);
+  const filter = entityFilter(ids, params);
   let shape: string;
   if (every) {
     params['every'] = every;
@@ -131,24 +149,30 @@ export async function readStates(
     params['cap'] = EXPLORE_MAX_POINTS + 1;
     shape = '|> limit(n: params.cap)';
   }
-  const rows = await influx.query(
-    `data = from(bucket: params.bucket) |> range(start: time(v: params.start), stop: time(v: params.stop))
+  const flux = `data = from(bucket: params.bucket) |> range(start: time(v: params.start), stop: time(v: params.stop))
   |> filter(fn: (r) => r._field == "state" and (${filter}))
-data ${shape} |> keep(columns: ["_time", "_value", "entity_id"]) |> yield(name: "states")
+data ${shape} |> keep(columns: ["_time", "_value", ${ID_COLUMNS}]) |> yield(name: "states")
 from(bucket: params.bucket)
   |> range(start: ${EARLIEST}, stop: time(v: params.start))
   |> filter(fn: (r) => r._field == "state" and (${filter}))
   |> last()
-  |> keep(columns: ["_time", "_value", "entity_id"])
-  |> yield(name: "before")`,
-    params,
-    { timeoutMs: 60_000 },
-  );
+  |> keep(columns: ["_time", "_value", ${ID_COLUMNS}])
+  |> yield(name: "before")`;
+  return { flux, params };
+}
+
+/** Pure: rows of `stateFlux` → one band per entity asked for; `capped`: stored points past EXPLORE_MAX_POINTS are cut. */
+export function bandsFromRows(
+  rows: readonly FluxRow[],
+  ids: readonly string[],
+  startMs: number,
+  capped: boolean,
+): ExploreBand[] {
   const startUs = startMs * 1000;
   const byId = new Map<string, { before: [number, string] | undefined; points: Array<[number, string]> }>();
   for (const id of ids) byId.set(id, { before: undefined, points: [] });
   for (const r of rows) {
-    const x = byId.get(r['entity_id'] ?? '');
+    const x = byId.get(rowEntityId(r) ?? '');
     const t = rfc3339ToMicros(r['_time'] ?? '');
     if (!x || !Number.isFinite(t)) continue;
     const state = r['_value'] ?? '';
@@ -160,7 +184,7 @@ from(bucket: params.bucket)
   return ids.map((entityId) => {
     const x = byId.get(entityId) as { before: [number, string] | undefined; points: Array<[number, string]> };
     x.points.sort((a, b) => a[0] - b[0]);
-    const truncated = !every && x.points.length > EXPLORE_MAX_POINTS;
+    const truncated = capped && x.points.length > EXPLORE_MAX_POINTS;
     const times: number[] = [];
     const states: string[] = [];
     const push = (t: number, s: string): void => {
