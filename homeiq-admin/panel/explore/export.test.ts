@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExploreResult } from '../../src/api-types.js';
-import { exploreCsv, exportName, num, stats } from './export.js';
+import { exploreCsv } from './csv.js';
+import { exportName, num, stats } from './export.js';
 
 const T = Date.UTC(2026, 0, 1) * 1000;
 const result: ExploreResult = {

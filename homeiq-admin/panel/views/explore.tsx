@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { EXPLORE_MAX_ENTITIES, type ExploreCatalog, type ExploreResult } from '../../src/api-types.js';
 import { count } from '../../src/overview/format.js';
 import { spanText } from '../../src/explore/time.js';
-import { download, exploreCsv, exportName } from '../explore/export.js';
+import { exploreCsv } from '../explore/csv.js';
+import { download, exportName } from '../explore/export.js';
 import { EntityPicker } from '../explore/picker.js';
 import type { PlotBand } from '../explore/bands.js';
 import { Plot, type PlotHandle } from '../explore/plot.js';
