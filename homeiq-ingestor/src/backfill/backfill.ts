@@ -2,12 +2,11 @@ import type { Health, Logger, Service } from '@homeiq/shared';
 import { mkdir } from 'node:fs/promises';
 import type { RegistryEnricher } from '../enrich/registry.js';
 import type { HaSession } from '../ha/ha-session.js';
-import { microsToIso } from '../ha/history.js';
 import type { StateDigests } from '../points/restart-digest.js';
 import type { StatePipeline } from '../points/state-pipeline.js';
 import { isHaState } from '../points/state-to-points.js';
 import { initialStatus, type BackfillStatus } from './backfill-status.js';
-import { planWindows, type Window } from './chunks.js';
+import { GapBackfill } from './gap-backfill.js';
 import { HistoryImport } from './history-import.js';
 import { RefusedRanges } from './refused-ranges.js';
 import { SpoolRefill, type SpoolGauge } from './spool-refill.js';
@@ -35,7 +34,7 @@ import { newestUpdate, StateReplay } from './state-replay.js';
  * Persisted in `<data dir>/backfill/`, always after the spool's fsync of everything they account for:
  * `state.json` (last event seen or a fresh install's first connection, an unfinished gap's position, the restart digests, the refused ranges) every `saveIntervalMs`,
  * as soon as a gap window is in the spool (so a crash loop re-reads only from the last window done, not from its first
- * crash; never past the tail, see TAIL_US), at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
+ * crash; never past the tail, see GapBackfill), at stop and before the import moves past a window the spool refused points during; `import.json` (the import's range
  * and how far it got) after every window.
  */
 
@@ -70,8 +69,6 @@ export interface BackfillOptions {
 }
 
 const HOUR_US = 3_600_000_000;
-/** The tail asked for again: changes the recorder may not have committed when the gap was read (bounded for a busy HA). */
-const TAIL_US = 5 * 60_000_000;
 
 export class Backfill implements Service {
   readonly name = 'history backfill';
@@ -84,6 +81,7 @@ export class Backfill implements Service {
   readonly #replay: StateReplay;
   readonly #imports: HistoryImport;
   readonly #refill: SpoolRefill | undefined;
+  readonly #gap: GapBackfill;
 
   constructor(private readonly opts: BackfillOptions) {
     const ranges = new RefusedRanges();
@@ -102,6 +100,19 @@ export class Backfill implements Service {
         save: () => this.save(),
       };
     this.#refill = refill ? new SpoolRefill(refill) : undefined;
+    this.#gap = new GapBackfill({
+      log: opts.log,
+      state: this.#state,
+      status: this.#status,
+      replay: this.#replay,
+      refill: this.#refill,
+      windowUs: opts.windowUs ?? HOUR_US,
+      overlapUs: opts.overlapUs ?? 2_000_000,
+      recorderSettleMs: opts.recorderSettleMs ?? 12_000,
+      now: () => this.#now,
+      lastSeenUs: () => opts.pipeline.lastSeenUs,
+      save: () => this.save(),
+    });
     this.#imports = new HistoryImport({
       dir: opts.dir,
       log: opts.log,
@@ -114,10 +125,6 @@ export class Backfill implements Service {
       stopped: () => this.#stopped,
       flow: this.#refill,
     });
-  }
-
-  get #overlapUs(): number {
-    return this.opts.overlapUs ?? 2_000_000;
   }
 
   get #now(): number {
@@ -242,38 +249,10 @@ export class Backfill implements Service {
     // Entities we wrote before (the digests) too: one removed during the gap still has recorded changes.
     const gapIds = new Set(ids);
     if (gapFrom !== undefined) for (const id of this.opts.digests.ids()) if (this.opts.accepts(id)) gapIds.add(id);
+    const gapList = [...gapIds].sort();
     if (gapFrom !== undefined) {
       this.#status.phase = 'gap';
-      const windows = planWindows(gapFrom - this.#overlapUs, undefined, this.opts.windowUs ?? HOUR_US, this.#now);
-      const g = this.#status.gap;
-      Object.assign(g, {
-        from: microsToIso(gapFrom),
-        windowsDone: 0,
-        windowsTotal: windows.length,
-        points: 0,
-        lastError: undefined,
-      });
-      try {
-        for (const w of windows) {
-          g.points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
-          if (!alive()) return;
-          g.windowsDone += 1;
-          if (w.endUs !== undefined) {
-            // The window is in the spool (fsynced): a crash from here on re-reads only what follows it, but never
-            // less than the tail (HA's recorder may not have committed its last changes when the window was read).
-            this.#state.gapFromUs = Math.max(gapFrom, Math.min(w.endUs, connectedUs - TAIL_US));
-            await this.#saveProgress();
-          }
-        }
-      } catch (err) {
-        if (alive()) g.lastError = (err as Error).message;
-        throw err;
-      }
-      // Not closed yet: the tail the recorder may not have committed is asked for again below.
-      this.#state.gapFromUs = Math.max(gapFrom, connectedUs - TAIL_US);
-      g.completedAt = new Date().toISOString();
-      log.info(`backfilled the gap since ${microsToIso(gapFrom)} from Home Assistant's recorder: ${g.points} points`);
-      await this.#saveProgress();
+      if (!(await this.#gap.read(session, gapFrom, gapList, connectedUs, alive))) return;
     }
 
     this.#status.phase = 'snapshot';
@@ -288,38 +267,11 @@ export class Backfill implements Service {
     const tailFrom = this.#state.gapFromUs;
     if (gapFrom !== undefined && tailFrom !== undefined) {
       this.#status.phase = 'gap';
-      await this.#pause(this.opts.recorderSettleMs ?? 12_000, alive);
-      if (!alive()) return;
-      let points = 0;
-      for (const w of planWindows(tailFrom - this.#overlapUs, undefined, this.opts.windowUs ?? HOUR_US, this.#now)) {
-        points += await this.#gapWindow(session, w, [...gapIds].sort(), alive);
-        if (!alive()) return;
-      }
-      this.#state.gapFromUs = undefined;
-      if (this.opts.pipeline.lastSeenUs === undefined) this.#state.originUs = connectedUs; // still no event: covered up to here
-      this.#status.gap.points += points;
-      log.debug(
-        `gap tail since ${microsToIso(tailFrom)} asked again once HA's recorder had committed it: ${points} points`,
-      );
-      await this.#saveProgress();
+      if (!(await this.#gap.tail(session, tailFrom, gapList, connectedUs, alive))) return;
     }
 
     await this.#imports.run(session, [...ids].sort(), alive);
     if (alive()) this.#status.phase = 'done';
-  }
-
-  /** One window of the gap (or its tail); one the spool refused points during is left to the refill. */
-  async #gapWindow(session: HaSession, w: Window, ids: string[], alive: () => boolean): Promise<number> {
-    const { points, refused } = await this.#replay.window(session, w, ids, alive);
-    if (refused && alive()) this.#refill?.refused(w.startUs, w.endUs ?? this.#now + this.#overlapUs);
-    return points;
-  }
-
-  /** Saves the position now; a failure is logged and left to the next periodic save (the backfill goes on). */
-  async #saveProgress(): Promise<void> {
-    await this.save().catch((err: unknown) =>
-      this.opts.log.warn(`could not save the backfill position: ${(err as Error).message}`),
-    );
   }
 
   /** `POST /api/import`: see HistoryImport.request. */
@@ -330,11 +282,5 @@ export class Backfill implements Service {
   /** `DELETE /api/import`: see HistoryImport.cancel. */
   cancelImport(): Promise<{ cancelled: boolean; import: BackfillStatus['import'] }> {
     return this.#imports.cancel();
-  }
-
-  /** Waits `ms`, or less when the run is no longer alive (a new connection, a drop, stop). */
-  async #pause(ms: number, alive: () => boolean): Promise<void> {
-    const end = Date.now() + ms;
-    while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())));
   }
 }
