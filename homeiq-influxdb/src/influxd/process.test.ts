@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { influxdArgs } from './process.js';
+import { influxdArgs } from './launch.js';
 
 // The add-on's image runs the official influxd, which serves its web UI unless told not to; the test peer is
 // built without the UI's files, so only the flag itself can show that DOCS.md's "the web UI is off" holds.

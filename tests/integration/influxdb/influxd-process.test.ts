@@ -6,7 +6,8 @@ import { Backoff, createLogger, Health, LogSecrets, ServiceGroup } from '@homeiq
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../dev/until.js';
 import { processAlive as alive } from '../../harness/influxdb-addon.js';
-import { InfluxdProcess, portInUse, type InfluxdProcessOptions } from '../../../homeiq-influxdb/src/influxd/process.js';
+import { portInUse } from '../../../homeiq-influxdb/src/influxd/launch.js';
+import { InfluxdProcess, type InfluxdProcessOptions } from '../../../homeiq-influxdb/src/influxd/process.js';
 import { influxdTuning } from '../../../homeiq-influxdb/src/influxd/memory-profile.js';
 
 const LISTENING =
