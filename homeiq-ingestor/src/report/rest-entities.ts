@@ -25,6 +25,8 @@ export class RestEntities {
   #inflight: Promise<void> | undefined;
   #lastError: string | undefined;
   #latest: EntityState | undefined;
+  /** Set by stop(): an update due or an HA reconnection meanwhile must not overwrite the `unavailable` states. */
+  #stopped = false;
 
   constructor(private readonly opts: RestEntitiesOptions) {}
 
@@ -42,6 +44,7 @@ export class RestEntities {
 
   /** Marks every entity unavailable, after the update in flight; bounded by 5 s (HA may be unreachable). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     const latest = this.#latest;
     if (!latest) return;
     const done = (this.#inflight ?? Promise.resolve()).then(() => this.#send(latest, true));
@@ -49,7 +52,7 @@ export class RestEntities {
   }
 
   #start(state: EntityState, unavailable: boolean): void {
-    if (this.#inflight) return;
+    if (this.#inflight || this.#stopped) return;
     this.#inflight = this.#send(state, unavailable).finally(() => {
       this.#inflight = undefined;
     });
