@@ -1,24 +1,11 @@
-// One client socket: the auth phase, the command phase with HA's id rules,
-// and a writer modelled on websocket_api/http.py (a pending-message queue
-// that coalesces into JSON arrays and cuts off slow consumers).
+// One client socket: the auth phase, the command phase with HA's id rules, the heartbeat, and the hung-HA
+// fault (frames held until it resumes); what it sends goes through the MessageWriter (client-writer.ts).
 
 import type { WebSocket, RawData } from 'ws';
 import type { SimCore } from './core';
 import { CommandError, isDict, validate, type Fields } from './schema';
 import type { Context } from './types';
-
-export interface WriterLimits {
-  /** HA's MAX_PENDING_MSG: a client with this many queued messages is dropped. */
-  maxPendingMessages: number;
-  /** PENDING_MSG_PEAK / PENDING_MSG_PEAK_TIME: staying above the peak this long also drops it. */
-  pendingPeak: number;
-  pendingPeakTimeMs: number;
-  /** The writer stops handing frames to the socket above this many buffered bytes (HA: 1 MiB). */
-  writeBufferBytes: number;
-  authTimeoutMs: number;
-  /** aiohttp heartbeat: ping this often, drop the client when no pong comes within half of it. */
-  heartbeatMs: number;
-}
+import { MessageWriter, type WriterLimits } from './client-writer';
 
 export interface Conn {
   readonly core: SimCore;
@@ -47,16 +34,11 @@ export class Connection implements Conn {
   readonly subscriptions = new Map<number, () => void>();
   private phase: 'auth' | 'active' | 'closed' = 'auth';
   private lastId = 0;
-  private canCoalesce = false;
-  private readonly queue: string[] = [];
-  private flushScheduled = false;
-  private draining = false;
-  private closing = false;
+  private readonly writer: MessageWriter;
   private readonly inbox: Array<{ data: RawData; isBinary: boolean }> = [];
   private pendingPong: Buffer | undefined;
   private readonly timers: {
     auth?: NodeJS.Timeout;
-    peak?: NodeJS.Timeout;
     heartbeat?: NodeJS.Timeout;
     pong?: NodeJS.Timeout;
   } = {};
@@ -72,6 +54,7 @@ export class Connection implements Conn {
     private readonly log: (clientId: number, msg: unknown) => void,
     private readonly onClosed: (conn: Connection) => void,
   ) {
+    this.writer = new MessageWriter(ws, clientId, core, limits, () => this.terminate());
     this.offResume = core.onResume(() => this.resume());
     ws.on('message', (data, isBinary) =>
       core.isHung() ? this.inbox.push({ data, isBinary }) : this.onFrame(data, isBinary),
@@ -195,7 +178,7 @@ export class Connection implements Conn {
   }
 
   setSupportedFeatures(features: Record<string, number>): void {
-    this.canCoalesce = 'coalesce_messages' in features;
+    this.writer.canCoalesce = 'coalesce_messages' in features;
   }
 
   sendResult(id: number, result: unknown = null): void {
@@ -215,68 +198,24 @@ export class Connection implements Conn {
   }
 
   pending(): number {
-    return this.queue.length;
+    return this.writer.pending();
   }
 
   /** Fault switch: `frame` exactly as given, after what is queued, to an authenticated client. */
   sendRawFrame(frame: string): void {
     if (this.phase !== 'active') return;
-    this.flush();
+    this.writer.flush();
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
   }
 
   /** auth_ok/auth_invalid bypass the queue in HA (`send_bytes_text`). */
   private sendDirect(msg: Record<string, unknown>): void {
-    this.flush();
+    this.writer.flush();
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
-  /** `WebSocketHandler._send_message`. */
   private enqueue(json: string): void {
-    if (this.closing || this.phase === 'closed') return;
-    const before = this.queue.length;
-    if (before >= this.limits.maxPendingMessages) {
-      this.core.warn(
-        `ha-sim: client ${this.clientId} unable to keep up with pending messages. Reached ${this.limits.maxPendingMessages} pending messages`,
-      );
-      this.cancel();
-      return;
-    }
-    this.queue.push(json);
-    this.scheduleFlush();
-    if (before <= this.limits.pendingPeak) {
-      clearTimeout(this.timers.peak);
-      this.timers.peak = undefined;
-    } else if (!this.timers.peak) {
-      this.timers.peak = setTimeout(() => {
-        this.timers.peak = undefined;
-        if (this.queue.length >= this.limits.pendingPeak) this.cancel();
-      }, this.limits.pendingPeakTimeMs);
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Everything queued in this turn of the loop goes out together, as HA's writer batches its queue.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    if (this.draining || this.core.isHung() || this.ws.readyState !== this.ws.OPEN) return;
-    while (this.queue.length && !this.draining) {
-      const batch = this.canCoalesce ? this.queue.splice(0) : this.queue.splice(0, 1);
-      const frame = batch.length === 1 ? (batch[0] as string) : `[${batch.join(',')}]`;
-      this.ws.send(frame, () => {
-        if (!this.draining) return;
-        this.draining = false;
-        this.scheduleFlush();
-      });
-      if (this.ws.bufferedAmount > this.limits.writeBufferBytes) this.draining = true;
-    }
+    if (this.phase !== 'closed') this.writer.enqueue(json);
   }
 
   // ---- lifecycle -----------------------------------------------------------
@@ -295,14 +234,7 @@ export class Connection implements Conn {
       const next = this.inbox.shift();
       if (next) this.onFrame(next.data, next.isBinary);
     }
-    this.flush();
-  }
-
-  /** `WebSocketHandler._cancel`: the connection is dropped without a goodbye. */
-  private cancel(): void {
-    this.closing = true;
-    this.queue.length = 0;
-    this.terminate();
+    this.writer.flush();
   }
 
   close(code = 1000): void {
@@ -318,6 +250,7 @@ export class Connection implements Conn {
   private cleanup(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.writer.stop();
     for (const t of Object.values(this.timers)) clearTimeout(t);
     clearInterval(this.timers.heartbeat);
     for (const unsub of this.subscriptions.values()) unsub();
