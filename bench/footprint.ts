@@ -23,13 +23,13 @@
 // --profile starts the ingestor with Node's --cpu-prof (or --heap-prof) into a folder the bench names at the end:
 // open the .cpuprofile / .heapprofile in Chrome DevTools. The profiler costs CPU and memory: don't read the figures
 // of a profiled run as the footprint.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevStack } from '../dev/stack.js';
 import { driveHome, realisticHome } from './home.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
+import { readProc } from './proc-stats.js';
 
 const PROCS = ['ingestor', 'admin', 'influxdb', 'influxd'] as const;
 type Proc = (typeof PROCS)[number];
@@ -57,25 +57,6 @@ interface Sample {
   cpuMs: Partial<Record<Proc, number>>;
   /** stime alone (the kernel's part: syscalls such as fdatasync). */
   sysMs: Partial<Record<Proc, number>>;
-}
-
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-
-async function readProc(pid: number): Promise<{ rss: number; anon: number; cpuMs: number; sysMs: number } | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]),
-      anon: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1]),
-      cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
-      sysMs: Number(f[12]) * TICK_MS,
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The manager's influxd: its child process named influxd (found again after a restart). */

@@ -26,6 +26,8 @@ export interface RealInfluxd {
   host: string;
   port: number;
   dataDir: string;
+  /** The running influxd's process id (for a bench reading its memory); undefined while stopped. */
+  pid(): number | undefined;
   /** Onboards with a user, org, bucket and operator token (POST /api/v2/setup). */
   setup(opts?: { org?: string; bucket?: string; retentionSeconds?: number }): Promise<InfluxSetup>;
   /** SIGINT (influxd's clean shutdown; SIGTERM kills it at once) and wait; the data dir is kept for `start()`. */
@@ -45,6 +47,8 @@ export interface StartInfluxdOptions {
   dataDir?: string;
   /** More flags, e.g. the influxdb add-on's memory profile (its query memory limit). */
   args?: readonly string[];
+  /** More environment, e.g. the memory profile's GOGC and GOMEMLIMIT. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The flags that keep influxd inside its data dir, on loopback, and silent towards the internet. */
@@ -75,6 +79,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Real
   const start = async (): Promise<void> => {
     const c = spawn(binary, [...influxdArgs(dataDir, host, port), ...(opts.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     });
     child = c;
     c.stdout?.on('data', (d: Buffer) => tail.push(d));
@@ -106,6 +111,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Real
     host,
     port,
     dataDir,
+    pid: () => child?.pid,
     start,
     stop,
     kill: async () => {
