@@ -11,7 +11,8 @@ import {
 } from '@homeiq/shared';
 import type { QueryAnswer, QueryLanguage, QueryTable } from '../api-types.js';
 import type { InfluxReader } from '../influx/flux.js';
-import { mayCreateEmptyWindows, refusedFlux, refusedInfluxql } from './query-guard.js';
+import { refusedInfluxql } from './influxql-guard.js';
+import { mayCreateEmptyWindows, refusedFlux } from './query-guard.js';
 
 export interface ConsoleRequest {
   language: QueryLanguage;

@@ -1,7 +1,7 @@
 /**
- * What the query console refuses. In Flux: checked on the syntax tree InfluxDB itself parses
- * (`POST /api/v2/query/ast`), not on the text. The admin's token can only read, so InfluxDB would refuse writes
- * anyway; what a read token does not stop is Flux reaching *other* servers (`from(host:)`, `to(host:, token:)`,
+ * What the query console refuses in Flux (InfluxQL: influxql-guard.ts): checked on the syntax tree InfluxDB
+ * itself parses (`POST /api/v2/query/ast`), not on the text. The admin's token can only read, so InfluxDB would
+ * refuse writes anyway; what a read token does not stop is Flux reaching *other* servers (`from(host:)`, `to(host:, token:)`,
  * `http.post`, `sql.from`, …), so the console allows only packages that compute, and no argument that names
  * another server or credentials. Pure.
  */
@@ -178,69 +178,4 @@ export function mayCreateEmptyWindows(ast: unknown): boolean {
   };
   visit(ast);
   return found;
-}
-
-/** The InfluxQL statements that read. */
-const READ_STATEMENTS: ReadonlySet<string> = new Set(['SELECT', 'SHOW', 'EXPLAIN']);
-
-/** After these words an InfluxQL operand may be a regular expression (`FROM /…/`); elsewhere `/` divides. */
-const BEFORE_REGEX = new Set(['SELECT', 'FROM', 'BY']);
-
-/**
- * Why the console will not run this InfluxQL, or undefined when it may: every statement must read (`SELECT`,
- * `SHOW`, `EXPLAIN`) and none may write its result (`INTO`). The token cannot write anyway; this says so before
- * InfluxDB has to. Strings, quoted identifiers, regular expressions and comments are skipped, as InfluxDB's
- * scanner reads them, so a value, name or pattern may hold any word, and a quote inside a pattern hides nothing.
- */
-export function refusedInfluxql(q: string): string | undefined {
-  let first = true;
-  // Whether a `/` here starts a regular expression: where InfluxDB's parser reads a field, a measurement, a
-  // dimension, a function's argument or the right side of `=~`, `!~` (after SELECT, FROM, BY, `,`, `(`, `=`…).
-  let regex = false;
-  let i = 0;
-  while (i < q.length) {
-    const c = q[i] as string;
-    if (c === "'" || c === '"') {
-      // A quoted string or identifier; a backslash escapes the next character.
-      i++;
-      while (i < q.length && q[i] !== c) i += q[i] === '\\' ? 2 : 1;
-      i++;
-      first = false;
-      regex = false;
-    } else if (q.startsWith('--', i)) {
-      const end = q.indexOf('\n', i);
-      i = end === -1 ? q.length : end + 1;
-    } else if (q.startsWith('/*', i)) {
-      const end = q.indexOf('*/', i + 2);
-      i = end === -1 ? q.length : end + 2;
-    } else if (c === '/' && regex) {
-      // Up to the next `/` that is not escaped (`\/`), or the line's end (InfluxDB refuses that).
-      i++;
-      while (i < q.length && q[i] !== '/' && q[i] !== '\n') i += q[i] === '\\' && q[i + 1] === '/' ? 2 : 1;
-      i++;
-      first = false;
-      regex = false;
-    } else if (c === ';') {
-      first = true;
-      regex = false;
-      i++;
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < q.length && /[A-Za-z0-9_]/.test(q[j] as string)) j++;
-      const word = q.slice(i, j).toUpperCase();
-      if (first && !READ_STATEMENTS.has(word))
-        return `the console only reads: ${word} is not a SELECT, SHOW or EXPLAIN statement`;
-      if (word === 'INTO') return 'the console only reads: SELECT … INTO writes data';
-      first = false;
-      regex = BEFORE_REGEX.has(word);
-      i = j;
-    } else {
-      if (!/\s/.test(c)) {
-        first = false;
-        regex = ',(=~.'.includes(c);
-      }
-      i++;
-    }
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { HttpError } from '@homeiq/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_MAX_ANSWER_BYTES, QueryConsole } from '../../../homeiq-admin/src/explore/console.js';
+import { MAX_INFLUXQL_COUNT } from '../../../homeiq-admin/src/explore/influxql-guard.js';
 import { mayCreateEmptyWindows } from '../../../homeiq-admin/src/explore/query-guard.js';
 import type { InfluxReader } from '../../../homeiq-admin/src/influx/flux.js';
 import { adminReader } from '../../harness/admin-reader.js';
@@ -280,6 +281,69 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
       timeoutS: 30,
     });
     expect(re.tables[0]?.rows.map((r) => r[1])).toEqual(['10', '11.5']);
+  });
+
+  it('InfluxQL: refuses functions that hold every point or a count past the limit, in spellings influxd runs', async () => {
+    const direct = async (q: string) =>
+      (await (
+        await fetch(`${influxd.url}/query?db=${setup.bucket}`, {
+          method: 'POST',
+          headers: { Authorization: `Token ${setup.token}` },
+          body: new URLSearchParams({ q }),
+        })
+      ).json()) as { results: Array<{ series?: unknown[]; error?: string }> };
+    const run = (query: string) => console_.run({ language: 'influxql', query, rows: 100, timeoutS: 30 });
+    for (const [query, why, answers] of [
+      ['SELECT percentile("value", 50) FROM "sensor"', 'percentile(): InfluxDB holds every point'],
+      ['SELECT "PERCENTİLE"("value", 50) FROM "sensor"', "use Flux's quantile(q: 0.95)"],
+      ['SELECT x"median"("value") FROM "sensor"', "Flux's median()"],
+      ['select MODE("value") from "sensor" group by "entity_id"', "Flux's mode()"],
+      ['SELECT stddev("value") FROM "sensor"', "Flux's stddev()"],
+      ['SELECT COUNT(DISTINCT "value") FROM "sensor"', 'count_hll(sum_hll(…))'],
+      ['SELECT count("distinct"("value")) FROM "sensor"', "InfluxQL's distinct()"],
+      ['SELECT max("p") FROM (SELECT percentile("value", 90) AS "p" FROM "sensor" GROUP BY "entity_id")', 'quantile'],
+      // `1./2` is a division for influxd, not the start of a pattern that would hide the call.
+      ['SELECT 1./2 + percentile("value", 50) / 2 FROM "sensor"', 'quantile'],
+      [
+        `SELECT holt_winters(first("value"), 3, 0) FROM "sensor" WHERE time < '2025-01-01T01:00:00Z' GROUP BY time(5m)`,
+        'keeps fitting it long after the query is stopped',
+      ],
+      ['SELECT top("value", 10001) FROM "sensor"', 'top() with a count of at most 10000'],
+      ['SELECT top("value", 5 + 5) FROM "sensor"', 'written as a plain number'],
+      // A period longer than the series: influxd runs it and answers nothing.
+      ['SELECT "\u212Aaufmans_adaptive_moving_average"("value", 20000) FROM "sensor"', 'count of at most', false],
+    ] as const) {
+      // influxd itself runs each of these.
+      const d = await direct(query);
+      expect(d.results[0]?.error, query).toBeUndefined();
+      if (answers !== false) expect(d.results[0]?.series?.length ?? 0, query).toBeGreaterThan(0);
+      const e = await run(query).catch((x: unknown) => x);
+      expect(e, query).toMatchObject({ status: 400, details: { source: 'console' } });
+      expect((e as HttpError).message, query).toContain(why);
+    }
+    // Bounded aggregates and selectors still run, and so do the Flux functions the refusals name.
+    const mean = await run(`SELECT mean("value"), count("value") FROM "sensor" GROUP BY "entity_id"`);
+    // Entity k has the points i ≡ k (mod 3), valued 20 + i mod 7.
+    const means = [0, 1, 2].map((k) => Array.from({ length: 1000 }, (_, j) => 20 + ((3 * j + k) % 7)));
+    expect(mean.tables.map((t) => t.rows[0]?.slice(1))).toEqual(
+      means.map((v, k) => [String(v.reduce((a, b) => a + b) / 1000), '1000', `sensor.t${k}`]),
+    );
+    const estimate = await run('SELECT count_hll(sum_hll("value")) FROM "sensor"');
+    expect(estimate.tables[0]?.rows[0]?.[1]).toBe('7');
+    const top = await run('SELECT top("value", 2), "entity_id" FROM "sensor"');
+    expect(top.tables[0]?.rows.map((r) => r[1])).toEqual(['26', '26']);
+    // The largest count it takes, and a raw read of everything: answered, and cut at the row limit.
+    for (const q of [`SELECT top("value", ${MAX_INFLUXQL_COUNT}) FROM "sensor"`, 'SELECT * FROM "sensor"']) {
+      const all = await run(q);
+      expect(all.rows, q).toBe(100);
+      expect(all.truncated, q).toBe('the first 100 rows (the row limit)');
+    }
+    const quantile = await flux(`from(bucket: "homeassistant")
+  |> range(start: 2025-01-01T00:00:00Z, stop: 2025-01-04T00:00:00Z)
+  |> filter(fn: (r) => r._field == "value")
+  |> group()
+  |> quantile(q: 0.5, method: "exact_selector")`);
+    expect(quantile.tables[0]?.rows[0]?.[quantile.tables[0].columns.findIndex((c) => c.name === '_value')]).toBe('23');
   });
 
   it('stops at the row limit and says so', async () => {
