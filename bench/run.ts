@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   footprint: () => import('./footprint.js'),
   'versus-ha': () => import('./versus-ha.js'),
   migrate: () => import('./migrate.js'),
+  'influxql-memory': () => import('./influxql-memory.js'),
 };
 
 const name = process.argv[2];
