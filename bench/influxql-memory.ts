@@ -15,7 +15,8 @@
 // One line per run (growth over the warm RSS, peak, time, busy after, outcome), one per workload with the ratio
 // guarded/unguarded growth, and last one JSON object:
 //   {"bench":"influxql-memory","points":…,"baseMiB":…,"maxGrowthMiB":{"unguarded","guarded"},"ratio":…,
-//    "workloads":[{"name","unguarded":{growthMiB,…},"guarded":{growthMiB,…},"ratio"}]}
+//    "cpuMsAfter":{…},"exits":{…},"workloads":[{"name","unguarded":{growthMiB,…},"guarded":{…},"ratio"}]}
+// The largest growth leaves out an unguarded run that stopped influxd.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,9 @@ function arg(name: string, dflt: number): number {
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (kib: number): number => Math.round(kib / 102.4) / 10;
+/** guarded/unguarded, each at least 1 MiB. */
+const ratioOf = (guarded: number, unguarded: number): number =>
+  Math.round((Math.max(1, guarded) / Math.max(1, unguarded)) * 1000) / 1000;
 
 /** How long influxd went on computing after the query ended for the bench, and the CPU time it spent. */
 async function busyAfter(pid: number): Promise<{ busyAfterS: number; cpuMsAfter: number }> {
@@ -133,6 +137,8 @@ interface RunFigures {
   ms: number;
   busyAfterS: number;
   cpuMsAfter: number;
+  /** influxd was gone after the run: its growth is what it had reached before. */
+  exited: boolean;
   outcome: string;
 }
 
@@ -224,7 +230,9 @@ export async function run(): Promise<void> {
       if (!w.instead) return first;
       if (!first.startsWith('refused: ') || !first.includes(w.instead.names))
         throw new Error(`the console was to refuse ${w.name} naming ${w.instead.names}; it answered ${first}`);
-      return `refused; instead ${w.instead.language} ${w.instead.query.slice(w.instead.query.lastIndexOf('|>') + 3)}: ${await ask(w.instead.language, w.instead.query)}`;
+      const { language, query } = w.instead;
+      const shown = language === 'flux' ? query.slice(query.indexOf('group() |> ') + 11) : query;
+      return `refused; instead ${language} ${shown}: ${await ask(language, query)}`;
     };
 
     /** One run on a freshly restarted influxd: its growth while `go` runs, and what it did after. */
@@ -246,12 +254,14 @@ export async function run(): Promise<void> {
       const ms = Math.round(performance.now() - t);
       const after = await busyAfter(pid);
       clearInterval(watch);
+      const exited = (await readProc(pid)) === undefined;
       return {
         growthMiB: mib(peak - base),
         peakMiB: mib(peak),
         ms,
         ...after,
-        outcome: (await readProc(pid)) ? outcome : `${outcome}; influxd exited`,
+        exited,
+        outcome: exited ? `${outcome}; influxd exited` : outcome,
       };
     };
 
@@ -269,21 +279,45 @@ export async function run(): Promise<void> {
           `[influxql-memory] ${`${w.name} ${how}`.padEnd(28)} +${String(f.growthMiB).padStart(6)} MiB (peak ${f.peakMiB}) ` +
             `${String(f.ms).padStart(6)} ms; then busy ${f.busyAfterS} s (CPU ${f.cpuMsAfter} ms); ${f.outcome.slice(0, 140)}`,
         );
-      // Against a floor of 1 MiB: RSS moves by a few hundred KiB on its own.
-      const ratio =
-        Math.round((Math.max(1, figures.guarded.growthMiB) / Math.max(1, figures.unguarded.growthMiB)) * 1000) / 1000;
-      console.log(`[influxql-memory] ${w.name}: guarded/unguarded growth ${ratio}`);
+      // No ratio against an influxd that exited; else against a floor of 1 MiB (RSS moves by a few hundred KiB
+      // on its own).
+      const ratio = figures.unguarded.exited ? null : ratioOf(figures.guarded.growthMiB, figures.unguarded.growthMiB);
+      console.log(
+        `[influxql-memory] ${w.name}: guarded/unguarded growth ${ratio ?? 'none (unguarded influxd exited)'}`,
+      );
       results.push({ name: w.name, ...figures, ratio });
     }
+    const measured = results.filter((r) => !r.unguarded.exited);
     const maxGrowthMiB = {
-      unguarded: Math.max(...results.map((r) => r.unguarded.growthMiB)),
+      unguarded: Math.max(...measured.map((r) => r.unguarded.growthMiB)),
       guarded: Math.max(...results.map((r) => r.guarded.growthMiB)),
     };
-    const ratio = Math.round((Math.max(1, maxGrowthMiB.guarded) / Math.max(1, maxGrowthMiB.unguarded)) * 1000) / 1000;
+    // CPU influxd spent after the answer or the stop: work nobody waits for any more.
+    const cpuMsAfter = {
+      unguarded: results.reduce((n, r) => n + r.unguarded.cpuMsAfter, 0),
+      guarded: results.reduce((n, r) => n + r.guarded.cpuMsAfter, 0),
+    };
+    const exits = {
+      unguarded: results.filter((r) => r.unguarded.exited).length,
+      guarded: results.filter((r) => r.guarded.exited).length,
+    };
+    const ratio = ratioOf(maxGrowthMiB.guarded, maxGrowthMiB.unguarded);
     console.log(
-      `[influxql-memory] largest growth: unguarded ${maxGrowthMiB.unguarded} MiB, guarded ${maxGrowthMiB.guarded} MiB; ratio ${ratio}`,
+      `[influxql-memory] largest growth: unguarded ${maxGrowthMiB.unguarded} MiB, guarded ${maxGrowthMiB.guarded} MiB; ratio ${ratio}; ` +
+        `CPU after: unguarded ${cpuMsAfter.unguarded} ms, guarded ${cpuMsAfter.guarded} ms; influxd exits: unguarded ${exits.unguarded}, guarded ${exits.guarded}`,
     );
-    console.log(JSON.stringify({ bench: 'influxql-memory', points, baseMiB, maxGrowthMiB, ratio, workloads: results }));
+    console.log(
+      JSON.stringify({
+        bench: 'influxql-memory',
+        points,
+        baseMiB,
+        maxGrowthMiB,
+        ratio,
+        cpuMsAfter,
+        exits,
+        workloads: results,
+      }),
+    );
   } finally {
     await influxd.dispose();
     await rm(dir, { recursive: true, force: true });
