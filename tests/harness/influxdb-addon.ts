@@ -7,6 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { httpRequestRaw, type HttpResponse } from '@homeiq/shared';
+import { stringify } from 'yaml';
+import type { SupervisorEmulator } from '../../dev/supervisor/index.js';
 import { buildInfluxd } from '../../dev/peers/influxd.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -23,6 +25,23 @@ export async function prepare(): Promise<string> {
 export async function writeOptions(dataDir: string, options: Record<string, unknown>): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   await writeFile(join(dataDir, 'options.json'), JSON.stringify(options));
+}
+
+/** Registers the two siblings and a stranger (an add-on that is not HomeIQ) with the emulator, at their addresses. */
+export async function registerSiblings(
+  emulator: SupervisorEmulator,
+  dir: string,
+  ip: { ingestor: string; admin: string; stranger: string },
+): Promise<void> {
+  for (const [slug, addr] of [
+    ['homeiq-ingestor', ip.ingestor],
+    ['homeiq-admin', ip.admin],
+    ['some-other-addon', ip.stranger],
+  ] as const) {
+    const p = join(dir, `${slug}.yaml`);
+    await writeFile(p, stringify({ name: slug, version: '0.1.0', slug, description: 'test', arch: ['amd64'] }));
+    emulator.registerAddon({ configPath: p, ip: addr });
+  }
 }
 
 /** One run of the add-on process, with everything it printed. */

@@ -5,15 +5,14 @@
  * small home's states, encoded by the ingestor's real encoders for either layout, and what
  * `mean("value") … GROUP BY time(5m)` must answer for them.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { stringify } from 'yaml';
 import { EventEncoder } from '../../homeiq-ingestor/src/points/event-encoder.js';
 import { EntityFilter } from '../../homeiq-ingestor/src/points/filter.js';
 import { startSupervisorEmulator, type RegisteredAddon, type SupervisorEmulator } from '../../dev/supervisor/index.js';
-import { AddonRun, call, CONFIG, prepare, writeOptions } from './influxdb-addon.js';
+import { AddonRun, call, CONFIG, prepare, registerSiblings, writeOptions } from './influxdb-addon.js';
 import { until } from '../../dev/until.js';
 
 export const OPTIONS = {
@@ -58,15 +57,7 @@ export async function startInfluxdbAddon(block: string): Promise<InfluxdbAddon> 
   const dataDir = join(tmp, 'data');
   const emulator: SupervisorEmulator = await startSupervisorEmulator({});
   const self: RegisteredAddon = emulator.registerAddon({ configPath: CONFIG, ip: ip.influxdb });
-  for (const [slug, addr] of [
-    ['homeiq-ingestor', ip.ingestor],
-    ['homeiq-admin', ip.admin],
-    ['some-other-addon', ip.stranger],
-  ] as const) {
-    const p = join(tmp, `${slug}.yaml`);
-    await writeFile(p, stringify({ name: slug, version: '0.1.0', slug, description: 'test', arch: ['amd64'] }));
-    emulator.registerAddon({ configPath: p, ip: addr });
-  }
+  await registerSiblings(emulator, tmp, ip);
   let run: AddonRun | undefined;
   const start = async (options: typeof OPTIONS): Promise<void> => {
     await writeOptions(dataDir, options);
