@@ -128,6 +128,49 @@ describe('refusedInfluxql', () => {
     refuses(`SELECT "value" FROM /a'/ WHERE "e" =~ /'/ OR mode("value") > 0`, "InfluxQL's mode()");
   });
 
+  it('reads `name./` as a division in an expression and as a pattern only where a measurement is named', () => {
+    // In a field, an argument or a condition InfluxDB reads `"value"./2` as "value" / 2: no pattern starts there
+    // to hide what follows up to the next `/`.
+    refuses('SELECT sum("value"./2) + percentile("value", 50)/1 FROM "sensor"', "InfluxQL's percentile()");
+    refuses(
+      'SELECT mean("value") FROM "sensor" WHERE "value"./2 > 0; SELECT median("value") FROM "sensor" WHERE "value"/2 > 0',
+      "InfluxQL's median()",
+    );
+    refuses(
+      'SELECT * FROM (SELECT sum("v"./2) + mode("v")/1 FROM "s"), "db"."rp"./x/ WHERE "v"./2 > 0',
+      "InfluxQL's mode()",
+    );
+    // After a database or retention policy it is the measurement's pattern, for SELECT and SHOW alike: a quote in it
+    // opens no string that could hide the statements after it.
+    refuses(`SELECT * FROM "db"."rp"./'/; DROP MEASUREMENT "sensor"; SELECT * FROM "a'"`, 'DROP is not');
+    refuses(
+      `SHOW MEASUREMENTS WITH MEASUREMENT =~ "rp"./'/; DROP MEASUREMENT "sensor"; SHOW MEASUREMENTS WITH MEASUREMENT =~ "rp"./'/`,
+      'DROP is not',
+    );
+    refuses(
+      `SELECT mean("v") FROM (SELECT "v" FROM "db"."rp"./'/), "db"./'/ GROUP BY "e"; SELECT stddev("v") FROM "s"`,
+      "InfluxQL's stddev()",
+    );
+    expect(kinds('SELECT a./2 FROM b.c./d/ WHERE e./2')).toEqual([
+      'word:SELECT',
+      'word:a',
+      'symbol:.',
+      'symbol:/',
+      'number:2',
+      'word:FROM',
+      'word:b',
+      'symbol:.',
+      'word:c',
+      'symbol:.',
+      'regex:/d/',
+      'word:WHERE',
+      'word:e',
+      'symbol:.',
+      'symbol:/',
+      'number:2',
+    ]);
+  });
+
   it('keeps every bounded aggregate and selector', () => {
     for (const f of ['count', 'mean', 'sum', 'min', 'max', 'first', 'last', 'spread', 'integral', 'derivative'])
       allows(`SELECT ${f}("value") FROM "sensor" WHERE time > now() - 30d GROUP BY time(1h), "entity_id" fill(none)`);
