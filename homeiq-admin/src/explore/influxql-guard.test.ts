@@ -131,6 +131,10 @@ describe('refusedInfluxql', () => {
   it('reads `name./` as a division in an expression and as a pattern only where a measurement is named', () => {
     // In a field, an argument or a condition InfluxDB reads `"value"./2` as "value" / 2: no pattern starts there
     // to hide what follows up to the next `/`.
+    refuses(
+      'SELECT max("v") FROM (SELECT "value" AS "v" FROM "sensor" WHERE "value"./2 > 0), (SELECT percentile("value", 50) AS "v" FROM "sensor" WHERE "value"/2 > 0)',
+      "InfluxQL's percentile()",
+    );
     refuses('SELECT sum("value"./2) + percentile("value", 50)/1 FROM "sensor"', "InfluxQL's percentile()");
     refuses(
       'SELECT mean("value") FROM "sensor" WHERE "value"./2 > 0; SELECT median("value") FROM "sensor" WHERE "value"/2 > 0',

@@ -28,6 +28,17 @@ export interface InfluxqlToken {
 /** After these words an InfluxQL operand may be a regular expression (`FROM /…/`); elsewhere `/` divides. */
 const BEFORE_REGEX = new Set(['SELECT', 'FROM', 'BY']);
 
+/**
+ * The keywords that start a clause, and whether it is an expression (where InfluxDB reads `.` then `/` as a name
+ * and a division) or names things (a measurement: `.` then `/` starts its pattern).
+ */
+const CLAUSES: ReadonlyMap<string, boolean> = new Map([
+  ...['SELECT', 'WHERE', 'BY'].map((k): [string, boolean] => [k, true]),
+  ...['FROM', 'INTO', 'WITH', 'ON', 'ORDER', 'LIMIT', 'OFFSET', 'SLIMIT', 'SOFFSET', 'SHOW', 'EXPLAIN'].map(
+    (k): [string, boolean] => [k, false],
+  ),
+]);
+
 const isLetter = (c: string | undefined): boolean => c !== undefined && /[A-Za-z]/.test(c);
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
@@ -47,14 +58,26 @@ const quotedName = (body: string): string => body.replace(/\\(.)/g, (_, c: strin
  * expressions are read whole, as InfluxDB's scanner does, so a value, name or pattern may hold any word, and a
  * quote inside a pattern starts no string. A `/` starts a regular expression where InfluxDB's parser reads one:
  * a field, a measurement, a dimension, a function's argument or the right side of `=~`, `!~` (after SELECT,
- * FROM, BY, `,`, `(`, `.`, `=`, `~`); elsewhere it divides.
+ * FROM, BY, `,`, `(`, `=`, `~`), and after `.` where a measurement is named (`"db"."rp"./cpu/`); elsewhere it
+ * divides: in a field, an argument or a condition `"value"./2` is "value" / 2 for InfluxDB.
  */
 export function* influxqlTokens(q: string): Generator<InfluxqlToken> {
   let regex = false;
   let i = 0;
+  // Per parenthesis depth: whether its clause is an expression (fields, WHERE, GROUP BY, a call's arguments).
+  const expression: boolean[] = [false];
   const emit = (kind: InfluxqlToken['kind'], end: number, text = q.slice(i, end)): InfluxqlToken => {
     i = end;
-    regex = (kind === 'word' && BEFORE_REGEX.has(text.toUpperCase())) || (kind === 'symbol' && ',(=~.'.includes(text));
+    const word = kind === 'word' ? text.toUpperCase() : undefined;
+    const clause = word === undefined ? undefined : CLAUSES.get(word);
+    if (clause !== undefined) expression[expression.length - 1] = clause;
+    if (kind === 'symbol' && text === '(') expression.push(expression.at(-1) as boolean);
+    else if (kind === 'symbol' && text === ')' && expression.length > 1) expression.pop();
+    else if (kind === 'symbol' && text === ';') expression.splice(0, expression.length, false);
+    regex =
+      (word !== undefined && BEFORE_REGEX.has(word)) ||
+      (kind === 'symbol' && ',(=~'.includes(text)) ||
+      (kind === 'symbol' && text === '.' && !expression.at(-1));
     return { kind, text };
   };
   while (i < q.length) {

@@ -304,6 +304,11 @@ array.from(rows: [{to: 1, host: "a"}]) |> map(fn: (r) => ({r with to: r.to + 1})
       ['SELECT max("p") FROM (SELECT percentile("value", 90) AS "p" FROM "sensor" GROUP BY "entity_id")', 'quantile'],
       // `1./2` is a division for influxd, not the start of a pattern that would hide the call.
       ['SELECT 1./2 + percentile("value", 50) / 2 FROM "sensor"', 'quantile'],
+      // So is `"value"./2` in a condition: "value" / 2.
+      [
+        'SELECT max("v") FROM (SELECT "value" AS "v" FROM "sensor" WHERE "value"./2 > 0), (SELECT percentile("value", 50) AS "v" FROM "sensor" WHERE "value"/2 > 0)',
+        'quantile',
+      ],
       [
         `SELECT holt_winters(first("value"), 3, 0) FROM "sensor" WHERE time < '2025-01-01T01:00:00Z' GROUP BY time(5m)`,
         'keeps fitting it long after the query is stopped',
