@@ -16,20 +16,29 @@
 //    "afterLargeState":{"ingestorRssRatio":…},"ingestorCpuMsPer1kEvents":…,"node":…}
 //
 //   npm run bench -- footprint [--minutes 5] [--burst-rate 1000] [--large-mib 20] [--profile cpu|heap]
-//                              [--memory-usage]
+//                              [--memory-usage] [--heap-snapshot] [--node-options '<flags>'] [--env KEY=VALUE]…
 //
+// Each phase's line also splits the ingestor's CPU time by thread: the main thread (JavaScript, I/O callbacks),
+// V8's helper threads (concurrent GC), libuv's thread pool (fdatasync, file writes, gzip), and counts its context
+// switches (each wake-up of the process costs CPU of its own at home rates). The JSON gives both VmRSS (`rssMiB`)
+// and its private part (`anonMiB`, RssAnon: the heap, buffers, the allocator; without the pages of the node
+// binary, which are mapped from disk and shared with other processes running the same file).
+//
+// --node-options adds Node flags to the ingestor's (NODE_OPTIONS), --env sets a variable in its environment:
+// for trying a flag or a setting (UV_THREADPOOL_SIZE, --perf-basic-prof for perf) before it goes into the Dockerfile.
+// --heap-snapshot writes a heap snapshot of the ingestor at the end (after the quiet minute) into the profile folder.
 // --memory-usage preloads bench/memory-probe.ts into the ingestor and prints, at the end of each phase, where its
 // memory is: the V8 heap (per space), buffers outside it (external), and the rest of the RSS (code, the allocator).
 // --profile starts the ingestor with Node's --cpu-prof (or --heap-prof) into a folder the bench names at the end:
 // open the .cpuprofile / .heapprofile in Chrome DevTools. The profiler costs CPU and memory: don't read the figures
 // of a profiled run as the footprint.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevStack } from '../dev/stack.js';
 import { driveHome, realisticHome } from './home.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
-import { readProc } from './proc-stats.js';
+import { readProc, readThreads, THREAD_GROUPS, type ThreadGroup } from './proc-stats.js';
 
 const PROCS = ['ingestor', 'admin', 'influxdb', 'influxd'] as const;
 type Proc = (typeof PROCS)[number];
@@ -38,6 +47,12 @@ const GOALS = { nodeRssMiB: 64, ingestorRssMiBAt1k: 96, influxdRssMiB: 128, stac
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+/** Every value given for a repeatable `--name value` option. */
+function args(name: string): string[] {
+  return process.argv.flatMap((a, i) =>
+    a === `--${name}` && i + 1 < process.argv.length ? [process.argv[i + 1] as string] : [],
+  );
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (m: string): void => console.log(`[footprint] ${m}`);
@@ -57,6 +72,11 @@ interface Sample {
   cpuMs: Partial<Record<Proc, number>>;
   /** stime alone (the kernel's part: syscalls such as fdatasync). */
   sysMs: Partial<Record<Proc, number>>;
+  /** RssFile: pages mapped from files (the node or influxd binary), shared with any process running the same file. */
+  fileKiB: Partial<Record<Proc, number>>;
+  /** The ingestor's CPU time (ms) by thread group, and its context switches (voluntary + not). */
+  threads: Record<ThreadGroup, number> | undefined;
+  switches: number | undefined;
 }
 
 /** The manager's influxd: its child process named influxd (found again after a restart). */
@@ -81,12 +101,22 @@ export async function run(): Promise<void> {
   const profileDir = process.argv.includes('--profile')
     ? await mkdtemp(join(tmpdir(), 'homeiq-bench-footprint-profile-'))
     : undefined;
+  const snapshotDir = process.argv.includes('--heap-snapshot')
+    ? (profileDir ?? (await mkdtemp(join(tmpdir(), 'homeiq-bench-footprint-profile-'))))
+    : undefined;
   const ingestorFlags = [
     ...(profileDir
       ? [profile === 'heap' ? `--heap-prof --heap-prof-dir=${profileDir}` : `--cpu-prof --cpu-prof-dir=${profileDir}`]
       : []),
+    ...(snapshotDir ? [`--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}`] : []),
     ...(process.argv.includes('--memory-usage') ? [await memoryProbeFlag()] : []),
+    ...args('node-options'),
   ];
+  const ingestorEnv: Record<string, string> = Object.fromEntries(
+    args('env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  if (ingestorFlags.length > 0) ingestorEnv['NODE_OPTIONS'] = ingestorFlags.join(' ');
+  if (Object.keys(ingestorEnv).length > 0) say(`ingestor's extra environment: ${JSON.stringify(ingestorEnv)}`);
   say(
     `a home of ${home.entities.length} entities; load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -98,7 +128,9 @@ export async function run(): Promise<void> {
     addressBlock: '127.0.43',
     home,
     eventsPerSecond: 0,
-    ...(ingestorFlags.length > 0 ? { extraEnv: { ingestor: { NODE_OPTIONS: ingestorFlags.join(' ') } } } : {}),
+    // Room for the large state's one frame in the emulator's proxy (the real Supervisor has no such bound).
+    maxWsBufferedBytes: Math.max(16, 3 * largeMiB) * 1024 * 1024,
+    extraEnv: { ingestor: ingestorEnv },
     say: (m) => say(m),
   });
   const sim = stack.simulator;
@@ -115,7 +147,17 @@ export async function run(): Promise<void> {
   const sampler = (async () => {
     let next = performance.now();
     while (sampling) {
-      const s: Sample = { at: Date.now(), phase, rssKiB: {}, anonKiB: {}, cpuMs: {}, sysMs: {} };
+      const s: Sample = {
+        at: Date.now(),
+        phase,
+        rssKiB: {},
+        anonKiB: {},
+        fileKiB: {},
+        cpuMs: {},
+        sysMs: {},
+        threads: await readThreads(pids.ingestor as number),
+        switches: undefined,
+      };
       pids.influxd = await influxdPid(pids.influxdb as number);
       for (const p of PROCS) {
         const pid = pids[p];
@@ -123,6 +165,8 @@ export async function run(): Promise<void> {
         if (!r) continue;
         s.rssKiB[p] = r.rss;
         s.anonKiB[p] = r.anon;
+        s.fileKiB[p] = r.file;
+        if (p === 'ingestor') s.switches = r.switches;
         s.cpuMs[p] = r.cpuMs;
         s.sysMs[p] = r.sysMs;
       }
@@ -144,6 +188,12 @@ export async function run(): Promise<void> {
       return `${proc} rss ${mib(median(rss))} (max ${mib(Math.max(...rss))}) anon ${mib(median(anon))} MiB cpu ${d('cpuMs').toFixed(2)} s (sys ${d('sysMs').toFixed(2)})`;
     });
     say(`${p}: ${events} events in ${seconds} s; ${parts.join('; ')}`);
+    if (first?.threads && last?.threads && first.switches !== undefined && last.switches !== undefined) {
+      const t0 = first.threads;
+      const t1 = last.threads;
+      const per = THREAD_GROUPS.map((g) => `${g} ${((t1[g] - t0[g]) / 1000).toFixed(2)}`).join(', ');
+      say(`${p}: ingestor CPU s by thread: ${per}; context switches ${last.switches - first.switches}`);
+    }
     const m = lastMemoryLine(stack.addons.ingestor.lines);
     if (m) {
       const spaces = Object.entries(m.spaces ?? {}).map(([k, v]) => `${k} ${mib(v / 1024)}`);
@@ -166,20 +216,27 @@ export async function run(): Promise<void> {
     };
     await phaseRun('warm-up', 100, 60);
     const steadyEvents = await phaseRun('steady', 100, minutes * 60);
-    await phaseRun('burst', burstRate, 60);
-    phase = 'large';
-    say(`large: one state with a ${largeMiB} MiB attribute, then 60 s quiet`);
-    sim.setState('sensor.large_state', 'on', { friendly_name: 'Large', blob: 'x'.repeat(largeMiB * 1024 * 1024) });
-    await sleep(60_000);
-    const after = await readProc(pids.ingestor as number);
-    describe('large', 1, 60);
+    // --burst-rate 0 and --large-mib 0 leave those phases out (a quicker run comparing the steady phase alone).
+    if (burstRate > 0) await phaseRun('burst', burstRate, 60);
+    let after: Awaited<ReturnType<typeof readProc>>;
+    if (largeMiB > 0) {
+      phase = 'large';
+      say(`large: one state with a ${largeMiB} MiB attribute, then 60 s quiet`);
+      sim.setState('sensor.large_state', 'on', { friendly_name: 'Large', blob: 'x'.repeat(largeMiB * 1024 * 1024) });
+      await sleep(60_000);
+      after = await readProc(pids.ingestor as number);
+      describe('large', 1, 60);
+    }
     sampling = false;
     await sampler;
 
     const steady = inPhase('steady');
-    const rssMiB = Object.fromEntries(
-      PROCS.map((p) => [p, mib(median(steady.map((s) => s.rssKiB[p]).filter((v): v is number => v !== undefined)))]),
-    ) as Record<Proc, number>;
+    const steadyMedian = (k: 'rssKiB' | 'anonKiB'): Record<Proc, number> =>
+      Object.fromEntries(
+        PROCS.map((p) => [p, mib(median(steady.map((s) => s[k][p]).filter((v): v is number => v !== undefined)))]),
+      ) as Record<Proc, number>;
+    const rssMiB = steadyMedian('rssKiB');
+    const anonMiB = steadyMedian('anonKiB');
     const stackRssMiB = Math.round(PROCS.reduce((n, p) => n + rssMiB[p], 0) * 10) / 10;
     const burst = inPhase('burst')
       .map((s) => s.rssKiB.ingestor)
@@ -189,6 +246,7 @@ export async function run(): Promise<void> {
     const result = {
       bench: 'footprint',
       rssMiB,
+      anonMiB,
       stackRssMiB,
       rssMiBAt1k: { ingestor: mib(median(burst)) },
       afterLargeState: { ingestorRssRatio: Number((mib(after?.rss ?? NaN) / rssMiB.ingestor).toFixed(3)) },
@@ -206,6 +264,19 @@ export async function run(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}`,
     );
+    if (snapshotDir) {
+      const before = new Set(await readdir(snapshotDir));
+      stack.addons.ingestor.child.kill('SIGUSR2');
+      // Written by the ingestor's main thread; done once the file stops growing.
+      let size = -1;
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(2000)) {
+        const file = (await readdir(snapshotDir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+        const now = file ? (await stat(join(snapshotDir, file))).size : -1;
+        if (now > 0 && now === size) break;
+        size = now;
+      }
+      say(`the ingestor's heap snapshot (after the quiet minute) is in ${snapshotDir}`);
+    }
     console.log(JSON.stringify(result));
   } finally {
     sampling = false;

@@ -23,6 +23,12 @@ export interface DevStackOptions {
    * stack and a developer's `npm start` never collide. Default `127.0.0`.
    */
   addressBlock?: string;
+  /**
+   * The emulator's bound on what its WebSocket proxies queue towards a peer (default 16 MiB): a single frame
+   * larger than it drops the connection, where the real Supervisor awaits each send. A bench sending one very
+   * large state gives it room for that frame.
+   */
+  maxWsBufferedBytes?: number;
   /** Extra environment for an add-on's process (e.g. NODE_OPTIONS for a profiler). */
   extraEnv?: Partial<Record<AddonName, Record<string, string>>>;
   /** Each add-on's output lines, prefixed; silent by default. */
@@ -88,7 +94,11 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       core = { url: sim.url, token: sim.token, version: sim.version };
     }
 
-    const supervisor = await startSupervisorEmulator({ core, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    const supervisor = await startSupervisorEmulator({
+      core,
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.maxWsBufferedBytes !== undefined ? { maxWsBufferedBytes: opts.maxWsBufferedBytes } : {}),
+    });
     cleanups.push(() => supervisor.stop());
 
     const addons = {} as Record<AddonName, AddonProcess>;
