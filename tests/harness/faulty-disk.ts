@@ -4,7 +4,12 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
-type Op = 'open' | 'writev' | 'datasync';
+/**
+ * `writev` fails as a full disk does (part of the bytes written, ENOSPC); `sync` fails a write after all its bytes
+ * reached the file, as a disk failing to flush them does (EIO from an O_DSYNC write, the segments' mode);
+ * `datasync` fails the fdatasync of opening a segment.
+ */
+type Op = 'open' | 'writev' | 'sync' | 'datasync';
 type SegmentFile = Pick<FileHandle, 'writev' | 'datasync' | 'truncate' | 'close'>;
 
 const diskError = (code: string, op: string): Error =>
@@ -19,7 +24,7 @@ export class FaultyDisk {
   hold: Promise<void> | undefined;
   /** How many writev calls are waiting on `hold` now. */
   held = 0;
-  readonly calls: Record<Op, number> = { open: 0, writev: 0, datasync: 0 };
+  readonly calls: Record<Exclude<Op, 'sync'>, number> = { open: 0, writev: 0, datasync: 0 };
 
   fail(op: Op, times = 1): void {
     this.failures.set(op, times);
@@ -47,7 +52,9 @@ export class FaultyDisk {
           await fh.writev([all.subarray(0, Math.floor(all.length * this.partialShare))]);
           throw diskError('ENOSPC', 'write');
         }
-        return fh.writev(bufs);
+        const written = await fh.writev(bufs);
+        if (this.#take('sync')) throw diskError('EIO', 'write (O_DSYNC)');
+        return written;
       },
       datasync: async () => {
         this.#count('datasync');
@@ -59,7 +66,7 @@ export class FaultyDisk {
     } as SegmentFile;
   };
 
-  #count(op: Op): void {
+  #count(op: Exclude<Op, 'sync'>): void {
     this.calls[op] += 1;
   }
 

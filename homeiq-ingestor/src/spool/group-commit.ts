@@ -28,10 +28,10 @@ export interface GroupCommitOptions {
 }
 
 /**
- * The group commit: `append` queues framed records, and one loop writes every queued record with one writev and
- * one fdatasync, again while more are queued. A failed commit keeps its records queued, first in line (still
- * counted against the spool's limit), and is retried after a jittered pause; the file is cut back to its
- * committed size before the next write (SegmentWriter). The loop never rejects.
+ * The group commit: `append` queues framed records, and one loop writes every queued record with one durable
+ * writev (the segment is opened with O_DSYNC), again while more are queued. A failed commit keeps its records
+ * queued, first in line (still counted against the spool's limit), and is retried after a jittered pause; the
+ * file is cut back to its committed size before the next write (SegmentWriter). The loop never rejects.
  */
 export class GroupCommit {
   readonly #pending = new PendingRecords();
@@ -139,7 +139,7 @@ export class GroupCommit {
     }
   }
 
-  /** The oldest queued records that fit the active segment (at least one), one writev, one fdatasync. */
+  /** The oldest queued records that fit the active segment (at least one), in one durable writev. */
   async #commit(): Promise<void> {
     const { seq, base, room } = this.opts.place();
     const taken = this.#pending.oldest(room);

@@ -20,7 +20,7 @@ export interface SpoolOptions {
   /** The confirmed position is saved at most this often (default 5000 ms; see AckFile). */
   ackSaveMs?: number;
   /**
-   * A group commit after an idle spell waits this long for more records before its write and fdatasync (default
+   * A group commit after an idle spell waits this long for more records before its durable write (default
    * 100 ms). At home rates Home Assistant sends a frame every few milliseconds with one or two events: without
    * the wait each frame cost a commit (50 fdatasyncs a second at 100 events/s), which was most of the add-on's CPU
    * time. Back-to-back commits (a burst, a backlog) do not wait. Points count as ingested once committed, so this
@@ -70,7 +70,8 @@ export interface SpoolStats {
  * Durable append-only spool of encoded points in `<data dir>/spool/`.
  *
  * - `append()` never waits: it queues the framed record and a group commit writes every queued record with one
- *   write and one fdatasync. A point counts as ingested (`committed`) only after its fsync. A commit that fails
+ *   durable write (O_DSYNC: on the disk when it returns, as with write + fdatasync). A point counts as ingested
+ *   (`committed`) only once that write returned. A commit that fails
  *   (ENOSPC, EIO) keeps its records pending, first in line, cuts the file back to its committed size and is
  *   retried with a jittered backoff (`commitError` in stats and `onCommitError` meanwhile; see SegmentWriter).
  * - Readers read committed records from a cursor; `ack()` takes the position InfluxDB confirmed, deletes whole
