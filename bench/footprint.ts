@@ -16,7 +16,8 @@
 //    "afterLargeState":{"ingestorRssRatio":…},"ingestorCpuMsPer1kEvents":…,"node":…}
 //
 //   npm run bench -- footprint [--minutes 5] [--burst-rate 1000] [--large-mib 20] [--profile cpu|heap]
-//                              [--memory-usage] [--heap-snapshot] [--node-options '<flags>'] [--env KEY=VALUE]…
+//                              [--memory-usage] [--heap-snapshot] [--node-options '<flags>'] [--node-flags '<flags>']
+//                              [--env KEY=VALUE]…
 //
 // Each phase's line also splits the ingestor's CPU time by thread: the main thread (JavaScript, I/O callbacks),
 // V8's helper threads (concurrent GC), libuv's thread pool (fdatasync, file writes, gzip), and counts its context
@@ -24,7 +25,8 @@
 // and its private part (`anonMiB`, RssAnon: the heap, buffers, the allocator; without the pages of the node
 // binary, which are mapped from disk and shared with other processes running the same file).
 //
-// --node-options adds Node flags to the ingestor's (NODE_OPTIONS), --env sets a variable in its environment:
+// --node-options adds Node flags to the ingestor's (NODE_OPTIONS), --node-flags adds flags NODE_OPTIONS does not
+// take (V8's, such as --single-threaded-gc) after the Dockerfile's, --env sets a variable in its environment:
 // for trying a flag or a setting (UV_THREADPOOL_SIZE, --perf-basic-prof for perf) before it goes into the Dockerfile.
 // --heap-snapshot writes a heap snapshot of the ingestor at the end (after the quiet minute) into the profile folder.
 // --memory-usage preloads bench/memory-probe.ts into the ingestor and prints, at the end of each phase, where its
@@ -35,6 +37,7 @@
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productionNodeFlags } from '../dev/addon-process.js';
 import { startDevStack } from '../dev/stack.js';
 import { driveHome, realisticHome } from './home.js';
 import { lastMemoryLine, memoryProbeFlag } from './memory-probe.js';
@@ -116,6 +119,9 @@ export async function run(): Promise<void> {
     args('env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
   if (ingestorFlags.length > 0) ingestorEnv['NODE_OPTIONS'] = ingestorFlags.join(' ');
+  // V8's own flags are not allowed in NODE_OPTIONS: they go after the Dockerfile's on the command line.
+  const v8Flags = args('node-flags');
+  if (v8Flags.length > 0) ingestorEnv['HOMEIQ_NODE_FLAGS'] = [...productionNodeFlags('ingestor'), ...v8Flags].join(' ');
   if (Object.keys(ingestorEnv).length > 0) say(`ingestor's extra environment: ${JSON.stringify(ingestorEnv)}`);
   say(
     `a home of ${home.entities.length} entities; load average ${loadavg()

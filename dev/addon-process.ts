@@ -71,7 +71,9 @@ export async function startAddon(opts: StartAddonOptions): Promise<AddonProcess>
   if (opts.rawOptions !== undefined) await writeFile(join(dataDir, 'options.json'), opts.rawOptions);
   else if (opts.options !== undefined) await writeFile(join(dataDir, 'options.json'), JSON.stringify(opts.options));
   const bundle = join(REPO_ROOT, `homeiq-${opts.name}`, 'dist', 'main.mjs');
-  const child = spawn(NODE24, [...productionNodeFlags(opts.name), bundle], {
+  // A bench trying another flag sets HOMEIQ_NODE_FLAGS in `env` (V8's flags are not allowed in NODE_OPTIONS).
+  const flags = opts.env['HOMEIQ_NODE_FLAGS']?.split(/\s+/).filter((f) => f !== '') ?? productionNodeFlags(opts.name);
+  const child = spawn(NODE24, [...flags, bundle], {
     env: {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       ...imageEnv(opts.name),
