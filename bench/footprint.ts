@@ -34,6 +34,7 @@
 // --profile starts the ingestor with Node's --cpu-prof (or --heap-prof) into a folder the bench names at the end:
 // open the .cpuprofile / .heapprofile in Chrome DevTools. The profiler costs CPU and memory: don't read the figures
 // of a profiled run as the footprint.
+import { httpRequestRaw } from '@homeiq/shared';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,7 @@ async function influxdPid(manager: number): Promise<number | undefined> {
 }
 
 export async function run(): Promise<void> {
+  const addressBlock = '127.0.43';
   const minutes = arg('minutes', 5);
   const burstRate = arg('burst-rate', 1000);
   const largeMiB = arg('large-mib', 20);
@@ -131,7 +133,7 @@ export async function run(): Promise<void> {
   const stack = await startDevStack({
     dataRoot,
     port: 0,
-    addressBlock: '127.0.43',
+    addressBlock,
     home,
     eventsPerSecond: 0,
     // Room for the large state's one frame in the emulator's proxy (the real Supervisor has no such bound).
@@ -209,15 +211,30 @@ export async function run(): Promise<void> {
     }
   };
   try {
+    /** The ingestor's work counters (its /metrics, asked from the admin's address as the panel does). */
+    const counters = async (): Promise<{ commits: number; requests: number }> => {
+      const res = await httpRequestRaw(`http://${addressBlock}.11:8325/metrics`, {
+        localAddress: `${addressBlock}.13`,
+        timeoutMs: 10_000,
+      });
+      const text = res.body.toString('utf8');
+      const read = (name: string): number => Number(new RegExp(`^homeiq_${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      return { commits: read('spool_commits_total'), requests: read('write_requests_total') };
+    };
     const phaseRun = async (name: string, rate: number, seconds: number): Promise<number> => {
       phase = name;
       const c0 = driver.changes;
+      const k0 = await counters();
       driver.setRate(rate);
       say(`${name}: ${rate} state changes/s for ${seconds} s; load average ${loadavg()[0]?.toFixed(2)}`);
       await sleep(seconds * 1000);
       driver.setRate(0);
       const events = driver.changes - c0;
       describe(name, events, seconds);
+      const k1 = await counters();
+      say(
+        `${name}: ingestor spool commits ${((k1.commits - k0.commits) / seconds).toFixed(1)}/s, write requests ${((k1.requests - k0.requests) / seconds).toFixed(1)}/s`,
+      );
       return events;
     };
     await phaseRun('warm-up', 100, 60);

@@ -65,7 +65,7 @@ const METRICS: readonly Metric[] = [
   ),
   gauge('spool_bytes', 'Unsent bytes in the spool.', (m) => m.spool.bytes),
   gauge('spool_full', '1 while the spool is full and refusing points.', (m) => flag(m.spool.full)),
-  counter('spool_commits_total', 'Group commits (write + fsync).', (m) => m.spool.commits),
+  counter('spool_commits_total', 'Group commits (one durable write each).', (m) => m.spool.commits),
   gauge(
     'spool_commit_failing',
     '1 while group commits fail (disk full or broken); points wait in memory and are retried.',
