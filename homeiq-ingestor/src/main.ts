@@ -14,6 +14,7 @@ import { Backfill } from './backfill/backfill.js';
 import { RegistryEnricher } from './enrich/registry.js';
 import { EventCounter } from './event-counter.js';
 import { HaSocket } from './ha/ha-socket.js';
+import { LargeFrameReclaim } from './ha/large-frame-reclaim.js';
 import { StateReports } from './ha/state-reports.js';
 import { createApp } from './http/app.js';
 import { EventStream } from './http/event-stream.js';
@@ -205,6 +206,9 @@ await runMain({
       sibling: external === undefined,
       localAddress: env.localAddress,
     });
+    // V8's full collection is callable with --expose-gc (the Dockerfile's HOMEIQ_NODE_FLAGS).
+    const gc = globalThis.gc;
+    const reclaim = new LargeFrameReclaim({ gc: gc && (() => gc()) });
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
       token: env.supervisorToken,
@@ -225,6 +229,7 @@ await runMain({
         reporter.onConnected(session);
       },
       onRegistryEvent: () => enricher.onRegistryEvent(),
+      onFrame: (bytes) => reclaim.frame(bytes),
     });
     const stateReports =
       options.state_reports_interval_s > 0
@@ -306,6 +311,7 @@ await runMain({
       telemetry,
       http,
       closeStream,
+      reclaim,
       ha,
     ];
     if (stateReports) services.push(stateReports);

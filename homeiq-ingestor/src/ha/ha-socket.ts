@@ -25,6 +25,8 @@ export interface HaSocketOptions {
   onConnected?(session: HaSession): void;
   /** `*_registry_updated` events (always subscribed; also passed to onEvent when listed in eventTypes). */
   onRegistryEvent?(event: HaEvent): void;
+  /** Every frame's size in bytes, as it arrives (LargeFrameReclaim). */
+  onFrame?(bytes: number): void;
   /** How long HA may be unreachable before health turns red. */
   graceMs?: number;
   /** Heartbeat: a ping this often; no pong by the next one means a dead connection. */
@@ -143,6 +145,8 @@ export class HaSocket implements Service {
       ws.terminate();
     }, this.opts.authTimeoutMs ?? 15_000);
     ws.on('message', (data, isBinary) => {
+      // Its size first: a large frame that is not a message leaves garbage too (the timer fires after handling).
+      this.opts.onFrame?.(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
       const messages = isBinary ? undefined : parseFrame(data.toString(), this.#problems.invalid);
       if (!messages) {
         this.#problems.badFrame();
