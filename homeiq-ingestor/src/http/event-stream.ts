@@ -2,6 +2,7 @@ import { globMatch } from '@homeiq/shared';
 import type { StreamEvent } from '@homeiq/shared/contracts';
 import type { ServerResponse } from 'node:http';
 import type { HaEvent } from '../ha/messages.js';
+import { headOf } from '../points/state-model.js';
 
 export type { StreamEvent };
 
@@ -40,7 +41,7 @@ interface Client {
 
 const CAP = 256;
 const cap = (v: unknown): string | undefined =>
-  typeof v === 'string' ? (v.length > CAP ? `${v.slice(0, CAP)}…` : v) : undefined;
+  typeof v === 'string' ? (v.length > CAP ? headOf(v, CAP, '…') : v) : undefined;
 
 function stateOf(v: unknown): string | null {
   if (v === null || typeof v !== 'object') return null;

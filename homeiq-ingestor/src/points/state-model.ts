@@ -148,7 +148,16 @@ export function droppedAttributes(
 export function cap(s: string, max: number, problems: Problem[]): string {
   if (s.length <= max) return s;
   problems.push('truncated');
-  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+  return headOf(s, max, `…[truncated ${s.length - max} chars]`);
+}
+
+/**
+ * The first `max` characters of `s` followed by `mark`, as a string of its own. V8 makes a slice of a long string
+ * point into the whole one, so a kept slice (a truncated attribute's text, a capped name in the event stream's
+ * buffer) would keep all of it resident: a 20 MB attribute for as long as its 256 KiB head lives. `join` copies.
+ */
+export function headOf(s: string, max: number, mark: string): string {
+  return [s.slice(0, max), mark].join('');
 }
 
 /** JSON for objects and arrays; deep or otherwise unserialisable values become a visible marker. */
