@@ -206,9 +206,12 @@ await runMain({
       sibling: external === undefined,
       localAddress: env.localAddress,
     });
-    // V8's full collection is callable with --expose-gc (the Dockerfile's HOMEIQ_NODE_FLAGS).
+    // V8's collections are callable with --expose-gc (the Dockerfile's HOMEIQ_NODE_FLAGS). 'last-resort' is what a
+    // heap snapshot asks for: collections that shrink the heap and give its freed pages back at once.
     const gc = globalThis.gc;
-    const reclaim = new LargeFrameReclaim({ gc: gc && (() => gc()) });
+    const reclaim = new LargeFrameReclaim({
+      gc: gc && (() => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' })),
+    });
     const ha = new HaSocket({
       url: supervisor.coreWebSocketUrl(),
       token: env.supervisorToken,
