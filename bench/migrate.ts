@@ -245,7 +245,11 @@ export async function run(): Promise<void> {
         if (trace && Date.now() - tracedAt >= 3000) {
           tracedAt = Date.now();
           const { state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress } = s;
-          say(`status ${JSON.stringify({ state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress })}`);
+          const live = (await api<{ writer: { lastBatchMs?: number }; spool: { bytes: number } }>('GET', '/api/status'))
+            .body;
+          say(
+            `status ${JSON.stringify({ state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress, liveBatchMs: live.writer.lastBatchMs, liveSpoolBytes: live.spool.bytes })}`,
+          );
         }
         return s;
       },
