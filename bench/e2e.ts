@@ -120,6 +120,8 @@ export async function latencyPart(
   ha: HaSimulator,
   rate: number,
   during: number | Promise<unknown>,
+  /** Told of each poll slower than a second (the migrate bench's --trace). */
+  onSlowPoll?: (ms: number) => void,
 ) {
   const setAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -152,6 +154,7 @@ export async function latencyPart(
       polls += 1;
       queryMsTotal += qms;
       queryMsMax = Math.max(queryMsMax, qms);
+      if (qms > 1000) onSlowPoll?.(Math.round(qms));
       let maxNs = watermarkNs;
       for (const r of rows) {
         const ns = BigInt(isoToNs(r['_time'] ?? '') ?? '0');

@@ -15,7 +15,10 @@
 //    the same live load alone for 20 s just before gives `liveAloneP99Ms`, what this machine does without a migration.
 //
 //   npm run bench -- migrate [--points 1000000] [--live-rate 100] [--trace]
-// `--trace` prints the migration's status every 3 s, and the ingestor's warnings and errors at the end.
+// `--trace` prints the migration's status every 3 s (with how long the ingestor took to answer it), each latency poll
+// slower than a second, and the ingestor's warnings and errors at the end. `cpuSeconds` in the result: the CPU time
+// of influxd over the raw write, and of the ingestor, the source and influxd over the live load alone and over the
+// migration.
 import { httpRequestRaw } from '@homeiq/shared';
 import type { MigrationStatus } from '@homeiq/shared/contracts';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -35,6 +38,7 @@ import { startSupervisorEmulator } from '../dev/supervisor/index.js';
 import { until } from '../dev/until.js';
 import { latencyPart, rawWrite } from './e2e.js';
 import { makeFrames } from './ingest.js';
+import { readProc } from './proc-stats.js';
 
 const IP = { ingestor: '127.0.58.1', admin: '127.0.58.3' };
 const GOALS = { ratio: 0.5, liveP99Ms: 1500 };
@@ -45,6 +49,7 @@ const BATCH_BYTES = 1024 * 1024;
 const BASELINE_S = 20;
 const say = (m: string): void => console.log(`[migrate] ${m}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,17 +129,17 @@ async function encodeRaw(v1: RealInfluxdb1): Promise<{ bodies: Buffer[]; lines: 
   return { bodies, lines };
 }
 
+/** CPU seconds (user + system) used so far by process `pid`; 0 once it is gone. */
+async function pidCpuSeconds(pid: number): Promise<number> {
+  return ((await readProc(pid))?.cpuMs ?? 0) / 1000;
+}
+
 /** CPU seconds used so far by the processes whose command line names `dir` (a peer's data dir). */
 async function cpuSeconds(dir: string): Promise<number> {
   let total = 0;
   for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(dir)) continue;
-      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // gone meanwhile
-    }
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(dir)) total += await pidCpuSeconds(Number(pid));
   }
   return total;
 }
@@ -201,7 +206,9 @@ export async function run(): Promise<void> {
     });
     if (res.status !== 201) throw new Error(`create bucket: ${res.status}`);
     say(`settling: ${await settle([v1.dataDir, influx.dataDir])} s until InfluxDB 1.8 and influxd were idle`);
+    const rawCpu0 = await cpuSeconds(influx.dataDir);
     const rawSeconds = await rawWrite(influx, setup, 'bench_raw', raw.bodies);
+    const rawCpu = { influxd: round1((await cpuSeconds(influx.dataDir)) - rawCpu0) };
     const rawRate = raw.lines / rawSeconds;
     say(`raw: ${Math.round(rawRate)} points/s (${rawSeconds.toFixed(1)} s)`);
     // influxd compacts what the raw writer wrote: done before the live baseline and the timed migration.
@@ -230,9 +237,21 @@ export async function run(): Promise<void> {
     await sleep(2000);
 
     // The same live load alone first: what the latency is on this machine without a migration.
+    // CPU seconds of each process (ingestor, source, influxd) over a phase: where its time goes on this machine.
+    const cpuNow = (): Promise<number[]> =>
+      Promise.all([pidCpuSeconds(ingestor.child.pid ?? 0), cpuSeconds(v1.dataDir), cpuSeconds(influx.dataDir)]);
+    const cpuSince = async (from: number[]): Promise<{ ingestor: number; source: number; influxd: number }> => {
+      const [ingestorCpu = 0, sourceCpu = 0, influxdCpu = 0] = (await cpuNow()).map((c, i) =>
+        round1(c - (from[i] ?? 0)),
+      );
+      return { ingestor: ingestorCpu, source: sourceCpu, influxd: influxdCpu };
+    };
+    const aloneCpu0 = await cpuNow();
     const baseline = await latencyPart(influx, setup, ha, liveRate, BASELINE_S);
+    const aloneCpu = await cpuSince(aloneCpu0);
     say(`live alone: p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms over ${baseline.measured} events`);
     say(`migration: ${points} points through the ingestor's API, ${liveRate} live state changes/s meanwhile`);
+    const cpu0 = await cpuNow();
     const t0 = performance.now();
     const started = await api<MigrationStatus & { error?: string }>('POST', '/api/migration', {
       source: { kind: 'influxdb1', url: v1.url, database: DATABASE, ...v1.admin },
@@ -245,10 +264,14 @@ export async function run(): Promise<void> {
         if (trace && Date.now() - tracedAt >= 3000) {
           tracedAt = Date.now();
           const { state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress } = s;
+          // statusMs: how long the ingestor took to answer (its event loop's delay, mostly).
+          const t1 = performance.now();
           const live = (await api<{ writer: { lastBatchMs?: number }; spool: { bytes: number } }>('GET', '/api/status'))
             .body;
+          const statusMs = Math.round(performance.now() - t1);
+          const at = Math.round((performance.now() - t0) / 1000);
           say(
-            `status ${JSON.stringify({ state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress, liveBatchMs: live.writer.lastBatchMs, liveSpoolBytes: live.spool.bytes })}`,
+            `status t=${at}s ${JSON.stringify({ state, waitingFor, pacedTo, pointsPerSecond, queueBytes, progress, liveBatchMs: live.writer.lastBatchMs, liveSpoolBytes: live.spool.bytes, statusMs })}`,
           );
         }
         return s;
@@ -259,8 +282,21 @@ export async function run(): Promise<void> {
         everyMs: 100,
       },
     );
-    const [live, final] = await Promise.all([latencyPart(influx, setup, ha, liveRate, done), done]);
+    const [live, final] = await Promise.all([
+      latencyPart(
+        influx,
+        setup,
+        ha,
+        liveRate,
+        done,
+        trace
+          ? (ms) => say(`slow latency poll: ${ms} ms, ending at t=${Math.round((performance.now() - t0) / 1000)}s`)
+          : undefined,
+      ),
+      done,
+    ]);
     const migrateSeconds = (performance.now() - t0) / 1000;
+    const migrateCpu = await cpuSince(cpu0);
     if (trace)
       for (const l of ingestor.lines.filter((x) => / (WARN|ERROR|FATAL) /.test(x)).slice(-30)) say(`ingestor: ${l}`);
     if (final.state !== 'done') throw new Error(`the migration failed: ${final.lastError}`);
@@ -285,6 +321,7 @@ export async function run(): Promise<void> {
         liveP99Ms: live.p99Ms,
         live: { ratePerSec: liveRate, ...live },
         liveAloneP99Ms: baseline.p99Ms,
+        cpuSeconds: { raw: rawCpu, liveAlone: aloneCpu, migrate: migrateCpu },
         liveAlone: { seconds: BASELINE_S, ...baseline },
         counts: final.counts,
         goals: GOALS,
