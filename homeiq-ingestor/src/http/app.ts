@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps): Koa {
     quarantine: deps.quarantine.stats(),
     refill: deps.backfill?.status().refill,
     stateReports: deps.stateReports?.stats(),
+    memory: process.memoryUsage(),
   });
   router.get('/api/status', (ctx) => {
     const s = snapshot();

@@ -70,3 +70,15 @@ describe('renderMetrics', () => {
     expect(text).not.toMatch(/^homeiq_ha_invalid_messages_total\{/m);
   });
 });
+
+describe('process memory', () => {
+  it('is three gauges when the snapshot has it, none without', () => {
+    const s = { ...snapshot(), memory: { rss: 73_400_320, heapUsed: 21_000_000, external: 10_500_000 } };
+    const text = renderMetrics(s);
+    expect(text).toMatch(/^# TYPE homeiq_process_resident_memory_bytes gauge$/m);
+    expect(value(text, 'process_resident_memory_bytes')).toBe('73400320');
+    expect(value(text, 'process_heap_used_bytes')).toBe('21000000');
+    expect(value(text, 'process_external_memory_bytes')).toBe('10500000');
+    expect(renderMetrics(snapshot())).not.toMatch(/homeiq_process_/);
+  });
+});

@@ -17,6 +17,8 @@ export interface MetricsSnapshot {
   refill?: RefillStatus | undefined;
   /** Option state_reports_interval_s; absent when off. */
   stateReports?: StateReportsStats | undefined;
+  /** The process's memory (process.memoryUsage()); absent in snapshots made without it. */
+  memory?: Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed' | 'external'> | undefined;
 }
 
 type Read = (m: MetricsSnapshot) => number | undefined;
@@ -142,6 +144,14 @@ const METRICS: readonly Metric[] = [
     'ha_unknown_messages_total',
     'Home Assistant messages of a type the ingestor does not read.',
     (m) => m.ha.unknownMessages,
+  ),
+  // Memory, so a board's owner (and the large-state test) can see it come back after a burst or a huge state.
+  gauge('process_resident_memory_bytes', 'Resident memory of the ingestor process.', (m) => m.memory?.rss),
+  gauge('process_heap_used_bytes', 'V8 heap in use (JavaScript objects and strings).', (m) => m.memory?.heapUsed),
+  gauge(
+    'process_external_memory_bytes',
+    'Memory outside the V8 heap held by JavaScript objects (buffers).',
+    (m) => m.memory?.external,
   ),
 ];
 
