@@ -80,6 +80,29 @@ describe("the migration's writer yields to live ingestion", () => {
     expect(y.rate).toBe(200);
   });
 
+  it('does not halve from nothing when live writes are slow as the migration starts', async () => {
+    const { y, live, advance } = rig();
+    // The live writer's last batch, before the migration sent anything, was slow: old news.
+    live.lastBatchMs = 800;
+    await y.turn(2000);
+    expect(y.rate).toBe(Number.POSITIVE_INFINITY);
+    // A slow live batch 100 ms in: nothing measured yet to halve from.
+    advance(100);
+    live.batches += 1;
+    await y.turn(2000);
+    expect(y.rate).toBe(Number.POSITIVE_INFINITY);
+    // Half a second at 20,000 lines/s: it halves from what it measured, not from the bottom.
+    for (let i = 0; i < 4; i += 1) {
+      advance(100);
+      await y.turn(2000);
+    }
+    advance(100);
+    live.batches += 1;
+    await y.turn(2000);
+    expect(y.rate).toBeGreaterThan(10_000);
+    expect(y.rate).toBeLessThan(15_000);
+  });
+
   it('spaces the batches to the rate', async () => {
     const { y, live, paused, advance } = rig();
     for (let i = 0; i < 21; i += 1) {

@@ -34,12 +34,15 @@ const UNLIMITED_ABOVE = 1_000_000;
 /** Changes at most this often, so one slow request does not count twice. */
 const STEP_MS = 1000;
 const MAX_WAIT_MS = 2000;
+/** The shortest span a first rate is measured over. */
+const MIN_SPAN_MS = 500;
 
 export class LiveYield {
   /** Lines per second the migration's writer may send; Infinity: no limit. */
   #rate = Number.POSITIVE_INFINITY;
   #nextAtMs = 0;
-  #seenBatches = -1;
+  /** The live writer's batch count last seen; undefined before the first turn (its last batch is then old news). */
+  #seenBatches: number | undefined;
   #changedAtMs = 0;
   /** Lines sent in the current two-second measuring span (for the first halving). */
   #span = { atMs: 0, lines: 0, rate: 0 };
@@ -80,15 +83,26 @@ export class LiveYield {
     s.lines += lines;
   }
 
+  /** The rate sent over the last full span, else over the current one once it is long enough to say. */
+  #measured(now: number): number | undefined {
+    const s = this.#span;
+    if (s.rate > 0) return s.rate;
+    const ms = now - s.atMs;
+    return ms >= MIN_SPAN_MS ? (s.lines * 1000) / ms : undefined;
+  }
+
   #adjust(now: number): void {
     const w = this.live.writer.stats();
-    const fresh = w.batches !== this.#seenBatches;
+    const fresh = this.#seenBatches !== undefined && w.batches !== this.#seenBatches;
     this.#seenBatches = w.batches;
     const ms = w.lastBatchMs ?? 0;
     const slow = (fresh && ms > SLOW_MS) || this.live.spool.stats().bytes > BACKLOG_BYTES;
     if (now - this.#changedAtMs < STEP_MS) return;
     if (slow) {
-      const from = Number.isFinite(this.#rate) ? this.#rate : Math.max(this.#span.rate, MIN_RATE * 2);
+      const from = Number.isFinite(this.#rate) ? this.#rate : this.#measured(now);
+      // Nothing measured yet (the migration has just started sending): halving from a guess would start it at
+      // the bottom; waiting for live requests to leave the wire is all it does until a rate is known.
+      if (from === undefined) return;
       this.#rate = Math.max(MIN_RATE, from / 2);
       this.#changedAtMs = now;
     } else if (fresh && ms < FAST_MS && Number.isFinite(this.#rate)) {
