@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue } from './memory-queue.js';
 
@@ -53,5 +54,25 @@ describe("the migration's queue", () => {
     q.append(['x 1']);
     await a;
     await expect(q.waitForData(q.ackCursor)).resolves.toBeUndefined();
+  });
+
+  it('holds exactly the UTF-8 bytes of any lines, non-ASCII and lone surrogates at any place included', async () => {
+    const line = fc.string({ unit: fc.constantFrom('a', ' ', '=', 'é', '€', '😀', '\ud800'), maxLength: 12 });
+    fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 8 }), async (lines) => {
+        const q = new MemoryQueue();
+        q.append(lines);
+        const { batch } = await q.read(q.ackCursor, 100, 1 << 20);
+        const expected = lines.map((l) => `${l}\n`);
+        expect(batch.body.equals(Buffer.from(expected.join(''), 'utf8'))).toBe(true);
+        expect(batch.lines()).toEqual(lines.map((l) => Buffer.from(l, 'utf8').toString('utf8')));
+        expect(q.stats().bytes).toBe(batch.body.length);
+      }),
+      { numRuns: 300 },
+    );
+    // Two-byte characters ending the window, where an ASCII-sized buffer would cut them.
+    const q = new MemoryQueue();
+    q.append(['a', 'éé']);
+    expect((await q.read(q.ackCursor, 10, 1 << 20)).batch.body.toString('utf8')).toBe('a\néé\n');
   });
 });
