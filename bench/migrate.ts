@@ -117,7 +117,7 @@ async function encodeRaw(v1: RealInfluxdb1): Promise<{ bodies: Buffer[]; lines: 
       async () => undefined,
       () => true,
     );
-    for (const l of out?.lines ?? []) {
+    for (const l of out?.batch.lines() ?? []) {
       if (pending.length === BATCH_LINES || bytes + l.length + 1 > BATCH_BYTES) flush();
       pending.push(l);
       bytes += Buffer.byteLength(l) + 1;

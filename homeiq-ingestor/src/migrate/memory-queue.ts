@@ -19,44 +19,6 @@ interface Chunk {
   batch: RecordBatch;
 }
 
-/**
- * Lines → one buffer of exactly their UTF-8 bytes, each ending in `\n`, and the end of each. Sized for ASCII
- * (almost always); a line that is not (its bytes outnumber its characters) sends the whole window through the
- * sized-per-line path. SLACK bytes more than ASCII needs: a non-ASCII line then never writes as many bytes as it
- * has characters, even cut short at the end of the buffer (a character is at most 4 bytes).
- */
-const SLACK = 4;
-
-function encodeLines(lines: readonly string[]): { body: Buffer; ends: number[] } {
-  const ends = new Array<number>(lines.length);
-  let size = 0;
-  for (const l of lines) size += l.length + 1;
-  let body = Buffer.allocUnsafeSlow(size + SLACK);
-  let pos = 0;
-  for (let i = 0; i < lines.length; i += 1) {
-    const l = lines[i] as string;
-    const n = body.write(l, pos, 'utf8');
-    if (n !== l.length) {
-      size = 0;
-      for (const x of lines) size += Buffer.byteLength(x, 'utf8') + 1;
-      body = Buffer.allocUnsafeSlow(size);
-      pos = 0;
-      for (let j = 0; j < lines.length; j += 1) {
-        pos += body.write(lines[j] as string, pos, 'utf8');
-        body[pos] = 10;
-        pos += 1;
-        ends[j] = pos;
-      }
-      return { body, ends };
-    }
-    pos += n;
-    body[pos] = 10;
-    pos += 1;
-    ends[i] = pos;
-  }
-  return { body: body.subarray(0, pos), ends };
-}
-
 export class MemoryQueue implements WriterSpool {
   readonly #chunks: Chunk[] = [];
   #nextSeq = 1;
@@ -76,14 +38,11 @@ export class MemoryQueue implements WriterSpool {
     this.#onConfirmed = fn;
   }
 
-  /** Queues the lines of one window as one chunk; returns its number. */
-  append(lines: readonly string[]): number {
-    const { body, ends } = encodeLines(lines);
-    const pos = body.length;
+  /** Queues the lines of one window (LineBuffer) as one chunk; returns its number. */
+  append(batch: RecordBatch): number {
     const seq = this.#nextSeq++;
-    const batch = new RecordBatch(body, ends);
     this.#chunks.push({ seq, batch });
-    this.#bytes += pos;
+    this.#bytes += batch.body.length;
     this.#drop(this.#ack);
     this.release();
     return seq;

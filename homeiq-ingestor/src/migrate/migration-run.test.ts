@@ -121,7 +121,8 @@ async function run(source: ListSource, to: bigint, spanNs: bigint, readAhead = 2
     log: createLogger({ level: 'fatal', name: 'test', secrets: new LogSecrets() }),
     alive: () => true,
     appended: () => appended,
-    queue: (lines, endNs) => {
+    queue: (batch, endNs) => {
+      const lines = batch.lines();
       appended += lines.length;
       const times = lines.map((l) => BigInt(l.slice(l.lastIndexOf(' ') + 1)));
       queued.push({ endNs, times, readsAhead: source.reads.filter((r) => r.start >= endNs) });

@@ -1,4 +1,5 @@
 import type { Logger } from '@homeiq/shared';
+import type { RecordBatch } from '../spool/batch.js';
 import { nsBefore } from './ha-schema.js';
 import type { MigrationFlow } from './migration-flow.js';
 import type { JobRecord } from './migration-job.js';
@@ -30,7 +31,7 @@ export interface RunContext {
   /** Lines queued since the add-on started (the rate limit counts from the start of this run). */
   appended(): number;
   /** Hands a window's lines to the queue, with where it ends and what it counted. */
-  queue(lines: string[], endNs: bigint, spanNs: bigint, delta: ReportRecord): void;
+  queue(batch: RecordBatch, endNs: bigint, spanNs: bigint, delta: ReportRecord): void;
   windowDone(): Promise<void>;
 }
 
@@ -97,7 +98,7 @@ export async function readWindows(ctx: RunContext): Promise<void> {
     const done = ctx.appended() - paceFrom.appended;
     const out = await ctx.writer.write(points, selected, (n) => flow.pace(rate, done + n, paceFrom.atMs, alive), alive);
     if (!out || !alive()) return;
-    ctx.queue(out.lines, w.end, sizer.spanNs, out.delta.r);
+    ctx.queue(out.batch, w.end, sizer.spanNs, out.delta.r);
     cursor = w.end;
     await ctx.windowDone();
   }

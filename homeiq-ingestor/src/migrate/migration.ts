@@ -258,9 +258,9 @@ export class Migration implements Service {
       log,
       alive,
       appended: () => this.#appended,
-      queue: (lines, endNs, spanNs, delta) => {
-        this.#appended += lines.length;
-        this.#pending.push({ seq: this.opts.queue.append(lines), endNs, spanNs, delta });
+      queue: (batch, endNs, spanNs, delta) => {
+        this.#appended += batch.count;
+        this.#pending.push({ seq: this.opts.queue.append(batch), endNs, spanNs, delta });
       },
       windowDone: async () => {
         await this.#save(job, false);

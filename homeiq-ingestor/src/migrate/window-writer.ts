@@ -2,7 +2,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { encodePoint, type FieldValue } from '../points/line-protocol.js';
 import { StateEncoder } from '../points/state-encoder.js';
 import type { EncodeOptions, Problem } from '../points/state-model.js';
+import type { RecordBatch } from '../spool/batch.js';
 import { HaStateReader, nsBefore, type MappingNote } from './ha-schema.js';
+import { LineBuffer } from './line-buffer.js';
 import { ReportDelta } from './migration-report.js';
 import type { SourcePoint } from './source-types.js';
 
@@ -22,7 +24,8 @@ export interface WindowWriterOptions {
 
 export interface WindowOutcome {
   delta: ReportDelta;
-  lines: string[];
+  /** The window's lines, as the migration's queue takes them. */
+  batch: RecordBatch;
 }
 
 const YIELD_EVERY = 500;
@@ -46,6 +49,8 @@ function storedFields(p: SourcePoint): Record<string, FieldValue> {
 export class WindowWriter {
   readonly #encoder: StateEncoder;
   readonly #reader = new HaStateReader();
+  /** The bytes of the last window, to size the next one's buffer. */
+  #lastBytes = 0;
 
   constructor(private readonly opts: WindowWriterOptions) {
     this.#encoder = new StateEncoder(opts.encode);
@@ -63,7 +68,7 @@ export class WindowWriter {
   ): Promise<WindowOutcome | undefined> {
     const delta = new ReportDelta();
     const r = delta.r;
-    const lines: string[] = [];
+    const lines = new LineBuffer(this.#lastBytes + (this.#lastBytes >> 3));
     const notes: MappingNote[] = [];
     const problems: Problem[] = [];
     for (let i = 0; i < points.length; i += 1) {
@@ -110,11 +115,12 @@ export class WindowWriter {
         delta.unmapped('unencodable', `${entityId} at ${iso}${problems.length ? ` (${problems.join(', ')})` : ''}`);
         continue;
       }
-      lines.push(line);
+      lines.add(line);
       e.written += 1;
       r.written += 1;
     }
     await pace(r.written);
-    return alive() ? { delta, lines } : undefined;
+    this.#lastBytes = lines.bytes;
+    return alive() ? { delta, batch: lines.batch() } : undefined;
   }
 }
