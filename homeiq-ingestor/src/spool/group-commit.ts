@@ -16,10 +16,11 @@ export interface GroupCommitOptions {
   openSegment: OpenSegment;
   backoff: Backoff;
   onCommitError: ((error: string | undefined) => void) | undefined;
-  /** Commits start at most this often while fewer than `eagerBytes` are queued (see Spool's `commitIntervalMs`). */
-  intervalMs: number;
-  /** Queued bytes that start a commit at once, whatever the interval (a burst, a backlog). */
-  eagerBytes: number;
+  /**
+   * How long a commit waits for more records after the first one queued while idle (0: the next turn of the
+   * event loop). See Spool's `commitDelayMs`.
+   */
+  delayMs: number;
   /** The active segment (the spool moves on to a new one when it is full). */
   place(): CommitPlace;
   /** `records` are fsynced at `base` of segment `seq`: readable from now on. */
@@ -37,10 +38,6 @@ export class GroupCommit {
   readonly #counts = { appended: 0, committed: 0, commits: 0 };
   #loop: Promise<void> | undefined;
   #stopping = false;
-  /** When the last commit started (performance.now(): a wall clock set back must not hold commits). */
-  #lastStart = Number.NEGATIVE_INFINITY;
-  /** The loop sleeps out the interval (not a retry pause): a backlog building up meanwhile wakes it. */
-  #pacing = false;
   readonly #writer: SegmentWriter;
   readonly #status: CommitStatus;
   readonly #waiters = new CommitWaiters();
@@ -75,7 +72,6 @@ export class GroupCommit {
     if (typeof framed !== 'number') return framed;
     this.#counts.appended += 1;
     this.#loop ??= this.#run();
-    if (this.#pacing && this.#pending.bytes >= this.opts.eagerBytes) this.#status.wake();
     return undefined;
   }
 
@@ -124,26 +120,18 @@ export class GroupCommit {
 
   async #run(): Promise<void> {
     // Yield first, so the caller has stored this promise in #loop before the finally clears it: a run with
-    // nothing to do would otherwise finish synchronously and leave #loop set for good.
-    await undefined;
+    // nothing to do would otherwise finish synchronously and leave #loop set for good. The first commit after an
+    // idle spell waits `delayMs` for the records that follow (commits in a row do not: they find plenty queued).
+    if (this.opts.delayMs > 0 && !this.#stopping) await this.#status.sleep(this.opts.delayMs);
+    else await undefined;
     try {
       while (this.#pending.records > 0) {
-        // One commit per interval takes everything that arrived meanwhile; a stop does not wait for it.
-        const wait = this.#lastStart + this.opts.intervalMs - performance.now();
-        if (wait > 0 && !this.#stopping && this.#pending.bytes < this.opts.eagerBytes) {
-          this.#pacing = true;
-          await this.#status.sleep(wait);
-          this.#pacing = false;
-          continue; // the interval passed, a backlog built up, or a stop: look again
-        }
-        this.#lastStart = performance.now();
         try {
           await this.#commit();
         } catch (err) {
           this.#status.failed(err, this.#pending.records);
           if (this.#stopping) break; // stop's last attempt failed: stop reports what is left
           await this.#status.pause();
-          this.#lastStart = Number.NEGATIVE_INFINITY; // a retry follows the backoff, not the interval
         }
       }
     } finally {

@@ -20,17 +20,13 @@ export interface SpoolOptions {
   /** The confirmed position is saved at most this often (default 5000 ms; see AckFile). */
   ackSaveMs?: number;
   /**
-   * Group commits start at most this often (default 100 ms), each taking every record that arrived meanwhile,
-   * unless `commitEagerBytes` are queued (a burst, a backlog), which are committed at once. At home rates Home
-   * Assistant sends a frame every few milliseconds with one or two events: committing each on its own cost a
-   * durable write per frame (50 a second at 100 events/s), most of the add-on's CPU time. A lone record after a
-   * quiet spell is committed at once. Points count as ingested once committed: this is how long a point may wait
-   * in memory before it is on disk (a crash loses at most that much; a stop commits everything first), and how
-   * much later it becomes readable; the writer batches for `flush_interval_ms` anyway.
+   * A group commit after an idle spell waits this long for more records before its durable write (default
+   * 100 ms). At home rates Home Assistant sends a frame every few milliseconds with one or two events: without
+   * the wait each frame cost a commit (50 fdatasyncs a second at 100 events/s), which was most of the add-on's CPU
+   * time. Back-to-back commits (a burst, a backlog) do not wait. Points count as ingested once committed, so this
+   * is also how much later they become readable; the writer batches for `flush_interval_ms` anyway.
    */
-  commitIntervalMs?: number;
-  /** Queued bytes that start a commit whatever the interval (default 64 KiB: a write worth its own sync). */
-  commitEagerBytes?: number;
+  commitDelayMs?: number;
   /** Called when the spool becomes full or has room again. */
   onFullChange?(full: boolean): void;
   /**
@@ -126,8 +122,7 @@ export class Spool implements Service {
       openSegment: opts.openSegment ?? openForAppend,
       backoff: opts.commitBackoff ?? new Backoff({ initialMs: 100, maxMs: 30_000 }),
       onCommitError: opts.onCommitError?.bind(opts),
-      intervalMs: opts.commitIntervalMs ?? 100,
-      eagerBytes: opts.commitEagerBytes ?? 64 * 1024,
+      delayMs: opts.commitDelayMs ?? 100,
       place: () => this.#place(),
       committed: (seq, base, records) => this.#committed(seq, base, records),
     });
