@@ -6,7 +6,7 @@
  * device registries and its states. The steps share one installation and run in order. Without a broker:
  * ha-reporting-rest.test.ts.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +20,7 @@ import { launchChromium } from '../../dev/browser.js';
 import type { NotificationWatch } from '../harness/ha-notifications.js';
 import { call } from '../harness/influxdb-addon.js';
 import { GRACE_S, type HaReader, observe, type Observed, REPORTING_OPTIONS, waiter } from '../harness/ha-reporting.js';
+import { screenshot } from '../harness/panel-page.js';
 
 const IP = {
   influxdb: '127.0.46.1',
@@ -27,7 +28,6 @@ const IP = {
   admin: '127.0.46.3',
   broker: '127.0.46.4',
 };
-const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 
 let ha: RealHa;
 let read: HaReader;
@@ -67,7 +67,6 @@ async function start(name: 'influxdb' | 'ingestor'): Promise<AddonProcess> {
 }
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   const [, b, h] = await Promise.all([
     buildBundles('ingestor', 'influxdb'),
     startMosquitto({ host: IP.broker }),
@@ -218,11 +217,11 @@ describe('HomeIQ in Home Assistant, with an MQTT broker', () => {
       await page.getByText('of points wait in the spool').first().waitFor({ timeout: 30_000 });
       // The drawer slides in: shoot once it is fully open.
       await expect.poll(async () => (await card.boundingBox())?.x ?? -1, { timeout: 10_000 }).toBeGreaterThan(0);
-      await page.screenshot({ path: join(SHOTS, 'ha-notification-drawer.png') });
+      await screenshot(page, 'ha-notification-drawer', { fullPage: false });
       console.log(`HA's notifications: ${JSON.stringify((await watch.list()).map((n) => n.title))}`);
       await page.goto(`${ha.url}/config/devices/device/${deviceId}`);
       await page.getByText('Spool backlog age').first().waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: join(SHOTS, 'ha-homeiq-device.png'), fullPage: true });
+      await screenshot(page, 'ha-homeiq-device');
     } finally {
       await browser.close();
     }

@@ -1,4 +1,26 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT } from '../../dev/addon-process.js';
+
+/** Where the browser tests put their screenshots (gitignored; CI keeps them as the run's artifact). */
+export const SCREENSHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
+
+/**
+ * Saves `name`.png of the whole page, scrolled to the top first: a full-page capture of a scrolled page draws
+ * the sticky tab bar where the scroll left it, over the content.
+ */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  await page.evaluate('window.scrollTo(0, 0)');
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: opts.fullPage ?? true });
+}
+
+/** Saves a file the page exported (a PNG download) beside the screenshots. */
+export async function saveArtifact(name: string, body: Buffer): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await writeFile(join(SCREENSHOTS, name), body);
+}
 
 /** What the panel's pages did wrong, collected across a test file and checked at its end. */
 export interface PanelWatch {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -6,16 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExploreResult } from '../../../homeiq-admin/src/api-types.js';
 import { microsToRfc3339, rfc3339ToMicros } from '../../../homeiq-admin/src/explore/time.js';
 import { startDevStack, type DevStack } from '../../../dev/stack.js';
-import { REPO_ROOT } from '../../../dev/addon-process.js';
 import { wave, writeHistory, type HistoryEntity } from '../../../dev/synthetic-history.js';
 import { flux } from '../../../dev/influx-query.js';
 import { launchChromium } from '../../../dev/browser.js';
-import { openPanel, type PanelWatch } from '../../harness/panel-page.js';
+import { saveArtifact, screenshot, openPanel, type PanelWatch } from '../../harness/panel-page.js';
 
 // Explore and the query console in real Chromium, through the ingress emulator, on the running stack with two
 // weeks of history written into its real influxd (raw points and the summaries the tasks would have made),
 // besides the demo home's live states. Screenshots go to .artifacts/screenshots/ (gitignored).
-const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 const FITS = 'document.documentElement.scrollWidth <= window.innerWidth';
@@ -53,7 +51,6 @@ let influx: { url: string; token: string; org: string };
 const watch: PanelWatch = { pageErrors: [], foreignRequests: [] };
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-explore-'));
   stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.23' });
   const creds = JSON.parse(await readFile(join(dataRoot, 'influxdb', 'homeiq', 'credentials.json'), 'utf8')) as {
@@ -82,9 +79,6 @@ async function open(hash: string, opts: { viewport?: typeof DESKTOP; dark?: bool
   page.setDefaultTimeout(20_000);
   return page;
 }
-
-const shot = (page: Page, name: string): Promise<Buffer> =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 /** The chart's caption once the answer for the current selection is drawn. */
 async function planShown(page: Page, pattern: RegExp): Promise<string> {
@@ -179,7 +173,7 @@ describe('Explore in Chromium', () => {
     await expect.poll(() => page.locator('.legend th').nth(1).textContent()).not.toBe('At cursor');
     expect(await page.locator(`.legend tr[data-series="${TEMP}"] td.hover`).textContent()).toMatch(/^-?\d/);
     expect(MODES).toContain(await page.locator(`.legend tr[data-band="${MODE}"] td.hover`).textContent());
-    await shot(page, 'explore');
+    await screenshot(page, 'explore');
 
     // Compare: the previous week dashed, with its own legend rows.
     await page.getByLabel('Compare with the previous period').check();
@@ -188,7 +182,7 @@ describe('Explore in Chromium', () => {
       expect.arrayContaining([expect.stringContaining('History temperature (7 days earlier)')]),
     );
     expect(await page.evaluate('location.hash')).toContain('cmp=1');
-    await shot(page, 'explore-compare');
+    await screenshot(page, 'explore-compare');
 
     // Zoom: a drag across the middle asks for that range at a finer window.
     await page.mouse.move(box.x + box.width * 0.45, box.y + 40);
@@ -232,7 +226,7 @@ describe('Explore in Chromium', () => {
     const png = await downloaded(page, 'PNG');
     expect(png.body.subarray(1, 4).toString()).toBe('PNG');
     expect(png.body.readUInt32BE(16)).toBeGreaterThan(1000);
-    await writeFile(join(SHOTS, 'explore-export.png'), png.body);
+    await saveArtifact('explore-export.png', png.body);
 
     // Ten days of hourly summaries as they are stored: the CSV matches the 1h bucket.
     await page.goto(
@@ -271,12 +265,12 @@ describe('Explore in Chromium', () => {
     await planShown(phone, /From raw points/);
     await phone.locator('.plot canvas').first().waitFor();
     expect(await phone.evaluate(FITS)).toBe(true);
-    await shot(phone, 'explore-phone');
+    await screenshot(phone, 'explore-phone');
     await phone.close();
     const dark = await open(bookmark.replace('&w=none', '&cmp=1'), { dark: true });
     await planShown(dark, /From raw points/);
     expect(await dark.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(17, 17, 17)');
-    await shot(dark, 'explore-dark');
+    await screenshot(dark, 'explore-dark');
     await dark.close();
   });
 
@@ -297,7 +291,7 @@ describe('Explore in Chromium', () => {
       expect.arrayContaining(['_time', '_value', 'entity_id']),
     );
     expect(await page.evaluate('location.hash')).toMatch(/^#\/explore\/query\?lang=flux&q=from/);
-    await shot(page, 'explore-query');
+    await screenshot(page, 'explore-query');
 
     await editor.fill('from(bucket: "nope") |> range(start: -1h)');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
@@ -348,7 +342,7 @@ describe('Explore in Chromium', () => {
       { dark: true },
     );
     await dark.locator('#query-summary', { hasText: /^1 row in 1 table,/ }).waitFor({ timeout: 30_000 });
-    await shot(dark, 'explore-query-dark');
+    await screenshot(dark, 'explore-query-dark');
     await dark.close();
     await page.close();
   });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../dev/browser.js';
 import type { Entities, ImportView } from '../../../homeiq-admin/src/api-types.js';
 import { startDevStack, type DevStack } from '../../../dev/stack.js';
-import { REPO_ROOT } from '../../../dev/addon-process.js';
 import { until } from '../../../dev/until.js';
+import { screenshot } from '../../harness/panel-page.js';
 
 // View 5, History import: the panel's /api/import (through the ingress emulator, CSRF-guarded) to the ingestor's
 // import control, against the running stack (simulated home with its recorder, real influxd); then the view in real
 // Chromium. Screenshots go to .artifacts/screenshots/ (gitignored).
-const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -23,7 +22,6 @@ let csrf: string;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-import-'));
   stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.24' });
   const page = await (await fetch(stack.panelUrl)).text();
@@ -126,7 +124,7 @@ describe('History import view in Chromium', () => {
     await page.locator('#import-eta', { hasText: /about .* left/ }).waitFor({ timeout: 30_000 });
     const now = Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
     expect(now).toBeGreaterThanOrEqual(0);
-    await page.screenshot({ path: join(SHOTS, 'import-running.png'), fullPage: true });
+    await screenshot(page, 'import-running');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('#import-state[data-state="cancelled"]').waitFor({ timeout: 15_000 });
 
@@ -159,12 +157,12 @@ describe('History import view in Chromium', () => {
     expect(await page.locator('#import-result dd[data-points]').getAttribute('data-points')).toBe(
       String(s.import.points),
     );
-    await page.screenshot({ path: join(SHOTS, 'import.png'), fullPage: true });
+    await screenshot(page, 'import');
     await page.close();
 
     const phone = await open(PHONE);
     expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-    await phone.screenshot({ path: join(SHOTS, 'import-phone.png'), fullPage: true });
+    await screenshot(phone, 'import-phone');
     await phone.close();
     expect(pageErrors).toEqual([]);
   }, 120_000);

@@ -5,7 +5,7 @@
  * report. The admin's relay of `/api/migration*` needs the CSRF token for changes. Screenshots go to
  * .artifacts/screenshots/ (gitignored).
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationStatus } from '../../../homeiq-admin/src/api-types.js';
 import { encodeHaCompatible } from '../../../homeiq-ingestor/src/points/ha-compatible.js';
 import { startDevStack, type DevStack } from '../../../dev/stack.js';
-import { REPO_ROOT } from '../../../dev/addon-process.js';
 import { startInfluxdb1, type RealInfluxdb1 } from '../../../dev/peers/influxdb1.js';
 import { launchChromium } from '../../../dev/browser.js';
+import { screenshot } from '../../harness/panel-page.js';
 
-const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const USER = { username: 'reader', password: 'reader-password' };
@@ -30,7 +29,6 @@ let csrf: string;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-migrate-'));
   [stack, v1] = await Promise.all([
     startDevStack({ dataRoot, port: 0, addressBlock: '127.0.26' }),
@@ -120,7 +118,7 @@ describe('Migrate view in Chromium', () => {
     await page.getByLabel('Password').fill('wrong');
     await page.getByRole('button', { name: 'Check source' }).click();
     await page.locator('#migration-message', { hasText: "refused user 'reader'" }).waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: join(SHOTS, 'migrate-refused.png'), fullPage: true });
+    await screenshot(page, 'migrate-refused');
 
     await page.getByLabel('Password').fill(USER.password);
     await page.getByRole('button', { name: 'Check source' }).click();
@@ -137,7 +135,7 @@ describe('Migrate view in Chromium', () => {
     await page.getByLabel(/At most points\/s/).fill('100');
     await page.getByRole('button', { name: 'Start migration' }).click();
     await page.locator('#migration-eta', { hasText: /about .* left|estimating/ }).waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: join(SHOTS, 'migrate-running.png'), fullPage: true });
+    await screenshot(page, 'migrate-running');
     await page.locator('#migration-state[data-state="done"]').waitFor({ timeout: 60_000 });
     expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
     expect(await page.locator('#migration-counts dd[data-count="written"]').textContent()).toBe('576');
@@ -149,13 +147,13 @@ describe('Migrate view in Chromium', () => {
       ['switch.cellar_fan', '288'],
     ]);
     expect(await page.locator('#migration-notes li[data-kind="state_from_value"]').count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'migrate.png'), fullPage: true });
+    await screenshot(page, 'migrate');
     await page.close();
 
     const phone = await open(PHONE);
     await phone.locator('#migration-state[data-state="done"]').waitFor();
     expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-    await phone.screenshot({ path: join(SHOTS, 'migrate-phone.png'), fullPage: true });
+    await screenshot(phone, 'migrate-phone');
     await phone.close();
     expect(pageErrors).toEqual([]);
   }, 120_000);

@@ -1,16 +1,14 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../dev/browser.js';
 import { startDevStack, type DevStack } from '../../../dev/stack.js';
-import { REPO_ROOT } from '../../../dev/addon-process.js';
-import { openPanel, type PanelWatch } from '../../harness/panel-page.js';
+import { screenshot, openPanel, type PanelWatch } from '../../harness/panel-page.js';
 
 // The panel in real Chromium (Debian's, scripts/setup-browser.sh), through the ingress emulator's prefix,
 // against the running stack. Screenshots go to .artifacts/screenshots/ (gitignored).
-const SHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 /** Evaluated in the page: no horizontal scrolling on a phone. */
@@ -22,7 +20,6 @@ let browser: Browser;
 const watch: PanelWatch = { pageErrors: [], foreignRequests: [] };
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   dataRoot = await mkdtemp(join(tmpdir(), 'homeiq-admin-panel-'));
   stack = await startDevStack({ dataRoot, port: 0, addressBlock: '127.0.22' });
   browser = await launchChromium();
@@ -38,9 +35,6 @@ function open(view: string, opts: { viewport?: typeof DESKTOP; dark?: boolean } 
   return openPanel(browser, stack.panelUrl, `#/${view}`, watch, { ...opts, viewport: opts.viewport ?? DESKTOP });
 }
 
-const shot = (page: Page, name: string): Promise<Buffer> =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
 describe('the panel in Chromium', () => {
   it('Overview: six lines, green once events flow, with live numbers (light, dark, phone)', async () => {
     const page = await open('overview');
@@ -55,17 +49,17 @@ describe('the panel in Chromium', () => {
     expect(await page.locator('[data-check="influxdb"]').textContent()).toContain('influxd 2.9.1');
     expect(await page.locator('.bar .user').textContent()).toBe('Signed in as Test Admin');
     await page.locator('.check.green .spark canvas').waitFor({ timeout: 20_000 });
-    await shot(page, 'overview');
+    await screenshot(page, 'overview');
     await page.close();
     const dark = await open('overview', { dark: true });
     await dark.getByText('Everything is working').waitFor({ timeout: 15_000 });
     expect(await dark.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(17, 17, 17)');
-    await shot(dark, 'overview-dark');
+    await screenshot(dark, 'overview-dark');
     await dark.close();
     const phone = await open('overview', { viewport: PHONE });
     await phone.getByText('Everything is working').waitFor({ timeout: 15_000 });
     expect(await phone.evaluate(FITS)).toBe(true);
-    await shot(phone, 'overview-phone');
+    await screenshot(phone, 'overview-phone');
     await phone.close();
   });
 
@@ -83,7 +77,7 @@ describe('the panel in Chromium', () => {
     const before = await page.locator('#live tbody tr').count();
     await page.getByRole('button', { name: /Resume \(\d+ new\)/ }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#live tbody tr').count()).toBe(before);
-    await shot(page, 'live');
+    await screenshot(page, 'live');
     await page.getByRole('button', { name: /Resume/ }).click();
     await expect.poll(() => page.locator('#live tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(before);
     await page.close();
@@ -105,7 +99,7 @@ describe('the panel in Chromium', () => {
       .getByRole('button', { name: 'Run now' })
       .click();
     await page.getByText(/homeiq-downsample-5m: success in \d+ ms/).waitFor({ timeout: 60_000 });
-    await shot(page, 'storage');
+    await screenshot(page, 'storage');
     await page.close();
   });
 
@@ -160,7 +154,7 @@ describe('the panel in Chromium', () => {
     await page
       .locator('.detail .source', { hasText: /From homeassistant \(value\), \d+ points/ })
       .waitFor({ timeout: 20_000 });
-    await shot(page, 'entities');
+    await screenshot(page, 'entities');
     await page.getByRole('button', { name: '7d', exact: true }).click();
     await page.locator('.detail .source', { hasText: /mean per 5m|homeassistant_5m/ }).waitFor({ timeout: 20_000 });
     await page.close();
@@ -172,7 +166,7 @@ describe('the panel in Chromium', () => {
     const under = phone.locator('tr[data-entity="sensor.living_room_temperature"] .show-sm');
     expect(await under.isVisible()).toBe(true);
     expect(await under.textContent()).toBe('Living room');
-    await shot(phone, 'entities-phone');
+    await screenshot(phone, 'entities-phone');
     await phone.close();
   });
 
@@ -180,7 +174,7 @@ describe('the panel in Chromium', () => {
     const page = await open('quarantine');
     await page.getByText('The quarantine is empty: InfluxDB accepted every point.').waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Retry all' }).isDisabled()).toBe(true);
-    await shot(page, 'quarantine');
+    await screenshot(page, 'quarantine');
     await page.close();
   });
 
@@ -200,7 +194,7 @@ describe('the panel in Chromium', () => {
     const creds = page.locator('#influxql-credentials');
     await creds.waitFor({ timeout: 20_000 });
     expect(await creds.textContent()).toMatch(/^User homeiq-reader, password \S{30,}$/);
-    await shot(page, 'grafana');
+    await screenshot(page, 'grafana');
     await page.close();
   });
 
