@@ -5,11 +5,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * `writev` fails as a full disk does (part of the bytes written, ENOSPC); `sync` fails a write after all its bytes
+ * `writev` fails as a full disk does (part of the bytes written, ENOSPC); `short` writes part of the bytes and says
+ * so only in the count, as Node's writev does when the disk fills up after some of a request reached it (libuv
+ * returns the bytes written before the error, not the error); `sync` fails a write after all its bytes
  * reached the file, as a disk failing to flush them does (EIO from an O_DSYNC write, the segments' mode);
  * `datasync` fails the fdatasync of opening a segment.
  */
-type Op = 'open' | 'writev' | 'sync' | 'datasync';
+type Op = 'open' | 'writev' | 'short' | 'sync' | 'datasync';
 type SegmentFile = Pick<FileHandle, 'writev' | 'datasync' | 'truncate' | 'close'>;
 
 const diskError = (code: string, op: string): Error =>
@@ -24,7 +26,7 @@ export class FaultyDisk {
   hold: Promise<void> | undefined;
   /** How many writev calls are waiting on `hold` now. */
   held = 0;
-  readonly calls: Record<Exclude<Op, 'sync'>, number> = { open: 0, writev: 0, datasync: 0 };
+  readonly calls: Record<Exclude<Op, 'short' | 'sync'>, number> = { open: 0, writev: 0, datasync: 0 };
 
   fail(op: Op, times = 1): void {
     this.failures.set(op, times);
@@ -52,6 +54,11 @@ export class FaultyDisk {
           await fh.writev([all.subarray(0, Math.floor(all.length * this.partialShare))]);
           throw diskError('ENOSPC', 'write');
         }
+        if (this.#take('short')) {
+          const all = Buffer.concat(bufs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
+          const { bytesWritten } = await fh.writev([all.subarray(0, Math.floor(all.length * this.partialShare))]);
+          return { bytesWritten, buffers: bufs };
+        }
         const written = await fh.writev(bufs);
         if (this.#take('sync')) throw diskError('EIO', 'write (O_DSYNC)');
         return written;
@@ -66,7 +73,7 @@ export class FaultyDisk {
     } as SegmentFile;
   };
 
-  #count(op: Exclude<Op, 'sync'>): void {
+  #count(op: Exclude<Op, 'short' | 'sync'>): void {
     this.calls[op] += 1;
   }
 

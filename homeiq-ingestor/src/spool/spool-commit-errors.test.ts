@@ -75,6 +75,26 @@ describe('Spool commit errors', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('a short write (the disk filled up after part of the request, with no error) is not counted as committed', async () => {
+    const disk = new FaultyDisk();
+    const spool = spoolOn(disk);
+    await spool.start();
+    for (const l of lines(0, 10)) spool.append(l);
+    await spool.sync();
+    disk.fail('short', 2);
+    for (const l of lines(10, 20)) spool.append(l);
+    await until('a commit error', () => spool.stats().commitError !== undefined, 1000);
+    expect(spool.stats().commitError).toContain('short write');
+    expect(await settledWithin(spool.sync(), 3000)).toBe('resolved');
+    expect(spool.stats()).toMatchObject({ appended: 20, committed: 20, commitError: undefined });
+    expect(await readAll(spool)).toEqual(lines(0, 20));
+    const seg = (await readdir(dir)).find((n) => n.endsWith('.seg')) as string;
+    expect((await stat(join(dir, seg))).size).toBe(spool.end.offset);
+    await spool.stop();
+    expect(await reopened()).toEqual(lines(0, 20));
+    expect(unhandled).toEqual([]);
+  });
+
   it('a write that fails after all its bytes reached the file (EIO flushing them) is retried without duplicating the records', async () => {
     const disk = new FaultyDisk();
     const spool = spoolOn(disk);
