@@ -65,7 +65,7 @@ export class LiveYield {
     while (this.live.writer.inFlight() > 0 && now() - start < MAX_WAIT_MS) await pause(5);
     const at = now();
     this.#measure(at, lines);
-    this.#adjust(at);
+    this.#adjust(at, lines);
     if (!Number.isFinite(this.#rate)) return;
     const wait = Math.min(MAX_WAIT_MS, this.#nextAtMs - at);
     if (wait > 0) await pause(wait);
@@ -83,15 +83,18 @@ export class LiveYield {
     s.lines += lines;
   }
 
-  /** The rate sent over the last full span, else over the current one once it is long enough to say. */
-  #measured(now: number): number | undefined {
+  /**
+   * The rate sent over the last full span, else over the current one once it is long enough to say; `pending`:
+   * the lines of this turn, counted in the span already but not sent yet.
+   */
+  #measured(now: number, pending: number): number | undefined {
     const s = this.#span;
     if (s.rate > 0) return s.rate;
     const ms = now - s.atMs;
-    return ms >= MIN_SPAN_MS ? (s.lines * 1000) / ms : undefined;
+    return ms >= MIN_SPAN_MS ? ((s.lines - pending) * 1000) / ms : undefined;
   }
 
-  #adjust(now: number): void {
+  #adjust(now: number, lines: number): void {
     const w = this.live.writer.stats();
     const fresh = this.#seenBatches !== undefined && w.batches !== this.#seenBatches;
     this.#seenBatches = w.batches;
@@ -99,7 +102,7 @@ export class LiveYield {
     const slow = (fresh && ms > SLOW_MS) || this.live.spool.stats().bytes > BACKLOG_BYTES;
     if (now - this.#changedAtMs < STEP_MS) return;
     if (slow) {
-      const from = Number.isFinite(this.#rate) ? this.#rate : this.#measured(now);
+      const from = Number.isFinite(this.#rate) ? this.#rate : this.#measured(now, lines);
       // Nothing measured yet (the migration has just started sending): halving from a guess would start it at
       // the bottom; waiting for live requests to leave the wire is all it does until a rate is known.
       if (from === undefined) return;
