@@ -25,7 +25,8 @@ export class StackDecoder {
       const map = this.#map(url);
       const entry = map?.findEntry(Number(line) - 1, Number(column) - 1);
       if (!entry || !('originalSource' in entry)) return all;
-      // Sources are relative to the map (`../src/main.ts`, `../../shared/src/…`): the path inside the repository.
+      // Sources are relative to the map in the add-on's dist folder: without their leading `../` segments they
+      // are paths inside the repository (`src/main.ts`, `shared/src/logger.ts`).
       const source = entry.originalSource.replace(/^(\.\.\/)+/, '');
       return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
     });

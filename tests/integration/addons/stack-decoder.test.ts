@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackDecoder } from '../../../shared/src/stack-decoder.js';
+import { StackDecoder } from '@homeiq/shared/stack-decoder';
 
 describe('StackDecoder', () => {
   let dir: string;
